@@ -1,0 +1,106 @@
+/**
+ * Errors raised by the core carry a reason code, never UI text: the edge (src/ui) maps each
+ * reason to a localized sentence and a suggested fix, and tests assert on reasons.
+ */
+
+/** Every reason the core can fail for. Add new ones here so the UI's mapping stays exhaustive. */
+export const REASONS = [
+  // Generic
+  'cancelled',
+  'internal',
+  // Files
+  'fileUnreadable',
+  'fileUnwritable',
+  // Docker context store
+  'contextNameInvalid',
+  'contextNameReserved',
+  'contextExists',
+  'contextNotFound',
+  'contextMetaCorrupt',
+  'contextMetaUnreadable',
+  'contextInUse',
+  'defaultContextImmutable',
+  'endpointInvalid',
+  'dockerConfigUnparsable',
+  // SSH config
+  'sshConfigUnparsable',
+  'sshIncludeLoop',
+  'sshAliasExists',
+  'sshAliasInvalid',
+  'sshHostNotFound',
+  'sshHostNotEditable',
+  'sshDestinationInvalid',
+  // Keys
+  'keyExists',
+  'keyInvalid',
+  'keyPassphraseRequired',
+  'keyPassphraseWrong',
+  // Connection
+  'dnsFailed',
+  'hostUnreachable',
+  'connectionRefused',
+  'timeout',
+  'notSsh',
+  'hostKeyUnknown',
+  'hostKeyChanged',
+  'hostKeyRevoked',
+  'hostKeyRejected',
+  'authFailed',
+  'connectionLost',
+  'sshProtocolError',
+  'remoteCommandFailed',
+  'remoteShellNotPosix',
+  // Docker engine over a connection
+  'dockerCliMissing',
+  'dockerSocketPermission',
+  'dockerSocketMissing',
+  'daemonNotRunning',
+  'streamLocalForbidden',
+  'engineApiError',
+  'tlsMaterialMissing',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
+
+/** Facts the UI may put into its message (file names, line numbers, names). Never secrets. */
+export type ErrorDetails = Record<string, string | number | boolean | undefined>;
+
+export class CoreError extends Error {
+  readonly reason: Reason;
+  readonly details: ErrorDetails;
+
+  constructor(reason: Reason, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CoreError';
+    this.reason = reason;
+    this.details = details;
+  }
+
+  /** `CoreError.is(e, 'timeout')` narrows and checks in one step. */
+  static is(e: unknown, ...reasons: Reason[]): e is CoreError {
+    return e instanceof CoreError && (reasons.length === 0 || reasons.includes(e.reason));
+  }
+}
+
+export function cancelledError(): CoreError {
+  return new CoreError('cancelled', 'The operation was cancelled.');
+}
+
+/** Throws the `cancelled` error when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw cancelledError();
+  }
+}
+
+export function isCancelled(e: unknown): boolean {
+  return CoreError.is(e, 'cancelled') || (e instanceof Error && e.name === 'AbortError');
+}
+
+/** A short, single-line description of any thrown value, for logs and fallbacks. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) {
+    return e.message;
+  }
+  return String(e);
+}
