@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { dockerStoreWatchTargets, watchPaths, type PathWatcher, type WatchChange } from '../../src/core/watch';
+import { MemoryLogger } from '../../src/core/log';
+
+// Waiting for an event uses a generous deadline: a missing event fails the test, a slow machine
+// only makes it wait longer. No assertion is made on how fast events arrive.
+const EVENT_DEADLINE_MS = 10_000;
+
+async function tempDir(): Promise<string> {
+  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-watch-')));
+}
+
+/** Collects change reports and lets a test wait for the next one matching a predicate. */
+class Recorder {
+  readonly changes: WatchChange[] = [];
+  private waiters: { pred: (c: WatchChange) => boolean; resolve: (c: WatchChange) => void }[] = [];
+  readonly listener = (c: WatchChange): void => {
+    this.changes.push(c);
+    for (const w of this.waiters.filter((x) => x.pred(c))) {
+      w.resolve(c);
+    }
+    this.waiters = this.waiters.filter((x) => !x.pred(c));
+  };
+
+  next(pred: (c: WatchChange) => boolean = () => true, what = 'a change'): Promise<WatchChange> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no event for ${what} within ${EVENT_DEADLINE_MS} ms; saw ${JSON.stringify(this.changes)}`)), EVENT_DEADLINE_MS);
+      this.waiters.push({
+        pred,
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+      });
+    });
+  }
+}
+
+function touches(target: string): (c: WatchChange) => boolean {
+  return (c) => c.targets.includes(target);
+}
+
+/** Writes like the docker CLI's atomic writer: temp file in the same directory, then rename. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}
+
+async function withWatcher(configDir: string, fn: (rec: Recorder, targets: { config: string; meta: string }, w: PathWatcher) => Promise<void>, debounceMs = 100): Promise<void> {
+  const rec = new Recorder();
+  const [config, meta] = dockerStoreWatchTargets(configDir);
+  const w = watchPaths([config, meta], rec.listener, { debounceMs, logger: new MemoryLogger() });
+  try {
+    await w.ready;
+    await fn(rec, { config: config.path, meta: meta.path }, w);
+  } finally {
+    w.close();
+  }
+}
+
+test('dockerStoreWatchTargets names config.json and the contexts/meta tree', () => {
+  const t = dockerStoreWatchTargets(path.join('/x', '.docker'));
+  assert.deepEqual(t, [
+    { path: path.join('/x', '.docker', 'config.json'), kind: 'file' },
+    { path: path.join('/x', '.docker', 'contexts', 'meta'), kind: 'tree' },
+  ]);
+});
+
+test('config.json: creation, in-place edit and atomic replacement are each reported', async () => {
+  const dir = await tempDir();
+  await withWatcher(dir, async (rec, t) => {
+    let next = rec.next(touches(t.config), 'create');
+    await fs.writeFile(t.config, '{}');
+    await next;
+
+    next = rec.next(touches(t.config), 'in-place edit');
+    await fs.appendFile(t.config, '\n');
+    await next;
+
+    // Twice: the first rename replaces the inode a naive file watch would be holding.
+    for (const value of ['a', 'b']) {
+      next = rec.next(touches(t.config), `atomic replace ${value}`);
+      await writeAtomically(t.config, JSON.stringify({ currentContext: value }));
+      await next;
+    }
+    next = rec.next(touches(t.config), 'delete');
+    await fs.rm(t.config);
+    await next;
+  });
+});
+
+test('contexts/meta: a context added, updated in place, replaced atomically and removed is reported each time', async () => {
+  const dir = await tempDir();
+  await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+  await withWatcher(dir, async (rec, t) => {
+    const ctxDir = path.join(t.meta, 'e0de706a');
+    const metaFile = path.join(ctxDir, 'meta.json');
+
+    let next = rec.next(touches(t.meta), 'add');
+    await fs.mkdir(ctxDir);
+    await fs.writeFile(metaFile, '{"Name":"one"}');
+    await next;
+
+    next = rec.next(touches(t.meta), 'update in place');
+    await fs.writeFile(metaFile, '{"Name":"one","Metadata":{}}');
+    await next;
+
+    next = rec.next(touches(t.meta), 'atomic replace');
+    await writeAtomically(metaFile, '{"Name":"one","Metadata":{"Description":"x"}}');
+    await next;
+
+    next = rec.next(touches(t.meta), 'remove');
+    await fs.rm(ctxDir, { recursive: true });
+    await next;
+  });
+});
+
+test('changes to unrelated files next to config.json are not reported', async () => {
+  const dir = await tempDir();
+  await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+  await withWatcher(dir, async (rec, t) => {
+    // Unrelated writes first, then a relevant change to the other target: the report for it must
+    // not name config.json, and no report may name it at all.
+    await fs.writeFile(path.join(dir, 'other.json'), 'x');
+    await writeAtomically(path.join(dir, 'daemon.json'), 'y');
+    await fs.mkdir(path.join(dir, 'buildx'));
+    const next = rec.next(touches(t.meta), 'meta change');
+    await fs.mkdir(path.join(t.meta, 'abc'));
+    await next;
+    assert.ok(rec.changes.every((c) => !c.targets.includes(t.config)), JSON.stringify(rec.changes));
+  });
+});
+
+test('a config directory that does not exist yet is followed once it is created, and deeper changes are still seen', async () => {
+  const home = await tempDir();
+  const dir = path.join(home, '.docker');
+  await withWatcher(dir, async (rec, t) => {
+    // What `docker context create` does on a fresh machine: MkdirAll then write meta.json.
+    let next = rec.next(touches(t.meta), 'store created');
+    await fs.mkdir(path.join(t.meta, 'id1'), { recursive: true });
+    await fs.writeFile(path.join(t.meta, 'id1', 'meta.json'), '{}');
+    await next;
+
+    // The watch must have moved down to contexts/meta itself: an edit two levels down is seen.
+    next = rec.next(touches(t.meta), 'edit after re-arm');
+    await writeAtomically(path.join(t.meta, 'id1', 'meta.json'), '{"Name":"x"}');
+    await next;
+
+    next = rec.next(touches(t.config), 'config.json created');
+    await writeAtomically(t.config, '{"currentContext":"x"}');
+    await next;
+  });
+});
+
+test('a config directory deleted and recreated is watched again', async () => {
+  const home = await tempDir();
+  const dir = path.join(home, '.docker');
+  await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'config.json'), '{}');
+  await withWatcher(dir, async (rec, t) => {
+    let next = rec.next((c) => c.targets.includes(t.config) && c.targets.includes(t.meta), 'rm -rf');
+    await fs.rm(dir, { recursive: true });
+    await next;
+
+    next = rec.next(touches(t.meta), 'recreated meta');
+    await fs.mkdir(path.join(t.meta, 'again'), { recursive: true });
+    await next;
+
+    next = rec.next(touches(t.meta), 'edit inside recreated tree');
+    await fs.writeFile(path.join(t.meta, 'again', 'meta.json'), '{}');
+    await next;
+
+    next = rec.next(touches(t.config), 'recreated config.json');
+    await fs.writeFile(t.config, '{}');
+    await next;
+  });
+});
+
+test('a burst of writes is coalesced into fewer reports than writes', async () => {
+  const dir = await tempDir();
+  await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+  // A long quiet period makes the coalescing independent of how fast this machine writes.
+  await withWatcher(
+    dir,
+    async (rec, t) => {
+      const next = rec.next(touches(t.meta), 'burst');
+      const writes = 20;
+      for (let i = 0; i < writes; i++) {
+        await fs.mkdir(path.join(t.meta, `c${i}`));
+        await writeAtomically(path.join(t.meta, `c${i}`, 'meta.json'), '{}');
+      }
+      await next;
+      assert.ok(rec.changes.length < writes, `expected coalescing, got ${rec.changes.length} reports for ${writes} writes`);
+    },
+    1000,
+  );
+});
+
+test('after close() no report arrives and the listener is never called again', async () => {
+  const dir = await tempDir();
+  await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+  const rec = new Recorder();
+  const w = watchPaths(dockerStoreWatchTargets(dir), rec.listener, { debounceMs: 50 });
+  await w.ready;
+  // A change reported before close proves the watcher was live.
+  const first = rec.next();
+  await fs.writeFile(path.join(dir, 'config.json'), '{}');
+  await first;
+  const seen = rec.changes.length;
+  await fs.writeFile(path.join(dir, 'config.json'), '{"a":1}');
+  w.close();
+  await fs.mkdir(path.join(dir, 'contexts', 'meta', 'late'));
+  // Give a pending debounce several times its period to (wrongly) fire.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(rec.changes.length, seen);
+});
