@@ -25,6 +25,8 @@ export const REASONS = [
   // SSH config
   'sshConfigUnparsable',
   'sshIncludeLoop',
+  /** ssh refuses a config file others can write ("Bad owner or permissions"). */
+  'sshConfigPermissions',
   'sshAliasExists',
   'sshAliasInvalid',
   'sshHostNotFound',
