@@ -1,0 +1,78 @@
+/**
+ * Loopback ports for servers and for fault tests (a port that never answers, a closed port).
+ */
+import * as net from 'node:net';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Blackhole {
+  port: number;
+  /** Sockets accepted so far. */
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP server on 127.0.0.1 that accepts connections and never sends a byte: an SSH client
+ * waiting for the server's banner hangs until its own timeout fires.
+ */
+export function blackholePort(): Promise<Blackhole> {
+  return new Promise((resolve, reject) => {
+    const sockets = new Set<net.Socket>();
+    let count = 0;
+    const srv = net.createServer((s) => {
+      count++;
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+      s.resume(); // read and drop whatever the client sends
+    });
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (srv.address() as net.AddressInfo).port,
+        accepted: () => count,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) {
+              s.destroy();
+            }
+            srv.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * A port on 127.0.0.1 with nothing listening (connecting gets ECONNREFUSED). Another process may
+ * bind it later; the kernel hands out ephemeral ports round-robin, so that is unlikely within a test.
+ */
+export function closedPort(): Promise<number> {
+  return freePort();
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export function canConnect(port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.on('connect', () => done(true));
+    s.on('error', () => done(false));
+  });
+}
