@@ -121,6 +121,15 @@ async function connectWithDepth(options: ConnectOptions, depth: number): Promise
     throw cancelledError();
   }
   const host = options.host;
+  if (host.proxyCommand && host.proxyCommand.trim().toLowerCase() !== 'none' && !host.proxyJump) {
+    // Connecting straight to HostName would bypass the path the user configured (and may reach
+    // a different machine), so refuse instead of guessing.
+    throw new CoreError('hostUnreachable', `${host.alias} is reached through a ProxyCommand, which this extension does not run; use ProxyJump instead.`, {
+      host: host.hostname,
+      port: host.port,
+      detail: 'proxyCommand',
+    });
+  }
   const hops = parseProxyJump(host.proxyJump);
   if (hops.length === 0) {
     return connectOnce(options, undefined);
