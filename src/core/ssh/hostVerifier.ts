@@ -4,7 +4,7 @@
  * `algorithms.serverHostKey`. The handshake waits for the verifier's answer, so the user can be
  * asked about an unknown key before any password or key is offered to the server.
  */
-import { CoreError } from '../errors';
+import { CoreError, describeError } from '../errors';
 import { nullLogger, type Logger } from '../log';
 import {
   addKnownHost,
@@ -83,7 +83,7 @@ export function strictModeFromConfig(value: string | undefined): StrictMode {
 }
 
 /**
- * Prepares the verifier for one connection: reads the key types known for the host (to pin the
+ * Prepares the verifier for one connection (create a new one per connection): reads the key types known for the host (to pin the
  * algorithms) and returns the callback ssh2 calls with the presented key.
  *
  * Modes: `yes` refuses unknown keys; `accept-new` and `no` add unknown keys; `ask` asks through
@@ -216,7 +216,9 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
         decided = { key: presented, ok };
         outcome = ok ? (report?.outcome ?? 'trusted') : 'rejected';
         callback(ok);
-      });
+      })
+      // Whatever ssh2 does in its callback must not become an unhandled rejection here.
+      .catch((e: unknown) => log.error(`ssh2 failed after the host key decision for ${name}: ${describeError(e)}`));
   };
 
   return {

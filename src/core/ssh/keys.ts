@@ -83,7 +83,8 @@ function blobFingerprint(blob: Buffer): string {
 /**
  * Generates an ed25519 key pair with ssh2's generator and writes it like ssh-keygen: private
  * key 0600, `.pub` 0644 ending in a newline, parent directory 0700 when it has to be created.
- * Never replaces anything: if either file exists nothing is written (`keyExists`).
+ * Never replaces anything: if either file exists nothing is written (`keyExists`). An empty
+ * passphrase means none, as with `ssh-keygen -N ''`.
  */
 export async function generateKey(options: { privateKeyPath: string; passphrase?: string; comment?: string }): Promise<GeneratedKey> {
   const privateKeyPath = options.privateKeyPath;
