@@ -1,0 +1,18 @@
+/**
+ * Every command the extension contributes, in one table. package.json must list exactly these
+ * (test/unit/manifest.test.ts checks both directions), and registerCommands.ts must give each a
+ * handler (the compiler checks that through the `Record<CommandId, …>` there).
+ */
+export const CommandIds = {
+  useContext: 'remoteDocker.useContext',
+  createContext: 'remoteDocker.createContext',
+  removeContext: 'remoteDocker.removeContext',
+  inspectContext: 'remoteDocker.inspectContext',
+  openContextMeta: 'remoteDocker.openContextMeta',
+  switchToPreviousContext: 'remoteDocker.switchToPreviousContext',
+  refresh: 'remoteDocker.refresh',
+  showLog: 'remoteDocker.showLog',
+} as const;
+
+export type CommandKey = keyof typeof CommandIds;
+export type CommandId = (typeof CommandIds)[CommandKey];

@@ -1,0 +1,134 @@
+import * as vscode from 'vscode';
+import type { DockerContextSummary } from '../../core/docker/contextStore';
+import { CommandIds } from '../commands/commandIds';
+import type { ContextsSnapshot } from '../contextsModel';
+import { reasonText } from '../errorMessages';
+import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../presentation';
+import { contextItemValue, ContextValueBase } from './contextValues';
+import type { ContextNode, ContextsTreeNode, MessageNode } from './contextNodes';
+
+/** Tree item ids are stable selectors for tests and keep selection across refreshes. */
+export function contextItemId(name: string): string {
+  return `remoteDocker.context:${name}`;
+}
+
+/** The rows of the Docker Contexts view for one snapshot: state rows first, then the contexts. */
+export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
+  if (snap.listError !== undefined) {
+    // Nothing could be listed: the empty view shows its welcome content (Refresh, Show Log,
+    // settings) under the view message that names the problem.
+    return [];
+  }
+  const nodes: ContextsTreeNode[] = [];
+  const configError = snap.current?.configError;
+  if (configError) {
+    const text = reasonText(configError.reason, { file: configError.file });
+    nodes.push({
+      kind: 'message',
+      id: 'remoteDocker.message:configError',
+      label: vscode.l10n.t('config.json cannot be used'),
+      description: configError.file,
+      tooltip: text.nextStep ? `${text.message} ${text.nextStep}` : text.message,
+      severity: 'warning',
+      command: { title: vscode.l10n.t('Open File'), command: 'vscode.open', arguments: [vscode.Uri.file(configError.file)] },
+    });
+  }
+  if (snap.currentError) {
+    nodes.push({
+      kind: 'message',
+      id: 'remoteDocker.message:currentError',
+      label: vscode.l10n.t('The current context cannot be determined'),
+      tooltip: vscode.l10n.t('See the log for details.'),
+      severity: 'error',
+      command: { title: vscode.l10n.t('Show Log'), command: CommandIds.showLog },
+    });
+  }
+  for (const summary of snap.contexts) {
+    const current = snap.current?.name === summary.name;
+    nodes.push({ kind: 'context', summary, current, source: current ? snap.current?.source : undefined });
+  }
+  return nodes;
+}
+
+export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot): vscode.TreeItem {
+  return node.kind === 'context' ? contextTreeItem(node, snap) : messageTreeItem(node);
+}
+
+function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.TreeItem {
+  const c = node.summary;
+  const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
+  item.id = contextItemId(c.name);
+  item.contextValue = contextItemValue({ isDefault: c.isDefault, current: node.current, broken: !!c.error });
+  item.tooltip = contextTooltip(node, snap);
+
+  if (c.error) {
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath });
+    item.description = problem.message;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, broken context: {1}', c.name, problem.message) };
+    if (c.metaPath) {
+      item.command = { title: vscode.l10n.t('Open meta.json'), command: CommandIds.openContextMeta, arguments: [node] };
+    }
+    return item;
+  }
+
+  const marker = envMarker(node.current ? snap.current : undefined);
+  if (node.current) {
+    item.description = marker ? vscode.l10n.t('{0} · current ({1})', c.endpoint, marker) : vscode.l10n.t('{0} · current', c.endpoint);
+    item.iconPath = new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, c.endpoint) };
+  } else {
+    item.description = c.endpoint;
+    item.iconPath = new vscode.ThemeIcon('circle-large-outline');
+    item.accessibilityInformation = { label: `${c.name}, ${c.endpoint}` };
+    // A click switches: the view is a switcher first.
+    item.command = { title: vscode.l10n.t('Use Docker Context'), command: CommandIds.useContext, arguments: [node] };
+  }
+  return item;
+}
+
+function contextTooltip(node: ContextNode, snap: ContextsSnapshot): vscode.MarkdownString {
+  const c: DockerContextSummary = node.summary;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMarkdown(c.name)}**`);
+  if (node.current) {
+    md.appendMarkdown(` — ${escapeMarkdown(vscode.l10n.t('current'))}`);
+  }
+  md.appendMarkdown('\n\n');
+  if (c.description) {
+    md.appendMarkdown(`${escapeMarkdown(c.description)}\n\n`);
+  }
+  md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Endpoint:'))} ${codeSpan(c.endpoint || '—')}\n\n`);
+  if (c.skipTLSVerify) {
+    md.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('TLS verification is turned off for this context.'))}\n\n`);
+  }
+  if (c.error) {
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath });
+    md.appendMarkdown(`$(warning) ${escapeMarkdown(problem.message)}`);
+    if (problem.nextStep) {
+      md.appendMarkdown(` ${escapeMarkdown(problem.nextStep)}`);
+    }
+    md.appendMarkdown('\n\n');
+  }
+  if (node.current && snap.current) {
+    md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`);
+  }
+  for (const w of envOverrideWarnings(snap.env)) {
+    md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);
+  }
+  return md;
+}
+
+function messageTreeItem(node: MessageNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.contextValue = ContextValueBase.message;
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  const icon = node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info';
+  const color = node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined;
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.accessibilityInformation = { label: `${node.label}. ${node.tooltip}` };
+  item.command = node.command;
+  return item;
+}

@@ -1,0 +1,42 @@
+/**
+ * Every `contextValue` the views set, in one place. A context item's value is the base token
+ * followed by `+flag` suffixes in this fixed order, so package.json `when` clauses can match
+ * states with anchored regexes, e.g. `viewItem =~ /^context(\+default)?$/` = usable, not current.
+ * test/unit/manifest.test.ts checks that every token used in package.json is listed here.
+ */
+
+export const ContextValueBase = {
+  /** A Docker context (including the virtual `default`). */
+  context: 'context',
+  /** An informational or error row (config.json unparsable, environment override). */
+  message: 'message',
+} as const;
+
+export const ContextFlag = {
+  default: 'default',
+  current: 'current',
+  broken: 'broken',
+} as const;
+
+/** All tokens a `viewItem` clause may mention. */
+export const CONTEXT_VALUE_TOKENS: readonly string[] = [...Object.values(ContextValueBase), ...Object.values(ContextFlag)];
+
+export interface ContextItemState {
+  isDefault: boolean;
+  current: boolean;
+  broken: boolean;
+}
+
+export function contextItemValue(state: ContextItemState): string {
+  let v: string = ContextValueBase.context;
+  if (state.isDefault) {
+    v += `+${ContextFlag.default}`;
+  }
+  if (state.current) {
+    v += `+${ContextFlag.current}`;
+  }
+  if (state.broken) {
+    v += `+${ContextFlag.broken}`;
+  }
+  return v;
+}
