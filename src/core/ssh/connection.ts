@@ -739,6 +739,7 @@ class Authenticator {
   private index = 0;
   private passwordAttempts = 0;
   private readonly offered = new Set<string>();
+  private readonly unlocked = new Map<string, ParsedKey>();
   private readonly passphrases: PassphraseCache;
   private readonly host: EffectiveHost;
   private readonly user: string;
@@ -997,9 +998,19 @@ class Authenticator {
    * error says so instead of a bare authFailed.
    */
   private async unlock(file: string): Promise<ParsedKey> {
+    const done = this.unlocked.get(file);
+    if (done) {
+      return done; // ssh2 may sign twice (rsa-sha2-512, then -256)
+    }
+    const key = await this.unlockFresh(file);
+    this.unlocked.set(file, key);
+    return key;
+  }
+
+  private async unlockFresh(file: string): Promise<ParsedKey> {
     const cached = this.passphrases.get(file);
     try {
-      return parsePrivate(await loadPrivateKey(file, cached), cached);
+      return await openPrivateKey(file, cached);
     } catch (e) {
       if (CoreError.is(e, 'keyPassphraseWrong') && cached !== undefined) {
         this.passphrases.delete(file); // the key was re-encrypted since
@@ -1025,7 +1036,7 @@ class Authenticator {
         throw new KeySkipped();
       }
       try {
-        const key = parsePrivate(await loadPrivateKey(file, passphrase), passphrase);
+        const key = await openPrivateKey(file, passphrase);
         this.passphrases.set(file, passphrase);
         return key;
       } catch (e) {
@@ -1044,12 +1055,32 @@ class Authenticator {
   }
 }
 
-function parsePrivate(loaded: { data: Buffer }, passphrase: string | undefined): ParsedKey {
-  const parsed = utils.parseKey(loaded.data, passphrase);
-  if (parsed instanceof Error) {
-    throw new CoreError('keyInvalid', 'The private key cannot be parsed.');
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * The parsed private key. Decrypting costs a bcrypt KDF run (slow in pure JS), so the key is
+ * parsed once here; only a failure goes through the key module again, for its precise reason.
+ */
+async function openPrivateKey(file: string, passphrase: string | undefined): Promise<ParsedKey> {
+  try {
+    const st = await fs.stat(file);
+    if (st.isFile() && st.size <= MAX_KEY_FILE_BYTES) {
+      const data = await fs.readFile(file);
+      let parsed: ParsedKey | ParsedKey[] | Error;
+      try {
+        parsed = utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
+      } catch (e) {
+        parsed = e instanceof Error ? e : new Error(String(e));
+      }
+      if (!(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey()) {
+        return parsed;
+      }
+    }
+  } catch {
+    // fall through: loadPrivateKey names the problem
   }
-  return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  await loadPrivateKey(file, passphrase);
+  throw new CoreError('keyInvalid', `${file} cannot be used as a private key.`, { file });
 }
 
 async function publicBlobOf(file: string): Promise<Buffer | undefined> {
