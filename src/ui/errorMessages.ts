@@ -58,8 +58,12 @@ export function endpointRuleText(rule: string | undefined): string {
       return vscode.l10n.t('The endpoint needs a host name, for example ssh://user@host.');
     case 'scheme':
       return vscode.l10n.t('The endpoint must start with ssh://, unix://, tcp:// or npipe://.');
+    case 'emptyPath':
+      return vscode.l10n.t('The endpoint needs a socket path, for example unix:///var/run/docker.sock.');
     case 'port':
       return vscode.l10n.t('The port must be a number from 1 to 65535.');
+    case 'leadingDash':
+      return vscode.l10n.t('A user or host name may not start with "-" (ssh would read it as an option).');
     default:
       return vscode.l10n.t('This is not a valid endpoint URL. Examples: ssh://user@host, ssh://user@host:2222, unix:///var/run/docker.sock.');
   }
@@ -87,7 +91,7 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
     case 'contextExists':
       return { message: vscode.l10n.t('A Docker context named "{0}" already exists.', str(details, 'name') ?? '') };
     case 'contextNotFound':
-      return { message: vscode.l10n.t('There is no Docker context named "{0}".', str(details, 'name') ?? ''), nextStep: vscode.l10n.t('It may have been removed in a terminal; the list has been refreshed.') };
+      return { message: vscode.l10n.t('There is no Docker context named "{0}".', str(details, 'name') ?? ''), nextStep: vscode.l10n.t('Select another context.') };
     case 'contextMetaCorrupt':
       return { message: vscode.l10n.t('The metadata of Docker context "{0}" is not valid JSON ({1}).', str(details, 'name') ?? '?', fileRef(details)), nextStep: vscode.l10n.t('Fix or remove the file; other contexts are not affected.') };
     case 'contextMetaUnreadable':

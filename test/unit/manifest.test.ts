@@ -125,13 +125,16 @@ test('item menus offer Use, Inspect, Remove and Open meta.json exactly for the r
     );
   for (const isDefault of [false, true]) {
     for (const current of [false, true]) {
-      for (const broken of isDefault ? [false] : [false, true]) {
-        const value = contextItemValue({ isDefault, current, broken });
-        const cmds = offered(value);
-        assert.equal(cmds.has(CommandIds.useContext), !current && !broken, `Use for ${value}`);
-        assert.equal(cmds.has(CommandIds.inspectContext), !broken, `Inspect for ${value}`);
-        assert.equal(cmds.has(CommandIds.removeContext), !isDefault, `Remove for ${value}`);
-        assert.equal(cmds.has(CommandIds.openContextMeta), broken, `Open meta.json for ${value}`);
+      for (const broken of [false, true]) {
+        // `missing`: the current context named in config.json does not exist on disk.
+        for (const missing of broken && current && !isDefault ? [false, true] : [false]) {
+          const value = contextItemValue({ isDefault, current, broken, missing });
+          const cmds = offered(value);
+          assert.equal(cmds.has(CommandIds.useContext), !current && !broken, `Use for ${value}`);
+          assert.equal(cmds.has(CommandIds.inspectContext), !broken, `Inspect for ${value}`);
+          assert.equal(cmds.has(CommandIds.removeContext), !isDefault && !missing, `Remove for ${value}`);
+          assert.equal(cmds.has(CommandIds.openContextMeta), broken && !isDefault && !missing, `Open meta.json for ${value}`);
+        }
       }
     }
   }

@@ -13,7 +13,7 @@ export async function removeContext(s: Services, arg?: unknown): Promise<void> {
     const chosen = await pickContext(snap, {
       title: vscode.l10n.t('Remove Docker Context'),
       placeholder: vscode.l10n.t('Select the context to remove'),
-      filter: (c) => !c.isDefault,
+      filter: (c) => !c.isDefault && c.error?.reason !== 'contextNotFound',
     });
     if (chosen === 'create') {
       throw new UserCancelledError();

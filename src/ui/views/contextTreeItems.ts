@@ -58,7 +58,7 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.Tree
   const c = node.summary;
   const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
   item.id = contextItemId(c.name);
-  item.contextValue = contextItemValue({ isDefault: c.isDefault, current: node.current, broken: !!c.error });
+  item.contextValue = contextItemValue({ isDefault: c.isDefault, current: node.current, broken: !!c.error, missing: c.error?.reason === 'contextNotFound' });
   item.tooltip = contextTooltip(node, snap);
 
   if (c.error) {

@@ -16,6 +16,8 @@ export const ContextFlag = {
   default: 'default',
   current: 'current',
   broken: 'broken',
+  /** Listed only because config.json names it; there is nothing on disk to inspect or remove. */
+  missing: 'missing',
 } as const;
 
 /** All tokens a `viewItem` clause may mention. */
@@ -25,6 +27,7 @@ export interface ContextItemState {
   isDefault: boolean;
   current: boolean;
   broken: boolean;
+  missing?: boolean;
 }
 
 export function contextItemValue(state: ContextItemState): string {
@@ -37,6 +40,9 @@ export function contextItemValue(state: ContextItemState): string {
   }
   if (state.broken) {
     v += `+${ContextFlag.broken}`;
+  }
+  if (state.missing) {
+    v += `+${ContextFlag.missing}`;
   }
   return v;
 }
