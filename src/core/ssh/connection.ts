@@ -1075,12 +1075,28 @@ async function openPrivateKey(file: string, passphrase: string | undefined): Pro
       if (!(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey()) {
         return parsed;
       }
+      if (passphrase !== undefined && isEncryptedKey(data)) {
+        // Classifying through the key module would run the slow KDF a second time.
+        throw new CoreError('keyPassphraseWrong', `The passphrase for ${file} is wrong.`, { file });
+      }
     }
-  } catch {
-    // fall through: loadPrivateKey names the problem
+  } catch (e) {
+    if (CoreError.is(e, 'keyPassphraseWrong')) {
+      throw e;
+    }
+    // otherwise loadPrivateKey names the problem
   }
   await loadPrivateKey(file, passphrase);
   throw new CoreError('keyInvalid', `${file} cannot be used as a private key.`, { file });
+}
+
+function isEncryptedKey(data: Buffer): boolean {
+  try {
+    const probe = utils.parseKey(data);
+    return probe instanceof Error && /no passphrase given/i.test(probe.message);
+  } catch {
+    return false;
+  }
 }
 
 async function publicBlobOf(file: string): Promise<Buffer | undefined> {
