@@ -115,7 +115,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** The process, its descendants and (when `group`) the members of its process group. */
+/** The live process, its descendants and (when `group`) the members of its process group; zombies excluded. */
 export function familyOf(pid: number, group = false): number[] {
   const table = procTable();
   const set = new Set<number>([pid, ...descendants(pid, table)]);
@@ -127,7 +127,8 @@ export function familyOf(pid: number, group = false): number[] {
       }
     }
   }
-  return [...set].filter((p) => p !== process.pid);
+  const live = new Set(table.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => p.pid));
+  return [...set].filter((p) => p !== process.pid && live.has(p));
 }
 
 export function sleepSync(ms: number): void {

@@ -1,0 +1,326 @@
+/**
+ * Drives the code-server workbench with playwright-core and Debian's Chromium (Playwright cannot
+ * download its own browser here). Selectors are those of Code 1.100.3; the code-server version
+ * is pinned in test/e2e/package.json.
+ *
+ * Every step can be photographed: `screenshot(step)` writes
+ * `test-results/screenshots/<test>/<NN>-<step>.png` (git-ignored), which is how anyone sees what
+ * the user saw. `step(name, fn)` does that after `fn`, and on failure also writes a FAILED shot
+ * and prints the browser console and the code-server log.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { register, registerProcess } from './cleanup';
+import { REPO_ROOT } from './codeServer';
+import { procTable, removeTreeSync } from './processes';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const UI_TIMEOUT = 30_000;
+
+export interface WorkbenchOptions {
+  /** Where numbered PNGs go; see `screenshotsDirFor`. Old PNGs in it are removed. */
+  screenshotsDir: string;
+  /** Printed with the browser console when a `step` fails (e.g. `() => server.logs()`). */
+  serverLogs?: () => string;
+  viewport?: { width: number; height: number };
+}
+
+export interface TreeRow {
+  label: string;
+  description: string;
+  ariaLabel: string;
+  /** The raw innerText of the row (label, description and inline action titles are absent). */
+  text: string;
+}
+
+export interface QuickPickRow {
+  label: string;
+  description: string;
+  detail: string;
+  ariaLabel: string;
+}
+
+/** `test-results/screenshots/<name>` in the repository. */
+export function screenshotsDirFor(testName: string): string {
+  return path.join(REPO_ROOT, 'test-results', 'screenshots', slug(testName));
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'step';
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
+export class Workbench {
+  private shots = 0;
+  private readonly consoleLines: string[] = [];
+
+  private constructor(
+    readonly browser: Browser,
+    readonly page: Page,
+    private readonly options: WorkbenchOptions,
+    private readonly disposeHome: () => void,
+  ) {
+    page.on('console', (m) => this.consoleLines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => this.consoleLines.push(`[pageerror] ${e.message}`));
+  }
+
+  static async open(url: string, options: WorkbenchOptions): Promise<Workbench> {
+    fs.mkdirSync(options.screenshotsDir, { recursive: true });
+    for (const f of fs.readdirSync(options.screenshotsDir)) {
+      if (f.endsWith('.png')) {
+        fs.rmSync(path.join(options.screenshotsDir, f));
+      }
+    }
+    const before = new Set(procTable().map((p) => p.pid));
+    // Chromium writes crash reports and caches under $HOME/.config and $HOME/.cache: keep them out of the real home.
+    const browserHome = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-browser-'));
+    const releaseHome = register({ kind: 'dir', path: browserHome });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      env: { ...process.env, HOME: browserHome, XDG_CONFIG_HOME: path.join(browserHome, '.config'), XDG_CACHE_HOME: path.join(browserHome, '.cache') },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    // Playwright starts Chromium as a process-group leader; register it so a killed test does not leave it.
+    for (const p of procTable()) {
+      if (!before.has(p.pid) && p.ppid === process.pid && p.pid === p.pgrp) {
+        registerProcess(p.pid, 'chromium', true);
+      }
+    }
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    const wb = new Workbench(browser, page, options, () => {
+      removeTreeSync(browserHome);
+      releaseHome();
+    });
+    await page.goto(url);
+    return wb;
+  }
+
+  /** Browser console lines so far. */
+  consoleLog(): string[] {
+    return [...this.consoleLines];
+  }
+
+  /** Waits for the workbench and its status bar (code-server's first load takes several seconds). */
+  async waitReady(timeoutMs = 120_000): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Saves `<NN>-<step>.png` and returns its path. */
+  async screenshot(step: string): Promise<string> {
+    this.shots++;
+    const file = path.join(this.options.screenshotsDir, `${String(this.shots).padStart(2, '0')}-${slug(step)}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs `fn`, then takes a screenshot named `name`; on failure dumps a FAILED shot and the logs. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const result = await fn();
+      await this.screenshot(name);
+      return result;
+    } catch (e) {
+      await this.dumpFailure(name);
+      throw e;
+    }
+  }
+
+  /** Writes a FAILED screenshot and prints the browser console and server log to stderr. */
+  async dumpFailure(name: string): Promise<void> {
+    try {
+      await this.screenshot(`FAILED-${name}`);
+    } catch {
+      // the page may be gone
+    }
+    process.stderr.write(`\n--- browser console (${name}) ---\n${this.consoleLines.join('\n')}\n`);
+    if (this.options.serverLogs) {
+      process.stderr.write(`--- code-server log ---\n${this.options.serverLogs().split('\n').slice(-200).join('\n')}\n`);
+    }
+  }
+
+  // ---- command palette and quick input ----
+
+  private get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** F1, type the command title, pick the row with exactly that label, Enter. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = this.quickInput.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: title }) }).first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+  }
+
+  readonly quickPick = {
+    /** Waits until a quick pick / input box is visible. */
+    waitOpen: async (): Promise<void> => {
+      await this.quickInput.locator('input').waitFor({ state: 'visible' });
+    },
+    isOpen: async (): Promise<boolean> => this.quickInput.isVisible(),
+    /** Replaces the filter text. */
+    type: async (text: string): Promise<void> => {
+      await this.quickInput.locator('input').fill(text);
+    },
+    /** Visible rows. */
+    rows: async (): Promise<QuickPickRow[]> => {
+      await this.quickPick.waitOpen();
+      return this.quickInput.locator('.monaco-list-row').evaluateAll((els) =>
+        els.map((el) => ({
+          label: el.querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')?.textContent?.trim() ?? '',
+          description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
+          detail: el.querySelector('.quick-input-list-label-meta')?.textContent?.trim() ?? '',
+          ariaLabel: el.getAttribute('aria-label') ?? '',
+        })),
+      );
+    },
+    /** Clicks the row whose label is exactly `label` (or matches the regex). */
+    pick: async (label: string | RegExp): Promise<void> => {
+      await this.quickPick.waitOpen();
+      const exact = typeof label === 'string' ? new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : label;
+      const row = this.quickInput.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
+      await row.waitFor({ state: 'visible' });
+      await row.click();
+    },
+    /** Enter. */
+    accept: async (): Promise<void> => {
+      await this.quickInput.locator('input').press('Enter');
+    },
+    /** Escape. */
+    cancel: async (): Promise<void> => {
+      await this.quickInput.locator('input').press('Escape');
+    },
+    /** The widget's title (e.g. a step of a multi-step flow). */
+    title: async (): Promise<string> => (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
+    waitClosed: async (): Promise<void> => {
+      await this.quickInput.waitFor({ state: 'hidden' });
+    },
+  };
+
+  readonly inputBox = {
+    /** Waits for an input box, types `text` (password boxes too) and presses Enter unless `submit: false`. */
+    fill: async (text: string, o: { submit?: boolean } = {}): Promise<void> => {
+      const input = this.quickInput.locator('input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(text);
+      if (o.submit !== false) {
+        await input.press('Enter');
+      }
+    },
+    /** True when the visible input hides what is typed. */
+    isPassword: async (): Promise<boolean> => (await this.quickInput.locator('input').getAttribute('type')) === 'password',
+    /** The prompt or validation message under the input. */
+    message: async (): Promise<string> => (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
+    placeholder: async (): Promise<string> => (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
+    value: async (): Promise<string> => this.quickInput.locator('input').inputValue(),
+  };
+
+  // ---- views ----
+
+  /** Shows the activity-bar container with this title (does not toggle it closed when already shown). */
+  async openViewContainer(title: string): Promise<void> {
+    const item = this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).first();
+    await item.waitFor({ state: 'visible' });
+    const active = await this.page.locator(`.part.activitybar .action-item.checked .action-label[aria-label^="${escapeAttr(title)}"]`).count();
+    if (active === 0) {
+      await item.click();
+    }
+    await this.page.locator('.part.sidebar').waitFor({ state: 'visible' });
+  }
+
+  /** True when the activity bar has an entry for this container title. */
+  async hasViewContainer(title: string): Promise<boolean> {
+    return (await this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).count()) > 0;
+  }
+
+  private pane(viewTitle?: string): Locator {
+    const sidebar = this.page.locator('.part.sidebar');
+    if (!viewTitle) {
+      return sidebar;
+    }
+    const t = viewTitle.toLowerCase();
+    return sidebar.locator('.pane').filter({
+      has: this.page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i') }),
+    });
+  }
+
+  /** Rows of the tree in the side bar (or in the view with this title). */
+  async treeRows(viewTitle?: string): Promise<TreeRow[]> {
+    return this.pane(viewTitle)
+      .locator('.pane-body .monaco-list-row')
+      .evaluateAll((els) =>
+        els.map((el) => ({
+          label: el.querySelector('.label-name')?.textContent?.trim() ?? '',
+          description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
+          ariaLabel: el.getAttribute('aria-label') ?? '',
+          text: ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? "").trim(),
+        })),
+      );
+  }
+
+  /** The tree row whose label is exactly `label`. */
+  treeRow(label: string, viewTitle?: string): Locator {
+    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    return this.pane(viewTitle)
+      .locator('.pane-body .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+      .first();
+  }
+
+  async clickTreeRow(label: string, viewTitle?: string): Promise<void> {
+    await this.treeRow(label, viewTitle).click();
+  }
+
+  /** Waits until the tree shows a row with this label. */
+  async waitForTreeRow(label: string, viewTitle?: string, timeoutMs = UI_TIMEOUT): Promise<void> {
+    await this.treeRow(label, viewTitle).waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  // ---- status bar and notifications ----
+
+  /** A status bar item by the id given to `createStatusBarItem` (matched as the element id or its suffix). */
+  statusBarItem(id: string): { locator: Locator; text(): Promise<string>; ariaLabel(): Promise<string>; click(): Promise<void> } {
+    const locator = this.page.locator(`.part.statusbar .statusbar-item[id="${escapeAttr(id)}"], .part.statusbar .statusbar-item[id$=".${escapeAttr(id)}"]`).first();
+    return {
+      locator,
+      text: async () => (await locator.innerText()).trim(),
+      ariaLabel: async () => (await locator.locator('a, .statusbar-item-label').first().getAttribute('aria-label')) ?? '',
+      click: async () => locator.locator('a, .statusbar-item-label').first().click(),
+    };
+  }
+
+  /** Waits for a notification whose text matches; returns its text and helpers. */
+  async notification(text: RegExp, timeoutMs = UI_TIMEOUT): Promise<{ locator: Locator; text: string; clickButton(label: string): Promise<void> }> {
+    const locator = this.page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').filter({ hasText: text }).first();
+    await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+    return {
+      locator,
+      text: (await locator.innerText()).trim(),
+      clickButton: async (label: string) => locator.locator('.monaco-button', { hasText: label }).first().click(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    this.disposeHome();
+  }
+}
+
+/** Opens the workbench at `url` in headless Chromium. */
+export function openWorkbench(url: string, options: WorkbenchOptions): Promise<Workbench> {
+  return Workbench.open(url, options);
+}
