@@ -61,6 +61,10 @@ export async function readSshConfig(options: { configFile: string; home: string 
         // ssh skips a missing main file and an include that vanished after globbing.
         return;
       }
+      if (!isMain && errnoCode(e) === 'EISDIR') {
+        // `Include conf.d/*` matching a sub-directory: ssh reads it as an empty file.
+        return;
+      }
       snapshot.problems.push({ file, reason: 'fileUnreadable', message: `Cannot read ${file}: ${errnoCode(e) ?? String(e)}` });
       return;
     }
