@@ -23,8 +23,11 @@ export interface DockerContextSummary {
   hasTls: boolean;
   /** The context's meta.json file; absent for `default` and for a missing current context. */
   metaPath?: string;
-  /** Whether `docker` in an environment like ours uses this context (see `current()`). */
-  current: boolean;
+  /**
+   * Whether `docker` in an environment like ours uses this context (see `current()`). Always set
+   * by list() and get(); optional so that summaries built elsewhere need not invent it.
+   */
+  current?: boolean;
   /**
    * Set when the context cannot be used as it is: meta.json unreadable (`contextMetaUnreadable`)
    * or not loadable by the CLI (`contextMetaCorrupt`, also for a missing docker endpoint or a
