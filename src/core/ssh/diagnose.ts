@@ -360,7 +360,8 @@ async function diagnoseWithoutForwarding(
     });
     dial = { ping: parsePing(r.stdout), stderr: r.stderr.trim(), code: r.code };
   }
-  const target = explicitPath ?? (dial ? 'the remote default daemon' : socketPath);
+  // Without an explicit path, dial-stdio talks to whatever the remote's own DOCKER_HOST/context says.
+  const target = explicitPath ?? (dial ? "the remote's default Docker endpoint" : socketPath);
 
   if (dial && dial.ping.status !== undefined) {
     // The daemon answered through the docker CLI on the remote.
@@ -422,7 +423,7 @@ async function diagnoseWithoutForwarding(
       status: 'failed',
       reason: installed ? 'daemonNotRunning' : 'dockerSocketMissing',
       detail: installed
-        ? `There is no Docker socket at ${target}${dialText ? ` (${firstLine(dialText)})` : ''}: the daemon is not running, or it listens elsewhere (put that path in the context URL).`
+        ? `No Docker daemon answers on ${target}${dialText ? ` (${firstLine(dialText)})` : ''}: the daemon is not running, or it listens elsewhere (put that socket path in the context URL).`
         : `There is no Docker socket at ${target} and no docker command: Docker does not seem to be installed on this host.`,
       fix: installed ? { kind: 'startDaemon', command: 'sudo systemctl start docker' } : { kind: 'installDocker' },
       durationMs: elapsed(),

@@ -1,0 +1,293 @@
+/**
+ * diagnoseHost against a real sshd + dockerd with real users: the ok path, each Docker-side
+ * failure with its reason and fix, the connection-side failures with later steps skipped; and
+ * the whole chain the product promises: an alias this project wrote, a key it installed, a host
+ * key it trusted, then the real docker CLI through `docker context create … host=ssh://ALIAS`.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runProcess } from '../../src/core/exec';
+import { copyPublicKey } from '../../src/core/ssh/copyId';
+import { diagnoseHost, type DiagnoseStep, type DiagnoseStepId } from '../../src/core/ssh/diagnose';
+import { generateKey } from '../../src/core/ssh/keys';
+import { resolveHost, type EffectiveHost } from '../../src/core/ssh/resolveHost';
+import { addSshHost } from '../../src/core/ssh/sshConfigEdit';
+import {
+  DOCKER_CLI,
+  addKnownHost,
+  closedPort,
+  createUser,
+  engineRequest,
+  knownHostsLine,
+  requireRoot,
+  startDockerd,
+  startSshd,
+  tempHome,
+  type Dockerd,
+  type Sshd,
+  type TempHome,
+  type TestUser,
+} from '../support';
+
+const T = { timeout: 240_000 };
+
+function step(steps: DiagnoseStep[], id: DiagnoseStepId): DiagnoseStep {
+  const s = steps.find((x) => x.id === id);
+  assert.ok(s, `no step ${id}`);
+  return s;
+}
+
+function statuses(steps: DiagnoseStep[]): Record<string, string> {
+  return Object.fromEntries(steps.map((s) => [s.id, s.reason ? `${s.status}:${s.reason}` : s.status]));
+}
+
+describe('diagnoseHost against a real sshd and dockerd', () => {
+  let dockerd: Dockerd;
+  let sshd: Sshd;
+  let noForwarding: Sshd;
+  let h: TempHome;
+  let keyLine: string;
+  const users: TestUser[] = [];
+
+  const user = async (o: Parameters<typeof createUser>[0]): Promise<TestUser> => {
+    const u = await createUser(o);
+    users.push(u);
+    u.authorizeKey(keyLine);
+    return u;
+  };
+  const host = (server: Pick<Sshd, 'port'>, u: TestUser | string, o: Partial<EffectiveHost> = {}): EffectiveHost => ({
+    alias: 'diag',
+    hostname: '127.0.0.1',
+    user: typeof u === 'string' ? u : u.name,
+    port: server.port,
+    identityFiles: [path.join(h.sshDir, 'id_ed25519')],
+    identitiesOnly: true,
+    userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts')],
+    globalKnownHostsFiles: [],
+    strictHostKeyChecking: 'yes',
+    hashKnownHosts: false,
+    source: 'builtin',
+    ...o,
+  });
+  const run = (server: Pick<Sshd, 'port'>, u: TestUser | string, socketPath: string | undefined, o: Partial<EffectiveHost> = {}): Promise<DiagnoseStep[]> =>
+    diagnoseHost({ host: host(server, u, o), env: h.env, home: h.home, timeoutMs: 30_000, ...(socketPath ? { socketPath } : {}) });
+
+  before(async () => {
+    requireRoot('diagnose tests');
+    dockerd = await startDockerd();
+    sshd = await startSshd();
+    noForwarding = await startSshd({ allowStreamLocal: false });
+    h = tempHome();
+    const key = await generateKey({ privateKeyPath: path.join(h.sshDir, 'id_ed25519'), comment: 'diag' });
+    keyLine = key.publicKey;
+    addKnownHost(h.home, knownHostsLine(sshd));
+    addKnownHost(h.home, knownHostsLine(noForwarding));
+  });
+
+  after(async () => {
+    for (const u of users) {
+      await u.remove();
+    }
+    await sshd?.dispose();
+    await noForwarding?.dispose();
+    await dockerd?.stop();
+    h?.remove();
+  });
+
+  it('reports every step ok for a user in the docker group', T, async () => {
+    const u = await user({ docker: true, dockerHost: dockerd.host });
+    const steps = await run(sshd, u, dockerd.socket);
+    assert.deepEqual(statuses(steps), { resolve: 'ok', tcp: 'ok', hostKey: 'ok', auth: 'ok', dockerCli: 'ok', dockerSocket: 'ok', daemon: 'ok' });
+    assert.equal(step(steps, 'dockerCli').detail, '/usr/local/bin/docker');
+    assert.match(String(step(steps, 'hostKey').detail), new RegExp(sshd.hostKeyFingerprint.replace(/[+/]/g, '\\$&')));
+    assert.match(String(step(steps, 'daemon').detail), /200/);
+    for (const s of steps) {
+      assert.ok(s.durationMs >= 0);
+    }
+  });
+
+  it('tells a user outside the docker group how to fix it', T, async () => {
+    const u = await user({ docker: false, dockerHost: dockerd.host });
+    const steps = await run(sshd, u, dockerd.socket);
+    const sock = step(steps, 'dockerSocket');
+    assert.equal(sock.status, 'failed');
+    assert.equal(sock.reason, 'dockerSocketPermission');
+    assert.deepEqual(sock.fix, { kind: 'addToDockerGroup', command: `sudo usermod -aG docker ${u.name}` });
+    assert.equal(step(steps, 'daemon').status, 'skipped');
+    assert.equal(step(steps, 'auth').status, 'ok');
+
+    // Following the fix, a new login works.
+    const r = await runProcess('usermod', ['-aG', 'docker', u.name], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(step(await run(sshd, u, dockerd.socket), 'dockerSocket').status, 'ok');
+  });
+
+  it('warns when docker is not on the PATH of non-interactive sessions but the socket is reachable', T, async () => {
+    const u = await user({ docker: true, dockerHost: dockerd.host });
+    // A PATH with a shell and a few tools, but no docker (sshd reads ~/.ssh/environment).
+    const bin = path.join(u.home, 'bin');
+    fs.mkdirSync(bin);
+    for (const tool of ['sh', 'id', 'ls']) {
+      fs.symlinkSync(`/bin/${tool}`, path.join(bin, tool));
+    }
+    fs.appendFileSync(path.join(u.home, '.ssh', 'environment'), `PATH=${bin}\n`);
+    const steps = await run(sshd, u, dockerd.socket);
+    const cli = step(steps, 'dockerCli');
+    assert.equal(cli.status, 'warning');
+    assert.equal(cli.reason, 'dockerCliMissing');
+    assert.deepEqual(cli.fix, { kind: 'addDockerToRemotePath', command: '/usr/local/bin' });
+    assert.equal(step(steps, 'dockerSocket').status, 'ok');
+    assert.equal(step(steps, 'daemon').status, 'ok');
+
+    // Without socket forwarding nothing is left: the same gap is a failure.
+    const blocked = await run(noForwarding, u, dockerd.socket);
+    assert.equal(step(blocked, 'dockerCli').status, 'failed');
+    assert.equal(step(blocked, 'dockerSocket').status, 'failed');
+  });
+
+  it('says the login shell cannot run commands (nologin) while the socket still works through forwarding', T, async () => {
+    const u = await user({ docker: true, shell: '/usr/sbin/nologin' });
+    const steps = await run(sshd, u, dockerd.socket);
+    const cli = step(steps, 'dockerCli');
+    assert.equal(cli.status, 'warning');
+    assert.equal(cli.reason, 'remoteShellNotPosix');
+    assert.match(String(cli.detail), /not available/i);
+    assert.equal(step(steps, 'dockerSocket').status, 'ok');
+    assert.equal(step(steps, 'daemon').status, 'ok');
+  });
+
+  it('falls back to docker system dial-stdio when the server refuses socket forwarding', T, async () => {
+    const u = await user({ docker: true, dockerHost: dockerd.host });
+    const steps = await run(noForwarding, u, dockerd.socket);
+    const sock = step(steps, 'dockerSocket');
+    assert.equal(sock.status, 'warning');
+    assert.equal(sock.reason, 'streamLocalForbidden');
+    assert.equal(step(steps, 'daemon').status, 'ok');
+    assert.equal(step(steps, 'dockerCli').status, 'ok');
+  });
+
+  it('reports daemonNotRunning when dockerd is stopped', T, async () => {
+    const u = await user({ docker: true, dockerHost: dockerd.host });
+    await dockerd.stopDaemonOnly();
+    try {
+      const steps = await run(sshd, u, dockerd.socket);
+      const failed = steps.filter((s) => s.status === 'failed');
+      assert.equal(failed.length, 1, JSON.stringify(statuses(steps)));
+      assert.equal(failed[0]?.reason, 'daemonNotRunning');
+      assert.equal(failed[0]?.fix?.kind, 'startDaemon');
+      assert.equal(step(steps, 'auth').status, 'ok');
+      assert.equal(step(steps, 'dockerCli').status, 'ok');
+      // A socket file nobody listens on (a crashed daemon's leftover): the socket is fine, the daemon is not.
+      const stale = path.join(dockerd.dir, 'stale.sock');
+      const made = await runProcess('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', stale], { timeoutMs: 30_000 });
+      assert.equal(made.code, 0, made.stderr);
+      fs.chownSync(stale, 0, Number((await runProcess('getent', ['group', 'docker'])).stdout.split(':')[2]));
+      fs.chmodSync(stale, 0o660);
+      const staleSteps = await run(sshd, u, stale);
+      assert.equal(step(staleSteps, 'dockerSocket').status, 'ok', JSON.stringify(statuses(staleSteps)));
+      assert.equal(step(staleSteps, 'daemon').status, 'failed');
+      assert.equal(step(staleSteps, 'daemon').reason, 'daemonNotRunning');
+    } finally {
+      await dockerd.restart();
+    }
+    assert.equal(step(await run(sshd, u, dockerd.socket), 'daemon').status, 'ok');
+  });
+
+  it('stops at the first failing connection step and skips the rest', T, async () => {
+    const u = await user({ docker: true });
+    const port = await closedPort();
+    const refused = await run({ port }, u, dockerd.socket);
+    assert.deepEqual(statuses(refused), {
+      resolve: 'ok',
+      tcp: 'failed:connectionRefused',
+      hostKey: 'skipped',
+      auth: 'skipped',
+      dockerCli: 'skipped',
+      dockerSocket: 'skipped',
+      daemon: 'skipped',
+    });
+
+    const unknownKey = await run(sshd, u, dockerd.socket, { userKnownHostsFiles: [path.join(h.home, 'nothing_known')] });
+    assert.deepEqual(statuses(unknownKey).hostKey, 'failed:hostKeyUnknown');
+    assert.equal(step(unknownKey, 'tcp').status, 'ok');
+    assert.equal(step(unknownKey, 'auth').status, 'skipped');
+
+    const noKey = await run(sshd, 'rdc-nobody-here', dockerd.socket);
+    assert.deepEqual(statuses(noKey), {
+      resolve: 'ok',
+      tcp: 'ok',
+      hostKey: 'ok',
+      auth: 'failed:authFailed',
+      dockerCli: 'skipped',
+      dockerSocket: 'skipped',
+      daemon: 'skipped',
+    });
+    assert.equal(step(noKey, 'auth').fix?.kind, 'copyPublicKey');
+
+    const dns = await run(sshd, u, dockerd.socket, { hostname: 'no-such-host.invalid' });
+    assert.equal(statuses(dns).resolve, 'failed:dnsFailed');
+    assert.equal(step(dns, 'tcp').status, 'skipped');
+  });
+});
+
+describe('the docker CLI through an alias, key and host key this project wrote', () => {
+  let dockerd: Dockerd;
+  let sshd: Sshd;
+  let user: TestUser;
+  let h: TempHome;
+
+  before(async () => {
+    requireRoot('docker CLI end-to-end');
+    dockerd = await startDockerd();
+    sshd = await startSshd();
+    user = await createUser({ docker: true, dockerHost: dockerd.host });
+    h = tempHome();
+  });
+
+  after(async () => {
+    await user?.remove();
+    await sshd?.dispose();
+    await dockerd?.stop();
+    h?.remove();
+  });
+
+  it('docker --context X info reports the daemon behind the sshd', T, async () => {
+    const keyPath = path.join(h.sshDir, 'id_remote');
+    await generateKey({ privateKeyPath: keyPath, comment: 'remote' });
+    const config = path.join(h.sshDir, 'config');
+    await addSshHost(config, { alias: 'rdc-remote', hostName: '127.0.0.1', user: user.name, port: sshd.port, identityFile: keyPath }, { home: h.home });
+    const host = await resolveHost('rdc-remote', { configFile: config, home: h.home, localUser: 'root', timeoutMs: 30_000 });
+    let confirmed = 0;
+    const result = await copyPublicKey({
+      host,
+      env: h.env,
+      home: h.home,
+      timeoutMs: 30_000,
+      privateKeyPath: keyPath,
+      prompts: {
+        confirmHostKey: async (req) => {
+          confirmed++;
+          assert.equal(req.fingerprint, sshd.hostKeyFingerprint);
+          return true;
+        },
+        password: async () => user.password,
+      },
+    });
+    assert.equal(result.status, 'installed');
+    assert.equal(confirmed, 1);
+
+    const steps = await diagnoseHost({ host: { ...host, strictHostKeyChecking: 'yes' }, env: h.env, home: h.home, timeoutMs: 30_000 });
+    assert.equal(step(steps, 'daemon').status, 'ok', JSON.stringify(statuses(steps)));
+
+    // The CLI runs `ssh` from PATH: the temp home's shim, so ~/.ssh is the one written above.
+    const create = await runProcess(DOCKER_CLI, ['context', 'create', 'rdc-x', '--docker', 'host=ssh://rdc-remote'], { env: h.env, timeoutMs: 60_000 });
+    assert.equal(create.code, 0, create.stderr);
+    const info = await runProcess(DOCKER_CLI, ['--context', 'rdc-x', 'info', '--format', '{{.OperatingSystem}}'], { env: h.env, timeoutMs: 120_000 });
+    assert.equal(info.code, 0, info.stderr);
+    const direct = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as { OperatingSystem: string };
+    assert.equal(info.stdout.trim(), direct.OperatingSystem);
+    assert.match(sshd.log(), new RegExp(`Accepted publickey for ${user.name} `), 'the CLI logged in with the installed key');
+  });
+});
