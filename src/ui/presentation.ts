@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CurrentContext } from '../core/docker/contextStore';
+import type { Reason } from '../core/errors';
 import type { EnvOverrides } from './contextsModel';
 
 /** Sentences shared by the tree, the status bar and the pickers, so they explain things alike. */
@@ -58,3 +59,20 @@ export function envOverrideWarnings(env: EnvOverrides): string[] {
   }
   return out;
 }
+
+/** Row descriptions are narrow: a few words here, the full sentence in the tooltip. */
+export function brokenDescription(reason: Reason, fallback: string): string {
+  switch (reason) {
+    case 'contextMetaCorrupt':
+      return vscode.l10n.t('broken: meta.json is not valid');
+    case 'contextMetaUnreadable':
+      return vscode.l10n.t('broken: meta.json cannot be read');
+    case 'contextNotFound':
+      return vscode.l10n.t('does not exist');
+    case 'endpointInvalid':
+      return vscode.l10n.t('invalid DOCKER_HOST');
+    default:
+      return fallback;
+  }
+}
+

@@ -4,6 +4,11 @@ import type { Reason } from '../core/errors';
 import { CommandIds } from './commands/commandIds';
 import { currentSummary, type ContextsSnapshot, type EnvOverrides } from './contextsModel';
 import { errorSentence, reasonText } from './errorMessages';
+
+function reasonSentence(reason: Reason, details: Record<string, string>): string {
+  const t = reasonText(reason, details);
+  return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
+}
 import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from './presentation';
 
 export const STATUS_BAR_ITEM_ID = 'remoteDocker.status';
@@ -52,6 +57,7 @@ export interface RenderedStatus {
 export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState): StatusModel {
   const summary = currentSummary(snap);
   const problem = snap.listError ?? snap.currentError;
+  const configError = snap.current?.configError;
   return {
     loaded: true,
     context: snap.current?.name,
@@ -60,7 +66,12 @@ export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState):
     description: summary?.description,
     configFile: snap.configFile,
     env: snap.env,
-    problem: problem !== undefined ? errorSentence(problem) : undefined,
+    problem:
+      problem !== undefined
+        ? errorSentence(problem)
+        : configError
+          ? reasonSentence(configError.reason, { file: configError.file })
+          : undefined,
     engine,
   };
 }

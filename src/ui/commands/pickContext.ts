@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { DockerContextSummary } from '../../core/docker/contextStore';
 import type { ContextsSnapshot } from '../contextsModel';
 import { reasonText } from '../errorMessages';
-import { envMarker } from '../presentation';
+import { brokenDescription, envMarker } from '../presentation';
 import { pickOne } from '../prompts';
 
 export interface ContextPickItem extends vscode.QuickPickItem {
@@ -32,8 +32,7 @@ export function contextPickItems(snap: ContextsSnapshot, o: PickContextOptions):
       items.push({
         label: c.name,
         iconPath: new vscode.ThemeIcon('warning'),
-        description: reasonText(c.error.reason, { name: c.name, file: c.metaPath }).message,
-        detail: c.metaPath,
+        description: brokenDescription(c.error.reason, reasonText(c.error.reason, { name: c.name, file: c.metaPath }).message),
         summary: c,
       });
       continue;

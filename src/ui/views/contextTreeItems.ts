@@ -3,7 +3,7 @@ import type { DockerContextSummary } from '../../core/docker/contextStore';
 import { CommandIds } from '../commands/commandIds';
 import type { ContextsSnapshot } from '../contextsModel';
 import { reasonText } from '../errorMessages';
-import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../presentation';
+import { brokenDescription, codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../presentation';
 import { contextItemValue, ContextValueBase } from './contextValues';
 import type { ContextNode, ContextsTreeNode, MessageNode } from './contextNodes';
 
@@ -62,8 +62,8 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.Tree
   item.tooltip = contextTooltip(node, snap);
 
   if (c.error) {
-    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath });
-    item.description = problem.message;
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
+    item.description = brokenDescription(c.error.reason, problem.message);
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     item.accessibilityInformation = { label: vscode.l10n.t('{0}, broken context: {1}', c.name, problem.message) };
     if (c.metaPath) {
@@ -103,7 +103,7 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot): vscode.Markd
     md.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('TLS verification is turned off for this context.'))}\n\n`);
   }
   if (c.error) {
-    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath });
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
     md.appendMarkdown(`$(warning) ${escapeMarkdown(problem.message)}`);
     if (problem.nextStep) {
       md.appendMarkdown(` ${escapeMarkdown(problem.nextStep)}`);
