@@ -140,6 +140,9 @@ function installHooks(): void {
   process.on('exit', cleanupAllSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      if (process.listenerCount(sig) > 1) {
+        return; // the program handles this signal itself (the demo stops gracefully); 'exit' still cleans
+      }
       cleanupAllSync();
       process.removeListener(sig, onSignal);
       process.kill(process.pid, sig);

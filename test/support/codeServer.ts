@@ -92,6 +92,8 @@ export interface CodeServerOptions {
   workspace: string;
   /** Extra `User/settings.json` entries. */
   settings?: Record<string, unknown>;
+  /** Fixed port on 127.0.0.1 (the demo's --port); a free one by default. */
+  port?: number;
   startTimeoutMs?: number;
 }
 
@@ -180,7 +182,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     };
     fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
-    const port = await freePort();
+    const port = o.port ?? (await freePort());
     const log = fs.openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
