@@ -381,7 +381,8 @@ async function diagnoseWithoutForwarding(
   }
 
   const dialText = dial?.stderr ?? '';
-  const permissionDenied = /permission denied/i.test(dialText) || (probe?.lsDenied ?? false) || (probe?.kind === 'socket' && probe.access === 'denied');
+  const dialReason = dial ? classifyDialStdioFailure(dial.stderr, dial.code).reason : undefined;
+  const permissionDenied = dialReason === 'dockerSocketPermission' || (probe?.lsDenied ?? false) || (probe?.kind === 'socket' && probe.access === 'denied');
   if (permissionDenied) {
     const group = probe?.group && probe.group !== 'root' ? probe.group : 'docker';
     const who = probe?.user ?? user;
@@ -400,9 +401,7 @@ async function diagnoseWithoutForwarding(
     return;
   }
 
-  const daemonDown =
-    /no such file or directory|connection refused|cannot connect to the docker daemon|is the docker daemon running/i.test(dialText) ||
-    probe?.kind === 'missing';
+  const daemonDown = dialReason === 'daemonNotRunning' || probe?.kind === 'missing';
   if (daemonDown) {
     if (probe?.kind === 'socket' && probe.access === 'rw') {
       // A socket file nobody listens on: left behind by a daemon that stopped.
@@ -461,6 +460,24 @@ async function diagnoseWithoutForwarding(
     detail: `${target} could not be reached: ${forwardError}${dialText ? `; docker system dial-stdio: ${firstLine(dialText)}` : ''}`,
     durationMs: elapsed(),
   });
+}
+
+/**
+ * The reason behind a failed `docker system dial-stdio` on the remote, from its stderr and exit
+ * status (the docker CLI itself only says "Cannot connect to the Docker daemon"; the cause is on
+ * the remote's stderr). For the connection pool's fallback as much as for diagnose.
+ */
+export function classifyDialStdioFailure(stderr: string, code: number | null): { reason: Reason; fix?: DiagnoseFix } {
+  if (code === 127 || /command not found|docker: not found|no such file or directory: docker/i.test(stderr)) {
+    return { reason: 'dockerCliMissing', fix: { kind: 'installDockerCli' } };
+  }
+  if (/permission denied/i.test(stderr)) {
+    return { reason: 'dockerSocketPermission', fix: { kind: 'addToDockerGroup' } };
+  }
+  if (/no such file or directory|connection refused|cannot connect to the docker daemon|is the docker daemon running/i.test(stderr)) {
+    return { reason: 'daemonNotRunning', fix: { kind: 'startDaemon', command: 'sudo systemctl start docker' } };
+  }
+  return { reason: 'engineApiError' };
 }
 
 interface SocketProbe {
