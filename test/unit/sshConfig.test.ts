@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { runProcess } from '../../src/core/exec';
 import { readSshConfig } from '../../src/core/ssh/sshConfig';
 
 const homes: string[] = [];
@@ -210,5 +211,20 @@ test('keyword case, = separators, quotes, CRLF and comments are read like ssh re
       ['second', 4, false],
       ['third', 5, true],
     ],
+  );
+});
+
+test('a FIFO matched by an Include is a problem, never a read that blocks forever', async () => {
+  const h = await home({ config: 'Include conf.d/*\nHost after\n', 'conf.d/a.conf': 'Host a\n' });
+  const mk = await runProcess('mkfifo', [path.join(h.ssh, 'conf.d', 'pipe')], { timeoutMs: 10_000 });
+  assert.equal(mk.code, 0, mk.stderr);
+  const snap = await readSshConfig({ configFile: h.config, home: h.home });
+  assert.deepEqual(
+    snap.hosts.map((x) => x.alias),
+    ['a', 'after'],
+  );
+  assert.deepEqual(
+    snap.problems.map((p) => [p.reason, path.relative(h.ssh, p.file)]),
+    [['fileUnreadable', 'conf.d/pipe']],
   );
 });

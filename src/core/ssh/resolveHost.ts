@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { CoreError, throwIfAborted } from '../errors';
 import { runProcess } from '../exec';
 import { errnoCode, isNotFound } from '../fsutil';
-import { isDefaultUserConfig, MAX_INCLUDE_DEPTH, unsafePermissions } from './sshConfig';
+import { isDefaultUserConfig, MAX_INCLUDE_DEPTH, readConfigText, unsafePermissions } from './sshConfig';
 import { parseLine, splitLines, strdelim } from './sshConfigSyntax';
 import { anchorInclude, globFiles } from './sshInclude';
 import { matchHostname, matchPattern, matchPatternList } from './sshPattern';
@@ -398,7 +398,7 @@ async function readConfigFile(
   }
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readConfigText(file);
   } catch (e) {
     if (isNotFound(e)) {
       return; // a missing user/system file or an include that vanished: ssh skips both

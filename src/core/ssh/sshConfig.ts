@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Reason } from '../errors';
 import { errnoCode, isNotFound } from '../fsutil';
@@ -142,9 +142,25 @@ export function editableHostLines(doc: ConfigDocument): Set<number> {
   return out;
 }
 
-/** Reads a config file; a directory or other non-file is unreadable, as for ssh. */
+/**
+ * Reads a config file without ever blocking: a FIFO (or device) matched by an Include glob
+ * would make a plain read wait forever, so the file is opened non-blocking and anything but a
+ * regular file is refused (ENOTREG; a directory gives EISDIR, as a read would).
+ */
 export async function readConfigText(file: string): Promise<string> {
-  return fs.readFile(file, 'utf8');
+  const nonBlock = (fsConstants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
+  const handle = await fs.open(file, fsConstants.O_RDONLY | nonBlock);
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      const err = new Error(`${file} is not a regular file`) as NodeJS.ErrnoException;
+      err.code = st.isDirectory() ? 'EISDIR' : 'ENOTREG';
+      throw err;
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `~/.ssh/config` of this home, which ssh checks for safe permissions when it reads it by default. */
