@@ -184,6 +184,35 @@ describe('connectSsh against a real sshd', () => {
     assert.equal(JSON.stringify(cache), '{"size":1}', 'the cache never serialises its values');
   });
 
+  for (const kind of [
+    { name: 'rsa (rsa-sha2 signatures)', args: ['-t', 'rsa', '-b', '2048'] },
+    { name: 'ecdsa', args: ['-t', 'ecdsa', '-b', '256'] },
+    { name: 'legacy PEM rsa, encrypted, without its .pub', args: ['-t', 'rsa', '-b', '2048', '-m', 'PEM'], passphrase: 'pem pass', dropPub: true },
+  ]) {
+    it(`logs in with an ssh-keygen ${kind.name} key`, T, async () => {
+      const h = home();
+      const keyPath = path.join(h.sshDir, 'id_kind');
+      const r = await runProcess('/usr/bin/ssh-keygen', ['-q', ...kind.args, '-N', kind.passphrase ?? '', '-C', 'kind', '-f', keyPath], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      user.authorizeKey(fs.readFileSync(keyPath + '.pub', 'utf8'));
+      if (kind.dropPub) {
+        fs.rmSync(keyPath + '.pub');
+      }
+      addKnownHost(h.home, knownHostsLine(sshd));
+      let asked = 0;
+      const c = keep(
+        await connectSsh(
+          base(h, hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true }), {
+            prompts: { passphrase: async () => (asked++, kind.passphrase) },
+          }),
+        ),
+      );
+      assert.equal(c.identityFile, keyPath);
+      assert.equal(asked, kind.passphrase ? 1 : 0);
+      c.close();
+    });
+  }
+
   it('does not ask for the passphrase of a key the server would not accept anyway', T, async () => {
     const h = home();
     const keyPath = path.join(h.sshDir, 'id_unauthorized');

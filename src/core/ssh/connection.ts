@@ -408,7 +408,9 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
           ? async (req) => {
               const resume = deadline.pause();
               try {
-                return await (options.prompts?.confirmHostKey?.(req) ?? Promise.resolve(false));
+                const yes = await (options.prompts?.confirmHostKey?.(req) ?? Promise.resolve(false));
+                // An answer that arrives after a cancel or timeout must not write known_hosts.
+                return yes && !settled;
               } finally {
                 resume();
               }
