@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
 import type { Logger } from '../core/log';
 
@@ -14,6 +13,11 @@ export type RefreshReason = 'activation' | 'command' | 'files' | 'settings' | 'a
 
 export type RefreshHandler = (reasons: readonly RefreshReason[]) => Promise<void> | void;
 
+/** Structurally a vscode.Disposable; this module stays vscode-free so plain Node tests can run it. */
+export interface Disposable {
+  dispose(): void;
+}
+
 /** Requests arriving within this window share one refresh (file watchers already debounce). */
 const COALESCE_MS = 30;
 
@@ -22,7 +26,7 @@ const COALESCE_MS = 30;
  * call `request`; requests are coalesced per scope and handlers never run concurrently with
  * themselves, so there is no flicker and no race between two reloads of the same data.
  */
-export class RefreshManager implements vscode.Disposable {
+export class RefreshManager implements Disposable {
   private readonly handlers = new Map<RefreshScope, RefreshHandler[]>();
   private pending = new Map<RefreshScope, Set<RefreshReason>>();
   private waiters: (() => void)[] = [];
@@ -30,18 +34,24 @@ export class RefreshManager implements vscode.Disposable {
   private running = false;
   private disposed = false;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly coalesceMs = COALESCE_MS,
+  ) {}
 
-  register(scope: RefreshScope, handler: RefreshHandler): vscode.Disposable {
+  register(scope: RefreshScope, handler: RefreshHandler): Disposable {
     const list = this.handlers.get(scope) ?? [];
     list.push(handler);
     this.handlers.set(scope, list);
-    return new vscode.Disposable(() => {
-      const l = this.handlers.get(scope);
-      if (l) {
-        l.splice(l.indexOf(handler), 1);
-      }
-    });
+    return {
+      dispose: () => {
+        const l = this.handlers.get(scope);
+        const i = l ? l.indexOf(handler) : -1;
+        if (l && i >= 0) {
+          l.splice(i, 1);
+        }
+      },
+    };
   }
 
   /**
@@ -71,7 +81,7 @@ export class RefreshManager implements vscode.Disposable {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, COALESCE_MS);
+    }, this.coalesceMs);
   }
 
   private async flush(): Promise<void> {
