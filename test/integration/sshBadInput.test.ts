@@ -237,6 +237,39 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     });
   });
 
+  it('cancelled while the host key question is open: a late "yes" writes nothing', T, async () => {
+    await unchanged(async () => {
+      const ac = new AbortController();
+      let answer!: (yes: boolean) => void;
+      let asked!: () => void;
+      const questionOpen = new Promise<void>((r) => (asked = r));
+      const p = connectSsh(
+        opts({
+          host: host({ userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts_late')] }),
+          signal: ac.signal,
+          prompts: {
+            confirmHostKey: () =>
+              new Promise<boolean>((r) => {
+                answer = r;
+                asked();
+              }),
+          },
+        }),
+      );
+      await questionOpen;
+      ac.abort();
+      const err = await p.then(
+        () => assert.fail('expected cancel'),
+        (e: unknown) => e,
+      );
+      assert.ok(CoreError.is(err, 'cancelled'));
+      answer(true);
+      await sleep(300); // give a wrongly accepted key the time to be written
+      assert.equal(fs.existsSync(path.join(h.sshDir, 'known_hosts_late')), false);
+    });
+    await noConnectionsTo(sshd.port);
+  });
+
   it('a login shell that cannot run sh -c (nologin) → remoteShellNotPosix, nothing appended', T, async () => {
     await unchanged(async () => {
       const err = await fails(
