@@ -40,7 +40,7 @@ export function currentSummary(s: ContextsSnapshot): DockerContextSummary | unde
  */
 export class ContextsModel implements vscode.Disposable {
   private latest: ContextsSnapshot | undefined;
-  private first: Promise<ContextsSnapshot> | undefined;
+  private inflight: Promise<ContextsSnapshot> | undefined;
   private readonly emitter = new vscode.EventEmitter<ContextsSnapshot>();
   readonly onDidChange = this.emitter.event;
 
@@ -49,20 +49,30 @@ export class ContextsModel implements vscode.Disposable {
     private readonly logger: Logger,
   ) {}
 
-  /** The latest snapshot; loads once if nothing has been loaded yet. */
+  /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
   get snapshot(): Promise<ContextsSnapshot> {
     if (this.latest) {
       return Promise.resolve(this.latest);
     }
-    this.first ??= this.reload();
-    return this.first;
+    return this.inflight ?? this.reload();
   }
 
   peek(): ContextsSnapshot | undefined {
     return this.latest;
   }
 
-  async reload(): Promise<ContextsSnapshot> {
+  /** Reads the store now (callers: the refresh manager) and tells listeners. */
+  reload(): Promise<ContextsSnapshot> {
+    const p = this.load().finally(() => {
+      if (this.inflight === p) {
+        this.inflight = undefined;
+      }
+    });
+    this.inflight = p;
+    return p;
+  }
+
+  private async load(): Promise<ContextsSnapshot> {
     const store = this.docker.store;
     const [list, current] = await Promise.allSettled([store.list(), store.current()]);
     const snap: ContextsSnapshot = {
@@ -82,7 +92,7 @@ export class ContextsModel implements vscode.Disposable {
     }
     // A refresh can race a settings change that swapped the store: keep only the newest store's data.
     if (store !== this.docker.store) {
-      return this.reload();
+      return this.load();
     }
     this.latest = snap;
     this.emitter.fire(snap);

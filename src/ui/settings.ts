@@ -19,15 +19,19 @@ export function readSettings(): Settings {
   };
 }
 
-/** `~` and `~/x` are what people type into a settings box; the core wants absolute paths. */
+/** `~` and `~/x` are what people type into a settings box; the core wants absolute paths, and a
+ *  relative one is taken from the home directory (the extension host's cwd means nothing to users). */
 function expandHome(p: string): string {
+  if (p === '') {
+    return p;
+  }
   if (p === '~') {
     return os.homedir();
   }
   if (p.startsWith('~/') || p.startsWith('~\\')) {
     return path.join(os.homedir(), p.slice(2));
   }
-  return p;
+  return path.resolve(os.homedir(), p);
 }
 
 /** The current settings, re-read when anything under `remoteDocker` changes. */

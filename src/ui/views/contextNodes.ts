@@ -4,6 +4,8 @@ import type { CurrentSource, DockerContextSummary } from '../../core/docker/cont
 /** A Docker context row; this object is what menus pass to command handlers. */
 export interface ContextNode {
   readonly kind: 'context';
+  /** Tree item id; unique even if two meta.json files claim the same name. */
+  readonly id: string;
   readonly summary: DockerContextSummary;
   readonly current: boolean;
   /** Why it is current (only for the current one). */

@@ -43,9 +43,14 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
       command: { title: vscode.l10n.t('Show Log'), command: CommandIds.showLog },
     });
   }
+  const seen = new Map<string, number>();
   for (const summary of snap.contexts) {
     const current = snap.current?.name === summary.name;
-    nodes.push({ kind: 'context', summary, current, source: current ? snap.current?.source : undefined });
+    // VS Code rejects a tree whose ids repeat; a hand-copied meta.json can repeat a name.
+    const n = (seen.get(summary.name) ?? 0) + 1;
+    seen.set(summary.name, n);
+    const id = n === 1 ? contextItemId(summary.name) : `${contextItemId(summary.name)}#${n}`;
+    nodes.push({ kind: 'context', id, summary, current, source: current ? snap.current?.source : undefined });
   }
   return nodes;
 }
@@ -57,7 +62,7 @@ export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot): vsc
 function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.TreeItem {
   const c = node.summary;
   const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
-  item.id = contextItemId(c.name);
+  item.id = node.id;
   item.contextValue = contextItemValue({ isDefault: c.isDefault, current: node.current, broken: !!c.error, missing: c.error?.reason === 'contextNotFound' });
   item.tooltip = contextTooltip(node, snap);
 
