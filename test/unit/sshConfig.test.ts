@@ -228,3 +228,28 @@ test('a FIFO matched by an Include is a problem, never a read that blocks foreve
     [['fileUnreadable', 'conf.d/pipe']],
   );
 });
+
+test('Include globs: *, ?, [classes], sorted byte-wise; ~otheruser paths are never read relative to the working directory', async () => {
+  const h = await home({
+    config: 'Include d/[ab]?.conf d/z*\nInclude ~no-such-user-rdc/x.conf\n',
+    'd/b1.conf': 'Host b1\n',
+    'd/a2.conf': 'Host a2\n',
+    'd/c1.conf': 'Host c1\n',
+    'd/ab.conf': 'Host ab\n',
+    'd/zB': 'Host zB\n',
+    'd/zA': 'Host zA\n',
+  });
+  const cwd = process.cwd();
+  await fs.mkdir(path.join(h.home, '~no-such-user-rdc'));
+  await fs.writeFile(path.join(h.home, '~no-such-user-rdc', 'x.conf'), 'Host from-cwd\n');
+  process.chdir(h.home);
+  try {
+    const snap = await readSshConfig({ configFile: h.config, home: h.home });
+    assert.deepEqual(
+      snap.hosts.map((x) => x.alias),
+      ['a2', 'ab', 'b1', 'zA', 'zB'],
+    );
+  } finally {
+    process.chdir(cwd);
+  }
+});

@@ -118,7 +118,11 @@ export function removalRange(doc: ConfigDocument, block: HostBlock): { from: num
  */
 export function attachedCommentStart(doc: ConfigDocument, sectionIndex: number): number {
   let i = sectionIndex;
-  while (i > 0 && doc.parsed[i - 1].kind === 'comment' && !(doc.parsed[i - 1] as { indented: boolean }).indented) {
+  while (i > 0) {
+    const p = doc.parsed[i - 1];
+    if (p.kind !== 'comment' || p.indented) {
+      break;
+    }
     i--;
   }
   return i;

@@ -38,6 +38,14 @@ const MAGIC = /[*?[]/;
 
 /** glob(3) without GLOB_NOCHECK/GLOB_PERIOD: sorted byte-wise, hidden names need a literal dot. */
 export async function globFiles(pattern: string): Promise<string[]> {
+  if (!isAbsolutePath(pattern)) {
+    // Only `~user/…` (another user's home, which glob would look up in passwd) is left relative
+    // after anchoring; it must never be read relative to this process's working directory.
+    return [];
+  }
+  if (process.platform === 'win32') {
+    return globWindows(pattern);
+  }
   if (!MAGIC.test(pattern)) {
     try {
       await fs.lstat(pattern);
@@ -91,6 +99,36 @@ export async function globFiles(pattern: string): Promise<string[]> {
     if (current.length === 0) {
       return [];
     }
+  }
+  return current.sort(byteOrder);
+}
+
+/** Windows paths: forward and back slashes both separate, a drive root, no backslash escapes. */
+async function globWindows(pattern: string): Promise<string[]> {
+  const norm = pattern.replace(/\\/g, '/');
+  const root = /^[A-Za-z]:\//.exec(norm)?.[0] ?? (norm.startsWith('//') ? '//' : '/');
+  let current = [root];
+  const segments = norm.slice(root.length).split('/').filter((s) => s !== '');
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    const next: string[] = [];
+    for (const base of current) {
+      if (!MAGIC.test(seg)) {
+        const candidate = joinPath(base, seg);
+        if (i < segments.length - 1 || (await fs.lstat(candidate).then(() => true, () => false))) {
+          next.push(candidate);
+        }
+        continue;
+      }
+      const names = await fs.readdir(base).catch(() => [] as string[]);
+      const re = globSegmentRegExp(seg);
+      for (const name of names) {
+        if (!(name.startsWith('.') && !seg.startsWith('.')) && re.test(name)) {
+          next.push(joinPath(base, name));
+        }
+      }
+    }
+    current = next;
   }
   return current.sort(byteOrder);
 }
