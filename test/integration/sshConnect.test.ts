@@ -354,6 +354,17 @@ describe('connectSsh against a real sshd', () => {
     c.close();
     assert.equal(await c.closed, undefined);
 
+    // Two hops: `ProxyJump j1,j2` reaches j2 through j1, then the target through j2.
+    const chainBefore = await sshd.acceptedLogins();
+    const chain = keep(
+      await connectSsh(base(h, hostFor(h, sshd, user.name, { proxyJump: 'j1,j2' }), { resolveJumpHost: async (spec) => hostFor(h, sshd, user.name, { alias: spec }) })),
+    );
+    assert.deepEqual(chain.jumpHosts, ['j1', 'j2']);
+    assert.equal((await execRemote(chain.client, 'echo ok')).stdout.trim(), 'ok');
+    assert.equal((await sshd.acceptedLogins()) - chainBefore, 3);
+    chain.close();
+    assert.equal(await chain.closed, undefined);
+
     // An unknown key on the hop is refused before anything reaches the target.
     const strictHop = hostFor(h, sshd, user.name, { alias: 'hop2', userKnownHostsFiles: [path.join(h.home, 'empty_known_hosts')] });
     await rejectsWith(connectSsh(base(h, target, { resolveJumpHost: async () => strictHop })), 'hostKeyUnknown');
