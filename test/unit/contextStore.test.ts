@@ -11,6 +11,8 @@ import {
   dockerConfigDir,
   validateContextName,
 } from '../../src/core/docker/contextStore';
+import { interpretMeta, summarizeCanonicalMeta } from '../../src/core/docker/contextMeta';
+import { parseJsonStrict } from '../../src/core/docker/jsonDocument';
 import { naturalCompare, naturalLess } from '../../src/core/docker/naturalCompare';
 import { CoreError, Reason } from '../../src/core/errors';
 
@@ -796,5 +798,53 @@ describe('inspect', () => {
     await rejectsWith(store.inspect('nope'), 'contextNotFound');
     const f = await plantMeta(dir, contextId('bad'), '{"Name":1}');
     await rejectsWith(store.inspect('bad'), 'contextMetaCorrupt', (e) => assert.equal(e.details.file, f));
+  });
+});
+
+describe('the listing fast path', () => {
+  test('agrees with the Go-faithful reader on every input it accepts, and declines the others', () => {
+    const inputs = [
+      metaText('aa', 'ssh://a', 'd'),
+      metaText('aa', 'ssh://a'),
+      '{"Name":"aa","Metadata":{"Description":"x","GODEBUG":"y"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":true}}}',
+      '{"Name":"aa","Name":"bb","Endpoints":{"docker":{"Host":"ssh://a","Host":"ssh://b"}}}',
+      '{"Name":"aa","Metadata":null,"Endpoints":{"docker":{}}}',
+      '{"Name":"aa","Endpoints":{"other":{"x":1}}}',
+      '{"Name":"aa"}',
+      '{"Name":"aa","name":"bb"}',
+      '{"name":"aa","Endpoints":{"docker":{"Host":"ssh://a"}}}',
+      '{"Name":"aa","Endpoints":{"docker":{"host":"ssh://a"}}}',
+      '{"Name":"aa","Endpoints":{"docker":{"Host":"ssh://a","Extra":1}}}',
+      '{"Name":"aa","Endpoints":{"docker":null}}',
+      '{"Name":"aa","Extra":1}',
+      '{"Name":"aa","Metadata":"s"}',
+      '{"Name":"aa","Metadata":{"Description":5}}',
+      '{"Name":5}',
+      '{"Name":""}',
+      '[]',
+      'null',
+      '{"Name":"aa",',
+      '{"Name":"aa","__proto__":{"x":1}}',
+    ];
+    const accepted: number[] = [];
+    for (const [i, text] of inputs.entries()) {
+      const fast = summarizeCanonicalMeta(text);
+      if (!fast) {
+        continue;
+      }
+      accepted.push(i);
+      const slow = interpretMeta(parseJsonStrict(text));
+      assert.deepEqual(
+        fast,
+        {
+          name: slow.name,
+          description: slow.metadata?.description ?? '',
+          docker: slow.docker ? { host: slow.docker.host, skipTLSVerify: slow.docker.skipTLSVerify } : undefined,
+        },
+        text,
+      );
+    }
+    // The first seven are in the CLI's own shape; every other one goes to the full reader.
+    assert.deepEqual(accepted, [0, 1, 2, 3, 4, 5, 6]);
   });
 });

@@ -121,6 +121,85 @@ function interpretDockerEndpoint(node: JsonObject): DockerEndpointMeta {
   return ep;
 }
 
+/** What a listing needs from meta.json. */
+export interface MetaSummary {
+  name: string;
+  description: string;
+  /** undefined when there is no docker endpoint. */
+  docker: { host: string; skipTLSVerify: boolean } | undefined;
+}
+
+const CANONICAL_TOP = new Set(['Name', 'Metadata', 'Endpoints']);
+
+/**
+ * A fast path for listing: the summary of a meta.json in exactly the shape the CLI writes
+ * (canonical key casing, the expected types), read with JSON.parse, which allocates far less than
+ * the lossless reader. For anything else — other casings, unknown keys, wrong types, invalid JSON —
+ * it returns undefined and the caller uses `interpretMeta`, so on every input it accepts, both
+ * agree (duplicate keys: JSON.parse and Go both keep the last).
+ */
+export function summarizeCanonicalMeta(text: string): MetaSummary | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(o)) {
+    return undefined;
+  }
+  for (const k in o) {
+    if (!CANONICAL_TOP.has(k)) {
+      return undefined;
+    }
+  }
+  const { Name: name, Metadata: md, Endpoints: eps } = o;
+  if (typeof name !== 'string' || name === '') {
+    return undefined;
+  }
+  let description = '';
+  if (md !== undefined && md !== null) {
+    if (!isPlainObject(md)) {
+      return undefined;
+    }
+    const d = md.Description;
+    if (d !== undefined && typeof d !== 'string') {
+      return undefined;
+    }
+    description = d ?? '';
+  }
+  let docker: MetaSummary['docker'];
+  if (eps !== undefined && eps !== null) {
+    if (!isPlainObject(eps)) {
+      return undefined;
+    }
+    for (const k in eps) {
+      if (!isPlainObject(eps[k])) {
+        return undefined;
+      }
+    }
+    const ep = eps[DOCKER_ENDPOINT];
+    if (isPlainObject(ep)) {
+      for (const k in ep) {
+        if (k !== 'Host' && k !== 'SkipTLSVerify') {
+          return undefined;
+        }
+      }
+      const host = ep.Host ?? '';
+      const skip = ep.SkipTLSVerify ?? false;
+      if (typeof host !== 'string' || typeof skip !== 'boolean') {
+        return undefined;
+      }
+      docker = { host, skipTLSVerify: skip };
+    }
+  }
+  return { name, description, docker };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** A new context exactly as `docker context create NAME --docker host=HOST [--description D]` writes it. */
 export function newContextMeta(name: string, host: string, description: string): ContextMeta {
   return {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreError, Reason } from '../errors';
 import { ensureDir, errnoCode, isNotFound, writeFileAtomic } from '../fsutil';
-import { ContextMeta, MetaShapeError, encodeContextMeta, inspectFields, interpretMeta, newContextMeta } from './contextMeta';
+import { ContextMeta, MetaShapeError, encodeContextMeta, inspectFields, interpretMeta, newContextMeta, summarizeCanonicalMeta } from './contextMeta';
 import { DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
 import { JsonSyntaxError, compareGoKeys, foldEquals, parseJsonStrict } from './jsonDocument';
@@ -429,29 +429,33 @@ export class ContextStore {
   }
 
   private summarize(f: MetaFile, current: CurrentContext, tlsIds: Set<string>): DockerContextSummary {
-    const loaded = load(f);
-    if (!loaded.ok) {
-      // No name can be trusted from a file that does not load; a `Name` string it still holds is
-      // used, else the current context's name when this is its directory, else the directory id.
-      const name = loaded.jsonName || (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
-      return {
-        name,
-        description: '',
-        endpoint: '',
-        skipTLSVerify: false,
-        isDefault: false,
-        hasTls: this.hasTls(f.dirId, tlsIds),
-        metaPath: f.file,
-        current: name === current.name,
-        error: { reason: loaded.reason, message: loaded.message },
-      };
+    let meta = f.text !== undefined ? summarizeCanonicalMeta(f.text) : undefined;
+    if (!meta) {
+      const loaded = load(f);
+      if (!loaded.ok) {
+        // No name can be trusted from a file that does not load; a `Name` string it still holds is
+        // used, else the current context's name when this is its directory, else the directory id.
+        const name = loaded.jsonName || (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
+        return {
+          name,
+          description: '',
+          endpoint: '',
+          skipTLSVerify: false,
+          isDefault: false,
+          hasTls: this.hasTls(f.dirId, tlsIds),
+          metaPath: f.file,
+          current: name === current.name,
+          error: { reason: loaded.reason, message: loaded.message },
+        };
+      }
+      const m = loaded.meta;
+      meta = { name: m.name, description: m.metadata?.description ?? '', docker: m.docker ?? undefined };
     }
-    const meta = loaded.meta;
     const name = meta.name || f.dirId;
     const id = meta.name ? contextId(meta.name) : f.dirId;
     const summary: DockerContextSummary = {
       name,
-      description: meta.metadata?.description ?? '',
+      description: meta.description,
       endpoint: meta.docker?.host ?? '',
       skipTLSVerify: meta.docker?.skipTLSVerify ?? false,
       isDefault: false,

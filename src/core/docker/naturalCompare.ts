@@ -45,10 +45,14 @@ export function naturalCompare(a: string, b: string): number {
     if (len1 !== len2) {
       return len1 - len2;
     }
-    const n1 = a.slice(nz1, i);
-    const n2 = b.slice(nz2, j);
-    if (n1 !== n2) {
-      return n1 < n2 ? -1 : 1;
+    // Same length: the first differing digit decides (compared in place: sorting 1000 names
+    // would otherwise allocate tens of thousands of substrings).
+    for (let k = 0; k < len1; k++) {
+      const x = a.charCodeAt(nz1 + k);
+      const y = b.charCodeAt(nz2 + k);
+      if (x !== y) {
+        return x - y;
+      }
     }
     // Equal values: the one whose digits started earlier (fewer leading zeros) is less.
     if (nz1 !== nz2) {
