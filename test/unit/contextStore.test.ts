@@ -272,6 +272,22 @@ describe('list', () => {
     assert.equal(byName(list, 'fine').error, undefined);
   });
 
+  test('a meta.json linked to an endless or empty device is unreadable, not a hang or a crash', async () => {
+    const { dir, store } = await freshStore();
+    for (const [name, target] of [
+      ['zero', '/dev/zero'],
+      ['null', '/dev/null'],
+    ]) {
+      const d = path.join(dir, 'contexts', 'meta', contextId(name));
+      await fs.mkdir(d, { recursive: true });
+      await fs.symlink(target, path.join(d, 'meta.json'));
+    }
+    const list = await store.list();
+    assert.match(byName(list, contextId('zero')).error?.message ?? '', /larger than/);
+    assert.match(byName(list, contextId('null')).error?.message ?? '', /not a regular file/);
+    assert.equal(byName(list, contextId('zero')).error?.reason, 'contextMetaUnreadable');
+  });
+
   test('a meta.json without read permission is reported unreadable', async () => {
     const { dir, store } = await freshStore();
     await store.create({ name: 'open', endpoint: 'ssh://a' });

@@ -4,7 +4,12 @@ import * as fs from 'node:fs';
 export const MAX_STORE_FILE_BYTES = 10 << 20;
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
-let scratch = Buffer.allocUnsafe(16 * 1024);
+/**
+ * Reused for every read that fits (all real meta.json and config.json files): listing 1000
+ * contexts would otherwise allocate 1000 buffers. Safe to share because reads are synchronous;
+ * only bytes copied out into the returned string survive a call.
+ */
+const scratch = Buffer.allocUnsafe(16 * 1024);
 
 /**
  * Reads a small regular file as UTF-8 with three system calls (open, read, close). Errors are thrown as
@@ -42,9 +47,6 @@ export function readSmallTextFileSync(file: string, maxBytes = MAX_STORE_FILE_BY
     if (total === 0 && !fs.fstatSync(fd).isFile()) {
       // An empty read is also what a FIFO without a writer gives; only then is the stat worth it.
       throw errnoError('ENOTREG', 'not a regular file', file);
-    }
-    if (buf !== scratch && buf.length <= 1 << 20) {
-      scratch = buf;
     }
     return buf.toString('utf8', 0, total);
   } catch (e) {
