@@ -3,7 +3,8 @@
 # step runs only when its result is missing, so a second run is a quick no-op.
 #
 #   - Debian packages: sshd, dockerd, static busybox (container image), Chromium (e2e browser),
-#     and what code-server's native modules build against;
+#     tcsh (a csh-like login shell for the copy-id tests), and what code-server's native modules
+#     build against;
 #   - the extension's npm packages (npm ci), when node_modules is missing or older than the lock;
 #   - code-server 4.100.3 under test/e2e (its own lock file), with Debian's ripgrep standing in
 #     for the download its postinstall would attempt;
@@ -23,7 +24,7 @@ command -v npm >/dev/null || die "npm is not installed"
 # ---- Debian packages -------------------------------------------------------------------------
 PACKAGES=(openssh-server openssh-client docker.io busybox-static chromium ripgrep
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev build-essential python3 pkg-config
-  util-linux procps passwd tar)
+  util-linux procps passwd tar tcsh)
 missing=()
 for p in "${PACKAGES[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
