@@ -9,8 +9,11 @@ import { PreviousContext } from './ui/previousContext';
 import { RefreshManager } from './ui/refreshManager';
 import type { Services } from './ui/services';
 import { SettingsService } from './ui/settings';
+import { SshEndpointProvider } from './ui/sshEndpointProvider';
+import { SshService } from './ui/sshService';
 import { StatusBar } from './ui/statusBar';
 import { ContextsView } from './ui/views/contextsView';
+import { SshHostsView } from './ui/views/sshHostsView';
 
 /** Builds the services and the UI. Reads local files only: activation does no network I/O. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -20,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const docker = new DockerStoreService(settings, refresh, logger);
   const contexts = new ContextsModel(docker, logger);
   const statusBar = new StatusBar(settings.current.statusBarEnabled);
+  const ssh = new SshService(settings, refresh, logger);
   const services: Services = {
     extensionContext: context,
     logger,
@@ -30,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     previous: new PreviousContext(context.globalState, contexts),
     endpointSuggestions: new EndpointSuggestions(logger),
     statusBar,
+    ssh,
   };
   const inspect = new InspectDocumentProvider(docker, contexts);
 
@@ -44,6 +49,12 @@ export function activate(context: vscode.ExtensionContext): void {
     inspect,
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
     new ContextsView(contexts),
+    ssh,
+    new SshHostsView(ssh, contexts),
+    refresh.register('sshHosts', async () => {
+      await ssh.reload();
+    }),
+    services.endpointSuggestions.register(new SshEndpointProvider(services)),
     refresh.register('contexts', async () => {
       await contexts.reload();
     }),

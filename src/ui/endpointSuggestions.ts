@@ -20,6 +20,12 @@ export interface EndpointSuggestion {
 export interface EndpointSuggestionProvider {
   readonly id: string;
   provideEndpointSuggestions(signal: AbortSignal): Promise<EndpointSuggestion[]>;
+  /**
+   * Runs just before a context with this endpoint is written (e.g. one SSH login, asking about
+   * an unknown host key); may show its own UI. Resolves false to stop the creation. Providers
+   * that do not handle the endpoint resolve true.
+   */
+  checkEndpoint?(endpoint: string): Promise<boolean>;
 }
 
 /** A provider slower than this is skipped so the prompt never waits on it. */
@@ -42,6 +48,17 @@ export class EndpointSuggestions {
 
   get hasProviders(): boolean {
     return this.providers.length > 0;
+  }
+
+  /** Every provider's check in registration order; false as soon as one says no. */
+  async checkBeforeCreate(endpoint: string): Promise<boolean> {
+    for (const p of [...this.providers]) {
+      if (p.checkEndpoint && !(await p.checkEndpoint(endpoint))) {
+        this.logger.info(`Creating a context for ${endpoint} was stopped after the ${p.id} check`);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Suggestions of every provider in registration order; a failing provider is logged and skipped. */

@@ -5,8 +5,8 @@ import type { Logger } from '../core/log';
  * What can be refreshed. Each part of the UI that shows data from disk or from a remote registers
  * a handler for its scope; the SSH Hosts view and the engine probes add their scopes here.
  */
-export type RefreshScope = 'contexts';
-export const ALL_SCOPES: readonly RefreshScope[] = ['contexts'];
+export type RefreshScope = 'contexts' | 'sshHosts';
+export const ALL_SCOPES: readonly RefreshScope[] = ['contexts', 'sshHosts'];
 
 /** Why a refresh was asked for; logged, and passed to handlers that want to skip needless work. */
 export type RefreshReason = 'activation' | 'command' | 'files' | 'settings' | 'afterChange' | 'window';

@@ -6,6 +6,7 @@ import type { OutputChannelLogger } from './logging';
 import type { PreviousContext } from './previousContext';
 import type { RefreshManager } from './refreshManager';
 import type { SettingsService } from './settings';
+import type { SshService } from './sshService';
 import type { StatusBar } from './statusBar';
 
 /** What commands and views need, built once in activate() and passed down (no module globals). */
@@ -19,4 +20,5 @@ export interface Services {
   readonly previous: PreviousContext;
   readonly endpointSuggestions: EndpointSuggestions;
   readonly statusBar: StatusBar;
+  readonly ssh: SshService;
 }

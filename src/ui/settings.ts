@@ -21,7 +21,7 @@ export function readSettings(): Settings {
 
 /** `~` and `~/x` are what people type into a settings box; the core wants absolute paths, and a
  *  relative one is taken from the home directory (the extension host's cwd means nothing to users). */
-function expandHome(p: string): string {
+export function expandHome(p: string): string {
   if (p === '') {
     return p;
   }

@@ -12,6 +12,15 @@ export const CommandIds = {
   switchToPreviousContext: 'remoteDocker.switchToPreviousContext',
   refresh: 'remoteDocker.refresh',
   showLog: 'remoteDocker.showLog',
+  connectToRemoteHost: 'remoteDocker.connectToRemoteHost',
+  addSshHost: 'remoteDocker.addSshHost',
+  openSshConfig: 'remoteDocker.openSshConfig',
+  generateSshKey: 'remoteDocker.generateSshKey',
+  copyPublicKey: 'remoteDocker.copyPublicKey',
+  testSshConnection: 'remoteDocker.testSshConnection',
+  openSshHostInConfig: 'remoteDocker.openSshHostInConfig',
+  removeSshHost: 'remoteDocker.removeSshHost',
+  createContextForSshHost: 'remoteDocker.createContextForSshHost',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;

@@ -83,6 +83,9 @@ export async function createContext(s: Services, arg?: unknown): Promise<void> {
   }
   const name = values.name ?? '';
   const endpoint = values.endpoint ?? '';
+  if (!(await s.endpointSuggestions.checkBeforeCreate(endpoint))) {
+    throw new UserCancelledError(title);
+  }
   s.logger.info(`Creating Docker context ${name} → ${endpoint}`);
   await s.docker.store.create({ name, endpoint, description: values.description || undefined });
   await s.refresh.request('contexts', 'afterChange');

@@ -9,6 +9,15 @@ import { removeContext } from './removeContext';
 import { showLog } from './showLog';
 import { switchToPreviousContext } from './switchToPreviousContext';
 import { useContext } from './useContext';
+import { addSshHost } from './addSshHost';
+import { connectToRemoteHost } from './connectToRemoteHost';
+import { copyPublicKey } from './copyPublicKey';
+import { createContextForSshHost } from './createContextForSshHost';
+import { generateSshKey } from './generateSshKey';
+import { openSshConfig } from './openSshConfig';
+import { openSshHostInConfig } from './openSshHostInConfig';
+import { removeSshHost } from './removeSshHost';
+import { testSshConnection } from './testSshConnection';
 import { wrapCommand } from './runCommand';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
@@ -23,6 +32,15 @@ const HANDLERS: Record<CommandKey, Handler> = {
   switchToPreviousContext,
   refresh,
   showLog,
+  connectToRemoteHost,
+  addSshHost,
+  openSshConfig,
+  generateSshKey,
+  copyPublicKey,
+  testSshConnection,
+  openSshHostInConfig,
+  removeSshHost,
+  createContextForSshHost,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

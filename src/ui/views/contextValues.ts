@@ -20,8 +20,26 @@ export const ContextFlag = {
   missing: 'missing',
 } as const;
 
+/** SSH Hosts view: a concrete `Host` of the SSH configuration, and a row reporting a problem of the configuration. */
+export const SshHostValueBase = {
+  sshHost: 'sshHost',
+  sshProblem: 'sshProblem',
+} as const;
+
+export const SshHostFlag = {
+  /** A Docker context's endpoint goes through this alias. */
+  used: 'used',
+  /** A single-alias block of the main file that Remove Host can delete exactly. */
+  editable: 'editable',
+} as const;
+
 /** All tokens a `viewItem` clause may mention. */
-export const CONTEXT_VALUE_TOKENS: readonly string[] = [...Object.values(ContextValueBase), ...Object.values(ContextFlag)];
+export const CONTEXT_VALUE_TOKENS: readonly string[] = [
+  ...Object.values(ContextValueBase),
+  ...Object.values(ContextFlag),
+  ...Object.values(SshHostValueBase),
+  ...Object.values(SshHostFlag),
+];
 
 export interface ContextItemState {
   isDefault: boolean;
@@ -43,6 +61,18 @@ export function contextItemValue(state: ContextItemState): string {
   }
   if (state.missing) {
     v += `+${ContextFlag.missing}`;
+  }
+  return v;
+}
+
+/** `sshHost[+used][+editable]`, e.g. Remove Host matches `/^sshHost(\+used)?\+editable$/`. */
+export function sshHostItemValue(state: { used: boolean; editable: boolean }): string {
+  let v: string = SshHostValueBase.sshHost;
+  if (state.used) {
+    v += `+${SshHostFlag.used}`;
+  }
+  if (state.editable) {
+    v += `+${SshHostFlag.editable}`;
   }
   return v;
 }
