@@ -55,6 +55,32 @@ function escapeAttr(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
+/**
+ * Polls `probe` until `ok` holds and returns that value; after `timeoutMs` throws with the last
+ * value seen, so a failure says what the UI (or the CLI) showed instead. A probe that throws
+ * counts as "not yet".
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { value?: T; error?: unknown } = {};
+  for (;;) {
+    try {
+      const value = await probe();
+      if (ok(value)) {
+        return value;
+      }
+      last = { value };
+    } catch (error) {
+      last = { error };
+    }
+    if (Date.now() > deadline) {
+      const seen = 'error' in last ? `error ${String(last.error)}` : JSON.stringify(last.value);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export class Workbench {
   private shots = 0;
   private readonly consoleLines: string[] = [];
@@ -206,6 +232,11 @@ export class Workbench {
     },
     /** The widget's title (e.g. a step of a multi-step flow). */
     title: async (): Promise<string> => (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
+    /** Label of the focused (active) row, '' when none. */
+    activeLabel: async (): Promise<string> => {
+      const row = this.quickInput.locator('.monaco-list-row.focused .label-name').first();
+      return (await row.count()) > 0 ? ((await row.textContent())?.trim() ?? '') : '';
+    },
     waitClosed: async (): Promise<void> => {
       await this.quickInput.waitFor({ state: 'hidden' });
     },
@@ -225,6 +256,8 @@ export class Workbench {
     isPassword: async (): Promise<boolean> => (await this.quickInput.locator('input').getAttribute('type')) === 'password',
     /** The prompt or validation message under the input. */
     message: async (): Promise<string> => (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
+    /** True when the message under the input is shown (e.g. a validation message). */
+    messageVisible: async (): Promise<boolean> => this.quickInput.locator('.quick-input-message').isVisible(),
     placeholder: async (): Promise<string> => (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
     value: async (): Promise<string> => this.quickInput.locator('input').inputValue(),
   };
@@ -288,6 +321,100 @@ export class Workbench {
   /** Waits until the tree shows a row with this label. */
   async waitForTreeRow(label: string, viewTitle?: string, timeoutMs = UI_TIMEOUT): Promise<void> {
     await this.treeRow(label, viewTitle).waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Right-clicks the tree row and runs the context-menu entry with exactly this title. */
+  async treeRowContextMenu(label: string, item: string, viewTitle?: string): Promise<void> {
+    await this.treeRow(label, viewTitle).click({ button: 'right' });
+    const entry = this.contextMenuItem(item);
+    await entry.waitFor({ state: 'visible' });
+    // A click that lands while the menu is still settling is dropped by the workbench (seen on
+    // this machine: the entry highlights, nothing runs, the menu stays). Click again, bounded,
+    // while the menu is still open; a click that ran closes the menu.
+    const menu = this.page.locator('.context-view .monaco-menu').first();
+    for (let attempt = 1; ; attempt++) {
+      await entry.click();
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 1_000 });
+        return;
+      } catch (e) {
+        if (attempt >= 5) {
+          throw new Error(`context menu entry "${item}" of "${label}" did not run after ${attempt} clicks: ${String(e)}`);
+        }
+      }
+    }
+  }
+
+  /** An entry of the open context menu, by its exact title. */
+  contextMenuItem(item: string): Locator {
+    const exact = new RegExp(`^\\s*${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    return this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exact }) }).first();
+  }
+
+  // ---- hovers, dialogs, editors ----
+
+  /** Hovers `target` and returns the text of the hover (tooltip) it opens; the hover stays open until the mouse moves. */
+  async hoverText(target: Locator, timeoutMs = UI_TIMEOUT): Promise<string> {
+    const hover = this.page.locator('.workbench-hover:not(.hidden)').filter({ hasText: /\S/ }).last();
+    // Park the mouse where nothing has a hover (the empty editor area) so no earlier hover is read.
+    const editor = await this.page.locator('.part.editor').boundingBox();
+    await this.page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 20 : 700);
+    await hover.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await target.hover();
+    await hover.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await hover.innerText()).trim();
+  }
+
+  /** Waits for a modal dialog (e.g. a `showWarningMessage` with `modal: true`). */
+  async modalDialog(timeoutMs = UI_TIMEOUT): Promise<{ locator: Locator; text: string; detail: string; clickButton(label: string): Promise<void>; waitClosed(): Promise<void> }> {
+    const locator = this.page.locator('.monaco-dialog-box').first();
+    await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+    const part = async (selector: string): Promise<string> => {
+      const l = locator.locator(selector).first();
+      return (await l.count()) > 0 ? (await l.innerText()).trim() : '';
+    };
+    const message = await part('.dialog-message-text');
+    return {
+      locator,
+      text: message || (await locator.innerText()).trim(),
+      detail: await part('.dialog-message-detail'),
+      clickButton: async (label: string) => locator.locator('.dialog-buttons .monaco-button', { hasText: label }).first().click(),
+      waitClosed: async () => locator.waitFor({ state: 'hidden', timeout: timeoutMs }),
+    };
+  }
+
+  /** The title of the active editor tab ('' when no editor is open). */
+  async activeEditorTitle(): Promise<string> {
+    const tab = this.page.locator('.editor-group-container.active .tab.active .label-name').first();
+    return (await tab.count()) > 0 ? ((await tab.textContent())?.trim() ?? '') : '';
+  }
+
+  /**
+   * The text of the active editor as rendered, in line order. Monaco renders only the lines in
+   * view, so this is the whole document only for documents that fit the editor.
+   */
+  async editorText(): Promise<string> {
+    const lines = await this.page
+      .locator('.editor-group-container.active .monaco-editor .view-lines .view-line')
+      .evaluateAll((els) => els.map((el) => ({ top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0, text: el.textContent ?? '' })));
+    return lines
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text.replace(/\u00a0/g, ' '))
+      .join('\n');
+  }
+
+  /** Closes what a failed step may have left open (context menu, quick input, hover, dialog) with Escape. */
+  async dismissTransient(): Promise<void> {
+    const open = this.page.locator('.context-view .monaco-menu:visible, .quick-input-widget:visible, .monaco-dialog-box:visible, .workbench-hover:not(.hidden):visible');
+    for (let i = 0; i < 4 && (await open.count()) > 0; i++) {
+      await this.page.keyboard.press('Escape');
+      await this.settle(200);
+    }
+  }
+
+  /** A short pause for the UI to react where there is nothing to wait for (e.g. to prove nothing happened). */
+  async settle(ms = 300): Promise<void> {
+    await this.page.waitForTimeout(ms);
   }
 
   // ---- status bar and notifications ----
