@@ -15,13 +15,19 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import { requireRoot } from '../support/requireRoot';
 import { tempHome, type TempHome } from '../support/tempHome';
+import {
+  CONTAINER_TITLE as CONTAINER,
+  CONTEXTS_VIEW_TITLE as VIEW,
+  STATUS_ITEM_ID as STATUS_ID,
+  contextRows,
+  currentContextRows,
+  showsName,
+  statusText as readStatus,
+} from '../support/contextsUi';
 import { DockerCli } from '../support/dockerCli';
 import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
 
 const T = { timeout: 300_000 };
-const CONTAINER = 'Remote Docker';
-const VIEW = 'Docker Contexts';
-const STATUS_ID = 'remoteDocker.status';
 
 /** Contexts made with `docker context create` before VS Code starts. */
 const SEEDED = [
@@ -31,31 +37,15 @@ const SEEDED = [
   { name: 'gpu-box', host: 'ssh://ml@gpu-box.internal', description: 'Training machine' },
 ];
 
-interface ContextRow {
-  name: string;
-  /** The row's description: the endpoint, plus "· current" on the current one. */
-  description: string;
-  ariaLabel: string;
-  current: boolean;
-}
-
 describe('Docker contexts in a real VS Code', () => {
   let home: TempHome;
   let server: CodeServer;
   let wb: Workbench;
   let cli: DockerCli;
 
-  const rows = async (): Promise<ContextRow[]> =>
-    (await wb.treeRows(VIEW)).map((r) => ({
-      name: r.label,
-      description: r.description,
-      ariaLabel: r.ariaLabel,
-      current: r.ariaLabel.endsWith(', current context'),
-    }));
-  const currentRows = async (): Promise<string[]> => (await rows()).filter((r) => r.current).map((r) => r.name);
-  const statusText = async (): Promise<string> => wb.statusBarItem(STATUS_ID).text();
-  /** True when the status text shows this name as a word of its own ("prod" is not "prod-eu"). */
-  const showsName = (text: string, name: string): boolean => text.split(/\s+/).includes(name);
+  const rows = () => contextRows(wb);
+  const currentRows = () => currentContextRows(wb);
+  const statusText = () => readStatus(wb);
 
   /** Waits until the tree marks exactly `name` as current and the status bar shows it. */
   const waitUiCurrent = async (name: string): Promise<void> => {
