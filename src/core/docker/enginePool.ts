@@ -494,8 +494,14 @@ export class EnginePool {
 
   private dropSsh(entry: SshEntry): void {
     entry.connectAbort?.abort();
+    this.retire(entry);
+  }
+
+  /** Closes the entry's connection on purpose; the next request makes a new one. */
+  private retire(entry: SshEntry): void {
     this.clearIdle(entry);
     const link = entry.link;
+    entry.link = undefined;
     entry.agent.destroy();
     link?.close();
   }
@@ -512,8 +518,7 @@ export class EnginePool {
         return;
       }
       this.logger.debug(`engine ${entry.endpoint.raw}: idle for ${this.options.idleTimeoutMs} ms, closing`);
-      entry.agent.destroy();
-      entry.link?.close();
+      this.retire(entry);
     }, this.options.idleTimeoutMs);
     t.unref();
     entry.idleTimer = t;

@@ -383,7 +383,9 @@ export class EngineSshLink {
     return lostError(e, this.where, this.base);
   }
 
+  /** Closes the connection; from now on the link counts as dead (its 'close' event comes later). */
   close(): void {
+    this.deadValue = true;
     this.connection.close();
   }
 }

@@ -1,0 +1,500 @@
+/**
+ * EnginePool against a real OpenSSH sshd and a real dockerd, with the docker CLI as the oracle:
+ * what the pool reports equals `docker --context X info`; 20 calls cost one SSH login (counted
+ * in sshd's log); `AllowStreamLocalForwarding no` falls back to `docker system dial-stdio`;
+ * unix://, tcp:// and tcp:// with TLS material written by the CLI work directly. The faults
+ * (sshd killed or frozen, dockerd stopped, a port that never answers, a user without socket
+ * access, 200 refreshes) each end with the right reason and recover without a new pool.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ContextStore, contextId } from '../../src/core/docker/contextStore';
+import { EnginePool, type ConnectionEvent, type EnginePoolOptions, type EngineTarget } from '../../src/core/docker/enginePool';
+import { CoreError, type Reason } from '../../src/core/errors';
+import { runProcess } from '../../src/core/exec';
+import { connectSsh } from '../../src/core/ssh/connection';
+import { resolveHost } from '../../src/core/ssh/resolveHost';
+import {
+  addKnownHost,
+  appendSshConfig,
+  blackholePort,
+  createUser,
+  DOCKER_CLI,
+  generateKey,
+  knownHostsLine,
+  requireRoot,
+  sshHostBlock,
+  startDockerd,
+  startSshd,
+  tempHome,
+  type Blackhole,
+  type Dockerd,
+  type Sshd,
+  type TempHome,
+  type TestUser,
+} from '../support';
+import { makeTlsFiles, startDockerdTcp, type TlsFiles } from '../support/dockerdTcp';
+import { familyOf, sleep } from '../support/processes';
+
+const T = { timeout: 300_000 };
+
+interface Setup {
+  dockerd: Dockerd;
+  sshd: Sshd;
+  /** AllowStreamLocalForwarding no. */
+  sshdNoForward: Sshd;
+  user: TestUser;
+  /** Not in the docker group. */
+  outsider: TestUser;
+  /** Not in the docker group and no docker CLI on the sessions' PATH. */
+  outsiderNoCli: TestUser;
+  home: TempHome;
+  store: ContextStore;
+  hole: Blackhole;
+}
+
+let s: Setup;
+const pools: EnginePool[] = [];
+
+function connectVia(h: TempHome, o: { keepaliveIntervalMs?: number; keepaliveCountMax?: number; timeoutMs?: number } = {}): EnginePoolOptions['connect'] {
+  return async (endpoint, signal) => {
+    const resolved = await resolveHost(endpoint.host ?? '', { configFile: path.join(h.sshDir, 'config'), home: h.home, localUser: os.userInfo().username, signal });
+    const host = { ...resolved, ...(endpoint.user ? { user: endpoint.user } : {}), ...(endpoint.port ? { port: endpoint.port } : {}) };
+    return connectSsh({
+      host,
+      env: h.env,
+      home: h.home,
+      signal,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      keepaliveIntervalMs: o.keepaliveIntervalMs ?? 0,
+      ...(o.keepaliveCountMax !== undefined ? { keepaliveCountMax: o.keepaliveCountMax } : {}),
+    });
+  };
+}
+
+function newPool(o: Partial<EnginePoolOptions> & { keepaliveIntervalMs?: number; keepaliveCountMax?: number; connectTimeoutMs?: number } = {}): EnginePool {
+  const p = new EnginePool({
+    connect: o.connect ?? connectVia(s.home, { keepaliveIntervalMs: o.keepaliveIntervalMs, keepaliveCountMax: o.keepaliveCountMax, timeoutMs: o.connectTimeoutMs }),
+    requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+    idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
+  });
+  pools.push(p);
+  return p;
+}
+
+async function target(name: string): Promise<EngineTarget> {
+  const c = await s.store.get(name);
+  return {
+    contextName: c.name,
+    endpoint: c.endpoint,
+    skipTLSVerify: c.skipTLSVerify,
+    ...(c.hasTls ? { tlsDir: path.join(s.store.tlsDir, contextId(c.name), 'docker') } : {}),
+  };
+}
+
+async function docker(args: string[], h: TempHome = s.home): Promise<string> {
+  const r = await runProcess(DOCKER_CLI, args, { env: h.env, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function rejectsWith(p: Promise<unknown>, reason: Reason): Promise<CoreError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CoreError, `expected a CoreError, got ${String(e)}`);
+    assert.equal(e.reason, reason, `${e.reason}: ${e.message} ${JSON.stringify(e.details)}`);
+    return e;
+  }
+  assert.fail(`expected ${reason}, but it succeeded`);
+}
+
+function waitForEvent(p: EnginePool, pred: (e: ConnectionEvent) => boolean, timeoutMs = 60_000): Promise<ConnectionEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('no such connection event'));
+    }, timeoutMs);
+    const sub = p.onDidChangeConnection((e) => {
+      if (pred(e)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+/** The platform the docker CLI would name: GOOS/GOARCH from `docker version`. */
+function cliPlatform(server: { Os: string; Arch: string }): string {
+  return `${server.Os}/${server.Arch}`;
+}
+
+before(async () => {
+  requireRoot('engine pool integration tests');
+  const [dockerd, sshd, sshdNoForward] = await Promise.all([startDockerd(), startSshd(), startSshd({ allowStreamLocal: false })]);
+  const user = await createUser({ docker: true, dockerHost: dockerd.host });
+  const outsider = await createUser({ docker: false, dockerHost: dockerd.host });
+  const outsiderNoCli = await createUser({ docker: false });
+  // PermitUserEnvironment: this user's sessions find no docker command.
+  const envFile = path.join(outsiderNoCli.home, '.ssh', 'environment');
+  fs.writeFileSync(envFile, 'PATH=/nonexistent\n', { mode: 0o600 });
+  fs.chownSync(envFile, outsiderNoCli.uid, outsiderNoCli.gid);
+  const home = tempHome();
+  const key = await generateKey(home.home);
+  for (const u of [user, outsider, outsiderNoCli]) {
+    u.authorizeKey(key.publicLine);
+  }
+  const hole = await blackholePort();
+  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-a', port: sshd.port, user: user.name, identityFile: key.privateKey }));
+  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-b', port: sshdNoForward.port, user: user.name, identityFile: key.privateKey }));
+  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-out', port: sshd.port, user: outsider.name, identityFile: key.privateKey }));
+  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-nocli', port: sshd.port, user: outsiderNoCli.name, identityFile: key.privateKey }));
+  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-hole', port: hole.port, user: user.name, identityFile: key.privateKey }));
+  addKnownHost(home.home, knownHostsLine(sshd));
+  addKnownHost(home.home, knownHostsLine(sshdNoForward));
+  s = { dockerd, sshd, sshdNoForward, user, outsider, outsiderNoCli, home, store: new ContextStore({ configDir: home.dockerConfig, env: home.env }), hole };
+  // Contexts made by the real CLI, read back through the project's store.
+  const sock = dockerd.socket;
+  await docker(['context', 'create', 'remote-path', '--docker', `host=ssh://engine-a${sock}`]);
+  await docker(['context', 'create', 'remote-env', '--docker', 'host=ssh://engine-a']);
+  await docker(['context', 'create', 'remote-noforward', '--docker', `host=ssh://engine-b${sock}`]);
+  await docker(['context', 'create', 'remote-outsider', '--docker', `host=ssh://engine-out${sock}`]);
+  await docker(['context', 'create', 'remote-nocli', '--docker', `host=ssh://engine-nocli${sock}`]);
+  await docker(['context', 'create', 'remote-hole', '--docker', 'host=ssh://engine-hole']);
+  await docker(['context', 'create', 'local-unix', '--docker', `host=unix://${sock}`]);
+});
+
+after(async () => {
+  for (const p of pools) {
+    p.dispose();
+  }
+  await Promise.allSettled([s?.user.remove(), s?.outsider.remove(), s?.outsiderNoCli.remove()]);
+  await Promise.allSettled([s?.sshd.dispose(), s?.sshdNoForward.dispose(), s?.dockerd.stop(), s?.hole.close()]);
+  s?.home.remove();
+});
+
+describe('EnginePool with a real sshd and dockerd', () => {
+  it('reports what `docker --context X info` reports, over stream-local and over dial-stdio', T, async () => {
+    for (const name of ['remote-path', 'remote-env', 'remote-noforward', 'local-unix']) {
+      const cli = JSON.parse(await docker(['--context', name, 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
+      const server = JSON.parse(await docker(['--context', name, 'version', '--format', '{{json .Server}}'])) as { Os: string; Arch: string; ApiVersion: string };
+      const p = newPool();
+      const t = await target(name);
+      const info = await p.info(t);
+      assert.equal(info.operatingSystem, cli.OperatingSystem, name);
+      assert.equal(info.osType, cli.OSType, name);
+      assert.equal(info.architecture, cli.Architecture, name);
+      assert.equal(info.platform, cliPlatform(server), name);
+      assert.equal(info.kernelVersion, cli.KernelVersion, name);
+      assert.equal(info.serverVersion, cli.ServerVersion, name);
+      assert.equal(info.apiVersion, server.ApiVersion, name);
+      assert.equal(info.ncpu, cli.NCPU, name);
+      assert.equal(info.memTotal, cli.MemTotal, name);
+      assert.equal(info.name, cli.Name, name);
+      assert.ok(info.rttMs > 0 && info.checkedAt > 0);
+      const status = await p.status(t);
+      assert.equal(status.platform, info.platform);
+      assert.equal(status.operatingSystem, info.operatingSystem);
+      const expected = { 'remote-path': 'streamlocal', 'remote-env': 'dial-stdio', 'remote-noforward': 'dial-stdio', 'local-unix': 'unix' }[name];
+      // Without a path in the URL, stream-local goes to /var/run/docker.sock first: on a machine
+      // whose own daemon listens there, that socket answers before dial-stdio is needed.
+      if (!(name === 'remote-env' && fs.existsSync('/var/run/docker.sock'))) {
+        assert.equal(info.transport, expected, name);
+        assert.equal(status.transport, expected, name);
+      }
+      p.dispose();
+    }
+  });
+
+  it('20 API calls through the pool cost one SSH login; concurrent first calls share it', T, async () => {
+    const t = await target('remote-path');
+    const before = await s.sshd.acceptedLogins();
+    const p = newPool();
+    const dk = await p.docker(t);
+    const calls = [() => dk.ping(), () => dk.version(), () => dk.info(), () => dk.listContainers({ all: true }), () => dk.listImages()];
+    for (let i = 0; i < 20; i++) {
+      await calls[i % calls.length]!();
+    }
+    await p.status(t);
+    await p.info(t);
+    assert.equal(p.stats().connectsTotal, 1);
+    assert.equal((await s.sshd.acceptedLogins()) - before, 1, 'Accepted lines in the sshd log');
+
+    const before2 = await s.sshd.acceptedLogins();
+    const q = newPool();
+    const results = await Promise.all(Array.from({ length: 10 }, () => q.status(t)));
+    assert.ok(results.every((r) => r.platform === results[0]!.platform));
+    assert.equal(q.stats().connectsTotal, 1);
+    assert.equal((await s.sshd.acceptedLogins()) - before2, 1);
+    p.dispose();
+    q.dispose();
+  });
+
+  it('falls back to dial-stdio when sshd forbids stream-local forwarding, and remembers it', T, async () => {
+    const t = await target('remote-noforward');
+    const refusals = (): number => (s.sshdNoForward.log().match(/refused streamlocal port forward/g) ?? []).length;
+    const refusedBefore = refusals();
+    const loginsBefore = await s.sshdNoForward.acceptedLogins();
+    const p = newPool();
+    const info = await p.info(t);
+    assert.equal(info.transport, 'dial-stdio');
+    assert.equal(p.transportOf(t.endpoint), 'dial-stdio');
+    await s.sshdNoForward.waitForLog(/refused streamlocal port forward/);
+    const dk = await p.docker(t);
+    for (let i = 0; i < 10; i++) {
+      await dk.version();
+      await p.status(t);
+    }
+    assert.equal(refusals() - refusedBefore, 1, 'stream-local was tried once, then dial-stdio was used');
+    assert.equal((await s.sshdNoForward.acceptedLogins()) - loginsBefore, 1);
+    p.dispose();
+  });
+
+  it('unix:// works directly, and reports what the ssh:// endpoint reports for the same daemon', T, async () => {
+    const p = newPool();
+    const viaUnix = await p.info(await target('local-unix'));
+    const viaSsh = await p.info(await target('remote-path'));
+    assert.equal(viaUnix.transport, 'unix');
+    assert.deepEqual({ ...viaUnix, rttMs: 0, checkedAt: 0, transport: '' }, { ...viaSsh, rttMs: 0, checkedAt: 0, transport: '' });
+    assert.equal(p.stats().connections, 1, 'only the ssh endpoint holds an SSH connection');
+    p.dispose();
+  });
+});
+
+describe('EnginePool over tcp://', () => {
+  let tls: TlsFiles | undefined;
+  after(() => tls?.remove());
+
+  it('plain tcp:// works directly, like `docker --context X info`', T, async () => {
+    const d = await startDockerdTcp();
+    try {
+      await docker(['context', 'create', 'tcp-plain', '--docker', `host=tcp://127.0.0.1:${d.port}`]);
+      const cli = JSON.parse(await docker(['--context', 'tcp-plain', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
+      const p = newPool();
+      const info = await p.info(await target('tcp-plain'));
+      assert.equal(info.transport, 'tcp');
+      assert.equal(info.operatingSystem, cli.OperatingSystem);
+      assert.equal(info.architecture, cli.Architecture);
+      assert.equal(info.name, cli.Name);
+      const dk = await p.docker(await target('tcp-plain'));
+      assert.equal((await dk.version()).Os, 'linux');
+      p.dispose();
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('tcp:// with the TLS material the docker CLI stored in the context; a wrong CA is refused', T, async () => {
+    tls = await makeTlsFiles();
+    const d = await startDockerdTcp({ tls });
+    try {
+      await docker(['context', 'create', 'tcp-tls', '--docker', `host=tcp://127.0.0.1:${d.port},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`]);
+      const summary = await s.store.get('tcp-tls');
+      assert.equal(summary.hasTls, true, 'the CLI stored the certificates in the context');
+      const cli = JSON.parse(await docker(['--context', 'tcp-tls', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
+      const p = newPool();
+      const t = await target('tcp-tls');
+      const info = await p.info(t);
+      assert.equal(info.transport, 'tls');
+      assert.equal(info.operatingSystem, cli.OperatingSystem);
+      assert.equal(info.architecture, cli.Architecture);
+      assert.equal((await p.status(t)).name, cli.Name);
+      const dk = await p.docker(t);
+      assert.equal((await dk.version()).Os, 'linux');
+
+      // The daemon demands a client certificate: without the context's TLS material it fails.
+      await assert.rejects(p.status({ contextName: 'no-tls', endpoint: t.endpoint }), (e: unknown) => e instanceof CoreError);
+      // A CA that did not sign the daemon's certificate.
+      const wrong = fs.mkdtempSync(path.join(tls.dir, 'wrong-'));
+      fs.copyFileSync(tls.otherCaCert, path.join(wrong, 'ca.pem'));
+      fs.copyFileSync(tls.clientCert, path.join(wrong, 'cert.pem'));
+      fs.copyFileSync(tls.clientKey, path.join(wrong, 'key.pem'));
+      const e = await rejectsWith(p.status({ contextName: 'wrong-ca', endpoint: t.endpoint, tlsDir: wrong }), 'tlsMaterialMissing');
+      assert.equal(e.details.detail, 'handshake');
+      p.dispose();
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
+describe('EnginePool faults and recovery', () => {
+  it('sshd killed during a session: `disconnected` with the reason, then the next status() reconnects after sshd is back', T, async () => {
+    const t = await target('remote-path');
+    const p = newPool({ keepaliveIntervalMs: 500, keepaliveCountMax: 2 });
+    const events: ConnectionEvent[] = [];
+    p.onDidChangeConnection((e) => events.push(e));
+    const dk = await p.docker(t);
+    const first = await p.status(t);
+    const dropped = waitForEvent(p, (e) => e.state === 'disconnected');
+    await s.sshd.stop();
+    try {
+      const e = await dropped;
+      assert.equal(e.endpoint, t.endpoint);
+      assert.ok(e.error, 'a dropped connection carries its reason');
+      assert.ok(['connectionLost', 'timeout'].includes(e.error.reason), e.error.reason);
+      assert.equal(p.stats().connections, 0);
+      // While sshd is down the reason is about the SSH server, not the daemon.
+      await rejectsWith(p.status(t), 'connectionRefused');
+    } finally {
+      await s.sshd.start();
+    }
+    const again = await p.status(t);
+    assert.equal(again.platform, first.platform);
+    assert.equal((await dk.version()).Os, 'linux', 'a dockerode instance from before the drop works again');
+    assert.equal(p.stats().connectsTotal, 2);
+    assert.deepEqual(
+      events.map((e) => e.state),
+      ['connected', 'disconnected', 'connected'],
+    );
+    p.dispose();
+  });
+
+  it('a frozen sshd: keepalive notices, `disconnected` with reason timeout, recovery after it thaws', T, async () => {
+    const t = await target('remote-path');
+    const p = newPool({ keepaliveIntervalMs: 300, keepaliveCountMax: 2, requestTimeoutMs: 3_000, connectTimeoutMs: 2_000 });
+    await p.status(t);
+    const dropped = waitForEvent(p, (e) => e.state === 'disconnected');
+    const frozen = familyOf(s.sshd.pid, true);
+    for (const pid of frozen) {
+      process.kill(pid, 'SIGSTOP');
+    }
+    try {
+      const e = await dropped;
+      assert.equal(e.error?.reason, 'timeout');
+      assert.equal(e.error?.details.detail, 'keepalive');
+      await rejectsWith(p.status(t), 'timeout');
+    } finally {
+      for (const pid of frozen) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+    }
+    // The attempt made while frozen may still be waiting for its own deadline; then a new one works.
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      try {
+        await p.status(t);
+        ok = true;
+      } catch (e) {
+        assert.ok(CoreError.is(e, 'timeout', 'connectionLost'), String(e));
+        await sleep(500);
+      }
+    }
+    assert.ok(ok, 'status() works again after the server thawed');
+    p.dispose();
+  });
+
+  it('dockerd stopped: daemonNotRunning while the SSH connection stays up; recovers when it restarts', T, async () => {
+    const p = newPool();
+    const targets = [await target('remote-path'), await target('remote-noforward'), await target('local-unix')];
+    for (const t of targets) {
+      await p.status(t);
+    }
+    const events: ConnectionEvent[] = [];
+    p.onDidChangeConnection((e) => events.push(e));
+    await s.dockerd.stopDaemonOnly();
+    try {
+      for (const t of targets) {
+        const e = await rejectsWith(p.status(t), 'daemonNotRunning');
+        assert.equal(e.details.context, t.contextName);
+      }
+      await rejectsWith(p.info(targets[0]!), 'daemonNotRunning');
+      const dk = await p.docker(targets[0]!);
+      await rejectsWith(dk.version(), 'daemonNotRunning');
+      assert.equal(p.stats().connections, 2, 'the SSH connections are fine');
+      assert.deepEqual(events, [], 'no connection dropped');
+    } finally {
+      await s.dockerd.restart();
+    }
+    for (const t of targets) {
+      assert.equal((await p.status(t)).osType, 'linux');
+    }
+    assert.equal(p.stats().connectsTotal, 2);
+    p.dispose();
+  });
+
+  it('a port that accepts TCP and never answers: timeout within the configured limit, while other calls go on', T, async () => {
+    const limit = 4_000;
+    const p = newPool({ requestTimeoutMs: limit, connectTimeoutMs: 60_000 });
+    const good = await target('remote-path');
+    await p.status(good);
+    let holeSettled = false;
+    const hung = p.status(await target('remote-hole')).finally(() => {
+      holeSettled = true;
+    });
+    const others = [];
+    for (let i = 0; i < 5; i++) {
+      others.push(await p.status(good));
+    }
+    assert.equal(holeSettled, false, 'the other calls did not wait for the hung one');
+    assert.equal(others.length, 5);
+    const e = await rejectsWith(hung, 'timeout');
+    assert.equal(e.details.timeoutMs, limit);
+    assert.ok(s.hole.accepted() >= 1, 'the TCP connection was made');
+    // The SSH attempt itself keeps its own (longer) deadline; dropping the endpoint ends it.
+    p.close((await target('remote-hole')).endpoint);
+    p.dispose();
+  });
+
+  it('a user without access to the socket: dockerSocketPermission (from dial-stdio, and from the socket probe without a docker CLI); fixed by the group and a new login', T, async () => {
+    const p = newPool();
+    const t = await target('remote-outsider');
+    const e = await rejectsWith(p.status(t), 'dockerSocketPermission');
+    assert.equal(e.details.user, s.outsider.name);
+    const viaProbe = await rejectsWith(p.status(await target('remote-nocli')), 'dockerSocketPermission');
+    assert.equal(viaProbe.details.user, s.outsiderNoCli.name);
+    assert.equal(viaProbe.details.path, s.dockerd.socket);
+    const r = await runProcess('usermod', ['-aG', 'docker', s.outsider.name], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    // Group membership applies to new logins only (as with ssh): drop the pooled connection.
+    p.close(t.endpoint);
+    assert.equal((await p.status(t)).osType, 'linux');
+    p.dispose();
+  });
+
+  it('200 status() refreshes: no growth of channels, connections or file descriptors', T, async () => {
+    const p = newPool();
+    const t = await target('remote-path');
+    for (let i = 0; i < 5; i++) {
+      await p.status(t);
+    }
+    const fdsBefore = openFds();
+    const statsBefore = p.stats();
+    for (let i = 0; i < 200; i++) {
+      await p.status(t);
+    }
+    const statsAfter = p.stats();
+    const fdsAfter = openFds();
+    assert.equal(statsAfter.connections, 1);
+    assert.equal(statsAfter.connectsTotal, statsBefore.connectsTotal);
+    assert.ok(statsAfter.openChannels <= statsBefore.openChannels, `channels ${statsBefore.openChannels} → ${statsAfter.openChannels}`);
+    assert.ok(fdsAfter - fdsBefore <= 3, `file descriptors ${fdsBefore} → ${fdsAfter}`);
+    p.dispose();
+  });
+
+  it('an idle connection is closed after idleTimeoutMs and made again on the next request', T, async () => {
+    const p = newPool({ idleTimeoutMs: 300 });
+    const t = await target('remote-path');
+    const closed = waitForEvent(p, (e) => e.state === 'disconnected');
+    await p.status(t);
+    const e = await closed;
+    assert.equal(e.error, undefined, 'closed on purpose, not lost');
+    assert.equal(p.stats().connections, 0);
+    assert.equal(p.stats().openChannels, 0);
+    await p.status(t);
+    assert.equal(p.stats().connectsTotal, 2);
+    p.dispose();
+  });
+});
