@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import { requireRoot } from '../support/requireRoot';
 import { tempHome, type TempHome } from '../support/tempHome';
@@ -83,24 +83,37 @@ describe('Docker contexts in a real VS Code', () => {
     for (const c of SEEDED) {
       await cli.run(['context', 'create', c.name, '--docker', `host=${c.host}`, '--description', c.description]);
     }
-    await cli.run(['context', 'use', 'staging']);
+    await cli.run(['context', 'use', 'prod-eu']);
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
-    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace });
+    fs.writeFileSync(path.join(workspace, 'compose.yaml'), 'services:\n  web:\n    build: .\n    ports:\n      - "8080:80"\n');
+    // VS Code's default dark theme: the README screenshot is taken from this run.
+    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
     wb = await openWorkbench(server.url, {
       screenshotsDir: screenshotsDirFor('docker contexts'),
+      // Smaller than the default so the README screenshot stays legible when scaled down.
+      viewport: { width: 1280, height: 800 },
       serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${server.outputChannelLogs()}`,
     });
     await wb.step('workbench loaded', () => wb.waitReady());
     await wb.step('remote docker sidebar', async () => {
       await wb.openViewContainer(CONTAINER);
       await wb.waitForTreeRow('default', VIEW, 60_000);
+      // Room for whole endpoints, and a file open as in real work: the screenshots show what a user sees.
+      await wb.setSidebarWidth(460);
+      await wb.openFile('compose.yaml');
     });
   });
 
   beforeEach(async () => {
     // A failed test must not leave a menu or picker that blocks the next one.
     await wb?.dismissTransient();
+  });
+
+  afterEach(async () => {
+    // An error the extension (or VS Code) showed is a failure even when every check passed.
+    const errors = (await wb?.errorNotifications()) ?? [];
+    assert.deepEqual(errors, [], 'no error notification');
   });
 
   after(async () => {
@@ -121,17 +134,17 @@ describe('Docker contexts in a real VS Code', () => {
         assert.equal(row.current, c.Current, `${c.Name} marked current in the tree exactly when the CLI says so`);
         assert.equal(row.ariaLabel, c.Current ? `${c.Name}, ${c.DockerEndpoint}, current context` : `${c.Name}, ${c.DockerEndpoint}`);
       }
-      assert.equal(await cli.show(), 'staging');
-      assert.deepEqual(await currentRows(), ['staging']);
-      assert.match(shown.find((r) => r.name === 'staging')?.description ?? '', /current/);
+      assert.equal(await cli.show(), 'prod-eu');
+      assert.deepEqual(await currentRows(), ['prod-eu']);
+      assert.match(shown.find((r) => r.name === 'prod-eu')?.description ?? '', /· current$/);
     });
     await wb.step('status bar shows the current context', async () => {
-      await waitFor('the status bar to show "staging"', statusText, (t) => showsName(t, 'staging'));
-      assert.match(await wb.statusBarItem(STATUS_ID).ariaLabel(), /Docker context staging/);
+      await waitFor('the status bar to show "prod-eu"', statusText, (t) => showsName(t, 'prod-eu'));
+      assert.match(await wb.statusBarItem(STATUS_ID).ariaLabel(), /Docker context prod-eu/);
     });
     await wb.step('tooltip of a context shows its description', async () => {
-      const tip = await wb.hoverText(wb.treeRow('prod-eu', VIEW).locator('.label-name'));
-      const seeded = SEEDED.find((c) => c.name === 'prod-eu');
+      const tip = await wb.hoverText(wb.treeRow('staging', VIEW).locator('.label-name'));
+      const seeded = SEEDED.find((c) => c.name === 'staging');
       assert.ok(seeded);
       assert.ok(tip.includes(seeded.description), `tooltip "${tip}" has the description`);
       assert.ok(tip.includes(seeded.host), `tooltip "${tip}" has the endpoint`);
@@ -139,16 +152,15 @@ describe('Docker contexts in a real VS Code', () => {
   });
 
   it('switches when a context is clicked in the tree; docker context show agrees and the status bar follows', T, async () => {
-    await useViaCli('staging');
-    await wb.step('click prod-eu', async () => {
-      await wb.treeRow('prod-eu', VIEW).locator('.label-name').click();
-      await waitFor('docker context show to print prod-eu', () => cli.show(), (s) => s === 'prod-eu');
-      await waitUiCurrent('prod-eu');
+    await useViaCli('prod-eu');
+    await wb.step('click staging', async () => {
+      await wb.clickTreeRow('staging', VIEW);
+      await waitFor('docker context show to print staging', () => cli.show(), (s) => s === 'staging');
+      await waitUiCurrent('staging');
     });
-    assert.equal(await cli.show(), 'prod-eu');
-    assert.deepEqual((await cli.list()).filter((c) => c.Current).map((c) => c.Name), ['prod-eu']);
-    assert.ok(showsName(await statusText(), 'prod-eu'));
-    assert.equal(showsName(await statusText(), 'staging'), false);
+    assert.deepEqual((await cli.list()).filter((c) => c.Current).map((c) => c.Name), ['staging']);
+    assert.ok(showsName(await statusText(), 'staging'));
+    assert.equal(showsName(await statusText(), 'prod-eu'), false);
   });
 
   it('opens the "Use Docker Context" picker from the status bar with the current context marked, and switches', T, async () => {
@@ -314,7 +326,7 @@ describe('Docker contexts in a real VS Code', () => {
   it('"Switch Back to Previous Docker Context" returns to the context used before, like cd -', T, async () => {
     await useViaCli('default');
     await wb.step('click staging', async () => {
-      await wb.treeRow('staging', VIEW).locator('.label-name').click();
+      await wb.clickTreeRow('staging', VIEW);
       await waitFor('docker context show to print staging', () => cli.show(), (s) => s === 'staging');
       await waitUiCurrent('staging');
     });

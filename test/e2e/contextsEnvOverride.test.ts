@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import {
   CONTAINER_TITLE as CONTAINER,
@@ -84,6 +84,7 @@ describe('DOCKER_HOST set in VS Code\'s environment', () => {
     });
   });
   beforeEach(async () => s?.wb.dismissTransient());
+  afterEach(async () => assert.deepEqual((await s?.wb.errorNotifications()) ?? [], [], 'no error notification'));
   after(async () => tearDown(s));
 
   it('marks default as current because of DOCKER_HOST, in the tree, the view message, the status text and tooltip', T, async () => {
@@ -122,7 +123,7 @@ describe('DOCKER_HOST set in VS Code\'s environment', () => {
   it('a switch writes the config but warns that terminals still use default', T, async () => {
     const { wb } = s;
     await wb.step('click prod-eu: warning', async () => {
-      await wb.treeRow('prod-eu', VIEW).locator('.label-name').click();
+      await wb.clickTreeRow('prod-eu', VIEW);
       await waitFor('the config to select prod-eu', () => s.config.show(), (n) => n === 'prod-eu');
       const note = await wb.notification(/DOCKER_HOST is set in VS Code's environment/);
       assert.match(note.text, /"prod-eu" is now selected in the docker config/);
@@ -143,6 +144,7 @@ describe('DOCKER_CONTEXT set in VS Code\'s environment', () => {
     s = await setUp('docker context override', () => ({ DOCKER_CONTEXT: 'prod-eu' }));
   });
   beforeEach(async () => s?.wb.dismissTransient());
+  afterEach(async () => assert.deepEqual((await s?.wb.errorNotifications()) ?? [], [], 'no error notification'));
   after(async () => tearDown(s));
 
   it('marks the DOCKER_CONTEXT context current, says why, and a switch warns that terminals keep it', T, async () => {
@@ -159,7 +161,7 @@ describe('DOCKER_CONTEXT set in VS Code\'s environment', () => {
       assert.match(text, /\(DOCKER_CONTEXT\)/);
     });
     await wb.step('click default: warning', async () => {
-      await wb.treeRow('default', VIEW).locator('.label-name').click();
+      await wb.clickTreeRow('default', VIEW);
       await waitFor('the config to select default', () => s.config.show(), (n) => n === 'default');
       const note = await wb.notification(/DOCKER_CONTEXT is set in VS Code's environment/);
       assert.match(note.text, /"default" is now selected in the docker config/);

@@ -275,6 +275,36 @@ export class Workbench {
     await this.page.locator('.part.sidebar').waitFor({ state: 'visible' });
   }
 
+  /** Drags the sash between the side bar and the editor so the side bar is about `width` px wide. */
+  async setSidebarWidth(width: number): Promise<void> {
+    const bar = await this.page.locator('.part.sidebar').boundingBox();
+    if (!bar) {
+      throw new Error('the side bar is not shown');
+    }
+    const edge = bar.x + bar.width;
+    const sashes = await this.page
+      .locator('.monaco-sash.vertical:not(.disabled)')
+      .evaluateAll((els) => els.map((el) => (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect()));
+    const sash = sashes.find((r) => Math.abs(r.x + r.width / 2 - edge) < 6 && r.height > bar.height / 2);
+    if (!sash) {
+      throw new Error(`no sash at the side bar's edge (x=${edge})`);
+    }
+    const y = sash.y + sash.height / 2;
+    await this.page.mouse.move(sash.x + sash.width / 2, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(bar.x + width, y, { steps: 10 });
+    await this.page.mouse.up();
+  }
+
+  /** Opens a workspace file by name through Go to File and waits for its tab. */
+  async openFile(name: string): Promise<void> {
+    await this.runCommand('Go to File');
+    await this.quickPick.type(name);
+    await this.quickInput.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    await this.quickPick.accept();
+    await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+  }
+
   /** True when the activity bar has an entry for this container title. */
   async hasViewContainer(title: string): Promise<boolean> {
     return (await this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).count()) > 0;
@@ -314,8 +344,46 @@ export class Workbench {
       .first();
   }
 
+  /**
+   * Resolves once the tree of the view (or the whole side bar) has not changed its DOM for
+   * `quietMs`. A tree re-renders every row when its provider fires a refresh, and while that
+   * refresh is in flight VS Code has already dropped the commands of the old rows: a click then
+   * fails with "Actual command not found". Tests that mean to check what a click does (not that
+   * race) wait for quiet first.
+   */
+  async waitTreeQuiet(viewTitle?: string, quietMs = 700, timeoutMs = 15_000): Promise<void> {
+    const body = this.pane(viewTitle).locator('.pane-body').first();
+    await body.evaluate(
+      (el, o) =>
+        new Promise<void>((resolve, reject) => {
+          // Runs in the page: the DOM types are not in this project's lib, hence the loose typing.
+          const g = globalThis as unknown as { MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void } };
+          let quiet: ReturnType<typeof setTimeout>;
+          const observer = new g.MutationObserver(() => {
+            clearTimeout(quiet);
+            quiet = setTimeout(done, o.quietMs);
+          });
+          const deadline = setTimeout(() => {
+            observer.disconnect();
+            clearTimeout(quiet);
+            reject(new Error(`the tree kept changing for ${o.timeoutMs} ms`));
+          }, o.timeoutMs);
+          function done(): void {
+            observer.disconnect();
+            clearTimeout(deadline);
+            resolve();
+          }
+          quiet = setTimeout(done, o.quietMs);
+          observer.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+        }),
+      { quietMs, timeoutMs },
+    );
+  }
+
+  /** Clicks the row's label once the tree is quiet (see `waitTreeQuiet`). */
   async clickTreeRow(label: string, viewTitle?: string): Promise<void> {
-    await this.treeRow(label, viewTitle).click();
+    await this.waitTreeQuiet(viewTitle);
+    await this.treeRow(label, viewTitle).locator('.label-name').click();
   }
 
   /** Waits until the tree shows a row with this label. */
@@ -325,6 +393,8 @@ export class Workbench {
 
   /** Right-clicks the tree row and runs the context-menu entry with exactly this title. */
   async treeRowContextMenu(label: string, item: string, viewTitle?: string): Promise<void> {
+    // A menu command gets the row's element only while the tree is not being refreshed.
+    await this.waitTreeQuiet(viewTitle);
     await this.treeRow(label, viewTitle).click({ button: 'right' });
     const entry = this.contextMenuItem(item);
     await entry.waitFor({ state: 'visible' });
@@ -439,6 +509,14 @@ export class Workbench {
       text: (await locator.innerText()).trim(),
       clickButton: async (label: string) => locator.locator('.monaco-button', { hasText: label }).first().click(),
     };
+  }
+
+  /** Texts of the error notifications shown as toasts right now. */
+  async errorNotifications(): Promise<string[]> {
+    return this.page
+      .locator('.notifications-toasts .notification-list-item')
+      .filter({ has: this.page.locator('.codicon-error') })
+      .evaluateAll((els) => els.map((el) => ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim()));
   }
 
   async close(): Promise<void> {
