@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { contextsSuite } from './contexts';
+import { engineSuite } from './engine';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -28,7 +29,7 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite];
+const SUITES: BenchSuite[] = [contextsSuite, engineSuite];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};

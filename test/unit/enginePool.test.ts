@@ -189,6 +189,21 @@ describe('ACK nudge (stall fix 2)', () => {
     assert.equal(nudger.sent, 2);
   });
 
+  test('watches the whole connection when ssh2 exposes its stream (the first channel waits behind sshd\'s post-login notice otherwise)', async () => {
+    const sock = new PassThrough();
+    let calls = 0;
+    const client = { _sock: sock, unforwardIn: () => calls++ } as unknown as Client;
+    const nudger = createAckNudger(client);
+    assert.equal(nudger.wholeConnection, true);
+    const ch = new PassThrough();
+    nudger.watch(ch);
+    ch.write('channel data is part of the connection stream: no second listener');
+    sock.write('any packet');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(calls, 1);
+    assert.equal(createAckNudger(client, { wholeConnection: false }).wholeConnection, false);
+  });
+
   test('a closed connection is not an error', () => {
     const client = {
       unforwardIn: () => {

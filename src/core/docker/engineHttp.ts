@@ -31,6 +31,8 @@ export interface EngineRequestOptions {
 }
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
+/** Above the agents' maxFreeSockets, so every idle connection may turn out stale. */
+const MAX_STALE_RETRIES = 4;
 
 export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> {
   return new Promise<EngineResponse>((resolve, reject) => {
@@ -67,7 +69,7 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
     }, o.timeoutMs);
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const attempt = (retry: boolean): void => {
+    const attempt = (retries: number): void => {
       const started = performance.now();
       const options: http.RequestOptions = {
         ...o.base,
@@ -107,10 +109,11 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
         if (settled || current !== mine) {
           return;
         }
-        // A kept-alive connection the server closed while it sat idle: the request never
-        // reached the daemon, so one retry on a fresh connection is safe (GET/HEAD only).
-        if (!retry && req.reusedSocket && isReset(e)) {
-          attempt(true);
+        // A kept-alive connection the server closed while it sat idle (its close may still be
+        // on the way): the request never reached the daemon, so trying again is safe (GET/HEAD
+        // only). Each retry uses up one such connection; a fresh one failing ends it.
+        if (retries < MAX_STALE_RETRIES && req.reusedSocket && isReset(e)) {
+          attempt(retries + 1);
           return;
         }
         const s = mine.socket;
@@ -124,7 +127,7 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
       req.on('error', onError);
       req.end();
     };
-    attempt(false);
+    attempt(0);
   });
 }
 

@@ -165,8 +165,14 @@ export class EnginePool {
     const route = await this.route(target, signal, deadline);
     const key = cacheKey(target);
     try {
-      const ping = await this.call(route, 'HEAD', '/_ping', signal, deadline);
-      return await this.readInfo(route, key, ping, signal, deadline);
+      // All three at once: on a new connection that saves a round trip before OS/arch are known.
+      const generation = route.generation();
+      const [ping, i, v] = await Promise.all([
+        this.call(route, 'HEAD', '/_ping', signal, deadline),
+        this.call(route, 'GET', '/info', signal, deadline),
+        this.call(route, 'GET', '/version', signal, deadline),
+      ]);
+      return this.remember(route, key, generation, ping, i, v);
     } catch (e) {
       this.cache.delete(key);
       throw decorate(e, target);
@@ -288,6 +294,11 @@ export class EnginePool {
   private async readInfo(route: Route, key: string, ping: EngineResponse, signal: AbortSignal | undefined, deadline: number): Promise<EngineInfo> {
     const generation = route.generation();
     const [i, v] = await Promise.all([this.call(route, 'GET', '/info', signal, deadline), this.call(route, 'GET', '/version', signal, deadline)]);
+    return this.remember(route, key, generation, ping, i, v);
+  }
+
+  /** The EngineInfo of these answers, cached for status() under the connection generation it was read on. */
+  private remember(route: Route, key: string, generation: number, ping: EngineResponse, i: EngineResponse, v: EngineResponse): EngineInfo {
     const apiHeader = ping.headers['api-version'];
     const info = toEngineInfo(jsonBody(i, 'GET /info'), jsonBody(v, 'GET /version'), {
       rttMs: ping.elapsedMs,
