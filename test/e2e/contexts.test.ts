@@ -88,7 +88,7 @@ describe('Docker contexts in a real VS Code', () => {
     fs.mkdirSync(workspace);
     fs.writeFileSync(path.join(workspace, 'compose.yaml'), 'services:\n  web:\n    build: .\n    ports:\n      - "8080:80"\n');
     // VS Code's default dark theme: the README screenshot is taken from this run.
-    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'remote.autoForwardPorts': false } });
     wb = await openWorkbench(server.url, {
       screenshotsDir: screenshotsDirFor('docker contexts'),
       // Smaller than the default so the README screenshot stays legible when scaled down.
@@ -142,6 +142,7 @@ describe('Docker contexts in a real VS Code', () => {
       await waitFor('the status bar to show "prod-eu"', statusText, (t) => showsName(t, 'prod-eu'));
       assert.match(await wb.statusBarItem(STATUS_ID).ariaLabel(), /Docker context prod-eu/);
     });
+    // The README's media/screenshot-contexts.png is a copy of this step's screenshot.
     await wb.step('tooltip of a context shows its description', async () => {
       const tip = await wb.hoverText(wb.treeRow('staging', VIEW).locator('.label-name'));
       const seeded = SEEDED.find((c) => c.name === 'staging');
