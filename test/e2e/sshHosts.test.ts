@@ -1,0 +1,392 @@
+/**
+ * The SSH Hosts view and the SSH commands in code-server, against a real sshd + dockerd: hosts
+ * from the config and its Includes (with the "used by a context" marker), live updates when a
+ * file changes, the context menu (Copy Public Key with the fingerprint and the password box,
+ * Test Connection, Open in SSH Config, Remove Host), Add SSH Host with a pasted ssh command,
+ * Generate SSH Key, the inline "Create Docker Context" with its connection check, and Open SSH
+ * Configuration File creating a missing file. Real tools are the oracles (ssh-keygen, ssh, the
+ * docker CLI, the files on disk).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runProcess } from '../../src/core/exec';
+import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
+import {
+  DOCKER_CLI,
+  appendSshConfig,
+  closedPort,
+  createUser,
+  generateKey,
+  requireRoot,
+  sshHostBlock,
+  startDockerd,
+  startSshd,
+  tempHome,
+  type Dockerd,
+  type KeyPair,
+  type Sshd,
+  type TempHome,
+  type TestUser,
+} from '../support';
+import { openWorkbench, screenshotsDirFor, type Workbench } from '../support/workbench';
+
+const T = { timeout: 600_000 };
+const VIEW = 'SSH Hosts';
+
+describe('e2e: SSH Hosts view and SSH commands', () => {
+  let dockerd: Dockerd;
+  let sshd: Sshd;
+  let user: TestUser;
+  let home: TempHome;
+  let key: KeyPair;
+  let server: CodeServer;
+  let wb: Workbench;
+  let deadPort: number;
+  const env = (): NodeJS.ProcessEnv => ({ ...home.env });
+
+  before(async () => {
+    requireRoot('the e2e tests');
+    const vsix = process.env.RDC_E2E_VSIX || packageExtension();
+    dockerd = await startDockerd();
+    sshd = await startSshd({ passwordAuth: true });
+    user = await createUser({ docker: true, dockerHost: dockerd.host });
+    home = tempHome();
+    key = await generateKey(home.home, 'id_alpha');
+    deadPort = await closedPort();
+    // alpha and delta in the main file; beta in an included file (listed, not removable here).
+    // The Include goes first: after a Host line it would belong to that block.
+    appendSshConfig(home.home, 'Include conf.d/*.conf\n');
+    appendSshConfig(home.home, `${sshHostBlock({ alias: 'alpha', port: sshd.port, user: user.name, identityFile: key.privateKey })}\n`);
+    appendSshConfig(home.home, `${sshHostBlock({ alias: 'delta', port: deadPort, user: user.name, identityFile: key.privateKey })}`);
+    fs.mkdirSync(path.join(home.sshDir, 'conf.d'), { mode: 0o700 });
+    fs.writeFileSync(path.join(home.sshDir, 'conf.d', '10-beta.conf'), sshHostBlock({ alias: 'beta', port: sshd.port, user: 'nobody', hostName: 'localhost' }), { mode: 0o600 });
+    // A context made by the docker CLI that goes through alpha.
+    const made = await runProcess(DOCKER_CLI, ['context', 'create', 'alpha-ctx', '--docker', 'host=ssh://alpha'], { env: env(), timeoutMs: 60_000 });
+    assert.equal(made.code, 0, made.stderr);
+    const workspace = path.join(home.home, 'project');
+    fs.mkdirSync(workspace);
+    server = await startCodeServer({ vsix, env: home.env, workspace });
+    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('ssh-hosts'), serverLogs: () => `${server.logs()}\n${extensionLog()}` });
+  });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    await user?.remove();
+    await sshd?.dispose();
+    await dockerd?.stop();
+    home?.remove();
+  });
+
+  function extensionLog(): string {
+    const found: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) {
+          walk(p);
+        } else if (e.name === 'Remote Docker.log') {
+          found.push(fs.readFileSync(p, 'utf8'));
+        }
+      }
+    };
+    walk(server.userDataDir);
+    return found.join('\n');
+  }
+
+  const dialog = () => wb.page.locator('.monaco-dialog-box');
+  const row = async (label: string) => (await wb.treeRows(VIEW)).find((r) => r.label === label);
+
+  /** Right-click a row of the SSH Hosts view and choose a context-menu entry. */
+  async function contextMenu(label: string, entry: string): Promise<void> {
+    await wb.treeRow(label, VIEW).click({ button: 'right' });
+    const item = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
+    await item.waitFor({ state: 'visible' });
+    // The menu ignores a click that arrives while it is still opening under the pointer.
+    await item.hover();
+    await wb.page.waitForTimeout(250);
+    await item.click();
+    await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden' });
+  }
+
+  /** The names shown in a row's context menu (then closed again). */
+  async function contextMenuEntries(label: string): Promise<string[]> {
+    await wb.treeRow(label, VIEW).click({ button: 'right' });
+    const menu = wb.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible' });
+    const labels = await menu.locator('.action-item .action-label').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? '').filter((t) => t !== ''));
+    await wb.page.keyboard.press('Escape');
+    return labels;
+  }
+
+  async function trustHost(): Promise<void> {
+    await dialog().waitFor({ state: 'visible', timeout: 120_000 });
+    const text = await dialog().innerText();
+    assert.ok(text.includes(`ED25519 key fingerprint is ${sshd.hostKeyFingerprint}.`), text);
+    await dialog().locator('.monaco-button', { hasText: 'Trust Host' }).click();
+  }
+
+  it('lists the hosts of the config and its Includes, with user@host:port and the context marker', T, async () => {
+    await wb.step('ssh hosts view', async () => {
+      await wb.waitReady();
+      await wb.openViewContainer('Remote Docker');
+      await wb.waitForTreeRow('beta', VIEW, 60_000);
+    });
+    assert.deepEqual(
+      (await wb.treeRows(VIEW)).map((r) => [r.label, r.description]),
+      [
+        ['beta', `nobody@localhost:${sshd.port}`],
+        ['alpha', `${user.name}@127.0.0.1:${sshd.port} · context: alpha-ctx`],
+        ['delta', `${user.name}@127.0.0.1:${deadPort}`],
+      ],
+    );
+    assert.deepEqual(await contextMenuEntries('alpha'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config', 'Remove SSH Host…']);
+    assert.deepEqual(await contextMenuEntries('beta'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config'], 'a host of an included file cannot be removed from here');
+  });
+
+  it('follows the files: a new file matching the Include, and an edit of the main file', T, async () => {
+    fs.writeFileSync(path.join(home.sshDir, 'conf.d', '20-gamma.conf'), sshHostBlock({ alias: 'gamma', port: sshd.port, user: user.name, identityFile: key.privateKey }), { mode: 0o600 });
+    await wb.step('included file added', () => wb.waitForTreeRow('gamma', VIEW, 30_000));
+    const config = path.join(home.sshDir, 'config');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('Host delta', 'Host delta-renamed'));
+    await wb.step('main file edited', () => wb.waitForTreeRow('delta-renamed', VIEW, 30_000));
+    assert.equal(await row('delta'), undefined);
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('Host delta-renamed', 'Host delta'));
+    await wb.waitForTreeRow('delta', VIEW, 30_000);
+  });
+
+  it('Copy Public Key to Host…: fingerprint, password box, key installed; a second run changes nothing', T, async () => {
+    await contextMenu('alpha', 'Copy Public Key to Host…');
+    await wb.step('copy id: key list', async () => {
+      await wb.quickPick.waitOpen();
+      const rows = await wb.quickPick.rows();
+      assert.equal(rows[0]?.label, 'id_alpha', 'the host\'s own IdentityFile comes first');
+      assert.match(rows[0]?.detail ?? '', /used by this host/);
+    });
+    await wb.quickPick.pick('id_alpha');
+    await wb.step('copy id: host key', () => trustHost());
+    await wb.step('copy id: password', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 60_000);
+      assert.ok(await wb.inputBox.isPassword());
+      await wb.inputBox.fill(user.password, { submit: false });
+    });
+    await wb.quickPick.accept();
+    await wb.step('copy id: installed', async () => {
+      const note = await wb.notification(/now logs in/, 120_000);
+      assert.match(note.text, /The key ~\/\.ssh\/id_alpha was added to .*authorized_keys on alpha and now logs in/);
+    });
+    const authorized = fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8');
+    assert.equal(authorized.split('\n').filter((l) => l.trim() === key.publicLine.trim()).length, 1);
+    const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'alpha', 'true'], { env: env(), timeoutMs: 60_000 });
+    assert.equal(ssh.code, 0, ssh.stderr);
+
+    await contextMenu('alpha', 'Copy Public Key to Host…');
+    await wb.quickPick.pick('id_alpha');
+    await wb.step('copy id again: already installed', async () => {
+      const note = await wb.notification(/already logs in/, 120_000);
+      assert.match(note.text, /The key ~\/\.ssh\/id_alpha already logs in to alpha; nothing was changed/);
+    });
+    assert.equal(fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8'), authorized);
+  });
+
+  it('Test SSH Connection: a report with every step ok', T, async () => {
+    await contextMenu('alpha', 'Test SSH Connection');
+    await wb.step('test connection report', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 'the report', 120_000);
+      assert.match(await wb.inputBox.placeholder(), /Everything works/);
+      const rows = await wb.quickPick.rows();
+      assert.deepEqual(
+        rows.map((r) => r.label),
+        ['Host name resolves', 'SSH server answers', 'Host key is trusted', 'Login works', 'docker command on the remote PATH', 'Docker socket is reachable', 'Docker daemon answers'],
+      );
+      assert.ok(rows.every((r) => /^ok/.test(r.description)), JSON.stringify(rows));
+    });
+    await wb.quickPick.cancel();
+  });
+
+  it('inline Create Docker Context: prefilled, checked by one login, created', T, async () => {
+    await wb.treeRow('gamma', VIEW).hover();
+    await wb.treeRow('gamma', VIEW).locator('.action-label[aria-label="Create Docker Context"]').click();
+    await wb.step('create context: prefilled name', async () => {
+      await wb.quickPick.waitOpen();
+      assert.equal(await wb.inputBox.value(), 'gamma');
+    });
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.inputBox.value()) === 'ssh://gamma', 'the prefilled endpoint');
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.inputBox.value()) === `Docker on ${user.name}@127.0.0.1:${sshd.port} via SSH`, 'the prefilled description');
+    await wb.quickPick.accept();
+    await wb.step('create context: created', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 'the "Use now" question', 120_000);
+    });
+    await wb.quickPick.pick('Not now');
+    assert.match(extensionLog(), /Connection check for ssh:\/\/gamma: logged in as .* by publickey/);
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
+    assert.ok(ls.stdout.split('\n').includes('gamma ssh://gamma'), ls.stdout);
+    await waitFor(async () => /context: gamma$/.test((await row('gamma'))?.description ?? ''), 'the marker on gamma');
+  });
+
+  it('inline Create Docker Context for a host that does not answer: Diagnose shows why, nothing is created', T, async () => {
+    await wb.treeRow('delta', VIEW).hover();
+    await wb.treeRow('delta', VIEW).locator('.action-label[aria-label="Create Docker Context"]').click();
+    await waitFor(async () => (await wb.inputBox.value()) === 'delta', 'the prefilled name');
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.inputBox.value()) === 'ssh://delta', 'the prefilled endpoint');
+    await wb.quickPick.accept();
+    await waitFor(async () => /via SSH$/.test(await wb.inputBox.value()), 'the prefilled description');
+    await wb.quickPick.accept();
+    await wb.step('create for a dead host: warning', async () => {
+      await dialog().waitFor({ state: 'visible', timeout: 120_000 });
+      assert.match(await dialog().innerText(), /The SSH connection to delta does not work yet/);
+    });
+    await dialog().locator('.monaco-button', { hasText: 'Diagnose' }).click();
+    await wb.step('create for a dead host: report', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: delta/.test(await wb.quickPick.title()), 'the report', 120_000);
+      const rows = await wb.quickPick.rows();
+      const tcp = rows.find((r) => r.label === 'SSH server answers');
+      assert.match(tcp?.description ?? '', /^failed/);
+      assert.match(tcp?.detail ?? '', /Start the SSH server/);
+      assert.ok(rows.some((r) => r.label === 'Create Anyway'));
+    });
+    await wb.quickPick.cancel();
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}}'], { env: env(), timeoutMs: 60_000 });
+    assert.ok(!ls.stdout.split('\n').includes('delta'), ls.stdout);
+  });
+
+  it('Create Docker Context… offers the SSH hosts as endpoints, marking those already used', T, async () => {
+    await wb.runCommand('Remote Docker: Create Docker Context…');
+    await wb.page.mouse.move(700, 600);
+    await wb.quickPick.waitOpen();
+    await wb.inputBox.fill('via-pick');
+    await wb.step('create context: ssh hosts offered', async () => {
+      await waitFor(async () => /Where is the Docker daemon/.test(await wb.inputBox.placeholder()), 'the endpoint list');
+      const rows = await wb.quickPick.rows();
+      const alpha = rows.find((r) => r.label.endsWith('alpha'));
+      assert.ok(alpha, JSON.stringify(rows));
+      assert.equal(alpha.description, `${user.name}@127.0.0.1:${sshd.port}`);
+      assert.match(alpha.detail, /already used by Docker context alpha-ctx/);
+      assert.ok(rows.some((r) => r.label.endsWith('beta') && !/already used/.test(r.detail)));
+    });
+    await wb.quickPick.pick(/alpha$/);
+    await waitFor(async () => /via SSH$/.test(await wb.inputBox.value()), 'the description from the host');
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 'the "Use now" question', 120_000);
+    await wb.quickPick.pick('Not now');
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
+    assert.ok(ls.stdout.split('\n').includes('via-pick ssh://alpha'), ls.stdout);
+    await waitFor(async () => /context: alpha-ctx, via-pick$/.test((await row('alpha'))?.description ?? ''), 'both contexts on the alpha row');
+  });
+
+  it('Add SSH Host… with a pasted ssh command, then Remove SSH Host… restores the file byte for byte', T, async () => {
+    const config = path.join(home.sshDir, 'config');
+    const before = fs.readFileSync(config, 'utf8');
+    await wb.runCommand('Remote Docker: Add SSH Host…');
+    await wb.page.mouse.move(700, 600);
+    await wb.step('add host: pasted command', async () => {
+      await wb.quickPick.waitOpen();
+      await wb.inputBox.fill(`ssh -p ${sshd.port} ${user.name}@127.0.0.1`, { submit: false });
+    });
+    await wb.quickPick.accept();
+    await wb.step('add host: alias', async () => {
+      await waitFor(async () => /Alias/.test(await wb.inputBox.message()), 'the alias step');
+      assert.equal(await wb.inputBox.value(), '127.0.0.1');
+      await wb.inputBox.fill('alpha', { submit: false });
+      await waitFor(async () => /already has a host "alpha"/.test(await wb.inputBox.message()), 'the duplicate alias message');
+      await wb.inputBox.fill('epsilon', { submit: false });
+    });
+    await wb.quickPick.accept();
+    await waitFor(async () => /Which key should epsilon use/.test(await wb.inputBox.placeholder()), 'the key step');
+    await wb.quickPick.pick('id_alpha');
+    await wb.step('add host: added', async () => {
+      await wb.notification(/Added the SSH host "epsilon"/, 60_000);
+      await wb.waitForTreeRow('epsilon', VIEW, 30_000);
+    });
+    const added = fs.readFileSync(config, 'utf8');
+    assert.ok(added.includes(`Host epsilon\n  HostName 127.0.0.1\n  User ${user.name}\n  Port ${sshd.port}\n  IdentityFile ~/.ssh/id_alpha\n  IdentitiesOnly yes\n`), added);
+    const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'epsilon', 'true'], { env: env(), timeoutMs: 60_000 });
+    assert.equal(ssh.code, 0, `ssh epsilon true: ${ssh.stderr}`);
+
+    await contextMenu('epsilon', 'Remove SSH Host…');
+    await wb.step('remove host: confirm', async () => {
+      await dialog().waitFor({ state: 'visible' });
+      assert.match(await dialog().innerText(), /Remove the SSH host "epsilon"\?/);
+    });
+    await dialog().locator('.monaco-button', { hasText: 'Remove Host' }).click();
+    await waitFor(async () => (await row('epsilon')) === undefined, 'the row to go');
+    assert.equal(fs.readFileSync(config, 'utf8'), before);
+  });
+
+  it('Open in SSH Config puts the cursor on the Host line', T, async () => {
+    await contextMenu('delta', 'Open in SSH Config');
+    await wb.step('open in config', async () => {
+      await wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'config' }).waitFor({ state: 'visible' });
+      const line = fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8').split('\n').indexOf('Host delta') + 1;
+      await waitFor(async () => (await wb.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).includes(`Ln ${line}, Col 1`), `the cursor on line ${line}`);
+    });
+  });
+
+  it('Generate SSH Key…: never over an existing file, fingerprint as ssh-keygen prints it', T, async () => {
+    await wb.runCommand('Remote Docker: Generate SSH Key…');
+    await wb.page.mouse.move(700, 600);
+    await wb.quickPick.waitOpen();
+    await wb.step('generate key: existing name refused', async () => {
+      await wb.inputBox.fill('id_alpha', { submit: false });
+      await waitFor(async () => /already exists and is never overwritten/.test(await wb.inputBox.message()), 'the refusal');
+    });
+    await wb.quickPick.accept(); // ignored while invalid
+    await wb.inputBox.fill('id_new', { submit: false });
+    await waitFor(async () => !/already exists/.test(await wb.inputBox.message()), 'the name accepted');
+    await wb.quickPick.accept();
+    await waitFor(async () => /passphrase protects the key/i.test(await wb.inputBox.message()), 'the passphrase box');
+    await wb.quickPick.accept();
+    const file = path.join(home.sshDir, 'id_new');
+    const note = await wb.step('generate key: created', () => wb.notification(/Created ~\/\.ssh\/id_new/, 60_000));
+    const l = await runProcess('/usr/bin/ssh-keygen', ['-l', '-f', `${file}.pub`], { timeoutMs: 30_000 });
+    assert.equal(l.code, 0, l.stderr);
+    assert.ok(note.text.includes(l.stdout.split(' ')[1] ?? '?'), `${note.text} vs ${l.stdout}`);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    const y = await runProcess('/usr/bin/ssh-keygen', ['-y', '-f', file], { timeoutMs: 30_000 });
+    assert.equal(y.stdout.trim().split(' ').slice(0, 2).join(' '), fs.readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '));
+    assert.equal(fs.readFileSync(path.join(home.sshDir, 'id_alpha'), 'utf8'), fs.readFileSync(key.privateKey, 'utf8'));
+  });
+
+  it('Open SSH Configuration File creates a missing ~/.ssh/config (600, folder 700) after asking', T, async () => {
+    // Last test: ~/.ssh moves away, as on a machine where ssh was never used.
+    fs.renameSync(home.sshDir, `${home.sshDir}-moved`);
+    const config = path.join(home.sshDir, 'config');
+    await wb.step('open config: no hosts left', () => waitFor(async () => (await wb.treeRows(VIEW)).length === 0, 'the view to follow the files', 60_000));
+    await wb.runCommand('Remote Docker: Open SSH Configuration File');
+    await wb.step('open config: asks', async () => {
+      await dialog().waitFor({ state: 'visible' });
+      assert.match(await dialog().innerText(), /does not exist yet\. Create it\?/);
+    });
+    assert.equal(fs.existsSync(home.sshDir), false, 'nothing is created before the answer');
+    await dialog().locator('.monaco-button', { hasText: 'Create' }).click();
+    await wb.step('open config: created', () => wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'config' }).waitFor({ state: 'visible' }));
+    assert.equal(fs.readFileSync(config, 'utf8'), '');
+    assert.equal(fs.statSync(config).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(home.sshDir).mode & 0o777, 0o700);
+    // The new file is followed too.
+    fs.writeFileSync(config, sshHostBlock({ alias: 'zeta', port: sshd.port, user: user.name }));
+    await wb.step('open config: new file followed', () => wb.waitForTreeRow('zeta', VIEW, 30_000));
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) {
+        return;
+      }
+    } catch {
+      // the element may be in transition; try again
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
