@@ -172,9 +172,14 @@ describe('Docker contexts in a real VS Code', () => {
       const title = await wb.quickPick.title();
       assert.match(title, /Use Docker Context/);
       const items = await waitFor('the picker rows', () => wb.quickPick.rows(), (r) => r.some((x) => x.label === 'prod-eu'));
-      const names = (await cli.list()).map((c) => c.Name);
-      for (const n of names) {
-        assert.ok(items.some((x) => x.label === n), `picker offers ${n}: ${JSON.stringify(items)}`);
+      for (const c of await cli.list()) {
+        const item = items.find((x) => x.label === c.Name);
+        assert.ok(item, `picker offers ${c.Name}: ${JSON.stringify(items)}`);
+        // Rows show the endpoint, and the description the CLI lists (the current row says "current" instead).
+        assert.ok(item.detail.startsWith(c.DockerEndpoint), `${c.Name}: detail "${item.detail}"`);
+        if (!c.Current) {
+          assert.equal(item.description, c.Description, `${c.Name}: description`);
+        }
       }
       assert.ok(items.some((x) => /Create Docker Context/.test(x.label)), 'picker offers Create Docker Context…');
       const current = items.filter((x) => /^current\b/.test(x.description));
