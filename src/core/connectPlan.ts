@@ -20,6 +20,7 @@
  * 5. `createContext` — the context points at `ssh://ALIAS`, which works by now.
  * 6. `useContext` — only when the user says so.
  */
+import * as nodePath from 'node:path';
 import { contextsUsingAlias, type ContextEndpoint } from './sshHostUsage';
 import type { SshDestination } from './ssh/sshConfigEdit';
 
@@ -105,6 +106,15 @@ export function keyForReusedAlias(host: HostFacts, exists: (file: string) => boo
   }
   // Only a stray .pub sits where ssh looks: no key can be written there without overwriting.
   return undefined;
+}
+
+/**
+ * A path as people write it in ssh_config and read it in lists: `~/…` (with `/`, which ssh
+ * accepts on every platform) when it is inside `home`, else unchanged.
+ */
+export function tildePath(file: string, home: string, pathModule: Pick<typeof import('node:path'), 'relative' | 'isAbsolute' | 'sep'> = nodePath): string {
+  const rel = pathModule.relative(home, file);
+  return rel !== '' && !rel.startsWith('..') && !pathModule.isAbsolute(rel) ? `~/${rel.split(pathModule.sep).join('/')}` : file;
 }
 
 /** True when a new key may be written at `path`: neither it nor its `.pub` exists. */

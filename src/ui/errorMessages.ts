@@ -152,7 +152,10 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
     case 'hostKeyChanged':
       return {
         message: vscode.l10n.t('The host key of {0} has changed since it was recorded in {1}. The connection was refused.', target(details), fileRef(details)),
-        nextStep: vscode.l10n.t('If the server was reinstalled, remove the old line from that file; otherwise someone may be intercepting the connection.'),
+        nextStep:
+          str(details, 'name') && str(details, 'file')
+            ? vscode.l10n.t('If the server was reinstalled, remove the old key with: ssh-keygen -f "{0}" -R "{1}". Otherwise someone may be intercepting the connection.', str(details, 'file') ?? '', str(details, 'name') ?? '')
+            : vscode.l10n.t('If the server was reinstalled, remove the old line from that file; otherwise someone may be intercepting the connection.'),
       };
     case 'hostKeyRevoked':
       return { message: vscode.l10n.t('The host key of {0} is marked as revoked in {1}. The connection was refused.', target(details), fileRef(details)) };

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { keyFileNameProblem, suggestKeyFileName, type KeyFileNameProblem } from '../core/connectPlan';
+import { keyFileNameProblem, suggestKeyFileName, tildePath, type KeyFileNameProblem } from '../core/connectPlan';
 import { contextsByAlias } from '../core/sshHostUsage';
 import { listLocalKeys, type LocalKey } from '../core/ssh/keys';
 import { BACK, inputStep, pickOne, type Back } from './prompts';
@@ -9,11 +9,7 @@ import type { Services } from './services';
 import type { SshHostEntry } from './sshService';
 import { UserCancelledError } from './userCancelledError';
 
-/** `~/…` for paths under the home directory: shorter in lists, and how ssh_config is usually written. */
-export function tildePath(file: string, home: string): string {
-  const rel = path.relative(home, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? `~/${rel.split(path.sep).join('/')}` : file;
-}
+export { tildePath };
 
 function hostDescription(e: SshHostEntry): string {
   const h = e.effective;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   afterDiagnose,
@@ -12,6 +13,7 @@ import {
   planConnect,
   suggestContextName,
   suggestKeyFileName,
+  tildePath,
   type HostFacts,
 } from '../../src/core/connectPlan';
 import { contextsByAlias, contextsUsingAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/sshHostUsage';
@@ -138,6 +140,17 @@ describe('keys', () => {
     assert.equal(keyFileNameProblem('authorized_keys'), 'reserved');
     assert.equal(keyFileNameProblem('with space'), 'characters');
     assert.equal(keyFileNameProblem('-rf'), 'characters');
+  });
+});
+
+describe('paths in ssh_config', () => {
+  it('writes ~/… for files under the home, with / on every platform', () => {
+    assert.equal(tildePath('/home/me/.ssh/id_ed25519', '/home/me'), '~/.ssh/id_ed25519');
+    assert.equal(tildePath('/home/me', '/home/me'), '/home/me');
+    assert.equal(tildePath('/home/meow/.ssh/k', '/home/me'), '/home/meow/.ssh/k', 'a sibling that shares the prefix is not inside');
+    assert.equal(tildePath('/etc/ssh/k', '/home/me'), '/etc/ssh/k');
+    assert.equal(tildePath('C:\\Users\\me\\.ssh\\id_ed25519', 'C:\\Users\\me', path.win32), '~/.ssh/id_ed25519');
+    assert.equal(tildePath('D:\\keys\\k', 'C:\\Users\\me', path.win32), 'D:\\keys\\k');
   });
 });
 

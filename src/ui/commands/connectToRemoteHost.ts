@@ -156,7 +156,8 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
 
   let contextName = plan.existingContext;
   if (plan.existingContext === undefined) {
-    contextName = answers.contextName as string;
+    // Normally asked; only if a context that used the alias vanished since then is a name made up here.
+    contextName = answers.contextName ?? suggestContextName(alias, (await s.contexts.snapshot).contexts.map((c) => c.name));
     s.logger.info(`Creating Docker context ${contextName} → ${sshEndpointForAlias(alias)}`);
     await s.docker.store.create({ name: contextName, endpoint: sshEndpointForAlias(alias), description: answers.description || undefined });
     state.contextCreated = contextName;
