@@ -352,7 +352,7 @@ function report(f: Figures): BenchReport {
     '',
     `Everything measured in the same run on loopback against a private dockerd behind a real sshd, alternating the cases. ` +
       `**Cold** = a new EnginePool and a new SSH connection (TCP, key exchange, ed25519 key) until OS/arch are known ` +
-      `(HEAD /_ping, then /info and /version), against \`docker --context ${CONTEXT} info --format '{{json .}}'\` ` +
+      `(HEAD /_ping, /info and /version at once), against \`docker --context ${CONTEXT} info --format '{{json .}}'\` ` +
       `(the whole CLI process: it spawns ssh, which runs \`docker system dial-stdio\` on the remote); ${f.reps} runs each. ` +
       `The host's settings are resolved once beforehand (1c includes resolving them with \`ssh -G\` every time). ` +
       `**Warm** = \`status()\` on a pool that is already connected (HEAD /_ping + cached OS/arch), ${WARM_CALLS} calls. ` +

@@ -138,33 +138,20 @@ export class EnginePool {
   /** A dockerode instance for the target; for ssh:// the pooled connection is made (or reused) first. */
   async docker(target: EngineTarget, signal?: AbortSignal): Promise<Dockerode> {
     this.checkOpen();
-    const endpoint = this.parse(target);
-    if (endpoint.scheme === 'ssh') {
-      const entry = this.sshEntry(endpoint);
-      await this.withDeadline(this.linkOf(entry), signal, target);
-      entry.dockerode ??= createDockerode(
-        { host: 'docker', protocol: 'http', agent: entry.agent },
-        { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.sshFailure(entry, target, e, undefined) },
-      );
-      return entry.dockerode;
+    try {
+      return await this.dockerFor(target, signal);
+    } catch (e) {
+      throw decorate(e, target);
     }
-    const d = await this.directEntry(target, endpoint);
-    d.dockerode ??= createDockerode(
-      d.base.socketPath
-        ? { socketPath: d.base.socketPath, protocol: 'http', agent: d.agent }
-        : { host: d.base.host ?? undefined, port: Number(d.base.port), protocol: d.secure ? 'https' : 'http', agent: d.agent },
-      { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.directFailure(d, target, e) },
-    );
-    return d.dockerode;
   }
 
   /** /_ping, /info and /version, normalised; refreshes the cache that status() uses. */
   async info(target: EngineTarget, signal?: AbortSignal): Promise<EngineInfo> {
     this.checkOpen();
     const deadline = Date.now() + this.options.requestTimeoutMs;
-    const route = await this.route(target, signal, deadline);
     const key = cacheKey(target);
     try {
+      const route = await this.route(target, signal, deadline);
       // All three at once: on a new connection that saves a round trip before OS/arch are known.
       const generation = route.generation();
       const [ping, i, v] = await Promise.all([
@@ -187,9 +174,9 @@ export class EnginePool {
   async status(target: EngineTarget, signal?: AbortSignal): Promise<EngineInfo> {
     this.checkOpen();
     const deadline = Date.now() + this.options.requestTimeoutMs;
-    const route = await this.route(target, signal, deadline);
     const key = cacheKey(target);
     try {
+      const route = await this.route(target, signal, deadline);
       const ping = await this.call(route, 'HEAD', '/_ping', signal, deadline);
       const cached = this.cache.get(key);
       if (cached && cached.generation === route.generation() && cached.pingKey === pingKey(ping.headers)) {
@@ -265,6 +252,27 @@ export class EnginePool {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  private async dockerFor(target: EngineTarget, signal: AbortSignal | undefined): Promise<Dockerode> {
+    const endpoint = this.parse(target);
+    if (endpoint.scheme === 'ssh') {
+      const entry = this.sshEntry(endpoint);
+      await this.withDeadline(this.linkOf(entry), signal, target);
+      entry.dockerode ??= createDockerode(
+        { host: 'docker', protocol: 'http', agent: entry.agent },
+        { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.sshFailure(entry, target, e, undefined) },
+      );
+      return entry.dockerode;
+    }
+    const d = await this.directEntry(target, endpoint);
+    d.dockerode ??= createDockerode(
+      d.base.socketPath
+        ? { socketPath: d.base.socketPath, protocol: 'http', agent: d.agent }
+        : { host: d.base.host ?? undefined, port: Number(d.base.port), protocol: d.secure ? 'https' : 'http', agent: d.agent },
+      { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.directFailure(d, target, e) },
+    );
+    return d.dockerode;
+  }
 
   private checkOpen(): void {
     if (this.disposed) {

@@ -91,19 +91,14 @@ export class EngineSshLink {
     return this.deadValue;
   }
 
-  /** Nudge packets sent (stall fix 2), for benchmarks. */
-  get nudges(): number {
-    return this.nudger?.sent ?? 0;
-  }
-
   /** What the UI names in a message: the SSH host, port and user, and the caller's details. */
   private get base(): ErrorDetails {
     const h = this.connection.host;
     return { ...this.o.details, host: h.hostname, port: h.port, user: h.user };
   }
 
-  private ctx(socketPath = this.socketPath): SocketContext {
-    return { socketPath, where: this.where, daemonSeen: this.o.daemonSeen(), base: this.base };
+  private ctx(): SocketContext {
+    return { socketPath: this.socketPath, where: this.where, daemonSeen: this.o.daemonSeen(), base: this.base };
   }
 
   /** The error for a request on this connection that died with it. */
@@ -127,7 +122,11 @@ export class EngineSshLink {
       throw await this.lostError();
     }
     if (this.transportValue === 'dial-stdio') {
-      return this.ready(await this.execDialStdio());
+      try {
+        return this.ready((await this.execDialStdio()).ch);
+      } catch (e) {
+        throw await this.connectionError(e, 'dial-stdio');
+      }
     }
     if (this.transportValue === 'streamlocal') {
       try {
@@ -162,14 +161,14 @@ export class EngineSshLink {
       streamLocalFailure = e;
     }
     this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socketPath} failed (${describeError(streamLocalFailure)}); trying docker system dial-stdio`);
-    let ch: ClientChannel;
+    let dial: { ch: ClientChannel; state: DialStdioState };
     try {
-      ch = await this.execDialStdio();
+      dial = await this.execDialStdio();
     } catch (e) {
       throw await this.connectionError(e, 'dial-stdio');
     }
     try {
-      await this.firstAnswer(ch);
+      await this.firstAnswer(dial.ch, dial.state);
     } catch (e) {
       if (CoreError.is(e, 'dockerCliMissing')) {
         // No docker CLI to explain why stream-local failed: look at the socket itself.
@@ -179,7 +178,7 @@ export class EngineSshLink {
     }
     this.transportValue = 'dial-stdio';
     this.logger.debug(`engine ${this.where}: using docker system dial-stdio`);
-    return this.ready(ch);
+    return this.ready(dial.ch);
   }
 
   /** Makes the channel ready for the agent: the nudge, and (dial-stdio) stderr as the error. */
@@ -198,14 +197,14 @@ export class EngineSshLink {
   private streamLocal(): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        this.connection.client.openssh_forwardOutStreamLocal(this.socketPath, (err, ch) => (err ? reject(err) : resolve(ch)));
+        this.connection.client.openssh_forwardOutStreamLocal(this.socketPath, (err, ch) => (err ? reject(err) : resolve(guarded(ch))));
       } catch (e) {
         reject(e);
       }
     });
   }
 
-  private execDialStdio(): Promise<ClientChannel> {
+  private execDialStdio(): Promise<{ ch: ClientChannel; state: DialStdioState }> {
     return new Promise((resolve, reject) => {
       try {
         this.connection.client.exec(this.dialCommand, (err, ch) => {
@@ -213,8 +212,7 @@ export class EngineSshLink {
             reject(err);
             return;
           }
-          this.watchDialStdio(ch);
-          resolve(ch);
+          resolve({ ch, state: this.watchDialStdio(guarded(ch)) });
         });
       } catch (e) {
         reject(e);
@@ -229,7 +227,6 @@ export class EngineSshLink {
    */
   private watchDialStdio(ch: ClientChannel): DialStdioState {
     const state: DialStdioState = { stderr: '', exitCode: undefined };
-    dialStates.set(ch, state);
     ch.stderr.on('data', (d: Buffer) => {
       if (state.stderr.length < STDERR_LIMIT) {
         state.stderr += d.toString('utf8').slice(0, STDERR_LIMIT - state.stderr.length);
@@ -256,8 +253,7 @@ export class EngineSshLink {
    * Sends `HEAD /_ping` on a fresh dial-stdio channel and reads the answer's head, leaving the
    * channel at the start of the next response. Rejects with dial-stdio's own explanation.
    */
-  private firstAnswer(ch: ClientChannel): Promise<void> {
-    const state = dialStates.get(ch) ?? { stderr: '', exitCode: undefined };
+  private firstAnswer(ch: ClientChannel, state: DialStdioState): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let head = Buffer.alloc(0);
       let done = false;
@@ -390,7 +386,11 @@ export class EngineSshLink {
   }
 }
 
-const dialStates = new WeakMap<Duplex, DialStdioState>();
+/** A channel may fail before anyone listens (dial-stdio exiting between handovers): never an uncaught 'error'. */
+function guarded<T extends Duplex>(ch: T): T {
+  ch.on('error', () => undefined);
+  return ch;
+}
 
 /** ssh2's error for a refused channel ("(SSH) Channel open failure: open failed", reason code set). */
 function isOpenFailure(e: unknown): boolean {
