@@ -25,6 +25,8 @@ describe('e2e: Connect to a Remote Docker Host', () => {
   let user: TestUser;
   /** A second account for the cancelled run. */
   let other: TestUser;
+  /** An account outside the docker group: diagnose must say so, with the fix. */
+  let outsider: TestUser;
   let home: TempHome;
   let server: CodeServer;
   let wb: Workbench;
@@ -37,6 +39,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     sshd = await startSshd({ passwordAuth: true });
     user = await createUser({ docker: true, dockerHost: dockerd.host });
     other = await createUser({ docker: true, dockerHost: dockerd.host });
+    outsider = await createUser({ docker: false, dockerHost: dockerd.host });
     home = tempHome();
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
@@ -49,6 +52,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await server?.stop();
     await user?.remove();
     await other?.remove();
+    await outsider?.remove();
     await sshd?.dispose();
     await dockerd?.stop();
     home?.remove();
@@ -302,6 +306,49 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.notEqual(without.code, 0, 'the key needs its passphrase');
   });
 
+  it('a host where docker is not usable yet: the report shows the fix (copyable), "Stop Here" keeps the working SSH setup and creates no context', T, async () => {
+    const dest = `${outsider.name}@127.0.0.1:${sshd.port}`;
+    const contextsBefore = snapshotFiles().contexts;
+    await wb.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    await runConnect();
+    await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+    await wb.quickPick.pick('Enter a new destination (user@host:port)…');
+    await expectStep(/SSH destination/);
+    await wb.inputBox.fill(dest);
+    await expectStep(/Alias for/);
+    await wb.inputBox.fill('e2e-nogroup');
+    await expectStep(/Which SSH key/);
+    await wb.quickPick.pick('id_ed25519');
+    await expectStep(/Name of the new Docker context/);
+    await wb.quickPick.accept();
+    await expectStep(/Description of the Docker context/);
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+    await wb.inputBox.fill(outsider.password);
+    await wb.step('no docker group: report', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /does not work yet/.test(await wb.quickPick.title()), 'the report', 180_000);
+      assert.equal(await wb.quickPick.title(), 'Docker on e2e-nogroup does not work yet');
+      const rows = await wb.quickPick.rows();
+      const socket = rows.find((r) => r.label === 'Docker socket is reachable');
+      assert.match(socket?.description ?? '', /^failed/);
+      assert.ok(socket?.detail.includes(`sudo usermod -aG docker ${outsider.name}`), socket?.detail);
+      assert.ok(rows.find((r) => r.label === 'Login works')?.description.startsWith('ok'));
+      assert.deepEqual(rows.slice(-2).map((r) => r.label), ['Create the Context Anyway', 'Stop Here']);
+    });
+    await wb.step('no docker group: fix copied', async () => {
+      await wb.quickPick.pick('Docker socket is reachable');
+      await waitFor(async () => /^Copied: sudo usermod -aG docker /.test(await wb.inputBox.placeholder()), 'the copy confirmation');
+      const clip = await wb.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+      assert.equal(clip, `sudo usermod -aG docker ${outsider.name}`);
+    });
+    await wb.quickPick.pick('Stop Here');
+    await wb.step('no docker group: stopped', () => wb.notification(/SSH to "e2e-nogroup" is set up; no Docker context was created/, 60_000));
+    assert.match(fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8'), new RegExp(`^Host e2e-nogroup\\n  HostName 127\\.0\\.0\\.1\\n  User ${outsider.name}\\n`, 'm'));
+    assert.equal(snapshotFiles().contexts, contextsBefore, 'no context was created');
+    const ssh = await runProcess('ssh', ['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', 'e2e-nogroup', 'true'], { env: { ...home.env }, timeoutMs: 60_000 });
+    assert.equal(ssh.code, 0, `the SSH part works: ${ssh.stderr}`);
+  });
+
   it('never writes a password or passphrase to the log', T, () => {
     const log = extensionLog();
     // Kept beside the screenshots: what a user would paste into a bug report.
@@ -309,6 +356,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.ok(log.includes('Connect to a Remote Docker Host'), 'the log was found');
     assert.ok(!log.includes(user.password), 'password of the first run');
     assert.ok(!log.includes('correct horse battery'), 'passphrase of the cancelled run');
+    assert.ok(!log.includes(outsider.password), 'password of the run without docker access');
   });
 });
 

@@ -155,6 +155,15 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     assert.equal(await row('delta'), undefined);
     fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('Host delta-renamed', 'Host delta'));
     await wb.waitForTreeRow('delta', VIEW, 30_000);
+    // A file ssh would refuse shows as a warning row, and goes with the file.
+    const bad = path.join(home.sshDir, 'conf.d', '30-shared.conf');
+    fs.writeFileSync(bad, '# shared\n');
+    fs.chmodSync(bad, 0o666);
+    const problem = /ssh refuses .*30-shared\.conf because other users may write to it/;
+    await wb.step('problem row', () => waitFor(async () => (await wb.treeRows(VIEW)).some((r) => problem.test(r.label)), 'the problem row'));
+    assert.equal((await wb.treeRows(VIEW))[0]?.description, '30-shared.conf', 'problems come first');
+    fs.rmSync(bad);
+    await waitFor(async () => !(await wb.treeRows(VIEW)).some((r) => problem.test(r.label)), 'the problem row to go');
   });
 
   it('Copy Public Key to Host…: fingerprint, password box, key installed; a second run changes nothing', T, async () => {
