@@ -142,6 +142,24 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
         ['delta', `${user.name}@127.0.0.1:${deadPort}`],
       ],
     );
+    await wb.step('tooltip', async () => {
+      await wb.treeRow('alpha', VIEW).hover();
+      const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'HostName:' }).first();
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+      const text = (await hover.innerText()).replace(/\s+/g, ' ');
+      const line = fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8').split('\n').indexOf('Host alpha') + 1;
+      for (const part of [
+        'HostName: 127.0.0.1',
+        `User: ${user.name}`,
+        `Port: ${sshd.port}`,
+        `IdentityFile: ${key.privateKey}`,
+        `Defined in: ${path.join(home.sshDir, 'config')}:${line}`,
+        'Used by Docker context: alpha-ctx',
+      ]) {
+        assert.ok(text.includes(part), `tooltip lacks "${part}": ${text}`);
+      }
+    });
+    await wb.page.mouse.move(700, 600);
     assert.deepEqual(await contextMenuEntries('alpha'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config', 'Remove SSH Host…']);
     assert.deepEqual(await contextMenuEntries('beta'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config'], 'a host of an included file cannot be removed from here');
   });
