@@ -8,7 +8,8 @@ import { PassphraseCache } from '../core/ssh/passphraseCache';
 import { resolveHost, resolveHostBuiltin, type EffectiveHost } from '../core/ssh/resolveHost';
 import { readSshConfig, type SshConfigProblem, type SshHost } from '../core/ssh/sshConfig';
 import { parseSshDestination } from '../core/ssh/sshConfigEdit';
-import { watchPaths, type PathWatcher, type WatchTarget } from '../core/watch';
+import { sshConfigWatchTargets } from '../core/ssh/sshConfigWatch';
+import { watchPaths, type PathWatcher } from '../core/watch';
 import type { RefreshManager } from './refreshManager';
 import type { SettingsService } from './settings';
 import { createSshPrompts } from './sshPrompts';
@@ -49,6 +50,7 @@ export class SshService implements vscode.Disposable {
   private inflight: Promise<SshHostsSnapshot> | undefined;
   private watcher: PathWatcher | undefined;
   private watchKey = '';
+  private disposed = false;
   private readonly emitter = new vscode.EventEmitter<SshHostsSnapshot>();
   readonly onDidChange = this.emitter.event;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -144,24 +146,21 @@ export class SshService implements vscode.Disposable {
     if (configFile !== this.configFile) {
       return this.load(); // the setting changed while reading: only the newest file counts
     }
-    this.armWatcher(snap);
+    await this.armWatcher(snap);
     this.latest = snap;
     this.emitter.fire(snap);
     return snap;
   }
 
   /**
-   * Watches the main file (even before it exists), every included file, and the folders of
-   * included files (so a new file matching an `Include dir/*` is seen). Re-armed only when that
-   * set changes, so a reload caused by the watcher does not rebuild it.
+   * Follows the main file (even before it exists), every included file, and the folders Include
+   * globs look in (see sshConfigWatchTargets). Re-armed only when that set changes, so a reload
+   * caused by the watcher does not rebuild it.
    */
-  private armWatcher(snap: SshHostsSnapshot): void {
-    const mainDir = path.dirname(snap.configFile);
-    const files = [...new Set([snap.configFile, ...snap.files])];
-    const dirs = [...new Set(snap.files.map((f) => path.dirname(f)).filter((d) => d !== mainDir))];
-    const targets: WatchTarget[] = [...files.map((f) => ({ path: f, kind: 'file' as const })), ...dirs.map((d) => ({ path: d, kind: 'tree' as const }))];
+  private async armWatcher(snap: SshHostsSnapshot): Promise<void> {
+    const targets = await sshConfigWatchTargets({ configFile: snap.configFile, files: snap.files, home: this.home });
     const key = JSON.stringify(targets);
-    if (key === this.watchKey && this.watcher) {
+    if (this.disposed || (key === this.watchKey && this.watcher)) {
       return;
     }
     this.watcher?.close();
@@ -210,6 +209,7 @@ export class SshService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.watcher?.close();
     this.watcher = undefined;
     this.passphrases.clear();

@@ -57,7 +57,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     deadPort = await closedPort();
     // alpha and delta in the main file; beta in an included file (listed, not removable here).
     // The Include goes first: after a Host line it would belong to that block.
-    appendSshConfig(home.home, 'Include conf.d/*.conf\n');
+    appendSshConfig(home.home, 'Include conf.d/*.conf later.d/*.conf\n');
     appendSshConfig(home.home, `${sshHostBlock({ alias: 'alpha', port: sshd.port, user: user.name, identityFile: key.privateKey })}\n`);
     appendSshConfig(home.home, `${sshHostBlock({ alias: 'delta', port: deadPort, user: user.name, identityFile: key.privateKey })}`);
     fs.mkdirSync(path.join(home.sshDir, 'conf.d'), { mode: 0o700 });
@@ -167,6 +167,12 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   it('follows the files: a new file matching the Include, and an edit of the main file', T, async () => {
     fs.writeFileSync(path.join(home.sshDir, 'conf.d', '20-gamma.conf'), sshHostBlock({ alias: 'gamma', port: sshd.port, user: user.name, identityFile: key.privateKey }), { mode: 0o600 });
     await wb.step('included file added', () => wb.waitForTreeRow('gamma', VIEW, 30_000));
+    // The first file in a folder that did not exist when the configuration was read.
+    fs.mkdirSync(path.join(home.sshDir, 'later.d'), { mode: 0o700 });
+    fs.writeFileSync(path.join(home.sshDir, 'later.d', 'omega.conf'), sshHostBlock({ alias: 'omega', port: deadPort, user: 'nobody' }), { mode: 0o600 });
+    await wb.step('new include folder', () => wb.waitForTreeRow('omega', VIEW, 30_000));
+    fs.rmSync(path.join(home.sshDir, 'later.d'), { recursive: true });
+    await waitFor(async () => (await row('omega')) === undefined, 'omega to go with its folder');
     const config = path.join(home.sshDir, 'config');
     fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('Host delta', 'Host delta-renamed'));
     await wb.step('main file edited', () => wb.waitForTreeRow('delta-renamed', VIEW, 30_000));
