@@ -385,6 +385,29 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     assert.equal(fs.readFileSync(path.join(home.sshDir, 'id_alpha'), 'utf8'), fs.readFileSync(key.privateKey, 'utf8'));
   });
 
+  it('a changed host key is refused: the report and the error name the known_hosts line and the ssh-keygen fix', T, async () => {
+    const knownHosts = fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8');
+    await sshd.changeHostKey();
+    const name = `[127.0.0.1]:${sshd.port}`;
+    await contextMenu('alpha', 'Test SSH Connection');
+    await wb.step('changed key: report', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 'the report', 120_000);
+      const hostKey = (await wb.quickPick.rows()).find((r) => r.label === 'Host key is trusted');
+      assert.match(hostKey?.description ?? '', /^failed/);
+      assert.ok(hostKey?.detail.includes(`ssh-keygen -R '${name}'`), hostKey?.detail);
+      assert.ok(hostKey?.detail.includes(`${path.join(home.sshDir, 'known_hosts')}:1`), hostKey?.detail);
+    });
+    await wb.quickPick.cancel();
+    await contextMenu('alpha', 'Copy Public Key to Host…');
+    await wb.quickPick.pick('id_alpha');
+    await wb.step('changed key: error', async () => {
+      const note = await wb.notification(/has changed since it was recorded/, 120_000);
+      assert.ok(note.text.includes(`ssh-keygen -f "${path.join(home.sshDir, 'known_hosts')}" -R "${name}"`), note.text);
+    });
+    assert.equal(await dialog().isVisible(), false, 'a changed key is never offered for trust');
+    assert.equal(fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8'), knownHosts, 'known_hosts is left alone');
+  });
+
   it('Open SSH Configuration File creates a missing ~/.ssh/config (600, folder 700) after asking', T, async () => {
     // Last test: ~/.ssh moves away, as on a machine where ssh was never used.
     fs.renameSync(home.sshDir, `${home.sshDir}-moved`);
