@@ -27,6 +27,8 @@ describe('e2e: Connect to a Remote Docker Host', () => {
   let other: TestUser;
   /** An account outside the docker group: diagnose must say so, with the fix. */
   let outsider: TestUser;
+  /** An account for the scripted run (command arguments instead of the questions). */
+  let scripted: TestUser;
   let home: TempHome;
   let server: CodeServer;
   let wb: Workbench;
@@ -40,10 +42,29 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     user = await createUser({ docker: true, dockerHost: dockerd.host });
     other = await createUser({ docker: true, dockerHost: dockerd.host });
     outsider = await createUser({ docker: false, dockerHost: dockerd.host });
+    scripted = await createUser({ docker: true, dockerHost: dockerd.host });
     home = tempHome();
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
     server = await startCodeServer({ vsix, env: home.env, workspace });
+    // A keybinding that runs the command with arguments, as a script or another extension would.
+    fs.writeFileSync(
+      path.join(server.userDataDir, 'User', 'keybindings.json'),
+      JSON.stringify([
+        {
+          key: 'ctrl+alt+k',
+          command: 'remoteDocker.connectToRemoteHost',
+          args: {
+            destination: `ssh -p ${sshd.port} ${scripted.name}@127.0.0.1`,
+            alias: 'e2e-scripted',
+            keyPath: path.join(home.sshDir, 'id_ed25519'),
+            contextName: 'e2e-scripted',
+            description: 'scripted run',
+            useNow: false,
+          },
+        },
+      ]),
+    );
     wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('connect-flow'), serverLogs: () => `${server.logs()}\n${extensionLog()}` });
   });
 
@@ -53,6 +74,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await user?.remove();
     await other?.remove();
     await outsider?.remove();
+    await scripted?.remove();
     await sshd?.dispose();
     await dockerd?.stop();
     home?.remove();
@@ -349,6 +371,24 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.equal(ssh.code, 0, `the SSH part works: ${ssh.stderr}`);
   });
 
+  it('with command arguments every question is prefilled; only the password is still asked', T, async () => {
+    const current = JSON.parse(fs.readFileSync(path.join(home.dockerConfig, 'config.json'), 'utf8')).currentContext;
+    await wb.page.locator('.monaco-workbench').click({ position: { x: 700, y: 600 } });
+    await wb.page.keyboard.press('Control+Alt+K');
+    await wb.step('scripted: only the password', async () => {
+      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+      assert.equal(await wb.quickPick.title(), `Password for ${scripted.name}@127.0.0.1:${sshd.port}`);
+      await wb.inputBox.fill(scripted.password, { submit: false });
+    });
+    await wb.quickPick.accept();
+    await wb.step('scripted: done', () => wb.waitForTreeRow('e2e-scripted', 'Docker Contexts', 120_000));
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}}|{{.Description}}|{{.DockerEndpoint}}'], { env: { ...home.env }, timeoutMs: 60_000 });
+    assert.ok(ls.stdout.split('\n').includes('e2e-scripted|scripted run|ssh://e2e-scripted'), ls.stdout);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(home.dockerConfig, 'config.json'), 'utf8')).currentContext, current, 'useNow: false leaves the current context');
+    const info = await runProcess(DOCKER_CLI, ['--context', 'e2e-scripted', 'info', '--format', '{{.ServerVersion}}'], { env: { ...home.env }, timeoutMs: 120_000 });
+    assert.equal(info.code, 0, info.stderr);
+  });
+
   it('never writes a password or passphrase to the log', T, () => {
     const log = extensionLog();
     // Kept beside the screenshots: what a user would paste into a bug report.
@@ -357,6 +397,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.ok(!log.includes(user.password), 'password of the first run');
     assert.ok(!log.includes('correct horse battery'), 'passphrase of the cancelled run');
     assert.ok(!log.includes(outsider.password), 'password of the run without docker access');
+    assert.ok(!log.includes(scripted.password), 'password of the scripted run');
   });
 });
 
