@@ -99,20 +99,37 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   const dialog = () => wb.page.locator('.monaco-dialog-box');
   const row = async (label: string) => (await wb.treeRows(VIEW)).find((r) => r.label === label);
 
+  /** Moves the pointer off the tree and waits for a row's tooltip to close (an open one takes the clicks). */
+  async function parkPointer(): Promise<void> {
+    const editor = await wb.page.locator('.part.editor').boundingBox();
+    await wb.page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 20 : 700);
+    const tooltip = wb.page.locator('.workbench-hover:not(.hidden), .context-view .rendered-markdown').first();
+    try {
+      await tooltip.waitFor({ state: 'hidden', timeout: 3_000 });
+    } catch {
+      await wb.page.keyboard.press('Escape');
+      await tooltip.waitFor({ state: 'hidden', timeout: 3_000 });
+    }
+  }
+
   /** Right-click a row of the SSH Hosts view and choose a context-menu entry. */
   async function contextMenu(label: string, entry: string): Promise<void> {
-    await wb.treeRow(label, VIEW).click({ button: 'right' });
-    const item = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
-    await item.waitFor({ state: 'visible' });
-    // The menu ignores a click that arrives while it is still opening under the pointer.
-    await item.hover();
-    await wb.page.waitForTimeout(250);
-    await item.click();
-    await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden' });
+    await parkPointer();
+    await wb.treeRowContextMenu(label, entry, VIEW);
+  }
+
+  /** The inline "Create Docker Context" button of a row. */
+  async function inlineCreate(label: string): Promise<void> {
+    await parkPointer();
+    await wb.waitTreeQuiet(VIEW);
+    await wb.treeRow(label, VIEW).hover();
+    await wb.treeRow(label, VIEW).locator('.action-label[aria-label="Create Docker Context"]').click();
   }
 
   /** The names shown in a row's context menu (then closed again). */
   async function contextMenuEntries(label: string): Promise<string[]> {
+    await parkPointer();
+    await wb.waitTreeQuiet(VIEW);
     await wb.treeRow(label, VIEW).click({ button: 'right' });
     const menu = wb.page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible' });
@@ -143,10 +160,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       ],
     );
     await wb.step('tooltip', async () => {
-      await wb.treeRow('alpha', VIEW).hover();
-      const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'HostName:' }).first();
-      await hover.waitFor({ state: 'visible', timeout: 15_000 });
-      const text = (await hover.innerText()).replace(/\s+/g, ' ');
+      const text = (await wb.hoverText(wb.treeRow('alpha', VIEW))).replace(/\s+/g, ' ');
       const line = fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8').split('\n').indexOf('Host alpha') + 1;
       for (const part of [
         'HostName: 127.0.0.1',
@@ -159,7 +173,6 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
         assert.ok(text.includes(part), `tooltip lacks "${part}": ${text}`);
       }
     });
-    await wb.page.mouse.move(700, 600);
     assert.deepEqual(await contextMenuEntries('alpha'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config', 'Remove SSH Host…']);
     assert.deepEqual(await contextMenuEntries('beta'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config'], 'a host of an included file cannot be removed from here');
   });
@@ -240,8 +253,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   });
 
   it('inline Create Docker Context: prefilled, checked by one login, created', T, async () => {
-    await wb.treeRow('gamma', VIEW).hover();
-    await wb.treeRow('gamma', VIEW).locator('.action-label[aria-label="Create Docker Context"]').click();
+    await inlineCreate('gamma');
     await wb.step('create context: prefilled name', async () => {
       await wb.quickPick.waitOpen();
       assert.equal(await wb.inputBox.value(), 'gamma');
@@ -262,8 +274,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   });
 
   it('inline Create Docker Context for a host that does not answer: Diagnose shows why, nothing is created', T, async () => {
-    await wb.treeRow('delta', VIEW).hover();
-    await wb.treeRow('delta', VIEW).locator('.action-label[aria-label="Create Docker Context"]').click();
+    await inlineCreate('delta');
     await waitFor(async () => (await wb.inputBox.value()) === 'delta', 'the prefilled name');
     await wb.quickPick.accept();
     await waitFor(async () => (await wb.inputBox.value()) === 'ssh://delta', 'the prefilled endpoint');
