@@ -328,6 +328,34 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.notEqual(without.code, 0, 'the key needs its passphrase');
   });
 
+  it('the Cancel button of the progress notification stops the flow at the password box; nothing is written', T, async () => {
+    const before = snapshotFiles();
+    const logBefore = extensionLog().length;
+    await runConnect();
+    await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+    await wb.quickPick.pick('Enter a new destination (user@host:port)…');
+    await expectStep(/SSH destination/);
+    await wb.inputBox.fill(`${other.name}@127.0.0.1:${sshd.port}`);
+    await expectStep(/Alias for/);
+    await wb.inputBox.fill('e2e-cancel-2');
+    await expectStep(/Which SSH key/);
+    await wb.quickPick.pick('id_ed25519_e2e-cancel');
+    await expectStep(/Name of the new Docker context/);
+    await wb.quickPick.accept();
+    await expectStep(/Description of the Docker context/);
+    await wb.quickPick.accept();
+    await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+    await wb.step('progress cancel: password box and notification', async () => {
+      const progress = await wb.notification(/Connect to a Remote Docker Host/);
+      await progress.clickButton('Cancel');
+    });
+    await wb.step('progress cancel: stopped', async () => {
+      await waitFor(async () => /stopped for "e2e-cancel-2"\. Nothing was written\./.test(extensionLog().slice(logBefore)), 'the log of the stop', 60_000);
+      await wb.quickPick.waitClosed();
+    });
+    assert.deepEqual(snapshotFiles(), before, 'nothing was written');
+  });
+
   it('a host where docker is not usable yet: the report shows the fix (copyable), "Stop Here" keeps the working SSH setup and creates no context', T, async () => {
     const dest = `${outsider.name}@127.0.0.1:${sshd.port}`;
     const contextsBefore = snapshotFiles().contexts;
