@@ -69,6 +69,14 @@ export interface EnginePoolStats {
   connectsTotal: number;
 }
 
+/**
+ * The "socket" requests over SSH channels name. VS Code's extension host replaces http.request
+ * with a proxy-aware one that, for any host but localhost, drops the request's own agent (so
+ * the channel agent) unless the request names a socketPath; it then passes the request through
+ * untouched. The channel agent never opens this path: each connection is an SSH channel.
+ */
+const SSH_CHANNEL_SOCKET = '/remote-docker-contexts/ssh-channel';
+
 /** The headers of /_ping that change when the daemon behind the socket changes. */
 const PING_IDENTITY = ['api-version', 'ostype', 'server', 'docker-experimental', 'builder-version', 'swarm'];
 
@@ -259,7 +267,7 @@ export class EnginePool {
       const entry = this.sshEntry(endpoint);
       await this.withDeadline(this.linkOf(entry), signal, target);
       entry.dockerode ??= createDockerode(
-        { host: 'docker', protocol: 'http', agent: entry.agent },
+        { socketPath: SSH_CHANNEL_SOCKET, protocol: 'http', agent: entry.agent },
         { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.sshFailure(entry, target, e, undefined) },
       );
       return entry.dockerode;
@@ -356,7 +364,7 @@ export class EnginePool {
     // Wait for the connection here (not inside the agent) so its errors arrive as they are.
     await this.withDeadline(this.linkOf(entry), signal, target, deadline);
     return {
-      base: { host: 'docker', agent: entry.agent },
+      base: { socketPath: SSH_CHANNEL_SOCKET, agent: entry.agent },
       secure: false,
       transport: () => entry.link?.transport ?? 'streamlocal',
       generation: () => entry.generation,
