@@ -3,6 +3,8 @@ import { registerCommands } from './ui/commands/registerCommands';
 import { ContextsModel } from './ui/contextsModel';
 import { DockerStoreService } from './ui/dockerStoreService';
 import { EndpointSuggestions } from './ui/endpointSuggestions';
+import { EngineInfoDocuments } from './ui/engineInfoDocuments';
+import { EngineService } from './ui/engineService';
 import { INSPECT_SCHEME, InspectDocumentProvider } from './ui/inspectDocumentProvider';
 import { OutputChannelLogger } from './ui/logging';
 import { PreviousContext } from './ui/previousContext';
@@ -15,8 +17,12 @@ import { StatusBar } from './ui/statusBar';
 import { ContextsView } from './ui/views/contextsView';
 import { SshHostsView } from './ui/views/sshHostsView';
 
-/** Builds the services and the UI. Reads local files only: activation does no network I/O. */
+/**
+ * Builds the services and the UI. Reads local files only: activation does no network I/O (the
+ * first engine probe starts from the refresh manager's run, after activate has returned).
+ */
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   const logger = new OutputChannelLogger();
   const settings = new SettingsService();
   const refresh = new RefreshManager(logger);
@@ -24,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const contexts = new ContextsModel(docker, logger);
   const statusBar = new StatusBar(settings.current.statusBarEnabled);
   const ssh = new SshService(settings, refresh, logger);
+  const engine = new EngineService({ logger, settings, ssh, docker, contexts, statusBar });
   const services: Services = {
     extensionContext: context,
     logger,
@@ -35,10 +42,15 @@ export function activate(context: vscode.ExtensionContext): void {
     endpointSuggestions: new EndpointSuggestions(logger),
     statusBar,
     ssh,
+    engine,
+    engineInfo: new EngineInfoDocuments(),
   };
   const inspect = new InspectDocumentProvider(docker, contexts);
 
   context.subscriptions.push(
+    // First, so it is disposed first: its SSH connections close while the log and the status bar still exist.
+    engine,
+    services.engineInfo,
     logger,
     settings,
     refresh,
@@ -48,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
     services.previous,
     inspect,
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
-    new ContextsView(contexts),
+    new ContextsView(contexts, engine),
     ssh,
     new SshHostsView(ssh, contexts),
     refresh.register('sshHosts', async () => {
@@ -58,11 +70,14 @@ export function activate(context: vscode.ExtensionContext): void {
     refresh.register('contexts', async () => {
       await contexts.reload();
     }),
+    // After the reload above (handlers of a scope run in order): a new current context is probed.
+    refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
+    refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
     contexts.onDidChange((snap) => statusBar.setContexts(snap)),
     settings.onDidChange(({ current }) => statusBar.setEnabled(current.statusBarEnabled)),
     ...registerCommands(services),
   );
-  logger.info(`Remote Docker Contexts ${String(context.extension.packageJSON.version)} activated`);
+  logger.info(`Remote Docker Contexts ${String(context.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms`);
   void refresh.request('all', 'activation');
 }
 

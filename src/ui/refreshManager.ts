@@ -5,8 +5,9 @@ import type { Logger } from '../core/log';
  * What can be refreshed. Each part of the UI that shows data from disk or from a remote registers
  * a handler for its scope; the SSH Hosts view and the engine probes add their scopes here.
  */
-export type RefreshScope = 'contexts' | 'sshHosts';
-export const ALL_SCOPES: readonly RefreshScope[] = ['contexts', 'sshHosts'];
+export type RefreshScope = 'contexts' | 'sshHosts' | 'engine';
+/** In this order: the engine handlers read the contexts snapshot the `contexts` handlers just made. */
+export const ALL_SCOPES: readonly RefreshScope[] = ['contexts', 'sshHosts', 'engine'];
 
 /** Why a refresh was asked for; logged, and passed to handlers that want to skip needless work. */
 export type RefreshReason = 'activation' | 'command' | 'files' | 'settings' | 'afterChange' | 'window';

@@ -2,6 +2,8 @@ import type * as vscode from 'vscode';
 import type { ContextsModel } from './contextsModel';
 import type { DockerStoreService } from './dockerStoreService';
 import type { EndpointSuggestions } from './endpointSuggestions';
+import type { EngineInfoDocuments } from './engineInfoDocuments';
+import type { EngineService } from './engineService';
 import type { OutputChannelLogger } from './logging';
 import type { PreviousContext } from './previousContext';
 import type { RefreshManager } from './refreshManager';
@@ -21,4 +23,6 @@ export interface Services {
   readonly endpointSuggestions: EndpointSuggestions;
   readonly statusBar: StatusBar;
   readonly ssh: SshService;
+  readonly engine: EngineService;
+  readonly engineInfo: EngineInfoDocuments;
 }

@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import type { CurrentSource } from '../core/docker/contextStore';
-import type { Reason } from '../core/errors';
+import type { EngineInfo } from '../core/docker/engineInfo';
+import { statusFacts, type StatusFormat } from '../core/docker/engineStatusFormat';
+import type { ErrorDetails, Reason } from '../core/errors';
 import { CommandIds } from './commands/commandIds';
 import { currentSummary, type ContextsSnapshot, type EnvOverrides } from './contextsModel';
+import { appendEngineFacts, architectureWarning, commandLink, FAILURE_LINK_COMMANDS, failureLinks, shortReason } from './enginePresentation';
 import { errorSentence, reasonText } from './errorMessages';
 
 function reasonSentence(reason: Reason, details: Record<string, string>): string {
@@ -13,24 +16,29 @@ import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } 
 
 export const STATUS_BAR_ITEM_ID = 'remoteDocker.status';
 
-/** What is known about the daemon behind the current context. Filled in by the engine probes. */
+/** What is known about the daemon behind the current context. Filled in by the engine probes (EngineService). */
 export type EngineState =
   | { kind: 'unknown' }
   | { kind: 'connecting' }
   | {
       kind: 'ok';
-      operatingSystem: string;
-      architecture: string;
-      /** e.g. `linux/amd64` */
-      platform?: string;
-      kernelVersion?: string;
-      serverVersion?: string;
-      ncpu?: number;
-      memTotal?: number;
-      roundTripMs?: number;
-      checkedAt?: Date;
+      info: EngineInfo;
+      /** The platform images built on this machine would have (for the architecture warning). */
+      localPlatform: string;
     }
-  | { kind: 'error'; reason: Reason; details?: Record<string, string | number | boolean | undefined> };
+  | {
+      kind: 'error';
+      reason: Reason;
+      details?: ErrorDetails;
+      /** A normal state rather than a problem (no daemon behind a local socket): no warning colours. */
+      calm?: boolean;
+      /** A prompt can resolve it (trust the host key, enter the passphrase). */
+      interactive?: boolean;
+      /** SSH endpoints get the diagnose report. */
+      ssh?: boolean;
+      /** When the failure was seen (Date.now()). */
+      at?: number;
+    };
 
 /** Everything the status item shows, as plain data; `renderStatus` turns it into the item. */
 export interface StatusModel {
@@ -45,6 +53,8 @@ export interface StatusModel {
   /** The store could not be read; shown as a warning state. */
   problem?: string;
   engine: EngineState;
+  /** How much the text says after the context name. */
+  format?: StatusFormat;
 }
 
 export interface RenderedStatus {
@@ -54,7 +64,7 @@ export interface RenderedStatus {
   backgroundColor?: vscode.ThemeColor;
 }
 
-export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState): StatusModel {
+export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState, format?: StatusFormat): StatusModel {
   const summary = currentSummary(snap);
   const problem = snap.listError ?? snap.currentError;
   const configError = snap.current?.configError;
@@ -73,25 +83,35 @@ export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState):
           ? reasonSentence(configError.reason, { file: configError.file })
           : undefined,
     engine,
+    format,
   };
 }
 
-/** The one place that decides how the item looks, so new parts (OS/arch, spinner) slot in here. */
+/** Commands the tooltip's links may run (a MarkdownString runs only those it lists). */
+const TOOLTIP_COMMANDS = [CommandIds.useContext, CommandIds.showLog, CommandIds.showEngineInfo, CommandIds.refresh, ...FAILURE_LINK_COMMANDS];
+
+/** The one place that decides how the item looks: `$(server) context · OS · arch`, a spinner while connecting, a warning with the reason. */
 export function renderStatus(m: StatusModel): RenderedStatus {
   const name = m.context ?? '…';
   const marker = m.source ? envMarker({ name, source: m.source }) : undefined;
   const e = m.engine;
-  const icon = !m.loaded || e.kind === 'connecting' ? '$(sync~spin)' : m.problem || e.kind === 'error' ? '$(warning)' : '$(server)';
+  const format = m.format ?? 'full';
+  const alarming = !!m.problem || (e.kind === 'error' && !e.calm);
+  const icon = !m.loaded ? '$(sync~spin)' : e.kind === 'connecting' ? '$(loading~spin)' : alarming ? '$(warning)' : e.kind === 'error' ? '$(debug-disconnect)' : '$(server)';
   let text = `${icon} ${name}`;
   if (marker) {
     text += ` (${marker})`;
   }
   if (e.kind === 'ok') {
-    text += ` · ${e.operatingSystem} · ${e.architecture}`;
+    for (const fact of statusFacts(format, e.info)) {
+      text += ` · ${fact}`;
+    }
+  } else if (e.kind === 'error' && format !== 'name') {
+    text += ` · ${shortReason(e.reason)}`;
   }
 
   const md = new vscode.MarkdownString(undefined, true);
-  md.isTrusted = { enabledCommands: [CommandIds.useContext, CommandIds.showLog] };
+  md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
   md.appendMarkdown(`**${escapeMarkdown(vscode.l10n.t('Docker context:'))}** ${codeSpan(name)}\n\n`);
   if (m.description) {
     md.appendMarkdown(`${escapeMarkdown(m.description)}\n\n`);
@@ -102,21 +122,30 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   if (m.source && m.context) {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json'))}\n\n`);
   }
-  appendEngine(md, e);
+  appendEngine(md, e, m.context);
   if (m.problem) {
     md.appendMarkdown(`$(warning) ${escapeMarkdown(m.problem)}\n\n`);
   }
   for (const w of envOverrideWarnings(m.env)) {
     md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);
   }
-  md.appendMarkdown(`[${escapeMarkdown(vscode.l10n.t('Switch Docker context…'))}](command:${CommandIds.useContext})`);
+  const links = [commandLink(vscode.l10n.t('Switch Docker context…'), CommandIds.useContext)];
+  if (m.context && e.kind === 'ok') {
+    links.push(commandLink(vscode.l10n.t('Show Remote Engine Info'), CommandIds.showEngineInfo, [m.context]));
+  }
+  if (m.context && e.kind !== 'connecting') {
+    links.push(commandLink(vscode.l10n.t('Refresh'), CommandIds.refresh));
+  }
+  md.appendMarkdown(links.join(' · '));
 
   const parts = [vscode.l10n.t('Docker context {0}', name)];
   if (marker) {
     parts.push(vscode.l10n.t('set by {0}', marker));
   }
   if (e.kind === 'ok') {
-    parts.push(e.operatingSystem, e.architecture);
+    parts.push(...statusFacts('full', e.info));
+  } else if (e.kind === 'connecting') {
+    parts.push(vscode.l10n.t('connecting'));
   } else if (e.kind === 'error') {
     parts.push(reasonText(e.reason, e.details ?? {}).message);
   }
@@ -127,34 +156,37 @@ export function renderStatus(m: StatusModel): RenderedStatus {
     text,
     tooltip: md,
     accessibilityLabel: parts.join(', '),
-    backgroundColor: m.problem || e.kind === 'error' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
+    backgroundColor: alarming ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
   };
 }
 
-function appendEngine(md: vscode.MarkdownString, e: EngineState): void {
+function appendEngine(md: vscode.MarkdownString, e: EngineState, context: string | undefined): void {
   switch (e.kind) {
     case 'unknown':
       return;
     case 'connecting':
-      md.appendMarkdown(`$(sync~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
+      md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
       return;
     case 'ok': {
-      const rows: [string, string | undefined][] = [
-        [vscode.l10n.t('Operating system:'), e.operatingSystem],
-        [vscode.l10n.t('Architecture:'), e.platform ? `${e.architecture} (${e.platform})` : e.architecture],
-        [vscode.l10n.t('Kernel:'), e.kernelVersion],
-        [vscode.l10n.t('Engine version:'), e.serverVersion],
-      ];
-      for (const [label, value] of rows) {
-        if (value) {
-          md.appendMarkdown(`${escapeMarkdown(label)} ${codeSpan(value)}\n\n`);
-        }
+      md.appendMarkdown('---\n\n');
+      appendEngineFacts(md, e.info);
+      const arch = architectureWarning(e.info, e.localPlatform);
+      if (arch) {
+        md.appendMarkdown(`$(warning) ${escapeMarkdown(arch)}\n\n`);
       }
       return;
     }
     case 'error': {
+      md.appendMarkdown('---\n\n');
       const t = reasonText(e.reason, e.details ?? {});
-      md.appendMarkdown(`$(warning) ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+      md.appendMarkdown(`${e.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+      if (e.at) {
+        md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Last checked:'))} ${codeSpan(new Date(e.at).toLocaleTimeString())}\n\n`);
+      }
+      if (context) {
+        const actions = [...failureLinks(context, e), commandLink(vscode.l10n.t('Show Log'), CommandIds.showLog)];
+        md.appendMarkdown(`${actions.join(' · ')}\n\n`);
+      }
       return;
     }
   }
@@ -168,6 +200,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private model: StatusModel = { loaded: false, env: {}, engine: { kind: 'unknown' } };
   private enabled: boolean;
+  private format: StatusFormat = 'full';
   private scheduled: NodeJS.Timeout | undefined;
 
   constructor(enabled: boolean) {
@@ -179,7 +212,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   setContexts(snap: ContextsSnapshot): void {
-    this.model = statusFromSnapshot(snap, this.model.context === snap.current?.name ? this.model.engine : { kind: 'unknown' });
+    this.model = statusFromSnapshot(snap, this.model.context === snap.current?.name ? this.model.engine : { kind: 'unknown' }, this.format);
     this.schedule();
   }
 
@@ -195,6 +228,17 @@ export class StatusBar implements vscode.Disposable {
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.schedule();
+  }
+
+  setFormat(format: StatusFormat): void {
+    this.format = format;
+    this.model = { ...this.model, format };
+    this.schedule();
+  }
+
+  /** The context the item shows (the engine probes report for it). */
+  get context(): string | undefined {
+    return this.model.context;
   }
 
   private schedule(): void {

@@ -178,6 +178,8 @@ describe('EngineProbeCache', () => {
     assert.equal(e.reason, 'timeout');
     assert.equal(e.details.timeoutMs, 20);
     assert.equal(signal?.aborted, true);
+    const own = await c.run('hang', () => new Promise<string>(() => undefined), { timeoutMs: 5 });
+    assert.equal(!own.ok && own.error.details.timeoutMs, 5, 'a run may set its own limit');
     c.dispose();
   });
 

@@ -115,29 +115,40 @@ test('every viewItem token used in a when clause exists in contextValues.ts', ()
   assert.ok(seen > 0, 'no viewItem clause found: the check would be vacuous');
 });
 
-test('item menus offer Use, Inspect, Remove and Open meta.json exactly for the right states', () => {
+test('item menus offer Use, Inspect, Remove, Open meta.json and the engine commands exactly for the right states', () => {
   const itemMenus = menuEntries().filter(({ menu }) => menu === 'view/item/context');
-  const offered = (value: string): Set<string> =>
+  const offered = (value: string, group?: RegExp): Set<string> =>
     new Set(
       itemMenus
+        .filter(({ entry }) => !group || group.test(entry.group ?? ''))
         .filter(({ entry }) => viewItemClauses(entry.when ?? '').every((c) => (c.regex ? c.regex.test(value) : c.equals === value)))
         .map(({ entry }) => entry.command),
     );
+  let states = 0;
   for (const isDefault of [false, true]) {
     for (const current of [false, true]) {
       for (const broken of [false, true]) {
         // `missing`: the current context named in config.json does not exist on disk.
         for (const missing of broken && current && !isDefault ? [false, true] : [false]) {
-          const value = contextItemValue({ isDefault, current, broken, missing });
-          const cmds = offered(value);
-          assert.equal(cmds.has(CommandIds.useContext), !current && !broken, `Use for ${value}`);
-          assert.equal(cmds.has(CommandIds.inspectContext), !broken, `Inspect for ${value}`);
-          assert.equal(cmds.has(CommandIds.removeContext), !isDefault && !missing, `Remove for ${value}`);
-          assert.equal(cmds.has(CommandIds.openContextMeta), broken && !isDefault && !missing, `Open meta.json for ${value}`);
+          // A broken context is never probed, so it is never unreachable.
+          for (const unreachable of broken ? [false] : [false, true]) {
+            const value = contextItemValue({ isDefault, current, broken, missing, unreachable });
+            const cmds = offered(value);
+            states++;
+            assert.equal(cmds.has(CommandIds.useContext), !current && !broken, `Use for ${value}`);
+            assert.equal(cmds.has(CommandIds.inspectContext), !broken, `Inspect for ${value}`);
+            assert.equal(cmds.has(CommandIds.removeContext), !isDefault && !missing, `Remove for ${value}`);
+            assert.equal(cmds.has(CommandIds.openContextMeta), broken && !isDefault && !missing, `Open meta.json for ${value}`);
+            assert.equal(cmds.has(CommandIds.showEngineInfo), !broken, `Show Remote Engine Info for ${value}`);
+            assert.equal(cmds.has(CommandIds.diagnoseContext), !broken, `Diagnose for ${value}`);
+            assert.equal(cmds.has(CommandIds.connectEngine), unreachable, `Connect for ${value}`);
+            assert.equal(offered(value, /^inline/).has(CommandIds.diagnoseContext), unreachable, `inline Diagnose for ${value}`);
+          }
         }
       }
     }
   }
+  assert.equal(states, 13);
 });
 
 function nlsKeys(value: unknown, out: Set<string> = new Set()): Set<string> {

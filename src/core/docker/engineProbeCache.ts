@@ -98,8 +98,9 @@ export class EngineProbeCache<T> {
   /**
    * The direct path: probes now and resolves with the result (also a failure). With `join`
    * (the default) an ongoing probe of the key is awaited instead of starting another one.
+   * `timeoutMs` replaces the cache's limit for this probe (one that may wait for a person).
    */
-  run(key: string, probe: Probe<T>, o: { join?: boolean } = {}): Promise<ProbeResult<T>> {
+  run(key: string, probe: Probe<T>, o: { join?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult<T>> {
     if (this.disposed) {
       return Promise.resolve({ ok: false, error: new CoreError('cancelled', 'The probe cache was disposed.'), at: this.now() });
     }
@@ -112,7 +113,7 @@ export class EngineProbeCache<T> {
       slot.queued = undefined;
       this.queue = this.queue.filter((k) => k !== key);
     }
-    return this.start(key, slot, probe);
+    return this.start(key, slot, probe, o.timeoutMs);
   }
 
   /** Marks one key (or all) stale: the next `request` probes again; the old result stays visible until then. */
@@ -183,10 +184,9 @@ export class EngineProbeCache<T> {
     }
   }
 
-  private start(key: string, slot: Slot<T>, probe: Probe<T>): Promise<ProbeResult<T>> {
+  private start(key: string, slot: Slot<T>, probe: Probe<T>, timeoutMs = this.options.timeoutMs): Promise<ProbeResult<T>> {
     const seq = ++this.seq;
     const controller = new AbortController();
-    const timeoutMs = this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -21,6 +21,9 @@ export const CommandIds = {
   openSshHostInConfig: 'remoteDocker.openSshHostInConfig',
   removeSshHost: 'remoteDocker.removeSshHost',
   createContextForSshHost: 'remoteDocker.createContextForSshHost',
+  showEngineInfo: 'remoteDocker.showEngineInfo',
+  connectEngine: 'remoteDocker.connectEngine',
+  diagnoseContext: 'remoteDocker.diagnoseContext',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;

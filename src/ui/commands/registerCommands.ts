@@ -18,6 +18,9 @@ import { openSshConfig } from './openSshConfig';
 import { openSshHostInConfig } from './openSshHostInConfig';
 import { removeSshHost } from './removeSshHost';
 import { testSshConnection } from './testSshConnection';
+import { connectEngine } from './connectEngine';
+import { diagnoseContext } from './diagnoseContext';
+import { showEngineInfo } from './showEngineInfo';
 import { wrapCommand } from './runCommand';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
@@ -41,6 +44,9 @@ const HANDLERS: Record<CommandKey, Handler> = {
   openSshHostInConfig,
   removeSshHost,
   createContextForSshHost,
+  showEngineInfo,
+  connectEngine,
+  diagnoseContext,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
 import type { DockerContextSummary } from '../../core/docker/contextStore';
+import { statusFacts } from '../../core/docker/engineStatusFormat';
 import { CommandIds } from '../commands/commandIds';
 import type { ContextsSnapshot } from '../contextsModel';
+import { appendEngineFacts, architectureWarning, FAILURE_LINK_COMMANDS, failureLinks, shortReason } from '../enginePresentation';
+import { needsInteraction } from '../../core/docker/engineSshTarget';
+import type { EngineRowState } from '../engineService';
 import { reasonText } from '../errorMessages';
 import { brokenDescription, codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../presentation';
 import { contextItemValue, ContextValueBase } from './contextValues';
@@ -55,16 +59,37 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
   return nodes;
 }
 
-export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot): vscode.TreeItem {
-  return node.kind === 'context' ? contextTreeItem(node, snap) : messageTreeItem(node);
+export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
+  return node.kind === 'context' ? contextTreeItem(node, snap, engine) : messageTreeItem(node);
 }
 
-function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.TreeItem {
+/** What the row says about its daemon: OS and architecture, "…" while the first probe runs, or why it cannot be reached. */
+function engineSummary(engine: EngineRowState | undefined): { text?: string; spoken?: string; unreachable: boolean; alarming: boolean } {
+  const r = engine?.result;
+  if (!r) {
+    return engine?.probing ? { text: '…', unreachable: false, alarming: false } : { unreachable: false, alarming: false };
+  }
+  if (r.ok) {
+    const facts = statusFacts('full', r.value).join(' · ');
+    return { text: facts || undefined, spoken: statusFacts('full', r.value).join(', ') || undefined, unreachable: false, alarming: false };
+  }
+  const reason = shortReason(r.error.reason);
+  return { text: reason, spoken: reason, unreachable: true, alarming: !engine.calm };
+}
+
+function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
   const c = node.summary;
   const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
-  item.contextValue = contextItemValue({ isDefault: c.isDefault, current: node.current, broken: !!c.error, missing: c.error?.reason === 'contextNotFound' });
-  item.tooltip = contextTooltip(node, snap);
+  const daemon = c.error ? { unreachable: false, alarming: false } : engineSummary(engine);
+  item.contextValue = contextItemValue({
+    isDefault: c.isDefault,
+    current: node.current,
+    broken: !!c.error,
+    missing: c.error?.reason === 'contextNotFound',
+    unreachable: daemon.unreachable,
+  });
+  item.tooltip = contextTooltip(node, snap, engine);
 
   if (c.error) {
     const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
@@ -78,21 +103,25 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot): vscode.Tree
   }
 
   const marker = envMarker(node.current ? snap.current : undefined);
+  // The endpoint first and "current" last, so both stay where people (and tests) look for them.
+  const where = daemon.text ? `${c.endpoint} · ${daemon.text}` : c.endpoint;
+  const spokenWhere = daemon.spoken ? `${c.endpoint}, ${daemon.spoken}` : c.endpoint;
+  const warning = daemon.alarming ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : undefined;
   if (node.current) {
-    item.description = marker ? vscode.l10n.t('{0} · current ({1})', c.endpoint, marker) : vscode.l10n.t('{0} · current', c.endpoint);
-    item.iconPath = new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
-    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, c.endpoint) };
+    item.description = marker ? vscode.l10n.t('{0} · current ({1})', where, marker) : vscode.l10n.t('{0} · current', where);
+    item.iconPath = warning ?? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, spokenWhere) };
   } else {
-    item.description = c.endpoint;
-    item.iconPath = new vscode.ThemeIcon('circle-large-outline');
-    item.accessibilityInformation = { label: `${c.name}, ${c.endpoint}` };
+    item.description = where;
+    item.iconPath = warning ?? new vscode.ThemeIcon('circle-large-outline');
+    item.accessibilityInformation = { label: `${c.name}, ${spokenWhere}` };
     // A click switches: the view is a switcher first.
     item.command = { title: vscode.l10n.t('Use Docker Context'), command: CommandIds.useContext, arguments: [node] };
   }
   return item;
 }
 
-function contextTooltip(node: ContextNode, snap: ContextsSnapshot): vscode.MarkdownString {
+function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.MarkdownString {
   const c: DockerContextSummary = node.summary;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMarkdown(c.name)}**`);
@@ -117,6 +146,21 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot): vscode.Markd
   }
   if (node.current && snap.current) {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`);
+  }
+  const r = engine?.result;
+  if (r?.ok) {
+    appendEngineFacts(md, r.value);
+    const arch = architectureWarning(r.value, engine?.localPlatform ?? '');
+    if (arch) {
+      md.appendMarkdown(`$(warning) ${escapeMarkdown(arch)}\n\n`);
+    }
+  } else if (r && !r.ok) {
+    const t = reasonText(r.error.reason, r.error.details);
+    md.appendMarkdown(`${engine?.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+    md.isTrusted = { enabledCommands: [...FAILURE_LINK_COMMANDS] };
+    md.appendMarkdown(`${failureLinks(c.name, { reason: r.error.reason, interactive: needsInteraction(r.error), ssh: /^ssh:/i.test(c.endpoint) }).join(' · ')}\n\n`);
+  } else if (engine?.probing) {
+    md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
   }
   for (const w of envOverrideWarnings(snap.env)) {
     md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);

@@ -18,6 +18,8 @@ export const ContextFlag = {
   broken: 'broken',
   /** Listed only because config.json names it; there is nothing on disk to inspect or remove. */
   missing: 'missing',
+  /** Its daemon did not answer the last probe (the row offers Diagnose). */
+  unreachable: 'unreachable',
 } as const;
 
 /** SSH Hosts view: a concrete `Host` of the SSH configuration, and a row reporting a problem of the configuration. */
@@ -46,6 +48,7 @@ export interface ContextItemState {
   current: boolean;
   broken: boolean;
   missing?: boolean;
+  unreachable?: boolean;
 }
 
 export function contextItemValue(state: ContextItemState): string {
@@ -61,6 +64,9 @@ export function contextItemValue(state: ContextItemState): string {
   }
   if (state.missing) {
     v += `+${ContextFlag.missing}`;
+  }
+  if (state.unreachable) {
+    v += `+${ContextFlag.unreachable}`;
   }
   return v;
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ContextsModel, ContextsSnapshot } from '../contextsModel';
+import type { EngineService } from '../engineService';
 import { errorSentence } from '../errorMessages';
 import { envOverrideWarnings } from '../presentation';
 import type { ContextsTreeNode } from './contextNodes';
@@ -19,8 +20,8 @@ export class ContextsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<ContextsTreeNode>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(model: ContextsModel) {
-    this.provider = new ContextsTreeProvider(model);
+  constructor(model: ContextsModel, engine?: EngineService) {
+    this.provider = new ContextsTreeProvider(model, engine);
     this.treeView = vscode.window.createTreeView(CONTEXTS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: false });
     this.subscriptions.push(this.provider, this.treeView, model.onDidChange((s) => this.update(s)));
     const first = model.peek();
