@@ -4,7 +4,7 @@
  * CoreError reasons.
  */
 import type * as http from 'node:http';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { CoreError, cancelledError } from '../errors';
 import { apiError } from './engineHttp';
 
@@ -62,7 +62,7 @@ export function createDockerode(t: DockerodeTransport, call: DockerodeCallOption
       connectionTimeout: undefined,
       agent: t.agent,
     };
-    docker = new Dockerode(options);
+    docker = new (loadDockerode())(options);
   } finally {
     for (const [name, v] of saved) {
       process.env[name] = v;
@@ -70,6 +70,15 @@ export function createDockerode(t: DockerodeTransport, call: DockerodeCallOption
   }
   wrapDial(docker, call);
   return docker;
+}
+
+/**
+ * dockerode is loaded on first use, not when the bundle is evaluated: with docker-modem and its
+ * gRPC/protobuf parts it is most of the extension's start-up cost, and activation never needs it.
+ */
+function loadDockerode(): typeof Dockerode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load (see above)
+  return require('dockerode') as typeof Dockerode;
 }
 
 interface DialOptions {
