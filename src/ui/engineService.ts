@@ -155,14 +155,18 @@ export class EngineService implements vscode.Disposable {
     }
   }
 
-  /** The `engine` scope: activation, the Refresh command. */
+  /**
+   * The `engine` scope: the Refresh command checks everything again (and may ask). Other
+   * reasons ('all' at activation) find the status already probed by the contexts handler,
+   * which runs first.
+   */
   onEngineRefresh(reasons: readonly RefreshReason[]): void {
     if (reasons.includes('command')) {
       this.cache.invalidate();
       this.invalidateEmitter.fire();
       this.timer.reset();
       void this.refreshStatus({ interactive: true }, 'command');
-    } else {
+    } else if (this.statusKey === undefined) {
       void this.refreshStatus({ interactive: false }, reasons.join(','));
     }
   }
