@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { suggestContextName } from '../core/connectPlan';
 import { parseEndpoint } from '../core/docker/endpoint';
+import { sshHostForEndpoint } from '../core/docker/engineSshTarget';
 import { isCancelled } from '../core/errors';
 import { connectSsh } from '../core/ssh/connection';
 import { contextsByAlias, sshEndpointForAlias } from '../core/sshHostUsage';
@@ -53,9 +54,8 @@ export class SshEndpointProvider implements EndpointSuggestionProvider {
     const alias = ep.host ?? '';
     try {
       await withSshProgress(vscode.l10n.t('Checking the SSH connection to {0}…', alias), async (p) => {
-        const resolved = await s.ssh.resolve(alias, p.signal);
         // The URL's user and port win over the configuration's, as with the docker CLI's `ssh -l … -p …`.
-        const host = { ...resolved, ...(ep.user !== undefined ? { user: ep.user } : {}), ...(ep.port !== undefined ? { port: ep.port } : {}) };
+        const host = sshHostForEndpoint(await s.ssh.resolve(alias, p.signal), ep);
         const conn = await connectSsh(s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }));
         s.logger.info(`Connection check for ${endpoint}: logged in as ${host.user} by ${conn.authMethod}`);
         conn.close();
@@ -79,8 +79,7 @@ export class SshEndpointProvider implements EndpointSuggestionProvider {
       }
       if (choice === diagnose) {
         const steps = await withSshProgress(vscode.l10n.t('Testing the SSH connection to {0}…', alias), async (p) => {
-          const resolved = await s.ssh.resolve(alias, p.signal);
-          const host = { ...resolved, ...(ep.user !== undefined ? { user: ep.user } : {}), ...(ep.port !== undefined ? { port: ep.port } : {}) };
+          const host = sshHostForEndpoint(await s.ssh.resolve(alias, p.signal), ep);
           return diagnoseResolved(s, host, p, ep.path);
         });
         const chosen = await showDiagnoseReport(steps, { title: vscode.l10n.t('Test SSH Connection: {0}', alias), actions: [createAnyway] });
