@@ -114,7 +114,8 @@ export class EngineService implements vscode.Disposable {
     this.timer = new FocusAwareInterval({
       intervalMs: this.settingsValue.refreshIntervalMs,
       focused: vscode.window.state.focused,
-      tick: () => this.refreshStatus({ interactive: false }, 'interval'),
+      // Nobody sees the result while the status item is hidden; a switch or Refresh still probes.
+      tick: () => (deps.settings.current.statusBarEnabled ? this.refreshStatus({ interactive: false }, 'interval') : undefined),
     });
     this.subscriptions.push(
       this.changeEmitter,

@@ -232,6 +232,22 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       assert.match(tip, /Diagnose…/);
       await waitFor('the row to say "daemon not running"', () => row(CONTEXT), (x) => !!x?.description.includes('daemon not running'));
     });
+    await wb.step('the row\'s Diagnose shows the SSH report with the failed step', async () => {
+      await wb.waitTreeQuiet(VIEW);
+      const r = wb.treeRow(CONTEXT, VIEW);
+      await r.hover();
+      await r.locator('.actions .action-label[aria-label^="Diagnose Docker Context"]').click();
+      await wb.quickPick.waitOpen();
+      assert.match(await wb.quickPick.title(), new RegExp(`Diagnose Docker Context: ${CONTEXT}`));
+      const rows = await waitFor('the diagnose steps', () => wb.quickPick.rows(), (x) => x.some((y) => y.label === 'Login works'), 60_000);
+      assert.ok(rows.find((y) => y.label === 'Login works')?.description.startsWith('ok'), JSON.stringify(rows));
+      assert.ok(
+        rows.some((y) => /^(Docker socket is reachable|Docker daemon answers)$/.test(y.label) && y.description.startsWith('failed')),
+        `a Docker step failed: ${JSON.stringify(rows)}`,
+      );
+    });
+    await wb.quickPick.cancel();
+    await wb.quickPick.waitClosed();
     await wb.step('daemon restarted: recovered by the periodic check', async () => {
       await dockerd.restart();
       await waitFor('the status bar to show the daemon again', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
