@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { contextsSuite } from './contexts';
 import { engineSuite } from './engine';
+import { extensionSuite } from './extension';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -29,7 +30,7 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite, engineSuite];
+const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};
