@@ -43,7 +43,18 @@ export interface EngineRowState extends ProbeEntry<EngineInfo> {
 /** Who started a probe: a person (may be asked things) or the background (never asks). */
 export interface ProbeOptions {
   interactive: boolean;
+  /**
+   * The person asked to connect: key passphrases they declined earlier in this session are
+   * asked for again (otherwise a declined key stays skipped, so reconnects do not nag).
+   */
+  askAgain?: boolean;
   signal?: AbortSignal;
+}
+
+/** What a connection attempt to an endpoint may do while a person waits for it. */
+interface Interaction {
+  prompts: SshPrompts;
+  askAgain: boolean;
 }
 
 /** The probe cache key of a context: the same name with another endpoint is another daemon. */
@@ -80,7 +91,7 @@ export class EngineService implements vscode.Disposable {
   private readonly cache: EngineProbeCache<EngineInfo>;
   private settingsValue: EngineSettings;
   /** Interactive probes under way, per endpoint: a connection attempt for it may use the newest one's prompts. */
-  private readonly interactive = new Map<string, SshPrompts[]>();
+  private readonly interactive = new Map<string, Interaction[]>();
   /** The key the status bar shows. */
   private statusKey: string | undefined;
   private readonly timer: FocusAwareInterval;
@@ -287,7 +298,7 @@ export class EngineService implements vscode.Disposable {
       return this.poolValue.status(target, o.signal);
     }
     const signal = o.signal ?? new AbortController().signal;
-    return this.withPrompts(summary.endpoint, signal, () => this.poolValue.status(target, signal));
+    return this.withPrompts(summary.endpoint, signal, () => this.poolValue.status(target, signal), o.askAgain);
   }
 
   /**
@@ -296,7 +307,7 @@ export class EngineService implements vscode.Disposable {
    * for us), or ran out of time while a prompt was open, it runs once more: the attempt the
    * prompt belongs to goes on and the second call waits for it.
    */
-  private async withPrompts<T>(endpoint: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  private async withPrompts<T>(endpoint: string, signal: AbortSignal, fn: () => Promise<T>, askAgain = false): Promise<T> {
     if (schemeOf(endpoint) !== 'ssh') {
       return fn();
     }
@@ -320,8 +331,9 @@ export class EngineService implements vscode.Disposable {
       confirmHostKey: track(base.confirmHostKey?.bind(base)),
       passphrase: track(base.passphrase?.bind(base)),
     };
+    const interaction: Interaction = { prompts, askAgain };
     const stack = this.interactive.get(endpoint) ?? [];
-    stack.push(prompts);
+    stack.push(interaction);
     this.interactive.set(endpoint, stack);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -338,7 +350,7 @@ export class EngineService implements vscode.Disposable {
         }
       }
     } finally {
-      const i = stack.indexOf(prompts);
+      const i = stack.indexOf(interaction);
       if (i >= 0) {
         stack.splice(i, 1);
       }
@@ -352,10 +364,18 @@ export class EngineService implements vscode.Disposable {
 
   /** The pool's way to an ssh:// endpoint: the SSH configuration, the user's settings, and prompts only for a person. */
   private async connect(endpoint: DockerEndpoint, signal: AbortSignal): Promise<SshConnection> {
-    const prompts = this.interactive.get(endpoint.raw)?.at(-1);
+    const interaction = this.interactive.get(endpoint.raw)?.at(-1);
+    const prompts = interaction?.prompts;
     const silent = prompts ? undefined : silentPrompts();
     const resolved = await this.deps.ssh.resolve(endpoint.host ?? '', signal);
     const host = sshHostForEndpoint(resolved, endpoint);
+    if (interaction?.askAgain) {
+      for (const file of host.identityFiles) {
+        if (this.deps.ssh.passphrases.isDeclined(file)) {
+          this.deps.ssh.passphrases.delete(file);
+        }
+      }
+    }
     this.deps.logger.debug(`engine ${endpoint.raw}: connecting to ${host.user}@${host.hostname}:${host.port}${prompts ? '' : ' (in the background: no prompts)'}`);
     try {
       return await connectSsh({

@@ -16,7 +16,9 @@ export async function connectEngine(s: Services, arg?: unknown): Promise<void> {
   });
   const current = (await s.contexts.snapshot).current?.name === summary.name;
   const r = await withSshProgress(vscode.l10n.t('Connecting to the Docker daemon of {0}…', summary.name), (p) =>
-    current ? s.engine.refreshStatus({ interactive: true, signal: p.signal }, 'command') : s.engine.probe(summary, { interactive: true, signal: p.signal }),
+    current
+      ? s.engine.refreshStatus({ interactive: true, askAgain: true, signal: p.signal }, 'command')
+      : s.engine.probe(summary, { interactive: true, askAgain: true, signal: p.signal }),
   );
   if (!r) {
     return;
