@@ -4,7 +4,6 @@
  * everything, including the wait for an SSH connection inside the agent: a request never hangs.
  */
 import * as http from 'node:http';
-import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { CoreError, cancelledError } from '../errors';
 
@@ -17,9 +16,8 @@ export interface EngineResponse {
 }
 
 export interface EngineRequestOptions {
-  /** Base options: agent, socketPath or host/port. */
+  /** Base options: an agent and the socketPath it is reached by (see enginePool.ts for why a path). */
   base: http.RequestOptions;
-  secure: boolean;
   method: 'GET' | 'HEAD';
   path: string;
   timeoutMs: number;
@@ -77,7 +75,7 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
         path: o.path,
         headers: { ...(o.base.headers ?? {}), 'User-Agent': 'remote-docker-contexts' },
       };
-      const req = (o.secure ? https : http).request(options, (res) => {
+      const req = http.request(options, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

@@ -12,8 +12,8 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import * as path from 'node:path';
+import type * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { CoreError, cancelledError, describeError, type ErrorDetails } from '../errors';
@@ -24,6 +24,7 @@ import { EngineChannelAgent } from './engineChannelAgent';
 import { createDockerode } from './engineDockerode';
 import { lostError, localSocketError, quoteRemotePath, type SocketContext } from './engineErrors';
 import { engineRequest, jsonBody, type EngineResponse } from './engineHttp';
+import { EngineTcpAgent, TCP_AGENT_SOCKET } from './engineTcpAgent';
 import { toEngineInfo, type EngineInfo, type EngineTransport } from './engineInfo';
 import { DEFAULT_REMOTE_SOCKET, EngineSshLink } from './engineSshLink';
 
@@ -88,7 +89,6 @@ interface CachedInfo {
 
 interface Route {
   base: http.RequestOptions;
-  secure: boolean;
   transport: () => EngineTransport;
   mapError: (e: unknown, socket: Duplex | undefined) => CoreError | Promise<CoreError>;
   generation: () => number;
@@ -121,7 +121,6 @@ class SshEntry {
 /** A unix://, npipe:// or tcp:// endpoint with its keep-alive agent. */
 interface DirectEntry {
   base: http.RequestOptions;
-  secure: boolean;
   transport: EngineTransport;
   agent: http.Agent;
   ctx: SocketContext;
@@ -274,9 +273,7 @@ export class EnginePool {
     }
     const d = await this.directEntry(target, endpoint);
     d.dockerode ??= createDockerode(
-      d.base.socketPath
-        ? { socketPath: d.base.socketPath, protocol: 'http', agent: d.agent }
-        : { host: d.base.host ?? undefined, port: Number(d.base.port), protocol: d.secure ? 'https' : 'http', agent: d.agent },
+      { socketPath: d.base.socketPath as string, protocol: 'http', agent: d.agent },
       { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.directFailure(d, target, e) },
     );
     return d.dockerode;
@@ -331,7 +328,6 @@ export class EnginePool {
     try {
       const r = await engineRequest({
         base: route.base,
-        secure: route.secure,
         method,
         path: urlPath,
         timeoutMs: Math.max(1, deadline - Date.now()),
@@ -351,7 +347,6 @@ export class EnginePool {
       const d = await this.directEntry(target, endpoint);
       return {
         base: d.base,
-        secure: d.secure,
         transport: () => d.transport,
         generation: () => d.generation,
         mapError: (e) => this.directFailure(d, target, e),
@@ -365,7 +360,6 @@ export class EnginePool {
     await this.withDeadline(this.linkOf(entry), signal, target, deadline);
     return {
       base: { socketPath: SSH_CHANNEL_SOCKET, agent: entry.agent },
-      secure: false,
       transport: () => entry.link?.transport ?? 'streamlocal',
       generation: () => entry.generation,
       mapError: (e, socket) => this.sshFailure(entry, target, e, socket),
@@ -584,8 +578,7 @@ export class EnginePool {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2 });
       entry = {
         base: { socketPath, agent },
-        secure: false,
-        transport: endpoint.scheme,
+          transport: endpoint.scheme,
         agent,
         ctx: { socketPath, where: 'this machine', daemonSeen: false, base: { endpoint: target.endpoint, context: target.contextName } },
         generation: 0,
@@ -595,13 +588,11 @@ export class EnginePool {
       const tls = await loadTls(target);
       const host = endpoint.host ?? 'localhost';
       const port = endpoint.port ?? (tls ? 2376 : 2375);
-      const agent = tls
-        ? new https.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2, ...tls })
-        : new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2 });
+      const agent = new EngineTcpAgent(host, port, tls);
       entry = {
-        base: { host, port, agent },
-        secure: !!tls,
-        transport: tls ? 'tls' : 'tcp',
+        // The agent speaks TLS itself, so HTTP runs over its socket as plain http.
+        base: { socketPath: TCP_AGENT_SOCKET, agent },
+          transport: tls ? 'tls' : 'tcp',
         agent,
         ctx: { socketPath: `${host}:${port}`, where: `${host}:${port}`, daemonSeen: false, base: { endpoint: target.endpoint, context: target.contextName, host, port } },
         generation: 0,
@@ -675,7 +666,7 @@ function decorate(e: unknown, target: EngineTarget): CoreError {
  * cert.pem + key.pem to authenticate; SkipTLSVerify alone also means TLS (unverified).
  * No tlsDir and no SkipTLSVerify: plain TCP.
  */
-async function loadTls(target: EngineTarget): Promise<https.AgentOptions | undefined> {
+async function loadTls(target: EngineTarget): Promise<tls.ConnectionOptions | undefined> {
   if (!target.tlsDir) {
     return target.skipTLSVerify ? { rejectUnauthorized: false } : undefined;
   }
