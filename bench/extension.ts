@@ -459,7 +459,7 @@ function report(r: { pkg: Packaged; requireMs: number[]; hostRuns: HostRun[]; sa
   const markdown = [
     '## The extension as shipped',
     '',
-    'The working tree bundled (`node esbuild.mjs --production`) and packaged (`vsce package --no-dependencies`) in a temp folder. Activation in the real extension host of code-server started fresh with the `.vsix` installed: VS Code\'s own figure from "Developer: Show Running Extensions" (loading the bundle and running `activate`), and the extension\'s own log line timing the body of `activate`. Activation reads local files only (the context store, the SSH config): no network I/O. The plain-Node figure is `require()` of the bundle in a fresh process with `vscode` answered by a stub, so it measures **the bundle\'s module evaluation only**, not activate.',
+    'The working tree bundled (`node esbuild.mjs --production`) and packaged (`vsce package --no-dependencies --no-rewrite-relative-links`) in a temp folder. Activation in the real extension host of code-server started fresh with the `.vsix` installed: VS Code\'s own figure from "Developer: Show Running Extensions" (loading the bundle and running `activate`), and the extension\'s own log line timing the body of `activate`. Activation reads local files only (the context store, the SSH config): no network I/O. The plain-Node figure is `require()` of the bundle in a fresh process with `vscode` answered by a stub, so it measures **the bundle\'s module evaluation only**, not activate.',
     '',
     '| what | figure |',
     '|---|---|',
