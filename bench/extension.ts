@@ -115,7 +115,7 @@ async function packageFresh(log: (l: string) => void): Promise<Packaged> {
   }
   const vsix = path.join(dir, 'remote-docker-contexts.vsix');
   const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const packaged = await runProcess(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix], { cwd: dir, timeoutMs: 180_000 });
+  const packaged = await runProcess(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', vsix], { cwd: dir, timeoutMs: 180_000 });
   if (packaged.code !== 0) {
     throw new Error(`vsce package failed: ${packaged.stdout}\n${packaged.stderr}`);
   }
