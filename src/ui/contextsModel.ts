@@ -30,6 +30,12 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv = process.env): EnvOverr
   };
 }
 
+/** Everything a snapshot shows, as one comparable string. */
+function snapshotKey(s: ContextsSnapshot): string {
+  const err = (e: unknown): string | undefined => (e === undefined ? undefined : describeError(e));
+  return JSON.stringify([s.configDir, s.configFile, s.contexts, s.current, err(s.listError), err(s.currentError), s.env]);
+}
+
 export function currentSummary(s: ContextsSnapshot): DockerContextSummary | undefined {
   return s.current ? s.contexts.find((c) => c.name === s.current?.name) : undefined;
 }
@@ -93,6 +99,12 @@ export class ContextsModel implements vscode.Disposable {
     // A refresh can race a settings change that swapped the store: keep only the newest store's data.
     if (store !== this.docker.store) {
       return this.load();
+    }
+    // Nothing to tell when the files say what they said: our own writes are read twice (right
+    // after the write, then by the file watcher), and every redraw of the tree briefly drops
+    // clicks on its rows, so an unchanged store must not redraw it.
+    if (this.latest && snapshotKey(this.latest) === snapshotKey(snap)) {
+      return this.latest;
     }
     this.latest = snap;
     this.emitter.fire(snap);
