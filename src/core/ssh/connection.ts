@@ -12,27 +12,26 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
-import {
+import type {
+  AnyAuthMethod,
+  AuthHandlerMiddleware,
+  AuthenticationType,
   BaseAgent,
   Client,
-  createAgent,
-  utils,
-  type AnyAuthMethod,
-  type AuthHandlerMiddleware,
-  type AuthenticationType,
-  type ClientChannel,
-  type ConnectConfig,
-  type IdentityCallback,
-  type KeyboardInteractiveCallback,
-  type ParsedKey,
-  type Prompt,
-  type SignCallback,
-  type SigningRequestOptions,
+  ClientChannel,
+  ConnectConfig,
+  IdentityCallback,
+  KeyboardInteractiveCallback,
+  ParsedKey,
+  Prompt,
+  SignCallback,
+  SigningRequestOptions,
 } from 'ssh2';
 import { CoreError, cancelledError, describeError, type ErrorDetails } from '../errors';
 import { nullLogger, type Logger } from '../log';
 import { createHostVerifier } from './hostVerifier';
 import { defaultIdentityFiles, loadPrivateKey, readPublicKey } from './keys';
+import { loadSsh2 } from './loadSsh2';
 import { PassphraseCache } from './passphraseCache';
 import type { EffectiveHost } from './resolveHost';
 
@@ -434,7 +433,7 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
     };
 
     const startSsh = (s: Duplex): void => {
-      const c = new Client();
+      const c = new (loadSsh2().Client)();
       client = c;
       const v = verifier;
       if (!v || !auth) {
@@ -926,7 +925,7 @@ class Authenticator {
   private async systemAgent(socketPath: string): Promise<BaseAgent | undefined> {
     let inner: BaseAgent;
     try {
-      inner = createAgent(socketPath);
+      inner = loadSsh2().createAgent(socketPath);
     } catch (e) {
       this.logger.debug(`ssh ${this.label()}: ssh-agent ${socketPath} unusable: ${describeError(e)}`);
       return undefined;
@@ -945,7 +944,7 @@ class Authenticator {
         return undefined;
       }
     }
-    return new FilteringAgent(inner, allowed, this.offered);
+    return new (agentClasses().FilteringAgent)(inner, allowed, this.offered);
   }
 
   private fileList(): string[] {
@@ -981,7 +980,7 @@ class Authenticator {
         return undefined;
       }
     }
-    const parsed = utils.parseKey(publicLine);
+    const parsed = loadSsh2().utils.parseKey(publicLine);
     if (parsed instanceof Error || Array.isArray(parsed)) {
       this.logger.warn(`ssh ${this.label()}: skipping ${file}: unreadable public key`);
       return undefined;
@@ -991,7 +990,7 @@ class Authenticator {
       return undefined; // the ssh-agent already offered this key and the server refused it
     }
     this.offered.add(blob);
-    return new KeyFileAgent(publicLine, () => this.unlock(file));
+    return new (agentClasses().KeyFileAgent)(publicLine, () => this.unlock(file));
   }
 
   /**
@@ -1070,7 +1069,7 @@ async function openPrivateKey(file: string, passphrase: string | undefined): Pro
       const data = await fs.readFile(file);
       let parsed: ParsedKey | ParsedKey[] | Error;
       try {
-        parsed = utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
+        parsed = loadSsh2().utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
       } catch (e) {
         parsed = e instanceof Error ? e : new Error(String(e));
       }
@@ -1094,7 +1093,7 @@ async function openPrivateKey(file: string, passphrase: string | undefined): Pro
 
 function isEncryptedKey(data: Buffer): boolean {
   try {
-    const probe = utils.parseKey(data);
+    const probe = loadSsh2().utils.parseKey(data);
     return probe instanceof Error && /no passphrase given/i.test(probe.message);
   } catch {
     return false;
@@ -1104,7 +1103,7 @@ function isEncryptedKey(data: Buffer): boolean {
 async function publicBlobOf(file: string): Promise<Buffer | undefined> {
   try {
     const line = await readPublicKey(file);
-    const parsed = utils.parseKey(line);
+    const parsed = loadSsh2().utils.parseKey(line);
     return parsed instanceof Error || Array.isArray(parsed) ? undefined : parsed.getPublicSSH();
   } catch {
     return undefined;
@@ -1138,86 +1137,106 @@ export function agentPath(identityAgent: string | undefined, env: NodeJS.Process
   return platform === 'win32' ? WINDOWS_AGENT_PIPE : undefined;
 }
 
-/** The real agent, limited to allowed keys and recording what it offered (to skip duplicate files). */
-class FilteringAgent extends BaseAgent {
-  constructor(
-    private readonly inner: BaseAgent,
-    private readonly allowed: Set<string> | undefined,
-    private readonly offered: Set<string>,
-  ) {
-    super();
-  }
-
-  getIdentities(cb: IdentityCallback): void {
-    this.inner.getIdentities((err, keys) => {
-      if (err || !keys) {
-        cb(err ?? new Error('The ssh-agent returned no keys'));
-        return;
-      }
-      const out: (string | Buffer | ParsedKey)[] = [];
-      for (const k of keys) {
-        // OpenSSHAgent yields parsed keys; the entry form with options is for agent servers.
-        if (typeof k !== 'string' && !Buffer.isBuffer(k) && !('getPublicSSH' in k)) {
-          continue;
-        }
-        const parsed = utils.parseKey(k);
-        if (parsed instanceof Error || Array.isArray(parsed)) {
-          continue;
-        }
-        const blob = parsed.getPublicSSH().toString('base64');
-        if (this.allowed && !this.allowed.has(blob)) {
-          continue;
-        }
-        this.offered.add(blob);
-        out.push(k);
-      }
-      cb(undefined, out);
-    });
-  }
-
-  sign(pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
-    if (typeof options === 'function') {
-      this.inner.sign(pubKey, data, options);
-    } else {
-      this.inner.sign(pubKey, data, options, cb);
-    }
-  }
+interface AgentClasses {
+  FilteringAgent: new (inner: BaseAgent, allowed: Set<string> | undefined, offered: Set<string>) => BaseAgent;
+  KeyFileAgent: new (publicLine: string, unlock: () => Promise<ParsedKey>) => BaseAgent;
 }
 
+let agentClassesCache: AgentClasses | undefined;
+
 /**
- * An identity file presented through ssh2's agent interface: the server is first asked whether
- * it accepts the public key, and only then is the private key decrypted (asking for the
- * passphrase if needed), as OpenSSH does. ssh2's plain publickey method would need the
- * passphrase before knowing whether the key is of any use.
+ * ssh2 accepts only instances of its own BaseAgent, so these subclasses are defined when ssh2 is
+ * first loaded (see loadSsh2), once.
  */
-class KeyFileAgent extends BaseAgent {
-  constructor(
-    private readonly publicLine: string,
-    private readonly unlock: () => Promise<ParsedKey>,
-  ) {
-    super();
+function agentClasses(): AgentClasses {
+  if (agentClassesCache) {
+    return agentClassesCache;
   }
-
-  getIdentities(cb: IdentityCallback): void {
-    cb(undefined, [this.publicLine]);
-  }
-
-  sign(_pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
-    const done = typeof options === 'function' ? options : cb;
-    const hash = typeof options === 'function' ? undefined : options?.hash;
-    if (!done) {
-      return;
+  const ssh2 = loadSsh2();
+  /** The real agent, limited to allowed keys and recording what it offered (to skip duplicate files). */
+  class FilteringAgent extends ssh2.BaseAgent {
+    constructor(
+      private readonly inner: BaseAgent,
+      private readonly allowed: Set<string> | undefined,
+      private readonly offered: Set<string>,
+    ) {
+      super();
     }
-    this.unlock().then(
-      (key) => {
-        const sig = key.sign(data, hash) as Buffer | Error;
-        if (sig instanceof Error) {
-          done(sig);
-        } else {
-          done(undefined, sig);
+
+    getIdentities(cb: IdentityCallback): void {
+      this.inner.getIdentities((err, keys) => {
+        if (err || !keys) {
+          cb(err ?? new Error('The ssh-agent returned no keys'));
+          return;
         }
-      },
-      (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
-    );
+        const out: (string | Buffer | ParsedKey)[] = [];
+        for (const k of keys) {
+          // OpenSSHAgent yields parsed keys; the entry form with options is for agent servers.
+          if (typeof k !== 'string' && !Buffer.isBuffer(k) && !('getPublicSSH' in k)) {
+            continue;
+          }
+          const parsed = ssh2.utils.parseKey(k);
+          if (parsed instanceof Error || Array.isArray(parsed)) {
+            continue;
+          }
+          const blob = parsed.getPublicSSH().toString('base64');
+          if (this.allowed && !this.allowed.has(blob)) {
+            continue;
+          }
+          this.offered.add(blob);
+          out.push(k);
+        }
+        cb(undefined, out);
+      });
+    }
+
+    sign(pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+      if (typeof options === 'function') {
+        this.inner.sign(pubKey, data, options);
+      } else {
+        this.inner.sign(pubKey, data, options, cb);
+      }
+    }
   }
+
+  /**
+   * An identity file presented through ssh2's agent interface: the server is first asked whether
+   * it accepts the public key, and only then is the private key decrypted (asking for the
+   * passphrase if needed), as OpenSSH does. ssh2's plain publickey method would need the
+   * passphrase before knowing whether the key is of any use.
+   */
+  class KeyFileAgent extends ssh2.BaseAgent {
+    constructor(
+      private readonly publicLine: string,
+      private readonly unlock: () => Promise<ParsedKey>,
+    ) {
+      super();
+    }
+
+    getIdentities(cb: IdentityCallback): void {
+      cb(undefined, [this.publicLine]);
+    }
+
+    sign(_pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+      const done = typeof options === 'function' ? options : cb;
+      const hash = typeof options === 'function' ? undefined : options?.hash;
+      if (!done) {
+        return;
+      }
+      this.unlock().then(
+        (key) => {
+          const sig = key.sign(data, hash) as Buffer | Error;
+          if (sig instanceof Error) {
+            done(sig);
+          } else {
+            done(undefined, sig);
+          }
+        },
+        (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
+      );
+    }
+  }
+
+  agentClassesCache = { FilteringAgent, KeyFileAgent };
+  return agentClassesCache;
 }

@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { utils, type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors';
 import { errnoCode, isNotFound, writeFileAtomic } from '../fsutil';
+import { loadSsh2 } from './loadSsh2';
 
 export interface GeneratedKey {
   privateKeyPath: string;
@@ -99,7 +100,7 @@ export async function generateKey(options: { privateKeyPath: string; passphrase?
   const passphrase = options.passphrase ? options.passphrase : undefined;
   const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
     const opts = passphrase === undefined ? { comment } : { comment, passphrase, cipher: 'aes256-ctr' };
-    utils.generateKeyPair('ed25519', opts, (err, keys) => (err ? reject(err) : resolve(keys)));
+    loadSsh2().utils.generateKeyPair('ed25519', opts, (err, keys) => (err ? reject(err) : resolve(keys)));
   });
   const publicKey = pair.public.trim();
 
@@ -153,7 +154,7 @@ type Inspection =
 function inspectKeyData(data: Buffer): Inspection {
   let parsed: ParsedKey | ParsedKey[] | Error;
   try {
-    parsed = utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
+    parsed = loadSsh2().utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
   } catch {
     return { kind: 'other' };
   }
@@ -304,7 +305,7 @@ export async function loadPrivateKey(privateKeyPath: string, passphrase?: string
     }
     let parsed: ParsedKey | ParsedKey[] | Error;
     try {
-      parsed = utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
+      parsed = loadSsh2().utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
     } catch {
       // The message of a parser failure never contains the passphrase, but do not pass it on either.
       throw new CoreError('keyPassphraseWrong', `The passphrase for ${privateKeyPath} is wrong.`, { file: privateKeyPath });
