@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomic, readFileIfExists } from '../../src/core/fsutil';
+import { tempDirs } from '../support/tempDirs';
 
-async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'rdc-fsutil-'));
-}
+const tempDir = tempDirs('rdc-fsutil-');
 
 test('writeFileAtomic creates a file with the requested mode and leaves no temp file', async () => {
   const dir = await tempDir();

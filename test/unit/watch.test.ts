@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { dockerStoreWatchTargets, watchPaths, type PathWatcher, type WatchChange } from '../../src/core/watch';
 import { MemoryLogger } from '../../src/core/log';
+import { tempDirs } from '../support/tempDirs';
 
 // Waiting for an event uses a generous deadline: a missing event fails the test, a slow machine
 // only makes it wait longer. No assertion is made on how fast events arrive.
 const EVENT_DEADLINE_MS = 10_000;
 
+const newDir = tempDirs('rdc-watch-');
+
 async function tempDir(): Promise<string> {
-  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-watch-')));
+  return fs.realpath(await newDir());
 }
 
 /** Collects change reports and lets a test wait for the next one matching a predicate. */
