@@ -39,10 +39,34 @@ function fileRef(details: ErrorDetails): string {
   return line ? `${file}:${line}` : file;
 }
 
-function target(details: ErrorDetails): string {
-  const host = str(details, 'name') ?? str(details, 'host') ?? str(details, 'alias') ?? str(details, 'endpoint') ?? '?';
+/** The machine a failure is about, by its name alone: "could not be resolved", "installed on". */
+function hostName(details: ErrorDetails): string {
+  return str(details, 'host') ?? str(details, 'alias') ?? str(details, 'endpoint') ?? '?';
+}
+
+/** Where a connection went: `host:port` (`[host]:port` for an IPv6 address), for messages about that address. */
+function address(details: ErrorDetails): string {
+  const host = str(details, 'host');
   const port = str(details, 'port');
-  return port && !host.includes(':') && str(details, 'name') === undefined ? `${host}:${port}` : host;
+  if (host === undefined || port === undefined) {
+    return hostName(details);
+  }
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The host as known_hosts names it (`[host]:port` off port 22), as the host key messages quote it. */
+function hostKeyName(details: ErrorDetails): string {
+  return str(details, 'name') ?? address(details);
+}
+
+/** The destination that was refused, as it was given (typed, or a ProxyJump entry). */
+function destination(details: ErrorDetails): string {
+  return str(details, 'input') ?? str(details, 'value') ?? str(details, 'proxyJump') ?? str(details, 'name') ?? hostName(details);
+}
+
+/** An SSH configuration host: its alias. */
+function alias(details: ErrorDetails): string {
+  return str(details, 'alias') ?? '?';
 }
 
 /** Why an endpoint URL was refused, in the words the docker CLI uses for the same rule. */
@@ -118,15 +142,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
     case 'sshIncludeLoop':
       return { message: vscode.l10n.t('The SSH configuration includes itself in a loop ({0}).', fileRef(details)) };
     case 'sshAliasExists':
-      return { message: vscode.l10n.t('The SSH configuration already has a host "{0}".', target(details)) };
+      return { message: vscode.l10n.t('The SSH configuration already has a host "{0}".', alias(details)) };
     case 'sshAliasInvalid':
-      return { message: vscode.l10n.t('"{0}" cannot be used as an SSH host alias: use letters, digits, ".", "_" and "-" only.', target(details)) };
+      return { message: vscode.l10n.t('"{0}" cannot be used as an SSH host alias: use letters, digits, ".", "_" and "-" only.', alias(details)) };
     case 'sshHostNotFound':
-      return { message: vscode.l10n.t('The SSH configuration has no host "{0}".', target(details)) };
+      return { message: vscode.l10n.t('The SSH configuration has no host "{0}".', alias(details)) };
     case 'sshHostNotEditable':
-      return { message: vscode.l10n.t('The host "{0}" is written in a way this extension cannot edit safely.', target(details)), nextStep: vscode.l10n.t('Edit it in the SSH configuration file instead.') };
+      return { message: vscode.l10n.t('The host "{0}" is written in a way this extension cannot edit safely.', alias(details)), nextStep: vscode.l10n.t('Edit it in the SSH configuration file instead.') };
     case 'sshDestinationInvalid':
-      return { message: vscode.l10n.t('"{0}" is not a valid SSH destination. Use user@host or user@host:port.', target(details)) };
+      return { message: vscode.l10n.t('"{0}" is not a valid SSH destination. Use user@host or user@host:port.', destination(details)) };
 
     case 'keyExists':
       return { message: vscode.l10n.t('The key file {0} already exists and was not overwritten.', fileRef(details)), nextStep: vscode.l10n.t('Choose another file name or use the existing key.') };
@@ -138,53 +162,53 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
       return { message: vscode.l10n.t('The passphrase for {0} is wrong.', fileRef(details)) };
 
     case 'dnsFailed':
-      return { message: vscode.l10n.t('The host name "{0}" could not be resolved.', target(details)), nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.') };
+      return { message: vscode.l10n.t('The host name "{0}" could not be resolved.', hostName(details)), nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.') };
     case 'hostUnreachable':
-      return { message: vscode.l10n.t('{0} cannot be reached.', target(details)), nextStep: vscode.l10n.t('Check the network, VPN or firewall.') };
+      return { message: vscode.l10n.t('{0} cannot be reached.', address(details)), nextStep: vscode.l10n.t('Check the network, VPN or firewall.') };
     case 'connectionRefused':
-      return { message: vscode.l10n.t('{0} refused the connection.', target(details)), nextStep: vscode.l10n.t('Check that sshd runs there and listens on that port.') };
+      return { message: vscode.l10n.t('{0} refused the connection.', address(details)), nextStep: vscode.l10n.t('Check that sshd runs there and listens on that port.') };
     case 'timeout':
-      return { message: vscode.l10n.t('{0} did not answer in time.', target(details)), nextStep: vscode.l10n.t('Check the host and port, or try again.') };
+      return { message: vscode.l10n.t('{0} did not answer in time.', address(details)), nextStep: vscode.l10n.t('Check the host and port, or try again.') };
     case 'notSsh':
-      return { message: vscode.l10n.t('{0} does not speak SSH on that port.', target(details)), nextStep: vscode.l10n.t('Check the port number.') };
+      return { message: vscode.l10n.t('{0} does not speak SSH on that port.', address(details)), nextStep: vscode.l10n.t('Check the port number.') };
     case 'hostKeyUnknown':
-      return { message: vscode.l10n.t('The host key of {0} is not known yet ({1}).', target(details), str(details, 'fingerprint') ?? '?'), nextStep: vscode.l10n.t('Confirm the fingerprint with the server owner before trusting it.') };
+      return { message: vscode.l10n.t('The host key of {0} is not known yet ({1}).', hostKeyName(details), str(details, 'fingerprint') ?? '?'), nextStep: vscode.l10n.t('Confirm the fingerprint with the server owner before trusting it.') };
     case 'hostKeyChanged':
       return {
-        message: vscode.l10n.t('The host key of {0} has changed since it was recorded in {1}. The connection was refused.', target(details), fileRef(details)),
+        message: vscode.l10n.t('The host key of {0} has changed since it was recorded in {1}. The connection was refused.', hostKeyName(details), fileRef(details)),
         nextStep:
           str(details, 'name') && str(details, 'file')
             ? vscode.l10n.t('If the server was reinstalled, remove the old key with: ssh-keygen -f "{0}" -R "{1}". Otherwise someone may be intercepting the connection.', str(details, 'file') ?? '', str(details, 'name') ?? '')
             : vscode.l10n.t('If the server was reinstalled, remove the old line from that file; otherwise someone may be intercepting the connection.'),
       };
     case 'hostKeyRevoked':
-      return { message: vscode.l10n.t('The host key of {0} is marked as revoked in {1}. The connection was refused.', target(details), fileRef(details)) };
+      return { message: vscode.l10n.t('The host key of {0} is marked as revoked in {1}. The connection was refused.', hostKeyName(details), fileRef(details)) };
     case 'hostKeyRejected':
-      return { message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', target(details)) };
+      return { message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', hostKeyName(details)) };
     case 'authFailed':
-      return { message: vscode.l10n.t('Authentication to {0} failed.', target(details)), nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.') };
+      return { message: vscode.l10n.t('Authentication to {0} failed.', address(details)), nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.') };
     case 'connectionLost':
-      return { message: vscode.l10n.t('The connection to {0} was lost.', target(details)), nextStep: vscode.l10n.t('It will be re-established on the next request.') };
+      return { message: vscode.l10n.t('The connection to {0} was lost.', address(details)), nextStep: vscode.l10n.t('It will be re-established on the next request.') };
     case 'sshProtocolError':
-      return { message: vscode.l10n.t('The SSH conversation with {0} failed.', target(details)) };
+      return { message: vscode.l10n.t('The SSH conversation with {0} failed.', address(details)) };
     case 'remoteCommandFailed':
-      return { message: vscode.l10n.t('A command on {0} failed.', target(details)) };
+      return { message: vscode.l10n.t('A command on {0} failed.', hostName(details)) };
     case 'remoteShellNotPosix':
-      return { message: vscode.l10n.t('The login shell on {0} is not a POSIX shell, so the key cannot be installed automatically.', target(details)) };
+      return { message: vscode.l10n.t('The login shell on {0} is not a POSIX shell, so the key cannot be installed automatically.', hostName(details)) };
 
     case 'dockerCliMissing':
-      return { message: vscode.l10n.t('The docker command is not installed on {0}.', target(details)), nextStep: vscode.l10n.t('Install Docker Engine on the remote host.') };
+      return { message: vscode.l10n.t('The docker command is not installed on {0}.', hostName(details)), nextStep: vscode.l10n.t('Install Docker Engine on the remote host.') };
     case 'dockerSocketPermission':
       return {
-        message: vscode.l10n.t('{0} may not use the Docker socket on the remote host.', str(details, 'user') ?? target(details)),
+        message: vscode.l10n.t('{0} may not use the Docker socket on the remote host.', str(details, 'user') ?? hostName(details)),
         nextStep: vscode.l10n.t('Run "sudo usermod -aG docker {0}" there, then reconnect.', str(details, 'user') ?? 'USER'),
       };
     case 'dockerSocketMissing':
       return { message: vscode.l10n.t('The Docker socket {0} does not exist on the remote host.', str(details, 'path') ?? '/var/run/docker.sock') };
     case 'daemonNotRunning':
-      return { message: vscode.l10n.t('The Docker daemon is not running on {0}.', target(details)), nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".') };
+      return { message: vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)), nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".') };
     case 'streamLocalForbidden':
-      return { message: vscode.l10n.t('The SSH server on {0} does not allow forwarding to the Docker socket.', target(details)) };
+      return { message: vscode.l10n.t('The SSH server on {0} does not allow forwarding to the Docker socket.', address(details)) };
     case 'engineApiError':
       return { message: vscode.l10n.t('The Docker Engine API returned an error: {0}', str(details, 'message') ?? '?') };
     case 'tlsMaterialMissing':
