@@ -36,8 +36,8 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
-import { makeTlsFiles, startDockerdTcp, type TlsFiles } from '../support/dockerdTcp';
 import { familyOf, sleep } from '../support/processes';
+import { makeTlsFiles, type TlsFiles } from '../support/tlsFiles';
 
 const T = { timeout: 300_000 };
 
@@ -274,9 +274,9 @@ describe('EnginePool over tcp://', () => {
   after(() => tls?.remove());
 
   it('plain tcp:// works directly, like `docker --context X info`', T, async () => {
-    const d = await startDockerdTcp();
+    const d = await startDockerd({ tcp: {} });
     try {
-      await docker(['context', 'create', 'tcp-plain', '--docker', `host=tcp://127.0.0.1:${d.port}`]);
+      await docker(['context', 'create', 'tcp-plain', '--docker', `host=tcp://127.0.0.1:${d.tcpPort}`]);
       const cli = JSON.parse(await docker(['--context', 'tcp-plain', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
       const p = newPool();
       const info = await p.info(await target('tcp-plain'));
@@ -294,9 +294,9 @@ describe('EnginePool over tcp://', () => {
 
   it('tcp:// with the TLS material the docker CLI stored in the context; a wrong CA is refused', T, async () => {
     tls = await makeTlsFiles();
-    const d = await startDockerdTcp({ tls });
+    const d = await startDockerd({ tcp: { tls } });
     try {
-      await docker(['context', 'create', 'tcp-tls', '--docker', `host=tcp://127.0.0.1:${d.port},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`]);
+      await docker(['context', 'create', 'tcp-tls', '--docker', `host=tcp://127.0.0.1:${d.tcpPort},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`]);
       const summary = await s.store.get('tcp-tls');
       assert.equal(summary.hasTls, true, 'the CLI stored the certificates in the context');
       const cli = JSON.parse(await docker(['--context', 'tcp-tls', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;

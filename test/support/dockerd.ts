@@ -6,6 +6,10 @@
  * file; no iptables, no bridge, the vfs storage driver. Several instances run side by side.
  * When the `docker` group exists dockerd makes the socket `root:docker` mode 660; the dir is made
  * traversable (0711) so test users reach it through `docker system dial-stdio`.
+ *
+ * `tcp` adds a listener on 127.0.0.1 (plain, or `--tlsverify` with `tlsFiles.ts` material) for
+ * tcp:// contexts. It is a flag like the unix one: dockerd refuses hosts given both as flags and
+ * in daemon.json.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,8 +17,10 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { register, registerProcess } from './cleanup';
+import { freePort } from './ports';
 import { familyOf, isAlive, removeTreeSync, sleep, terminate } from './processes';
 import { requireRoot } from './requireRoot';
+import type { TlsFiles } from './tlsFiles';
 
 export interface Dockerd {
   /** Absolute path of the API socket. */
@@ -24,6 +30,8 @@ export interface Dockerd {
   /** The temp dir holding everything of this daemon. */
   dir: string;
   logFile: string;
+  /** The TCP listener's port on 127.0.0.1, when `tcp` was asked for (kept across restarts). */
+  tcpPort?: number;
   /** Pid of the running dockerd (changes on restart; 0 while stopped). */
   readonly pid: number;
   /** Stops the daemon and removes its dir. Idempotent. */
@@ -37,6 +45,8 @@ export interface Dockerd {
 export interface DockerdOptions {
   /** How long to wait for `/_ping` (the machine is shared and slow at times). */
   startTimeoutMs?: number;
+  /** Also listen on TCP on 127.0.0.1 (a free port), with `--tlsverify` when `tls` is given. */
+  tcp?: { tls?: TlsFiles };
 }
 
 /** Sends `GET /_ping` on a unix socket; resolves with the body, rejects on any failure. */
@@ -66,7 +76,8 @@ export function engineRequest(socket: string, method: string, urlPath: string, t
 
 export async function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
   requireRoot('startDockerd');
-  const startTimeoutMs = options.startTimeoutMs ?? 90_000;
+  // dockerd may pause on an unauthenticated TCP listener to show a warning: be more patient then.
+  const startTimeoutMs = options.startTimeoutMs ?? (options.tcp ? 120_000 : 90_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-dockerd-'));
   const releaseDir = register({ kind: 'dir', path: dir });
   fs.chmodSync(dir, 0o711);
@@ -84,6 +95,14 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     '--bridge=none',
     '--storage-driver=vfs',
   ];
+  const tcpPort = options.tcp ? await freePort() : undefined;
+  if (tcpPort !== undefined) {
+    args.push('-H', `tcp://127.0.0.1:${tcpPort}`);
+  }
+  const tls = options.tcp?.tls;
+  if (tls) {
+    args.push('--tlsverify', '--tlscacert', tls.caCert, '--tlscert', tls.serverCert, '--tlskey', tls.serverKey);
+  }
 
   let pid = 0;
   let release: (() => void) | undefined;
@@ -155,6 +174,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     host: `unix://${socket}`,
     dir,
     logFile,
+    ...(tcpPort !== undefined ? { tcpPort } : {}),
     get pid() {
       return pid;
     },

@@ -8,6 +8,7 @@ export { startSshd, knownHostsLine, type Sshd, type SshdOptions } from './sshd';
 export { createUser, type TestUser, type CreateUserOptions } from './users';
 export { tempHome, sshArgs, appendSshConfig, sshHostBlock, addKnownHost, generateKey, SHIMMED_TOOLS, type TempHome, type KeyPair } from './tempHome';
 export { importBusybox, BUSYBOX_IMAGE, DOCKER_CLI } from './busybox';
+export { makeTlsFiles, type TlsFiles } from './tlsFiles';
 export { freePort, blackholePort, closedPort, canConnect, type Blackhole } from './ports';
 export { requireRoot } from './requireRoot';
 export { cleanupAllSync } from './cleanup';
