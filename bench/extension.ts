@@ -157,23 +157,6 @@ async function plainNodeLoad(bundle: string, reps: number): Promise<number[]> {
   return out;
 }
 
-/** The extension's log file (its LogOutputChannel) under the user data dir. */
-function extensionLog(userDataDir: string): string {
-  const found: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        walk(p);
-      } else if (e.name === 'Remote Docker.log') {
-        found.push(fs.readFileSync(p, 'utf8'));
-      }
-    }
-  };
-  walk(userDataDir);
-  return found.join('\n');
-}
-
 function lastRefresh(logText: string): number {
   let n = 0;
   for (const m of logText.matchAll(/Status refresh #(\d+) \(([^)]*)\)/g)) {
@@ -308,7 +291,7 @@ async function openHost(vsix: string, remote: Remote, settings: Record<string, u
   try {
     wb = await openWorkbench(server.url, { screenshotsDir: shots, serverLogs: () => server.logs() });
     await wb.waitReady();
-    const body = await waitFor('the activation log line', () => extensionLog(server.userDataDir), (l) => /activated in [\d.]+ ms/.test(l), 120_000);
+    const body = await waitFor('the activation log line', () => server.extensionLog(), (l) => /activated in [\d.]+ ms/.test(l), 120_000);
     const activateBodyMs = Number(/activated in ([\d.]+) ms/.exec(body)?.[1]);
     await wb.runCommand('Developer: Show Running Extensions');
     const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Remote Docker Contexts' }).first();
@@ -347,10 +330,10 @@ function describeSample(x: MemorySample | undefined): string {
 async function measureMemory(server: CodeServer, workspace: string, log: (l: string) => void): Promise<MemorySample[]> {
   const pid = extensionHostPid();
   const samples: MemorySample[] = [];
-  await waitFor('status refresh #1', () => lastRefresh(extensionLog(server.userDataDir)), (v) => v >= 1, 120_000);
+  await waitFor('status refresh #1', () => lastRefresh(server.extensionLog()), (v) => v >= 1, 120_000);
   // Let the workbench settle (views, Running Extensions editor) before the first figure.
   await sleep(5_000);
-  const n1 = lastRefresh(extensionLog(server.userDataDir));
+  const n1 = lastRefresh(server.extensionLog());
   if (n1 !== 1) {
     throw new Error(`expected exactly one refresh with the periodic refresh off, saw ${n1}`);
   }
@@ -367,7 +350,7 @@ async function measureMemory(server: CodeServer, workspace: string, log: (l: str
   // The control: as long as the refreshes will take, with none running. What RSS does here is
   // the extension host's own drift (built-in extensions, V8), not the refreshes'.
   await sleep(REFRESHES * FAST_INTERVAL * 1000 + 10_000);
-  const idleCount = lastRefresh(extensionLog(server.userDataDir));
+  const idleCount = lastRefresh(server.extensionLog());
   if (idleCount !== 1) {
     throw new Error(`refreshes ran during the idle control (${idleCount})`);
   }
@@ -376,7 +359,7 @@ async function measureMemory(server: CodeServer, workspace: string, log: (l: str
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'remoteDocker.statusBar.refreshInterval': FAST_INTERVAL }, null, 2));
   for (const target of SAMPLE_AT) {
-    const n = await waitFor(`status refresh #${target}`, () => lastRefresh(extensionLog(server.userDataDir)), (v) => v >= target, 600_000);
+    const n = await waitFor(`status refresh #${target}`, () => lastRefresh(server.extensionLog()), (v) => v >= target, 600_000);
     samples.push(await sample(n));
     log(`extension: after ${n} refreshes: ${describeSample(samples[samples.length - 1])}`);
   }
@@ -408,7 +391,7 @@ async function run(o: BenchOptions): Promise<BenchReport> {
     hostRuns.push(h.run);
     try {
       samples = await measureMemory(h.server, remote.workspace, o.log);
-      const logText = extensionLog(h.server.userDataDir);
+      const logText = h.server.extensionLog();
       connects = (logText.match(new RegExp(`engine ssh://${ALIAS}[^\\n]*: connected to`, 'g')) ?? []).length;
       o.log(`extension: SSH connections made during the run: ${connects}`);
     } finally {

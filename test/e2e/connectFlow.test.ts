@@ -65,7 +65,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
         },
       ]),
     );
-    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('connect-flow'), serverLogs: () => `${server.logs()}\n${extensionLog()}` });
+    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('connect-flow'), serverLogs: () => `${server.logs()}\n${server.extensionLog()}` });
   });
 
   after(async () => {
@@ -87,23 +87,6 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.quickPick.waitOpen();
     await waitFor(async () => prompt.test(await wb.inputBox.message()) || prompt.test(await wb.inputBox.placeholder()), `a step matching ${prompt}`);
     assert.match(await wb.quickPick.title(), new RegExp(TITLE));
-  }
-
-  /** The extension's LogOutputChannel as the extension host writes it (`…/exthost/<extension id>/Remote Docker.log`). */
-  function extensionLog(): string {
-    const found: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) {
-          walk(p);
-        } else if (e.name === 'Remote Docker.log') {
-          found.push(fs.readFileSync(p, 'utf8'));
-        }
-      }
-    };
-    walk(server.userDataDir);
-    return found.join('\n');
   }
 
   async function runConnect(): Promise<void> {
@@ -263,7 +246,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     // The key-only login, then diagnose's: no password login in between.
     assert.ok((await sshd.acceptedLogins()) >= logins + 2);
     assert.doesNotMatch(sshd.log().split('\n').slice(-50).join('\n'), /Accepted password/);
-    const log = extensionLog();
+    const log = server.extensionLog();
     assert.match(log, /generateKey \(skip: keyExists\)/);
     assert.match(log, /writeConfig \(skip: aliasExists\)/);
     assert.match(log, /createContext \(skip: contextExists\)/);
@@ -307,7 +290,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     });
     await wb.quickPick.cancel();
     await wb.step('cancel run: cancelled', async () => {
-      await waitFor(async () => /Connect to a Remote Docker Host: stopped for "e2e-cancel"/.test(extensionLog()), 'the log of the stop', 60_000);
+      await waitFor(async () => /Connect to a Remote Docker Host: stopped for "e2e-cancel"/.test(server.extensionLog()), 'the log of the stop', 60_000);
     });
 
     const after = snapshotFiles();
@@ -319,7 +302,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.equal(after.sshDir, [before.sshDir, 'id_ed25519_e2e-cancel', 'id_ed25519_e2e-cancel.pub'].join(',').split(',').sort().join(','));
     const keyFile = path.join(home.sshDir, 'id_ed25519_e2e-cancel');
     assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
-    assert.match(extensionLog(), new RegExp(`Written so far: the new key ${keyFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(server.extensionLog(), new RegExp(`Written so far: the new key ${keyFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     // The kept key is encrypted with the passphrase typed twice (ssh-keygen is the oracle).
     const withPhrase = await runProcess('/usr/bin/ssh-keygen', ['-y', '-P', passphrase, '-f', keyFile], { timeoutMs: 30_000 });
     assert.equal(withPhrase.code, 0, withPhrase.stderr);
@@ -330,7 +313,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
 
   it('the Cancel button of the progress notification stops the flow at the password box; nothing is written', T, async () => {
     const before = snapshotFiles();
-    const logBefore = extensionLog().length;
+    const logBefore = server.extensionLog().length;
     await runConnect();
     await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
     await wb.quickPick.pick('Enter a new destination (user@host:port)…');
@@ -350,7 +333,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
       await progress.clickButton('Cancel');
     });
     await wb.step('progress cancel: stopped', async () => {
-      await waitFor(async () => /stopped for "e2e-cancel-2"\. Nothing was written\./.test(extensionLog().slice(logBefore)), 'the log of the stop', 60_000);
+      await waitFor(async () => /stopped for "e2e-cancel-2"\. Nothing was written\./.test(server.extensionLog().slice(logBefore)), 'the log of the stop', 60_000);
       await wb.quickPick.waitClosed();
     });
     assert.deepEqual(snapshotFiles(), before, 'nothing was written');
@@ -418,7 +401,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
   });
 
   it('never writes a password or passphrase to the log', T, () => {
-    const log = extensionLog();
+    const log = server.extensionLog();
     // Kept beside the screenshots: what a user would paste into a bug report.
     fs.writeFileSync(path.join(screenshotsDirFor('connect-flow'), 'extension.log'), log);
     assert.ok(log.includes('Connect to a Remote Docker Host'), 'the log was found');

@@ -71,23 +71,6 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
   const row = async (name: string) => (await wb.treeRows(VIEW)).find((r) => r.label === name);
   const facts = (): string => `${expected.os} · ${expected.arch}`;
 
-  /** The extension's log (its LogOutputChannel's file under the user data dir). */
-  function extensionLog(): string {
-    const found: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) {
-          walk(p);
-        } else if (e.name === 'Remote Docker.log') {
-          found.push(fs.readFileSync(p, 'utf8'));
-        }
-      }
-    };
-    walk(server.userDataDir);
-    return found.join('\n');
-  }
-
   /** Sets workspace settings (.vscode/settings.json of the open folder), which VS Code follows as the file changes. */
   function setWorkspaceSettings(values: Record<string, unknown>): void {
     const dir = path.join(workspace, '.vscode');
@@ -141,7 +124,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     wb = await openWorkbench(server.url, {
       screenshotsDir: screenshotsDirFor('engine status'),
       viewport: { width: 1280, height: 800 },
-      serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${extensionLog()}`,
+      serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${server.outputChannelLogs()}`,
     });
     await wb.step('workbench loaded', () => wb.waitReady());
     await wb.step('remote docker sidebar', async () => {
@@ -255,7 +238,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     });
     await wb.step('periodic check off, daemon stopped: found by Refresh', async () => {
       setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 0 });
-      await waitFor('the extension to turn the periodic check off', async () => extensionLog(), (l) => l.includes('Periodic status check off'), 30_000);
+      await waitFor('the extension to turn the periodic check off', async () => server.extensionLog(), (l) => l.includes('Periodic status check off'), 30_000);
       // A check that started just before may still be under way.
       await wb.settle(1_000);
       await dockerd.stopDaemonOnly();
@@ -271,10 +254,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       await wb.runCommand('Remote Docker: Refresh');
       await waitFor('the status bar to show the daemon again', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
       setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS });
-      await waitFor('the periodic check to be on again', async () => extensionLog(), (l) => l.includes(`Status check every ${INTERVAL_SECONDS} s`) && l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'), 30_000);
+      await waitFor('the periodic check to be on again', async () => server.extensionLog(), (l) => l.includes(`Status check every ${INTERVAL_SECONDS} s`) && l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'), 30_000);
     });
     // One SSH connection carried all of it: the pool reconnects only when a connection died.
-    assert.match(extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
+    assert.match(server.extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
   });
 
   it('"Show Remote Engine Info" opens a read-only JSON document with the daemon\'s /info', T, async () => {

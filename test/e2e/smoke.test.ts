@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT, extensionId, packageExtension, readManifest, startCodeServer, type CodeServer } from '../support/codeServer';
 import { requireRoot } from '../support/requireRoot';
 import { tempHome, type TempHome } from '../support/tempHome';
-import { openWorkbench, screenshotsDirFor, type Workbench } from '../support/workbench';
+import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
 
 const T = { timeout: 300_000 };
 
@@ -57,6 +57,12 @@ describe('e2e smoke', () => {
       await editor.waitFor({ state: 'visible' });
       await editor.locator('.monaco-list-row', { hasText: 'Remote Docker Contexts' }).first().waitFor({ state: 'visible' });
     });
+  });
+
+  it("the extension's log channel is where the harness reads it, alone and among the output channels", T, async () => {
+    const log = await waitFor('the activation line in the extension log', async () => server.extensionLog(), (l) => /activated in [\d.]+ ms/.test(l), 60_000);
+    assert.doesNotMatch(log, /^== /m, 'extensionLog() is the channel text alone');
+    assert.match(server.outputChannelLogs(), /^== Remote Docker\.log\n[^]*activated in [\d.]+ ms/m);
   });
 
   it('shows every activity bar container the manifest contributes', T, async () => {

@@ -68,7 +68,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
     server = await startCodeServer({ vsix, env: home.env, workspace });
-    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('ssh-hosts'), serverLogs: () => `${server.logs()}\n${extensionLog()}` });
+    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('ssh-hosts'), serverLogs: () => `${server.logs()}\n${server.extensionLog()}` });
   });
 
   after(async () => {
@@ -79,22 +79,6 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await dockerd?.stop();
     home?.remove();
   });
-
-  function extensionLog(): string {
-    const found: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) {
-          walk(p);
-        } else if (e.name === 'Remote Docker.log') {
-          found.push(fs.readFileSync(p, 'utf8'));
-        }
-      }
-    };
-    walk(server.userDataDir);
-    return found.join('\n');
-  }
 
   const dialog = () => wb.page.locator('.monaco-dialog-box');
   const row = async (label: string) => (await wb.treeRows(VIEW)).find((r) => r.label === label);
@@ -267,7 +251,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       await waitFor(async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 'the "Use now" question', 120_000);
     });
     await wb.quickPick.pick('Not now');
-    assert.match(extensionLog(), /Connection check for ssh:\/\/gamma: logged in as .* by publickey/);
+    assert.match(server.extensionLog(), /Connection check for ssh:\/\/gamma: logged in as .* by publickey/);
     const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
     assert.ok(ls.stdout.split('\n').includes('gamma ssh://gamma'), ls.stdout);
     await waitFor(async () => /context: gamma$/.test((await row('gamma'))?.description ?? ''), 'the marker on gamma');

@@ -76,8 +76,14 @@ export interface CodeServer {
   extensionsDir: string;
   /** code-server's own output so far. */
   logs(): string;
-  /** The log files of the extension's output channels (the extension host writes them under the user data dir). */
+  /**
+   * The log files of the extension's output channels under the user data dir's logs: its own
+   * LogOutputChannel (`exthost/<extension id>/<name>.log`) and the plain channels
+   * (`output_logging_<time>/`), each after a `== <file>` line.
+   */
   outputChannelLogs(): string;
+  /** The extension's own LogOutputChannel files (`exthost/<extension id>/<name>.log`), as written so far. */
+  extensionLog(): string;
   /** `publisher.name@version` lines of `--list-extensions --show-versions` for these dirs. */
   listExtensions(): Promise<string[]>;
   /** Kills the whole process group, checks it is gone, removes the dirs. Idempotent. */
@@ -222,7 +228,14 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
       userDataDir,
       extensionsDir,
       logs: () => readText(logFile),
-      outputChannelLogs: () => collectLogs(path.join(userDataDir, 'logs')),
+      outputChannelLogs: () =>
+        collectLogs(path.join(userDataDir, 'logs'), (p) => isExtensionLog(p) || p.includes('output_logging'))
+          .map((f) => `== ${path.basename(f.path)}\n${f.text}`)
+          .join('\n'),
+      extensionLog: () =>
+        collectLogs(path.join(userDataDir, 'logs'), isExtensionLog)
+          .map((f) => f.text)
+          .join('\n'),
       listExtensions: async () => {
         const r = await runProcess(process.execPath, [CODE_SERVER_ENTRY, ...common, '--list-extensions', '--show-versions'], { env, timeoutMs: 120_000 });
         if (r.code !== 0) {
@@ -257,9 +270,14 @@ function readText(file: string): string {
   }
 }
 
-/** Concatenates the output-channel logs (files under `output_logging_<time>` dirs) of the extension host. */
-function collectLogs(root: string): string {
-  const out: string[] = [];
+/** A log file the extension host keeps for this extension's LogOutputChannels: `…/exthost/<extension id>/<name>.log`. */
+function isExtensionLog(file: string): boolean {
+  return path.basename(path.dirname(file)).toLowerCase() === extensionId().toLowerCase();
+}
+
+/** The `.log` files below `root` that `pick` accepts, with their text. */
+function collectLogs(root: string, pick: (file: string) => boolean): { path: string; text: string }[] {
+  const out: { path: string; text: string }[] = [];
   const walk = (d: string): void => {
     let entries: fs.Dirent[];
     try {
@@ -271,13 +289,13 @@ function collectLogs(root: string): string {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         walk(p);
-      } else if (e.name.endsWith('.log') && p.includes('output_logging')) {
-        out.push(`== ${path.basename(p)}\n${readText(p)}`);
+      } else if (e.name.endsWith('.log') && pick(p)) {
+        out.push({ path: p, text: readText(p) });
       }
     }
   };
   walk(root);
-  return out.join('\n');
+  return out;
 }
 
 function describeProcess(pid: number): string {
