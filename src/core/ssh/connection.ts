@@ -7,7 +7,6 @@
  * `forwardOut`. Every attempt has a deadline (paused while a person answers a prompt) and can be
  * cancelled; whatever fails is raised as a CoreError with the host and port in its details.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -30,6 +29,7 @@ import type {
 import { CoreError, cancelledError, describeError, type ErrorDetails } from '../errors';
 import { nullLogger, type Logger } from '../log';
 import { createHostVerifier } from './hostVerifier';
+import { keyBlobFingerprint, keyBlobType } from './keyBlob';
 import { defaultIdentityFiles, loadPrivateKey, readPublicKey } from './keys';
 import { loadSsh2 } from './loadSsh2';
 import { PassphraseCache } from './passphraseCache';
@@ -555,8 +555,8 @@ function makeConnection(
     authMethod: auth.succeeded?.method ?? 'none',
     ...(auth.succeeded?.file ? { identityFile: auth.succeeded.file } : {}),
     hostKey: {
-      type: blobType(blob) ?? 'unknown',
-      fingerprint: blobFingerprint(blob),
+      type: keyBlobType(blob) ?? 'unknown',
+      fingerprint: keyBlobFingerprint(blob),
       outcome: outcome === 'added' ? 'added' : 'trusted',
     },
     jumpHosts: via ? [...via.jumpHosts, via.host.alias] : [],
@@ -698,21 +698,6 @@ function printable(data: Buffer): string {
     .split(/\r?\n/)[0]!
     .replace(/[^\x20-\x7e]/g, '?')
     .slice(0, 80);
-}
-
-function blobType(blob: Buffer): string | undefined {
-  if (blob.length < 4) {
-    return undefined;
-  }
-  const len = blob.readUInt32BE(0);
-  if (len === 0 || 4 + len > blob.length) {
-    return undefined;
-  }
-  return blob.subarray(4, 4 + len).toString('latin1');
-}
-
-function blobFingerprint(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
 // ---------------------------------------------------------------------------------------------

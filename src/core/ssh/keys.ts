@@ -3,13 +3,13 @@
  * private keys in a directory, and loading one for ssh2 with the reasons a person can act on
  * (passphrase needed, passphrase wrong, not a key). Passphrases are used, never logged or stored.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors';
 import { errnoCode, isNotFound, writeFileAtomic } from '../fsutil';
+import { keyBlobFingerprint, keyBlobType } from './keyBlob';
 import { loadSsh2 } from './loadSsh2';
 
 export interface GeneratedKey {
@@ -74,11 +74,7 @@ export function publicKeyFingerprint(publicKeyLine: string): string {
   if (fields.length < 2 || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
     throw new CoreError('keyInvalid', 'Not an OpenSSH public key line.');
   }
-  return blobFingerprint(Buffer.from(b64, 'base64'));
-}
-
-function blobFingerprint(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+  return keyBlobFingerprint(Buffer.from(b64, 'base64'));
 }
 
 /**
@@ -212,7 +208,7 @@ function openSshPublicPart(data: Buffer): { publicBlob?: Buffer; type?: string }
   }
   off += 4;
   const blob = readString();
-  const type = blob ? blobType(blob) : undefined;
+  const type = blob ? keyBlobType(blob) : undefined;
   return blob && type ? { publicBlob: Buffer.from(blob), type } : {};
 }
 
@@ -222,17 +218,6 @@ function legacyPemType(data: Buffer): { type?: string } {
     return {};
   }
   return { type: m[1] === 'RSA' ? 'ssh-rsa' : m[1] === 'DSA' ? 'ssh-dss' : 'ecdsa' };
-}
-
-function blobType(blob: Buffer): string | undefined {
-  if (blob.length < 4) {
-    return undefined;
-  }
-  const len = blob.readUInt32BE(0);
-  if (len === 0 || 4 + len > blob.length) {
-    return undefined;
-  }
-  return blob.subarray(4, 4 + len).toString('latin1');
 }
 
 /** A `.pub` file's line and blob, or undefined when missing or not a public key. */
@@ -255,7 +240,7 @@ async function readPubFile(file: string): Promise<{ line: string; blob: Buffer; 
     return undefined;
   }
   const blob = Buffer.from(fields[1], 'base64');
-  if (blobType(blob) !== fields[0]) {
+  if (keyBlobType(blob) !== fields[0]) {
     return undefined;
   }
   return { line, blob, comment: fields.slice(2).join(' ') };
@@ -318,7 +303,7 @@ export async function loadPrivateKey(privateKeyPath: string, passphrase?: string
   const blob = key.getPublicSSH();
   const pub = await readPubFile(privateKeyPath + '.pub');
   const publicKey = pub && pub.blob.equals(blob) ? pub.line : publicLine(key);
-  return { data, publicKey, type: key.type, fingerprint: blobFingerprint(blob), encrypted: inspection.kind === 'encrypted' };
+  return { data, publicKey, type: key.type, fingerprint: keyBlobFingerprint(blob), encrypted: inspection.kind === 'encrypted' };
 }
 
 /**
@@ -412,7 +397,7 @@ export async function listLocalKeys(sshDir: string): Promise<LocalKey[]> {
         publicKeyPath: matching ? file + '.pub' : undefined,
         type: inspection.key.type,
         comment: inspection.key.comment || matching?.comment || '',
-        fingerprint: blobFingerprint(blob),
+        fingerprint: keyBlobFingerprint(blob),
         encrypted: false,
       });
     } else {
@@ -422,9 +407,9 @@ export async function listLocalKeys(sshDir: string): Promise<LocalKey[]> {
       keys.push({
         privateKeyPath: file,
         publicKeyPath: matching ? file + '.pub' : undefined,
-        type: (matching ? blobType(matching.blob) : undefined) ?? inspection.type ?? 'unknown',
+        type: (matching ? keyBlobType(matching.blob) : undefined) ?? inspection.type ?? 'unknown',
         comment: matching?.comment ?? '',
-        fingerprint: fpBlob ? blobFingerprint(fpBlob) : '',
+        fingerprint: fpBlob ? keyBlobFingerprint(fpBlob) : '',
         encrypted: true,
       });
     }

@@ -10,12 +10,13 @@
  * - any other key held for the name, of any type, makes the presented key "changed": OpenSSH
  *   reports "REMOTE HOST IDENTIFICATION HAS CHANGED" even when only the key type differs.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreError } from '../errors';
 import { errnoCode, isNotFound } from '../fsutil';
+import { keyBlobType } from './keyBlob';
 
 export interface HostKeyTarget {
   host: string;
@@ -47,29 +48,15 @@ export interface KnownHostsEntry {
 
 /** The type name at the start of an SSH public key blob, e.g. `ssh-ed25519`. */
 export function keyTypeOfBlob(keyBlob: Buffer): string {
-  const type = blobTypeOrUndefined(keyBlob);
+  const type = keyBlobType(keyBlob);
   if (type === undefined) {
     throw new CoreError('keyInvalid', 'The host key is not an SSH public key blob.');
   }
   return type;
 }
 
-function blobTypeOrUndefined(blob: Buffer): string | undefined {
-  if (blob.length < 4) {
-    return undefined;
-  }
-  const len = blob.readUInt32BE(0);
-  if (len === 0 || len > 64 || 4 + len > blob.length) {
-    return undefined;
-  }
-  const type = blob.subarray(4, 4 + len).toString('latin1');
-  return /^[\x21-\x7e]+$/.test(type) ? type : undefined;
-}
-
 /** `SHA256:` + unpadded base64 of SHA-256 over the blob: what `ssh-keygen -l` and ssh print. */
-export function hostKeyFingerprint(keyBlob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '');
-}
+export { keyBlobFingerprint as hostKeyFingerprint } from './keyBlob';
 
 /**
  * The name known_hosts stores for a target. OpenSSH 9.2 lower-cases HostKeyAlias and uses it
@@ -195,7 +182,7 @@ function parseLine(raw: string, file: string, line: number): KnownHostsEntry | u
     return undefined;
   }
   const key = Buffer.from(b64, 'base64');
-  if (blobTypeOrUndefined(key) !== keyType) {
+  if (keyBlobType(key) !== keyType) {
     return undefined;
   }
   return { file, line, marker, hosts, keyType, key };
@@ -268,7 +255,7 @@ export async function checkHostKey(target: HostKeyTarget, keyBlob: Buffer): Prom
     return { status: 'trusted', file: trusted.file, line: trusted.line };
   }
   if (plain.length > 0) {
-    const type = blobTypeOrUndefined(keyBlob);
+    const type = keyBlobType(keyBlob);
     const offending = plain.find((e) => e.keyType === type) ?? plain[0]!;
     return { status: 'changed', file: offending.file, line: offending.line, knownType: offending.keyType };
   }
