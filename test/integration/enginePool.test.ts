@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContextStore, contextId } from '../../src/core/docker/contextStore';
 import { EnginePool, type ConnectionEvent, type EnginePoolOptions, type EngineTarget } from '../../src/core/docker/enginePool';
-import { CoreError, type Reason } from '../../src/core/errors';
+import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import { connectSsh } from '../../src/core/ssh/connection';
 import { resolveHost } from '../../src/core/ssh/resolveHost';
@@ -38,6 +38,7 @@ import {
 } from '../support';
 import { familyOf, sleep } from '../support/processes';
 import { makeTlsFiles, type TlsFiles } from '../support/tlsFiles';
+import { rejectsWith } from '../support/rejectsWith';
 
 const T = { timeout: 300_000 };
 
@@ -99,17 +100,6 @@ async function docker(args: string[], h: TempHome = s.home): Promise<string> {
   const r = await runProcess(DOCKER_CLI, args, { env: h.env, timeoutMs: 120_000 });
   assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-async function rejectsWith(p: Promise<unknown>, reason: Reason): Promise<CoreError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof CoreError, `expected a CoreError, got ${String(e)}`);
-    assert.equal(e.reason, reason, `${e.reason}: ${e.message} ${JSON.stringify(e.details)}`);
-    return e;
-  }
-  assert.fail(`expected ${reason}, but it succeeded`);
 }
 
 function waitForEvent(p: EnginePool, pred: (e: ConnectionEvent) => boolean, timeoutMs = 60_000): Promise<ConnectionEvent> {

@@ -7,10 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import { MemoryLogger } from '../../src/core/log';
 import { connectSsh, PassphraseCache, type ConnectOptions, type SshConnection } from '../../src/core/ssh/connection';
@@ -32,6 +30,8 @@ import {
 } from '../support';
 import { registerProcess } from '../support/cleanup';
 import { sleep, terminate, familyOf } from '../support/processes';
+import { rejectsWith } from '../support/rejectsWith';
+import { tcpServer } from '../support/ports';
 
 const T = { timeout: 180_000 };
 
@@ -54,17 +54,6 @@ function hostFor(h: TempHome, sshd: Pick<Sshd, 'port'>, user: string, o: Partial
 
 function base(h: TempHome, host: EffectiveHost, extra: Partial<ConnectOptions> = {}): ConnectOptions {
   return { host, env: h.env, home: h.home, timeoutMs: 30_000, ...extra };
-}
-
-async function rejectsWith(p: Promise<unknown>, reason: CoreError['reason']): Promise<CoreError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof CoreError, `expected a CoreError, got ${String(e)}`);
-    assert.equal(e.reason, reason, `${e.reason}: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${reason}, but it succeeded`);
 }
 
 function realSsh(h: TempHome, port: number, user: string, key: string, extra: string[] = []): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -484,27 +473,3 @@ async function sshdAcceptedFor(sshd: Sshd, user: string, method: string): Promis
   return new RegExp(`Accepted ${method} for ${user} `).test(sshd.log());
 }
 
-function tcpServer(onConnection: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const sockets = new Set<net.Socket>();
-    const srv = net.createServer((s) => {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-      onConnection(s);
-    });
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (srv.address() as net.AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) {
-              s.destroy();
-            }
-            srv.close(() => done());
-          }),
-      }),
-    );
-  });
-}

@@ -76,3 +76,32 @@ export function canConnect(port: number, timeoutMs = 1_000): Promise<boolean> {
     s.on('error', () => done(false));
   });
 }
+
+/**
+ * A TCP server on 127.0.0.1 that hands each connection to `onConnection` (to play a server that
+ * speaks something else than SSH, or stops mid-way); `close()` destroys the open sockets too.
+ */
+export function tcpServer(onConnection: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const sockets = new Set<net.Socket>();
+    const srv = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+      onConnection(s);
+    });
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (srv.address() as net.AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) {
+              s.destroy();
+            }
+            srv.close(() => done());
+          }),
+      }),
+    );
+  });
+}

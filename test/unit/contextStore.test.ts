@@ -14,7 +14,8 @@ import {
 import { interpretMeta, summarizeCanonicalMeta } from '../../src/core/docker/contextMeta';
 import { parseJsonStrict } from '../../src/core/docker/jsonDocument';
 import { naturalCompare, naturalLess } from '../../src/core/docker/naturalCompare';
-import { CoreError, Reason } from '../../src/core/errors';
+import { CoreError } from '../../src/core/errors';
+import { rejectsWith } from '../support/rejectsWith';
 
 const temps: string[] = [];
 after(async () => {
@@ -47,14 +48,6 @@ async function plantMeta(configDir: string, dirId: string, text: string): Promis
 function metaText(name: string, host: string, description = ''): string {
   const md = description ? `{"Description":${JSON.stringify(description)}}` : '{}';
   return `{"Name":${JSON.stringify(name)},"Metadata":${md},"Endpoints":{"docker":{"Host":${JSON.stringify(host)},"SkipTLSVerify":false}}}`;
-}
-
-async function rejectsWith(p: Promise<unknown>, reason: Reason, check?: (e: CoreError) => void): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(CoreError.is(e, reason), `expected ${reason}, got ${e instanceof CoreError ? e.reason : String(e)}`);
-    check?.(e);
-    return true;
-  });
 }
 
 async function mode(p: string): Promise<number> {
@@ -496,7 +489,7 @@ describe('create', () => {
   test('duplicates are refused and the existing file is untouched, even a broken one', async () => {
     const { dir, store } = await freshStore();
     await store.create({ name: 'twice', endpoint: 'ssh://a' });
-    await rejectsWith(store.create({ name: 'twice', endpoint: 'ssh://b' }), 'contextExists', (e) => assert.equal(e.message, 'context "twice" already exists'));
+    assert.equal((await rejectsWith(store.create({ name: 'twice', endpoint: 'ssh://b' }), 'contextExists')).message, 'context "twice" already exists');
     assert.equal((await store.get('twice')).endpoint, 'ssh://a');
     const f = await plantMeta(dir, contextId('broken'), '{oops');
     await rejectsWith(store.create({ name: 'broken', endpoint: 'ssh://b' }), 'contextExists');
@@ -507,8 +500,8 @@ describe('create', () => {
     const { dir, store } = await freshStore();
     await rejectsWith(store.create({ name: 'x', endpoint: 'ssh://a' }), 'contextNameInvalid');
     await rejectsWith(store.create({ name: 'default', endpoint: 'ssh://a' }), 'contextNameReserved');
-    await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://u:pw@h' }), 'endpointInvalid', (e) => assert.equal(e.details.rule, 'password'));
-    await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://h?x=1' }), 'endpointInvalid', (e) => assert.equal(e.details.rule, 'query'));
+    assert.equal((await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://u:pw@h' }), 'endpointInvalid')).details.rule, 'password');
+    assert.equal((await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://h?x=1' }), 'endpointInvalid')).details.rule, 'query');
     await assert.rejects(fs.access(path.join(dir, 'contexts')));
   });
 });
@@ -563,7 +556,7 @@ describe('update', () => {
     await rejectsWith(store.update('default', { description: 'x' }), 'defaultContextImmutable');
     await rejectsWith(store.update('nope', { description: 'x' }), 'contextNotFound');
     const f = await plantMeta(dir, contextId('bad'), '{"Name":"bad",');
-    await rejectsWith(store.update('bad', { description: 'x' }), 'contextMetaCorrupt', (e) => assert.equal(e.details.file, f));
+    assert.equal((await rejectsWith(store.update('bad', { description: 'x' }), 'contextMetaCorrupt')).details.file, f);
     assert.equal(await fs.readFile(f, 'utf8'), '{"Name":"bad",');
   });
 });
@@ -666,7 +659,7 @@ describe('use', () => {
     for (const text of ['{"currentContext": "aa", oops', '[1]', '{"currentContext":"aa"} {"x":1}', '\ufeff{}']) {
       const { store, cfg } = await setup(text);
       const before = await fs.stat(cfg);
-      await rejectsWith(store.use('bb'), 'dockerConfigUnparsable', (e) => assert.equal(e.details.file, cfg));
+      assert.equal((await rejectsWith(store.use('bb'), 'dockerConfigUnparsable')).details.file, cfg);
       await rejectsWith(store.use('default'), 'dockerConfigUnparsable');
       assert.equal(await fs.readFile(cfg, 'utf8'), text);
       assert.equal((await fs.stat(cfg)).mtimeMs, before.mtimeMs);
@@ -713,14 +706,14 @@ describe('remove', () => {
 
   test('default, unknown names', async () => {
     const { store } = await setup();
-    await rejectsWith(store.remove('default', { force: true }), 'defaultContextImmutable', (e) => assert.equal(e.message, 'context "default" cannot be removed'));
-    await rejectsWith(store.remove('nope'), 'contextNotFound', (e) => assert.equal(e.message, 'context "nope" does not exist'));
+    assert.equal((await rejectsWith(store.remove('default', { force: true }), 'defaultContextImmutable')).message, 'context "default" cannot be removed');
+    assert.equal((await rejectsWith(store.remove('nope'), 'contextNotFound')).message, 'context "nope" does not exist');
   });
 
   test('the current context needs force; force clears currentContext first and keeps unknown keys', async () => {
     const { dir, store, cfg } = await setup();
     await fs.writeFile(cfg, '{\n\t"auths": {},\n\t"currentContext": "aa",\n\t"custom": {"k": 1}\n}\n');
-    await rejectsWith(store.remove('aa'), 'contextInUse', (e) => assert.equal(e.details.source, 'config'));
+    assert.equal((await rejectsWith(store.remove('aa'), 'contextInUse')).details.source, 'config');
     assert.equal((await store.get('aa')).name, 'aa');
     assert.deepEqual(await store.remove('aa', { force: true }), { wasCurrent: true });
     assert.equal(await fs.readFile(cfg, 'utf8'), '{\n\t"auths": {},\n\t"custom": {"k": 1}\n}\n');
@@ -731,7 +724,7 @@ describe('remove', () => {
   test('current through DOCKER_CONTEXT: in use; forced removal leaves another currentContext alone', async () => {
     const { store, cfg } = await setup({ DOCKER_CONTEXT: 'aa' });
     await fs.writeFile(cfg, '{"currentContext":"bb"}');
-    await rejectsWith(store.remove('aa'), 'contextInUse', (e) => assert.equal(e.details.source, 'DOCKER_CONTEXT'));
+    assert.equal((await rejectsWith(store.remove('aa'), 'contextInUse')).details.source, 'DOCKER_CONTEXT');
     assert.deepEqual(await store.remove('aa', { force: true }), { wasCurrent: true });
     assert.equal(await fs.readFile(cfg, 'utf8'), '{"currentContext":"bb"}');
   });
@@ -747,7 +740,7 @@ describe('remove', () => {
   test('an unparsable config.json: refused, nothing removed, bytes identical', async () => {
     const { dir, store, cfg } = await setup();
     await fs.writeFile(cfg, '{"currentContext":');
-    await rejectsWith(store.remove('bb', { force: true }), 'dockerConfigUnparsable', (e) => assert.equal(e.details.file, cfg));
+    assert.equal((await rejectsWith(store.remove('bb', { force: true }), 'dockerConfigUnparsable')).details.file, cfg);
     assert.equal(await fs.readFile(cfg, 'utf8'), '{"currentContext":');
     await fs.access(path.join(dir, 'contexts', 'meta', contextId('bb'), 'meta.json'));
   });
@@ -813,7 +806,7 @@ describe('inspect', () => {
     const { dir, store } = await freshStore();
     await rejectsWith(store.inspect('nope'), 'contextNotFound');
     const f = await plantMeta(dir, contextId('bad'), '{"Name":1}');
-    await rejectsWith(store.inspect('bad'), 'contextMetaCorrupt', (e) => assert.equal(e.details.file, f));
+    assert.equal((await rejectsWith(store.inspect('bad'), 'contextMetaCorrupt')).details.file, f);
   });
 });
 

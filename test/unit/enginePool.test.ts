@@ -14,25 +14,15 @@ import type { Client } from 'ssh2';
 import { createAckNudger } from '../../src/core/docker/engineAckNudge';
 import type { DockerEndpoint } from '../../src/core/docker/endpoint';
 import { EnginePool, type EnginePoolOptions } from '../../src/core/docker/enginePool';
-import { CoreError, type Reason } from '../../src/core/errors';
+import { CoreError } from '../../src/core/errors';
 import type { SshConnection } from '../../src/core/ssh/connection';
+import { rejectsWith } from '../support/rejectsWith';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-engine-unit-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function pool(connect: EnginePoolOptions['connect'], requestTimeoutMs = 2_000): EnginePool {
   return new EnginePool({ connect, requestTimeoutMs, idleTimeoutMs: 60_000 });
-}
-
-async function rejectsWith(p: Promise<unknown>, reason: Reason): Promise<CoreError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof CoreError, `expected a CoreError, got ${String(e)}`);
-    assert.equal(e.reason, reason, `${e.reason}: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${reason}, but it succeeded`);
 }
 
 describe('EnginePool connection attempts', () => {

@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreError, cancelledError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
 import { MemoryLogger } from '../../src/core/log';
 import { createHostVerifier, strictModeFromConfig, type HostKeyDecisionRequest, type HostVerifier, type HostVerifierOptions, type StrictMode } from '../../src/core/ssh/hostVerifier';
 import type { HostKeyTarget } from '../../src/core/ssh/knownHosts';
+import { sshKeygen, sshKeygenFind } from '../support/openssh';
 
 interface HostKey {
   text: string;
@@ -24,12 +24,6 @@ let root: string;
 let n = 0;
 const keys: Record<'ed' | 'ed2' | 'ec', HostKey> = {} as never;
 
-async function keygen(args: string[]): Promise<string> {
-  const r = await runProcess('ssh-keygen', args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `ssh-keygen ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-host-verifier-'));
   for (const [name, type] of [
@@ -38,9 +32,9 @@ before(async () => {
     ['ec', 'ecdsa'],
   ] as const) {
     const file = path.join(root, name);
-    await keygen(['-q', '-t', type, '-N', '', '-C', '', '-f', file]);
+    await sshKeygen(['-q', '-t', type, '-N', '', '-C', '', '-f', file]);
     const [t, b64] = (await fs.readFile(file + '.pub', 'utf8')).trim().split(/\s+/) as [string, string];
-    const fingerprint = (await keygen(['-l', '-E', 'sha256', '-f', file + '.pub'])).split(/\s+/)[1]!;
+    const fingerprint = (await sshKeygen(['-l', '-E', 'sha256', '-f', file + '.pub'])).split(/\s+/)[1]!;
     keys[name] = { text: `${t} ${b64}`, blob: Buffer.from(b64, 'base64'), fingerprint };
   }
 });
@@ -74,11 +68,6 @@ async function contentOrNone(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function keygenFind(name: string, file: string): Promise<number[]> {
-  const r = await runProcess('ssh-keygen', ['-F', name, '-f', file], { timeoutMs: 30_000 });
-  return [...r.stdout.matchAll(/^# Host .* found: line (\d+)/gm)].map((m) => Number(m[1]));
 }
 
 const ALL_MODES: StrictMode[] = ['yes', 'no', 'accept-new', 'ask'];
@@ -133,7 +122,7 @@ describe('unknown keys', () => {
       assert.equal(v.outcome(), 'added');
       assert.deepEqual(v.report()?.added, { file, line: 2 });
       assert.equal(await fs.readFile(file, 'utf8'), `other ${keys.ed2.text}\n[127.0.0.1]:2222 ${keys.ed.text}\n`);
-      assert.deepEqual(await keygenFind('[127.0.0.1]:2222', file), [2]);
+      assert.deepEqual(await sshKeygenFind('[127.0.0.1]:2222', file), [2]);
     });
   }
 
@@ -153,7 +142,7 @@ describe('unknown keys', () => {
     const text = await fs.readFile(file, 'utf8');
     assert.match(text, /^\|1\|\S+\|\S+ ecdsa-sha2-nistp256 \S+\n$/);
     assert.ok(text.includes(keys.ec.text));
-    assert.deepEqual(await keygenFind('[127.0.0.1]:2222', file), [1]);
+    assert.deepEqual(await sshKeygenFind('[127.0.0.1]:2222', file), [1]);
     assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
   });
 

@@ -18,6 +18,8 @@ import {
   publicKeyFingerprint,
   readPublicKey,
 } from '../../src/core/ssh/keys';
+import { rejectsWith } from '../support/rejectsWith';
+import { sshKeygen } from '../support/openssh';
 
 const dirs: string[] = [];
 after(async () => {
@@ -32,24 +34,14 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function sshKeygen(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess('ssh-keygen', args, { timeoutMs: 60_000 });
-}
-
-async function sshKeygenOk(args: string[]): Promise<string> {
-  const r = await sshKeygen(args);
-  assert.equal(r.code, 0, `ssh-keygen ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** `ssh-keygen -q -t TYPE -N PASS -f FILE` plus extra arguments. */
 async function makeKey(file: string, type: string, passphrase = '', extra: string[] = []): Promise<void> {
-  await sshKeygenOk(['-q', '-t', type, '-N', passphrase, '-C', `comment-${path.basename(file)}`, '-f', file, ...extra]);
+  await sshKeygen(['-q', '-t', type, '-N', passphrase, '-C', `comment-${path.basename(file)}`, '-f', file, ...extra]);
 }
 
 /** The fingerprint field of `ssh-keygen -l -f FILE` ("256 SHA256:… comment (ED25519)"). */
 async function keygenFingerprint(file: string): Promise<string> {
-  const out = await sshKeygenOk(['-l', '-E', 'sha256', '-f', file]);
+  const out = await sshKeygen(['-l', '-E', 'sha256', '-f', file]);
   const fp = out.trim().split(/\s+/)[1];
   assert.ok(fp?.startsWith('SHA256:'), out);
   return fp;
@@ -61,18 +53,6 @@ async function modeOf(file: string): Promise<number> {
 
 async function snapshot(file: string): Promise<{ data: Buffer; mode: number }> {
   return { data: await fs.readFile(file), mode: await modeOf(file) };
-}
-
-async function rejectsWith(p: Promise<unknown>, reason: string): Promise<CoreError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof CoreError, `expected CoreError(${reason}), got ${String(caught)}`);
-  assert.equal(caught.reason, reason, caught.message);
-  return caught;
 }
 
 /** Cipher name from the clear header of an OpenSSH-format private key. */
@@ -98,7 +78,7 @@ describe('generateKey', () => {
     assert.match(key.publicKey, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\S+ alice@laptop$/);
     assert.equal(await modeOf(priv), 0o600);
     assert.equal(await modeOf(priv + '.pub'), 0o644);
-    assert.equal(await sshKeygenOk(['-y', '-f', priv]), pubText);
+    assert.equal(await sshKeygen(['-y', '-f', priv]), pubText);
     assert.equal(key.fingerprint, await keygenFingerprint(priv + '.pub'));
     assert.equal(openSshCipher(await fs.readFile(priv, 'utf8')), 'none');
     assert.deepEqual((await fs.readdir(dir)).sort(), ['id_test', 'id_test.pub'], 'no temp files left');
@@ -110,9 +90,9 @@ describe('generateKey', () => {
     const key = await generateKey({ privateKeyPath: priv, passphrase: 'correct horse', comment: 'bob@desk' });
     const pem = await fs.readFile(priv, 'utf8');
     assert.equal(openSshCipher(pem), 'aes256-ctr');
-    assert.equal(await sshKeygenOk(['-y', '-P', 'correct horse', '-f', priv]), key.publicKey + '\n');
-    assert.notEqual((await sshKeygen(['-y', '-P', 'wrong', '-f', priv])).code, 0);
-    assert.notEqual((await sshKeygen(['-y', '-P', '', '-f', priv])).code, 0);
+    assert.equal(await sshKeygen(['-y', '-P', 'correct horse', '-f', priv]), key.publicKey + '\n');
+    assert.notEqual((await runProcess('ssh-keygen', ['-y', '-P', 'wrong', '-f', priv], { timeoutMs: 60_000 })).code, 0);
+    assert.notEqual((await runProcess('ssh-keygen', ['-y', '-P', '', '-f', priv], { timeoutMs: 60_000 })).code, 0);
     assert.equal(await modeOf(priv), 0o600);
   });
 
@@ -121,7 +101,7 @@ describe('generateKey', () => {
     const key = await generateKey({ privateKeyPath: path.join(dir, 'k') });
     assert.equal(defaultKeyComment(), `${os.userInfo().username}@${os.hostname()}`);
     assert.ok(key.publicKey.endsWith(' ' + defaultKeyComment()));
-    assert.equal(await sshKeygenOk(['-y', '-f', path.join(dir, 'k')]), key.publicKey + '\n');
+    assert.equal(await sshKeygen(['-y', '-f', path.join(dir, 'k')]), key.publicKey + '\n');
   });
 
   test('creates a missing parent directory with mode 0700 and leaves an existing one alone', async () => {
@@ -243,16 +223,16 @@ describe('readPublicKey', () => {
     assert.equal((await readPublicKey(a)) + '\n', await fs.readFile(a + '.pub', 'utf8'));
     await fs.copyFile(b + '.pub', a + '.pub');
     // ssh-keygen -y derives from the private key: same type, blob and (OpenSSH format) comment
-    assert.equal((await readPublicKey(a)) + '\n', await sshKeygenOk(['-y', '-f', a]));
+    assert.equal((await readPublicKey(a)) + '\n', await sshKeygen(['-y', '-f', a]));
     await fs.rm(a + '.pub');
-    assert.equal((await readPublicKey(a)) + '\n', await sshKeygenOk(['-y', '-f', a]));
+    assert.equal((await readPublicKey(a)) + '\n', await sshKeygen(['-y', '-f', a]));
   });
 
   test('an encrypted OpenSSH key without .pub: its public half is read without the passphrase', async () => {
     const dir = await tempDir();
     const k = path.join(dir, 'k');
     await makeKey(k, 'ed25519', 'pw');
-    const full = (await sshKeygenOk(['-y', '-P', 'pw', '-f', k])).trim();
+    const full = (await sshKeygen(['-y', '-P', 'pw', '-f', k])).trim();
     await fs.rm(k + '.pub');
     const line = await readPublicKey(k);
     assert.equal(line, full.split(' ').slice(0, 2).join(' '));
@@ -304,7 +284,7 @@ describe('listLocalKeys', () => {
     await fs.rm(workPub); // encrypted, no .pub: fingerprint from the key's clear header
     await makeKey(path.join(dir, 'ca'), 'ed25519');
     // A certificate, and files that are never keys.
-    await sshKeygenOk(['-q', '-s', path.join(dir, 'ca'), '-I', 'id', '-n', 'u', path.join(dir, 'id_ed25519.pub')]);
+    await sshKeygen(['-q', '-s', path.join(dir, 'ca'), '-I', 'id', '-n', 'u', path.join(dir, 'id_ed25519.pub')]);
     await fs.rm(path.join(dir, 'ca'));
     await fs.writeFile(path.join(dir, 'known_hosts'), 'example.com ' + (await fs.readFile(path.join(dir, 'ca.pub'), 'utf8')));
     await fs.writeFile(path.join(dir, 'authorized_keys'), await fs.readFile(path.join(dir, 'ca.pub')));

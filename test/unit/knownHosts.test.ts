@@ -10,7 +10,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
 import {
   addKnownHost,
   checkHostKey,
@@ -24,6 +23,8 @@ import {
   parseKnownHosts,
   type HostKeyTarget,
 } from '../../src/core/ssh/knownHosts';
+import { rejectsWith } from '../support/rejectsWith';
+import { sshKeygen, sshKeygenFind } from '../support/openssh';
 
 interface HostKey {
   /** `type base64`, as a known_hosts line carries it. */
@@ -37,18 +38,12 @@ let root: string;
 let work = 0;
 const keys: Record<'edA' | 'edB' | 'ec' | 'rsa', HostKey> = {} as never;
 
-async function keygen(args: string[]): Promise<string> {
-  const r = await runProcess('ssh-keygen', args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `ssh-keygen ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-known-hosts-'));
   const specs = { edA: ['-t', 'ed25519'], edB: ['-t', 'ed25519'], ec: ['-t', 'ecdsa'], rsa: ['-t', 'rsa', '-b', '2048'] } as const;
   for (const [name, args] of Object.entries(specs) as [keyof typeof keys, readonly string[]][]) {
     const file = path.join(root, `host_${name}`);
-    await keygen(['-q', ...args, '-N', '', '-C', '', '-f', file]);
+    await sshKeygen(['-q', ...args, '-N', '', '-C', '', '-f', file]);
     const [type, b64] = (await fs.readFile(file + '.pub', 'utf8')).trim().split(/\s+/) as [string, string];
     keys[name] = { text: `${type} ${b64}`, type, blob: Buffer.from(b64, 'base64'), pubFile: file + '.pub' };
   }
@@ -68,34 +63,16 @@ function target(over: Partial<HostKeyTarget> & { userKnownHostsFiles: string[] }
   return { host: 'example.com', port: 22, globalKnownHostsFiles: [], ...over };
 }
 
-/** Line numbers `ssh-keygen -F NAME -f FILE` reports (markers included). */
-async function keygenFind(name: string, file: string): Promise<number[]> {
-  const r = await runProcess('ssh-keygen', ['-F', name, '-f', file], { timeoutMs: 30_000 });
-  return [...r.stdout.matchAll(/^# Host .* found: line (\d+)/gm)].map((m) => Number(m[1]));
-}
-
 async function ourFind(name: string, file: string): Promise<number[]> {
   return parseKnownHosts(await fs.readFile(file, 'utf8'), file)
     .filter((e) => hostFieldMatches(e.hosts, name))
     .map((e) => e.line);
 }
 
-async function rejectsWith(p: Promise<unknown>, reason: string): Promise<CoreError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof CoreError, `expected CoreError(${reason}), got ${String(caught)}`);
-  assert.equal(caught.reason, reason, caught.message);
-  return caught;
-}
-
 describe('fingerprints and blobs', () => {
   test('hostKeyFingerprint equals ssh-keygen -l for every key type', async () => {
     for (const k of Object.values(keys)) {
-      const fp = (await keygen(['-l', '-E', 'sha256', '-f', k.pubFile])).split(/\s+/)[1];
+      const fp = (await sshKeygen(['-l', '-E', 'sha256', '-f', k.pubFile])).split(/\s+/)[1];
       assert.equal(hostKeyFingerprint(k.blob), fp, k.type);
       assert.equal(keyTypeOfBlob(k.blob), k.type);
     }
@@ -169,7 +146,7 @@ describe('which lines name a host: agreement with ssh-keygen -F', () => {
       '[unrelated.org]:2222',
     ];
     for (const name of names) {
-      assert.deepEqual(await ourFind(name, file), await keygenFind(name, file), name);
+      assert.deepEqual(await ourFind(name, file), await sshKeygenFind(name, file), name);
     }
     // The oracle must have had something to say: several names match several lines.
     assert.deepEqual(await ourFind('example.com', file), [3, 17]);
@@ -185,12 +162,12 @@ describe('which lines name a host: agreement with ssh-keygen -F', () => {
       file,
       [`hashed.example ${edA.text}`, `[hashed.example]:2222 ${ec.text}`, `multi1.example,multi2.example ${rsa.text}`, `# kept`, ''].join('\n'),
     );
-    await keygen(['-H', '-f', file]);
+    await sshKeygen(['-H', '-f', file]);
     const text = await fs.readFile(file, 'utf8');
     assert.match(text, /^\|1\|/m, 'ssh-keygen hashed the names');
     assert.doesNotMatch(text, /hashed\.example|multi1/);
     for (const name of ['hashed.example', '[hashed.example]:2222', 'multi1.example', 'multi2.example', 'HASHED.example', 'other.example', '[hashed.example]:22']) {
-      assert.deepEqual(await ourFind(name, file), await keygenFind(name, file), name);
+      assert.deepEqual(await ourFind(name, file), await sshKeygenFind(name, file), name);
     }
     assert.equal((await ourFind('[hashed.example]:2222', file)).length, 1);
   });
@@ -199,7 +176,7 @@ describe('which lines name a host: agreement with ssh-keygen -F', () => {
     const dir = await workDir();
     const file = path.join(dir, 'known_hosts');
     await fs.writeFile(file, `[host.example]:2222 ${keys.edA.text}\n`);
-    await keygen(['-H', '-f', file]);
+    await sshKeygen(['-H', '-f', file]);
     const field = (await fs.readFile(file, 'utf8')).split(' ')[0]!;
     const salt = Buffer.from(field.split('|')[2]!, 'base64');
     assert.equal(salt.length, 20);
@@ -214,7 +191,7 @@ describe('checkHostKey', () => {
     const hashed = path.join(dir, 'hashed');
     await fs.writeFile(plain, `# header\nother.example ${keys.edB.text}\nexample.com ${keys.edA.text}\n[example.com]:2222 ${keys.ec.text}\n`);
     await fs.copyFile(plain, hashed);
-    await keygen(['-H', '-f', hashed]);
+    await sshKeygen(['-H', '-f', hashed]);
     for (const file of [plain, hashed]) {
       const t22 = target({ userKnownHostsFiles: [file] });
       const r22 = await checkHostKey(t22, keys.edA.blob);
@@ -371,7 +348,7 @@ describe('addKnownHost', () => {
     assert.equal(await fs.readFile(file, 'utf8'), `[127.0.0.1]:2222 ${keys.edA.text}\n`);
     assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
     assert.equal((await fs.stat(path.dirname(file))).mode & 0o777, 0o700);
-    assert.deepEqual(await keygenFind('[127.0.0.1]:2222', file), [1]);
+    assert.deepEqual(await sshKeygenFind('[127.0.0.1]:2222', file), [1]);
     assert.equal((await checkHostKey(t, keys.edA.blob)).status, 'trusted');
     await assert.rejects(fs.stat(path.join(dir, 'second')), 'only the first user file is written');
   });
@@ -386,8 +363,8 @@ describe('addKnownHost', () => {
     assert.ok(m, text);
     assert.equal(createHmac('sha1', Buffer.from(m[1]!, 'base64')).update('[127.0.0.1]:2222').digest('base64'), m[2]);
     assert.equal(`${m[3]} ${m[4]}`, keys.ec.text);
-    assert.deepEqual(await keygenFind('[127.0.0.1]:2222', file), [1]);
-    assert.deepEqual(await keygenFind('127.0.0.1', file), []);
+    assert.deepEqual(await sshKeygenFind('[127.0.0.1]:2222', file), [1]);
+    assert.deepEqual(await sshKeygenFind('127.0.0.1', file), []);
   });
 
   test('appends after existing lines, byte for byte, adding the missing final newline; keeps the mode', async () => {
@@ -404,7 +381,7 @@ describe('addKnownHost', () => {
     assert.deepEqual(await addKnownHost(target({ host: 'n2', port: 2022, userKnownHostsFiles: [file] }), keys.ec.blob, { hash: true }), { file, line: 7 });
     const after2 = await fs.readFile(file, 'utf8');
     assert.ok(after2.startsWith(after1));
-    assert.deepEqual(await keygenFind('[n2]:2022', file), [7]);
+    assert.deepEqual(await sshKeygenFind('[n2]:2022', file), [7]);
   });
 
   test('a symlinked known_hosts stays a symlink and its target grows', async () => {
@@ -431,7 +408,7 @@ describe('addKnownHost', () => {
     await rejectsWith(addKnownHost(target({ hostKeyAlias: 'a,b', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: false }), 'sshDestinationInvalid');
     await assert.rejects(fs.stat(file));
     await addKnownHost(target({ hostKeyAlias: 'a,b', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: true });
-    assert.deepEqual(await keygenFind('a,b', file), [1]);
+    assert.deepEqual(await sshKeygenFind('a,b', file), [1]);
     await rejectsWith(addKnownHost(target({ userKnownHostsFiles: ['none'] }), keys.edA.blob, { hash: false }), 'fileUnwritable');
     const blocker = path.join(dir, 'a-file');
     await fs.writeFile(blocker, 'x');

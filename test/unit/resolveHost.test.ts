@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import { convtime, resolveHost, resolveHostBuiltin, resolveHostWithSsh, type ResolveOptions } from '../../src/core/ssh/resolveHost';
+import { sshClientMissing } from '../support/openssh';
 
 const homes: string[] = [];
 after(async () => {
@@ -25,14 +26,6 @@ async function setup(files: Record<string, string>): Promise<ResolveOptions & { 
     await fs.writeFile(file, text.split('@HOME@').join(home), { mode: 0o600 });
   }
   return { configFile: path.join(ssh, 'config'), home, localUser: 'tester', systemConfigFile: null, ssh };
-}
-
-async function sshMissing(): Promise<string | undefined> {
-  try {
-    return (await runProcess('ssh', ['-V'], { timeoutMs: 10_000 })).code === 0 ? undefined : 'ssh -V failed';
-  } catch {
-    return 'no ssh client on PATH: these cases exercise ssh -G itself';
-  }
 }
 
 async function reason(p: Promise<unknown>): Promise<string> {
@@ -160,7 +153,7 @@ describe('builtin resolver (expected values written by hand)', () => {
 });
 
 describe('resolveHost chooses ssh -G or the builtin', async () => {
-  const skip = await sshMissing();
+  const skip = await sshClientMissing();
 
   test('sshBinary null never runs ssh', async () => {
     const o = await setup({ '.ssh/config': 'Host web\n  User w\n' });

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import { resolveHostBuiltin, resolveHostWithSsh, type EffectiveHost, type ResolveOptions } from '../../src/core/ssh/resolveHost';
+import { sshClientMissing } from '../support/openssh';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/ssh-config');
 
@@ -42,15 +43,6 @@ async function copyFixtureHome(src: string, dest: string, home: string): Promise
   }
 }
 
-async function sshMissing(): Promise<string | undefined> {
-  try {
-    const r = await runProcess('ssh', ['-V'], { timeoutMs: 10_000 });
-    return r.code === 0 ? undefined : `ssh -V exited with ${r.code}`;
-  } catch (e) {
-    return `no ssh client on PATH (${(e as Error).message}); it is this test's oracle`;
-  }
-}
-
 type Outcome = { host: Omit<EffectiveHost, 'source'> } | { reason: string; line?: number };
 
 async function outcome(run: () => Promise<EffectiveHost>): Promise<Outcome> {
@@ -71,7 +63,7 @@ function newHome(prefix: string): Promise<string> {
 }
 
 describe('builtin resolver agrees with ssh -G', async () => {
-  const skip = await sshMissing();
+  const skip = await sshClientMissing();
   const homes: string[] = [];
   after(async () => {
     for (const h of homes) {

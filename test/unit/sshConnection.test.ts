@@ -17,6 +17,7 @@ import { MemoryLogger } from '../../src/core/log';
 import { agentPath, connectSsh, parseProxyJump, PassphraseCache, socketError, type ConnectOptions } from '../../src/core/ssh/connection';
 import { classifyDialStdioFailure } from '../../src/core/ssh/diagnose';
 import type { EffectiveHost } from '../../src/core/ssh/resolveHost';
+import { tcpServer } from '../support/ports';
 
 const PASSWORD = 'S3cret-Only-The-Server-Knows';
 
@@ -70,30 +71,6 @@ function startServer(): Promise<TestServer> {
           }),
       });
     });
-  });
-}
-
-function tcpServer(onConnection: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
-  return new Promise((resolve) => {
-    const sockets = new Set<net.Socket>();
-    const srv = net.createServer((s) => {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-      onConnection(s);
-    });
-    srv.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (srv.address() as net.AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) {
-              s.destroy();
-            }
-            srv.close(() => done());
-          }),
-      }),
-    );
   });
 }
 
