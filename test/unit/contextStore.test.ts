@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   ContextStore,
   DockerContextSummary,
@@ -16,19 +16,9 @@ import { parseJsonStrict } from '../../src/core/docker/jsonDocument';
 import { naturalCompare, naturalLess } from '../../src/core/docker/naturalCompare';
 import { CoreError } from '../../src/core/errors';
 import { rejectsWith } from '../support/rejectsWith';
+import { tempDirs } from '../support/tempDirs';
 
-const temps: string[] = [];
-after(async () => {
-  for (const d of temps) {
-    await fs.rm(d, { recursive: true, force: true });
-  }
-});
-
-async function tempDir(): Promise<string> {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-store-'));
-  temps.push(d);
-  return d;
-}
+const tempDir = tempDirs('rdc-store-');
 
 /** A store on a fresh temp DOCKER_CONFIG, with no DOCKER_HOST/DOCKER_CONTEXT unless given. */
 async function freshStore(env: NodeJS.ProcessEnv = {}): Promise<{ dir: string; store: ContextStore }> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import {
@@ -20,19 +20,9 @@ import {
 } from '../../src/core/ssh/keys';
 import { rejectsWith } from '../support/rejectsWith';
 import { sshKeygen } from '../support/openssh';
+import { tempDirs } from '../support/tempDirs';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) {
-    await fs.rm(d, { recursive: true, force: true });
-  }
-});
-
-async function tempDir(): Promise<string> {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-keys-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('rdc-keys-');
 
 /** `ssh-keygen -q -t TYPE -N PASS -f FILE` plus extra arguments. */
 async function makeKey(file: string, type: string, passphrase = '', extra: string[] = []): Promise<void> {

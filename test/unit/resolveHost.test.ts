@@ -2,22 +2,17 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors';
 import { runProcess } from '../../src/core/exec';
 import { convtime, resolveHost, resolveHostBuiltin, resolveHostWithSsh, type ResolveOptions } from '../../src/core/ssh/resolveHost';
 import { sshClientMissing } from '../support/openssh';
+import { tempDirs } from '../support/tempDirs';
 
-const homes: string[] = [];
-after(async () => {
-  for (const h of homes) {
-    await fs.rm(h, { recursive: true, force: true });
-  }
-});
+const newHome = tempDirs('rdc-sshcfg-resolve-');
 
 async function setup(files: Record<string, string>): Promise<ResolveOptions & { ssh: string }> {
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-sshcfg-resolve-'));
-  homes.push(home);
+  const home = await newHome();
   const ssh = path.join(home, '.ssh');
   await fs.mkdir(ssh, { mode: 0o700 });
   for (const [name, text] of Object.entries(files)) {

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runProcess } from '../../src/core/exec';
 import { readSshConfig } from '../../src/core/ssh/sshConfig';
+import { tempDirs } from '../support/tempDirs';
 
-const homes: string[] = [];
-after(async () => {
-  for (const h of homes) {
-    await fs.rm(h, { recursive: true, force: true });
-  }
-});
+const newHome = tempDirs('rdc-sshcfg-read-');
 
 /** A temp home with `.ssh/` files (mode 600; names relative to `.ssh`). */
 async function home(files: Record<string, string>): Promise<{ home: string; ssh: string; config: string }> {
-  const h = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-sshcfg-read-'));
-  homes.push(h);
+  const h = await newHome();
   const ssh = path.join(h, '.ssh');
   await fs.mkdir(ssh, { mode: 0o700 });
   for (const [name, text] of Object.entries(files)) {

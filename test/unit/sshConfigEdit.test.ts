@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import SSHConfig from 'ssh-config';
 import { CoreError } from '../../src/core/errors';
 import { readSshConfig } from '../../src/core/ssh/sshConfig';
 import { addSshHost, parseSshDestination, removeSshHost, suggestAlias, validateAlias, type NewSshHost } from '../../src/core/ssh/sshConfigEdit';
+import { tempDirs } from '../support/tempDirs';
 
-const homes: string[] = [];
-after(async () => {
-  for (const h of homes) {
-    await fs.rm(h, { recursive: true, force: true });
-  }
-});
+const newHome = tempDirs('rdc-sshcfg-edit-');
 
 interface Home {
   home: string;
@@ -22,8 +17,7 @@ interface Home {
 }
 
 async function home(files: Record<string, string> = {}, opts: { noSshDir?: boolean } = {}): Promise<Home> {
-  const h = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-sshcfg-edit-'));
-  homes.push(h);
+  const h = await newHome();
   const ssh = path.join(h, '.ssh');
   if (!opts.noSshDir) {
     await fs.mkdir(ssh, { mode: 0o700 });
