@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { runProcess } from '../../src/core/exec';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import { DOCKER_CLI, createUser, requireRoot, startDockerd, startSshd, tempHome, type Dockerd, type Sshd, type TempHome, type TestUser } from '../support';
-import { openWorkbench, screenshotsDirFor, type Workbench } from '../support/workbench';
+import { openWorkbench, screenshotsDirFor, waitUntil, type Workbench } from '../support/workbench';
 
 const T = { timeout: 600_000 };
 const ALIAS = 'e2e-docker';
@@ -85,7 +85,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
 
   async function expectStep(prompt: RegExp): Promise<void> {
     await wb.quickPick.waitOpen();
-    await waitFor(async () => prompt.test(await wb.inputBox.message()) || prompt.test(await wb.inputBox.placeholder()), `a step matching ${prompt}`);
+    await waitUntil(`a step matching ${prompt}`, async () => prompt.test(await wb.inputBox.message()) || prompt.test(await wb.inputBox.placeholder()));
     assert.match(await wb.quickPick.title(), new RegExp(TITLE));
   }
 
@@ -152,7 +152,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.quickPick.accept();
 
     await wb.step('key passphrase (none)', async () => {
-      await waitFor(async () => /passphrase protects the key/i.test(await wb.inputBox.message()), 'the passphrase box');
+      await waitUntil('the passphrase box', async () => /passphrase protects the key/i.test(await wb.inputBox.message()));
       assert.ok(await wb.inputBox.isPassword(), 'the passphrase box hides what is typed');
     });
     await wb.quickPick.accept();
@@ -184,7 +184,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
 
     // The new key does not log in yet: the password, once, in a box that hides it.
     await wb.step('password typed', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+      await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
       assert.equal(await wb.quickPick.title(), `Password for ${dest}`);
       assert.ok(await wb.inputBox.isPassword(), 'the password box hides what is typed');
       await wb.inputBox.fill(user.password, { submit: false });
@@ -192,14 +192,14 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.quickPick.accept();
 
     await wb.step('use now', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /is ready/.test(await wb.quickPick.title()), 'the "Use now" question', 180_000);
+      await waitUntil('the "Use now" question', async () => (await wb.quickPick.isOpen()) && /is ready/.test(await wb.quickPick.title()), 180_000);
       assert.equal(await wb.quickPick.title(), `Docker context "${ALIAS}" is ready`);
     });
     await wb.quickPick.pick('Use now');
 
     await wb.step('context current in the views', async () => {
       await wb.waitForTreeRow(ALIAS, 'Docker Contexts');
-      await waitFor(async () => /current/.test((await wb.treeRows('Docker Contexts')).find((r) => r.label === ALIAS)?.description ?? ''), 'the context marked current', 60_000);
+      await waitUntil('the context marked current', async () => /current/.test((await wb.treeRows('Docker Contexts')).find((r) => r.label === ALIAS)?.description ?? ''), 60_000);
       await wb.waitForTreeRow(ALIAS, 'SSH Hosts');
       const hostRow = (await wb.treeRows('SSH Hosts')).find((r) => r.label === ALIAS);
       assert.ok(hostRow, 'the new host is listed');
@@ -232,7 +232,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     const logins = await sshd.acceptedLogins();
     await wb.step('again: pick the existing host', async () => {
       await runConnect();
-      await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+      await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
       const rows = await wb.quickPick.rows();
       assert.ok(rows.some((r) => r.label === ALIAS), JSON.stringify(rows));
     });
@@ -258,7 +258,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     const dest = `${other.name}@127.0.0.1:${sshd.port}`;
     const passphrase = 'correct horse battery';
     await runConnect();
-    await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
     await wb.quickPick.pick('Enter a new destination (user@host:port)…');
     await expectStep(/SSH destination/);
     await wb.inputBox.fill(dest);
@@ -275,22 +275,22 @@ describe('e2e: Connect to a Remote Docker Host', () => {
       assert.equal(await wb.inputBox.value(), 'id_ed25519_e2e-cancel');
     });
     await wb.quickPick.accept();
-    await waitFor(async () => /passphrase protects the key/i.test(await wb.inputBox.message()), 'the passphrase box');
+    await waitUntil('the passphrase box', async () => /passphrase protects the key/i.test(await wb.inputBox.message()));
     await wb.inputBox.fill(passphrase);
-    await waitFor(async () => /same passphrase again/i.test(await wb.inputBox.message()), 'the passphrase confirmation');
+    await waitUntil('the passphrase confirmation', async () => /same passphrase again/i.test(await wb.inputBox.message()));
     await wb.inputBox.fill(passphrase);
     await expectStep(/Name of the new Docker context/);
     await wb.quickPick.accept();
     await expectStep(/Description of the Docker context/);
     await wb.quickPick.accept();
     await wb.step('cancel run: password box', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+      await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
       assert.equal(await wb.quickPick.title(), `Password for ${dest}`);
       assert.equal(await dialog().isVisible(), false, 'the host key of this server is trusted already');
     });
     await wb.quickPick.cancel();
     await wb.step('cancel run: cancelled', async () => {
-      await waitFor(async () => /Connect to a Remote Docker Host: stopped for "e2e-cancel"/.test(server.extensionLog()), 'the log of the stop', 60_000);
+      await waitUntil('the log of the stop', async () => /Connect to a Remote Docker Host: stopped for "e2e-cancel"/.test(server.extensionLog()), 60_000);
     });
 
     const after = snapshotFiles();
@@ -315,7 +315,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     const before = snapshotFiles();
     const logBefore = server.extensionLog().length;
     await runConnect();
-    await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
     await wb.quickPick.pick('Enter a new destination (user@host:port)…');
     await expectStep(/SSH destination/);
     await wb.inputBox.fill(`${other.name}@127.0.0.1:${sshd.port}`);
@@ -327,13 +327,13 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.quickPick.accept();
     await expectStep(/Description of the Docker context/);
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+    await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
     await wb.step('progress cancel: password box and notification', async () => {
       const progress = await wb.notification(/Connect to a Remote Docker Host/);
       await progress.clickButton('Cancel');
     });
     await wb.step('progress cancel: stopped', async () => {
-      await waitFor(async () => /stopped for "e2e-cancel-2"\. Nothing was written\./.test(server.extensionLog().slice(logBefore)), 'the log of the stop', 60_000);
+      await waitUntil('the log of the stop', async () => /stopped for "e2e-cancel-2"\. Nothing was written\./.test(server.extensionLog().slice(logBefore)), 60_000);
       await wb.quickPick.waitClosed();
     });
     assert.deepEqual(snapshotFiles(), before, 'nothing was written');
@@ -344,7 +344,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     const contextsBefore = snapshotFiles().contexts;
     await wb.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
     await runConnect();
-    await waitFor(async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()), 'the host list');
+    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
     await wb.quickPick.pick('Enter a new destination (user@host:port)…');
     await expectStep(/SSH destination/);
     await wb.inputBox.fill(dest);
@@ -356,10 +356,10 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.quickPick.accept();
     await expectStep(/Description of the Docker context/);
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+    await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
     await wb.inputBox.fill(outsider.password);
     await wb.step('no docker group: report', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /does not work yet/.test(await wb.quickPick.title()), 'the report', 180_000);
+      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /does not work yet/.test(await wb.quickPick.title()), 180_000);
       assert.equal(await wb.quickPick.title(), 'Docker on e2e-nogroup does not work yet');
       const rows = await wb.quickPick.rows();
       const socket = rows.find((r) => r.label === 'Docker socket is reachable');
@@ -370,7 +370,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     });
     await wb.step('no docker group: fix copied', async () => {
       await wb.quickPick.pick('Docker socket is reachable');
-      await waitFor(async () => /^Copied: sudo usermod -aG docker /.test(await wb.inputBox.placeholder()), 'the copy confirmation');
+      await waitUntil('the copy confirmation', async () => /^Copied: sudo usermod -aG docker /.test(await wb.inputBox.placeholder()));
       const clip = await wb.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
       assert.equal(clip, `sudo usermod -aG docker ${outsider.name}`);
     });
@@ -387,7 +387,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.page.locator('.monaco-workbench').click({ position: { x: 700, y: 600 } });
     await wb.page.keyboard.press('Control+Alt+K');
     await wb.step('scripted: only the password', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 120_000);
+      await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
       assert.equal(await wb.quickPick.title(), `Password for ${scripted.name}@127.0.0.1:${sshd.port}`);
       await wb.inputBox.fill(scripted.password, { submit: false });
     });
@@ -411,20 +411,3 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     assert.ok(!log.includes(scripted.password), 'password of the scripted run');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) {
-        return;
-      }
-    } catch {
-      // the element may be in transition; try again
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

@@ -30,7 +30,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
-import { openWorkbench, screenshotsDirFor, type Workbench } from '../support/workbench';
+import { openWorkbench, screenshotsDirFor, waitUntil, type Workbench } from '../support/workbench';
 
 const T = { timeout: 600_000 };
 const VIEW = 'SSH Hosts';
@@ -169,7 +169,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     fs.writeFileSync(path.join(home.sshDir, 'later.d', 'omega.conf'), sshHostBlock({ alias: 'omega', port: deadPort, user: 'nobody' }), { mode: 0o600 });
     await wb.step('new include folder', () => wb.waitForTreeRow('omega', VIEW, 30_000));
     fs.rmSync(path.join(home.sshDir, 'later.d'), { recursive: true });
-    await waitFor(async () => (await row('omega')) === undefined, 'omega to go with its folder');
+    await waitUntil('omega to go with its folder', async () => (await row('omega')) === undefined);
     const config = path.join(home.sshDir, 'config');
     fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('Host delta', 'Host delta-renamed'));
     await wb.step('main file edited', () => wb.waitForTreeRow('delta-renamed', VIEW, 30_000));
@@ -181,10 +181,10 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     fs.writeFileSync(bad, '# shared\n');
     fs.chmodSync(bad, 0o666);
     const problem = /ssh refuses .*30-shared\.conf because other users may write to it/;
-    await wb.step('problem row', () => waitFor(async () => (await wb.treeRows(VIEW)).some((r) => problem.test(r.label)), 'the problem row'));
+    await wb.step('problem row', () => waitUntil('the problem row', async () => (await wb.treeRows(VIEW)).some((r) => problem.test(r.label))));
     assert.equal((await wb.treeRows(VIEW))[0]?.description, '30-shared.conf', 'problems come first');
     fs.rmSync(bad);
-    await waitFor(async () => !(await wb.treeRows(VIEW)).some((r) => problem.test(r.label)), 'the problem row to go');
+    await waitUntil('the problem row to go', async () => !(await wb.treeRows(VIEW)).some((r) => problem.test(r.label)));
   });
 
   it('Copy Public Key to Host…: fingerprint, password box, key installed; a second run changes nothing', T, async () => {
@@ -198,7 +198,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.pick('id_alpha');
     await wb.step('copy id: host key', () => trustHost());
     await wb.step('copy id: password', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 'the password box', 60_000);
+      await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 60_000);
       assert.ok(await wb.inputBox.isPassword());
       await wb.inputBox.fill(user.password, { submit: false });
     });
@@ -224,7 +224,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   it('Test SSH Connection: a report with every step ok', T, async () => {
     await contextMenu('alpha', 'Test SSH Connection');
     await wb.step('test connection report', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 'the report', 120_000);
+      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 120_000);
       assert.match(await wb.inputBox.placeholder(), /Everything works/);
       const rows = await wb.quickPick.rows();
       assert.deepEqual(
@@ -243,27 +243,27 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       assert.equal(await wb.inputBox.value(), 'gamma');
     });
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.inputBox.value()) === 'ssh://gamma', 'the prefilled endpoint');
+    await waitUntil('the prefilled endpoint', async () => (await wb.inputBox.value()) === 'ssh://gamma');
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.inputBox.value()) === `Docker on ${user.name}@127.0.0.1:${sshd.port} via SSH`, 'the prefilled description');
+    await waitUntil('the prefilled description', async () => (await wb.inputBox.value()) === `Docker on ${user.name}@127.0.0.1:${sshd.port} via SSH`);
     await wb.quickPick.accept();
     await wb.step('create context: created', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 'the "Use now" question', 120_000);
+      await waitUntil('the "Use now" question', async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 120_000);
     });
     await wb.quickPick.pick('Not now');
     assert.match(server.extensionLog(), /Connection check for ssh:\/\/gamma: logged in as .* by publickey/);
     const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
     assert.ok(ls.stdout.split('\n').includes('gamma ssh://gamma'), ls.stdout);
-    await waitFor(async () => /context: gamma$/.test((await row('gamma'))?.description ?? ''), 'the marker on gamma');
+    await waitUntil('the marker on gamma', async () => /context: gamma$/.test((await row('gamma'))?.description ?? ''));
   });
 
   it('inline Create Docker Context for a host that does not answer: Diagnose shows why, nothing is created', T, async () => {
     await inlineCreate('delta');
-    await waitFor(async () => (await wb.inputBox.value()) === 'delta', 'the prefilled name');
+    await waitUntil('the prefilled name', async () => (await wb.inputBox.value()) === 'delta');
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.inputBox.value()) === 'ssh://delta', 'the prefilled endpoint');
+    await waitUntil('the prefilled endpoint', async () => (await wb.inputBox.value()) === 'ssh://delta');
     await wb.quickPick.accept();
-    await waitFor(async () => /via SSH$/.test(await wb.inputBox.value()), 'the prefilled description');
+    await waitUntil('the prefilled description', async () => /via SSH$/.test(await wb.inputBox.value()));
     await wb.quickPick.accept();
     await wb.step('create for a dead host: warning', async () => {
       await dialog().waitFor({ state: 'visible', timeout: 120_000 });
@@ -271,7 +271,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     });
     await dialog().locator('.monaco-button', { hasText: 'Diagnose' }).click();
     await wb.step('create for a dead host: report', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: delta/.test(await wb.quickPick.title()), 'the report', 120_000);
+      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: delta/.test(await wb.quickPick.title()), 120_000);
       const rows = await wb.quickPick.rows();
       const tcp = rows.find((r) => r.label === 'SSH server answers');
       assert.match(tcp?.description ?? '', /^failed/);
@@ -289,7 +289,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.waitOpen();
     await wb.inputBox.fill('via-pick');
     await wb.step('create context: ssh hosts offered', async () => {
-      await waitFor(async () => /Where is the Docker daemon/.test(await wb.inputBox.placeholder()), 'the endpoint list');
+      await waitUntil('the endpoint list', async () => /Where is the Docker daemon/.test(await wb.inputBox.placeholder()));
       const rows = await wb.quickPick.rows();
       const alpha = rows.find((r) => r.label.endsWith('alpha'));
       assert.ok(alpha, JSON.stringify(rows));
@@ -298,13 +298,13 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       assert.ok(rows.some((r) => r.label.endsWith('beta') && !/already used/.test(r.detail)));
     });
     await wb.quickPick.pick(/alpha$/);
-    await waitFor(async () => /via SSH$/.test(await wb.inputBox.value()), 'the description from the host');
+    await waitUntil('the description from the host', async () => /via SSH$/.test(await wb.inputBox.value()));
     await wb.quickPick.accept();
-    await waitFor(async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 'the "Use now" question', 120_000);
+    await waitUntil('the "Use now" question', async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 120_000);
     await wb.quickPick.pick('Not now');
     const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
     assert.ok(ls.stdout.split('\n').includes('via-pick ssh://alpha'), ls.stdout);
-    await waitFor(async () => /context: alpha-ctx, via-pick$/.test((await row('alpha'))?.description ?? ''), 'both contexts on the alpha row');
+    await waitUntil('both contexts on the alpha row', async () => /context: alpha-ctx, via-pick$/.test((await row('alpha'))?.description ?? ''));
   });
 
   it('Add SSH Host… with a pasted ssh command, then Remove SSH Host… restores the file byte for byte', T, async () => {
@@ -318,14 +318,14 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     });
     await wb.quickPick.accept();
     await wb.step('add host: alias', async () => {
-      await waitFor(async () => /Alias/.test(await wb.inputBox.message()), 'the alias step');
+      await waitUntil('the alias step', async () => /Alias/.test(await wb.inputBox.message()));
       assert.equal(await wb.inputBox.value(), '127.0.0.1');
       await wb.inputBox.fill('alpha', { submit: false });
-      await waitFor(async () => /already has a host "alpha"/.test(await wb.inputBox.message()), 'the duplicate alias message');
+      await waitUntil('the duplicate alias message', async () => /already has a host "alpha"/.test(await wb.inputBox.message()));
       await wb.inputBox.fill('epsilon', { submit: false });
     });
     await wb.quickPick.accept();
-    await waitFor(async () => /Which key should epsilon use/.test(await wb.inputBox.placeholder()), 'the key step');
+    await waitUntil('the key step', async () => /Which key should epsilon use/.test(await wb.inputBox.placeholder()));
     await wb.quickPick.pick('id_alpha');
     await wb.step('add host: added', async () => {
       await wb.notification(/Added the SSH host "epsilon"/, 60_000);
@@ -342,7 +342,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       assert.match(await dialog().innerText(), /Remove the SSH host "epsilon"\?/);
     });
     await dialog().locator('.monaco-button', { hasText: 'Remove Host' }).click();
-    await waitFor(async () => (await row('epsilon')) === undefined, 'the row to go');
+    await waitUntil('the row to go', async () => (await row('epsilon')) === undefined);
     assert.equal(fs.readFileSync(config, 'utf8'), before);
   });
 
@@ -351,7 +351,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.step('open in config', async () => {
       await wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'config' }).waitFor({ state: 'visible' });
       const line = fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8').split('\n').indexOf('Host delta') + 1;
-      await waitFor(async () => (await wb.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).includes(`Ln ${line}, Col 1`), `the cursor on line ${line}`);
+      await waitUntil(`the cursor on line ${line}`, async () => (await wb.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).includes(`Ln ${line}, Col 1`));
     });
   });
 
@@ -361,13 +361,13 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.waitOpen();
     await wb.step('generate key: existing name refused', async () => {
       await wb.inputBox.fill('id_alpha', { submit: false });
-      await waitFor(async () => /already exists and is never overwritten/.test(await wb.inputBox.message()), 'the refusal');
+      await waitUntil('the refusal', async () => /already exists and is never overwritten/.test(await wb.inputBox.message()));
     });
     await wb.quickPick.accept(); // ignored while invalid
     await wb.inputBox.fill('id_new', { submit: false });
-    await waitFor(async () => !/already exists/.test(await wb.inputBox.message()), 'the name accepted');
+    await waitUntil('the name accepted', async () => !/already exists/.test(await wb.inputBox.message()));
     await wb.quickPick.accept();
-    await waitFor(async () => /passphrase protects the key/i.test(await wb.inputBox.message()), 'the passphrase box');
+    await waitUntil('the passphrase box', async () => /passphrase protects the key/i.test(await wb.inputBox.message()));
     await wb.quickPick.accept();
     const file = path.join(home.sshDir, 'id_new');
     const note = await wb.step('generate key: created', () => wb.notification(/Created ~\/\.ssh\/id_new/, 60_000));
@@ -386,7 +386,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     const name = `[127.0.0.1]:${sshd.port}`;
     await contextMenu('alpha', 'Test SSH Connection');
     await wb.step('changed key: report', async () => {
-      await waitFor(async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 'the report', 120_000);
+      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 120_000);
       const hostKey = (await wb.quickPick.rows()).find((r) => r.label === 'Host key is trusted');
       assert.match(hostKey?.description ?? '', /^failed/);
       assert.ok(hostKey?.detail.includes(`ssh-keygen -R '${name}'`), hostKey?.detail);
@@ -407,7 +407,7 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     // Last test: ~/.ssh moves away, as on a machine where ssh was never used.
     fs.renameSync(home.sshDir, `${home.sshDir}-moved`);
     const config = path.join(home.sshDir, 'config');
-    await wb.step('open config: no hosts left', () => waitFor(async () => (await wb.treeRows(VIEW)).length === 0, 'the view to follow the files', 60_000));
+    await wb.step('open config: no hosts left', () => waitUntil('the view to follow the files', async () => (await wb.treeRows(VIEW)).length === 0, 60_000));
     await wb.runCommand('Remote Docker: Open SSH Configuration File');
     await wb.step('open config: asks', async () => {
       await dialog().waitFor({ state: 'visible' });
@@ -424,20 +424,3 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.step('open config: new file followed', () => wb.waitForTreeRow('zeta', VIEW, 30_000));
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) {
-        return;
-      }
-    } catch {
-      // the element may be in transition; try again
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

@@ -81,6 +81,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (val
   }
 }
 
+/** Polls `check` until it is true (30 s by default, as long UI steps take); fails like `waitFor`. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  await waitFor(what, check, (ok) => ok, timeoutMs);
+}
+
 export class Workbench {
   private shots = 0;
   private readonly consoleLines: string[] = [];
