@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContextStore } from '../src/core/docker/contextStore';
 import { runProcess } from '../src/core/exec';
+import { median } from './median';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const DOCKER_CLI = process.env.RDC_BENCH_DOCKER ?? 'docker';
@@ -38,12 +39,6 @@ function ioFloor(metaDir: string): number {
     bytes += fsSync.readFileSync(dir + path.sep + 'meta.json').length;
   }
   return bytes;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function fmt(ms: number): string {

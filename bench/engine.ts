@@ -36,6 +36,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../test/support';
+import { median } from './median';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const DOCKER_CLI = process.env.RDC_BENCH_DOCKER ?? 'docker';
@@ -46,12 +47,6 @@ const SEQ_CALLS = 20;
 const SEQ_REPS = 5;
 const CONTEXT = 'bench-remote';
 const ALIAS = 'bench-engine';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function fmt(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);

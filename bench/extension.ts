@@ -40,6 +40,7 @@ import { register } from '../test/support/cleanup';
 import { REPO_ROOT, startCodeServer, type CodeServer } from '../test/support/codeServer';
 import { descendants, procTable, removeTreeSync, sleep } from '../test/support/processes';
 import { openWorkbench, type Workbench } from '../test/support/workbench';
+import { median } from './median';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const DEFAULT_REPS = 15;
@@ -53,12 +54,6 @@ const ALIAS = 'bench-extension';
 
 /** Files copied into the packaging folder: what `npm run package` reads from the repository. */
 const PACKAGE_INPUTS = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'LICENSE', 'README.md', '.vscodeignore', 'esbuild.mjs', 'l10n', 'media'];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function fmtMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
