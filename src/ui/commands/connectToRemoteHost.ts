@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { validateContextName } from '../../core/docker/contextStore';
 import {
   afterDiagnose,
   decideAlias,
@@ -19,7 +18,7 @@ import { defaultIdentityFiles, generateKey } from '../../core/ssh/keys';
 import type { EffectiveHost } from '../../core/ssh/resolveHost';
 import { addSshHost, parseSshDestination, suggestAlias, validateAlias, type SshDestination } from '../../core/ssh/sshConfigEdit';
 import { sshEndpointForAlias } from '../../core/sshHostUsage';
-import { errorSentence, errorText } from '../errorMessages';
+import { errorSentence } from '../errorMessages';
 import { BACK, inputStep, pickOne, pickStep, type Back } from '../prompts';
 import type { Services } from '../services';
 import { chooseAfterDiagnose } from '../sshDiagnoseReport';
@@ -28,7 +27,8 @@ import { withSshProgress, type ProgressStep } from '../sshProgress';
 import type { SshHostEntry } from '../sshService';
 import { UserCancelledError } from '../userCancelledError';
 import { aliasFromArg } from '../views/sshHostNodes';
-import { destinationProblem } from './addSshHost';
+import { aliasProblem, destinationProblem } from './addSshHost';
+import { contextNameProblem } from './createContext';
 import { installKey } from './copyPublicKey';
 import { sshContextDescription } from './createContextForSshHost';
 import { diagnoseResolved } from './testSshConnection';
@@ -405,14 +405,15 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
         continue;
       }
       const taken2 = contexts.map((c) => c.name);
-      if (!(prefilled.contextName && contextNameProblem(contextName ?? '', taken2) === undefined)) {
+      const takenNames = new Set(taken2);
+      if (!(prefilled.contextName && contextNameProblem(contextName ?? '', takenNames) === undefined)) {
         const r = await inputStep({
           title,
           step,
           totalSteps: TOTAL_STEPS,
           prompt: vscode.l10n.t('Name of the new Docker context (as in "docker context create NAME")'),
           value: contextName ?? suggestContextName(alias?.alias ?? '', taken2),
-          validate: (v) => contextNameProblem(v, taken2),
+          validate: (v) => contextNameProblem(v, takenNames),
         });
         if (r === BACK) {
           step--;
@@ -503,27 +504,7 @@ function aliasStepProblem(value: string, dest: SshDestination, hosts: readonly H
       ? vscode.l10n.t('"{0}" already points to {1}. Choose another alias.', existing.alias, formatDestination({ user: existing.user, host: existing.hostname, port: existing.port }))
       : undefined;
   }
-  try {
-    validateAlias(v);
-    return undefined;
-  } catch (e) {
-    if (e instanceof CoreError) {
-      return v === '' ? vscode.l10n.t('Enter an alias.') : errorText(e).message;
-    }
-    throw e;
-  }
-}
-
-function contextNameProblem(value: string, taken: readonly string[]): string | undefined {
-  try {
-    validateContextName(value);
-  } catch (e) {
-    if (e instanceof CoreError) {
-      return value === '' ? vscode.l10n.t('Enter a name.') : errorText(e).message;
-    }
-    throw e;
-  }
-  return taken.includes(value) ? vscode.l10n.t('A Docker context named "{0}" already exists.', value) : undefined;
+  return aliasProblem(v, []); // an existing alias was handled above
 }
 
 /**

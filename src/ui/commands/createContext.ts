@@ -48,7 +48,7 @@ export async function createContext(s: Services, arg?: unknown): Promise<void> {
         prompt: vscode.l10n.t('Name of the new Docker context (as in "docker context create NAME")'),
         placeholder: vscode.l10n.t('for example: my-server'),
         value: values.name,
-        validate: (v) => validateName(v, existing),
+        validate: (v) => contextNameProblem(v, existing),
       });
       if (name === BACK) {
         continue;
@@ -106,7 +106,8 @@ export async function createContext(s: Services, arg?: unknown): Promise<void> {
   }
 }
 
-function validateName(value: string, existing: ReadonlySet<string>): string | undefined {
+/** Why a typed name cannot be used for a new Docker context (the CLI's rule, or taken), or undefined. */
+export function contextNameProblem(value: string, taken: ReadonlySet<string>): string | undefined {
   try {
     validateContextName(value);
   } catch (e) {
@@ -115,10 +116,7 @@ function validateName(value: string, existing: ReadonlySet<string>): string | un
     }
     throw e;
   }
-  if (existing.has(value)) {
-    return vscode.l10n.t('A Docker context named "{0}" already exists.', value);
-  }
-  return undefined;
+  return taken.has(value) ? vscode.l10n.t('A Docker context named "{0}" already exists.', value) : undefined;
 }
 
 export function validateEndpoint(value: string): string | undefined {
