@@ -93,11 +93,7 @@ export async function generateKey(options: { privateKeyPath: string; passphrase?
   }
   // A line break in the comment would split the .pub line; OpenSSH's comments are one line.
   const comment = (options.comment ?? defaultKeyComment()).replace(/[\r\n]+/g, ' ');
-  const passphrase = options.passphrase ? options.passphrase : undefined;
-  const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
-    const opts = passphrase === undefined ? { comment } : { comment, passphrase, cipher: 'aes256-ctr' };
-    loadSsh2().utils.generateKeyPair('ed25519', opts, (err, keys) => (err ? reject(err) : resolve(keys)));
-  });
+  const pair = await generateEd25519Pair(comment, options.passphrase ? options.passphrase : undefined);
   const publicKey = pair.public.trim();
 
   const dir = path.dirname(privateKeyPath);
@@ -116,6 +112,31 @@ export async function generateKey(options: { privateKeyPath: string; passphrase?
     throw e;
   }
   return { privateKeyPath, publicKeyPath, publicKey, fingerprint: publicKeyFingerprint(publicKey) };
+}
+
+/** `string "ssh-ed25519"` + `string` of the 32-byte public key (RFC 8709 §4). */
+const ED25519_BLOB_BYTES = 4 + 'ssh-ed25519'.length + 4 + 32;
+const MAX_GENERATE_ATTEMPTS = 8;
+
+/**
+ * An ed25519 pair from ssh2's generator, in OpenSSH's formats. ssh2 strips leading zero bytes
+ * from the public key it takes out of Node's DER output, so about one pair in 256 carries a
+ * short public key that OpenSSH refuses to load; such a pair is thrown away and made again.
+ */
+export async function generateEd25519Pair(comment: string, passphrase: string | undefined): Promise<{ private: string; public: string }> {
+  const opts = passphrase === undefined ? { comment } : { comment, passphrase, cipher: 'aes256-ctr' };
+  for (let attempt = 1; ; attempt++) {
+    const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
+      loadSsh2().utils.generateKeyPair('ed25519', opts, (err, keys) => (err ? reject(err) : resolve(keys)));
+    });
+    const b64 = pair.public.trim().split(/\s+/)[1] ?? '';
+    if (Buffer.from(b64, 'base64').length === ED25519_BLOB_BYTES) {
+      return pair;
+    }
+    if (attempt >= MAX_GENERATE_ATTEMPTS) {
+      throw new CoreError('internal', `The key generator made ${MAX_GENERATE_ATTEMPTS} malformed ed25519 keys in a row.`, {});
+    }
+  }
 }
 
 async function writeKeyFile(file: string, data: string, mode: number): Promise<void> {
