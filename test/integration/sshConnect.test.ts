@@ -429,12 +429,23 @@ describe('connectSsh: the closed promise on a second sshd', () => {
 
   it('resolves with timeout when the server stops answering keepalives', T, async () => {
     const c = await connectSsh(base(h, hostFor(h, sshd, user.name), { keepaliveIntervalMs: 300, keepaliveCountMax: 2 }));
-    // Freeze the per-connection sshd processes: the TCP link stays up, nothing answers.
-    const frozen = familyOf(sshd.pid, false).filter((p) => p !== sshd.pid);
+    // Freeze the per-connection sshd processes: the TCP link stays up, nothing answers. A child
+    // listed a moment ago may have exited since (a previous test's session closing): skip it.
+    const frozen = familyOf(sshd.pid, false).filter((p) => {
+      if (p === sshd.pid) {
+        return false;
+      }
+      try {
+        process.kill(p, 'SIGSTOP');
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
+          return false;
+        }
+        throw e;
+      }
+    });
     assert.ok(frozen.length > 0, 'the session has its own sshd processes');
-    for (const p of frozen) {
-      process.kill(p, 'SIGSTOP');
-    }
     try {
       const err = await c.closed;
       assert.ok(err);
