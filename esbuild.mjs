@@ -1,19 +1,43 @@
-// Bundles the extension into one CommonJS file that VS Code's Node extension host loads.
+// Bundles the extension for VS Code's Node extension host, as three CommonJS files in dist/:
+//   extension.js  the extension itself, evaluated at activation;
+//   ssh2.js       ssh2, required on the first SSH connection;
+//   dockerode.js  dockerode with docker-modem, required on the first Engine API call.
+// The two libraries are most of the code, and activation uses neither, so they live in files of
+// their own that the extension requires only when it needs them: V8 then neither parses nor
+// compiles them at start-up. docker-modem's own `require('ssh2')` goes to the same ssh2.js, so
+// the library is loaded once.
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
+const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+/** `require('ssh2')` and `require('dockerode')` from any bundled module become `require('./ssh2.js')`… */
+const lazyLibraries = {
+  name: 'lazy-libraries',
+  setup(build) {
+    build.onResolve({ filter: /^(ssh2|dockerode)$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: `./${args.path}.js`, external: true },
+    );
+  },
+};
+
 const options = {
-  entryPoints: ['src/extension.ts'],
+  entryPoints: [
+    { in: 'src/extension.ts', out: 'extension' },
+    { in: require.resolve('ssh2'), out: 'ssh2' },
+    { in: require.resolve('dockerode'), out: 'dockerode' },
+  ],
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node18',
-  outfile: 'dist/extension.js',
+  outdir: 'dist',
   sourcemap: !production,
   minify: production,
   logLevel: 'info',
+  plugins: [lazyLibraries],
   // `vscode` is provided by the extension host. ssh2 loads its native crypto binding and
   // cpu-features inside try/catch and falls back to pure JS, so they stay out of the bundle.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],

@@ -74,7 +74,12 @@ interface Packaged {
   files: number;
   bundle: string;
   bundleBytes: number;
+  /** The libraries' own bundles next to it (dist/ssh2.js, dist/dockerode.js), loaded on first use. */
+  libraryBytes: { file: string; bytes: number }[];
 }
+
+/** Bundles the extension requires only when it first needs them (see esbuild.mjs). */
+const LIBRARY_BUNDLES = ['ssh2.js', 'dockerode.js'];
 
 /** Number of entries in a zip's central directory (from the end-of-central-directory record). */
 function zipEntries(file: string): number {
@@ -115,13 +120,16 @@ async function packageFresh(log: (l: string) => void): Promise<Packaged> {
     throw new Error(`vsce package failed: ${packaged.stdout}\n${packaged.stderr}`);
   }
   const bundle = path.join(dir, 'dist', 'extension.js');
-  return { dir, vsix, vsixBytes: fs.statSync(vsix).size, files: zipEntries(vsix), bundle, bundleBytes: fs.statSync(bundle).size };
+  const libraryBytes = LIBRARY_BUNDLES.map((file) => ({ file, bytes: fs.statSync(path.join(dir, 'dist', file)).size }));
+  return { dir, vsix, vsixBytes: fs.statSync(vsix).size, files: zipEntries(vsix), bundle, bundleBytes: fs.statSync(bundle).size, libraryBytes };
 }
 
 /**
  * `require(bundle)` in a fresh Node process, timed around the call. `vscode` exists only in
  * the extension host, so Module._load answers it with a stub that absorbs any use; nothing
  * else is replaced. This is the bundle's module evaluation alone (activate is not called).
+ * Then, timed apart, the require of dist/dockerode.js (which pulls in dist/ssh2.js): what the
+ * first Engine API call adds once, after activation.
  */
 const REQUIRE_SCRIPT = `
 const Module = require('module');
@@ -131,25 +139,34 @@ Module._load = function (request, ...rest) { return request === 'vscode' ? stub 
 const t = performance.now();
 const ext = require(process.argv[1]);
 const ms = performance.now() - t;
-process.stdout.write(JSON.stringify({ ms, activate: typeof ext.activate }));
+const t2 = performance.now();
+const lib = require(require('path').join(require('path').dirname(process.argv[1]), 'dockerode.js'));
+const libMs = performance.now() - t2;
+process.stdout.write(JSON.stringify({ ms, libMs, activate: typeof ext.activate, lib: typeof lib }));
 `;
 
-async function plainNodeLoad(bundle: string, reps: number): Promise<number[]> {
-  const out: number[] = [];
+async function plainNodeLoad(bundle: string, reps: number): Promise<{ bundleMs: number[]; libraryMs: number[] }> {
+  const bundleMs: number[] = [];
+  const libraryMs: number[] = [];
   for (let i = 0; i < reps + 2; i++) {
     const r = await runProcess(process.execPath, ['-e', REQUIRE_SCRIPT, bundle], { timeoutMs: 60_000 });
     if (r.code !== 0) {
       throw new Error(`require of the bundle failed: ${r.stderr}`);
     }
-    const v = JSON.parse(r.stdout) as { ms: number; activate: string };
+    const v = JSON.parse(r.stdout) as { ms: number; libMs: number; activate: string; lib: string };
     if (v.activate !== 'function') {
       throw new Error('the bundle exports no activate function');
     }
+    if (v.lib !== 'function') {
+      throw new Error('dist/dockerode.js exports no constructor');
+    }
     if (i >= 2) {
-      out.push(v.ms); // the first two warm the file cache
+      // the first two warm the file cache
+      bundleMs.push(v.ms);
+      libraryMs.push(v.libMs);
     }
   }
-  return out;
+  return { bundleMs, libraryMs };
 }
 
 function lastRefresh(logText: string): number {
@@ -366,7 +383,7 @@ async function run(o: BenchOptions): Promise<BenchReport> {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const pkg = await packageFresh(o.log);
   o.log(`extension: ${path.basename(pkg.vsix)} ${kb(pkg.vsixBytes)}, ${pkg.files} files; bundle ${kb(pkg.bundleBytes)}`);
-  const requireMs = await plainNodeLoad(pkg.bundle, reps);
+  const { bundleMs: requireMs, libraryMs } = await plainNodeLoad(pkg.bundle, reps);
 
   const remote = await startRemote(o.log);
   const hostRuns: HostRun[] = [];
@@ -400,10 +417,10 @@ async function run(o: BenchOptions): Promise<BenchReport> {
     remote.home.remove();
     removeTreeSync(pkg.dir);
   }
-  return report({ pkg, requireMs, hostRuns, samples, connects, load });
+  return report({ pkg, requireMs, libraryMs, hostRuns, samples, connects, load });
 }
 
-function report(r: { pkg: Packaged; requireMs: number[]; hostRuns: HostRun[]; samples: MemorySample[]; connects: number; load: string }): BenchReport {
+function report(r: { pkg: Packaged; requireMs: number[]; libraryMs: number[]; hostRuns: HostRun[]; samples: MemorySample[]; connects: number; load: string }): BenchReport {
   const one = r.samples[0] as MemorySample;
   const idle = r.samples.find((x) => x.idle) ?? one;
   const at200 = r.samples.find((x) => x.refreshes >= REFRESHES) ?? idle;
@@ -417,11 +434,13 @@ function report(r: { pkg: Packaged; requireMs: number[]; hostRuns: HostRun[]; sa
   const sizeRows: [string, string][] = [
     ['packaged .vsix', `${r.pkg.vsixBytes} bytes (${kb(r.pkg.vsixBytes)}), ${r.pkg.files} files`],
     ['bundle dist/extension.js (minified, unpacked)', `${r.pkg.bundleBytes} bytes (${kb(r.pkg.bundleBytes)})`],
+    ...r.pkg.libraryBytes.map(({ file, bytes }): [string, string] => [`library bundle dist/${file} (loaded on first use)`, `${bytes} bytes (${kb(bytes)})`]),
   ];
   const timeRows: [string, string][] = [
     [`VS Code's activation time (Running Extensions), ${vsc.length} fresh code-servers`, `median ${fmtMs(median(vsc))} ms (${vsc.map(fmtMs).join(', ')})`],
     ['body of activate() (the extension\'s own log line)', `median ${fmtMs(median(body))} ms (${body.map(fmtMs).join(', ')})`],
     [`require() of the bundle in plain Node, ${r.requireMs.length} fresh processes (module evaluation only)`, `median ${fmtMs(median(r.requireMs))} ms (min ${fmtMs(Math.min(...r.requireMs))})`],
+    ['then require() of dist/dockerode.js with dist/ssh2.js (once, on the first Engine API call)', `median ${fmtMs(median(r.libraryMs))} ms (min ${fmtMs(Math.min(...r.libraryMs))})`],
   ];
   const memRows = r.samples.map((x) => [x.idle ? `${x.refreshes} (idle control)` : String(x.refreshes), `${x.atS}`, mb(x.rssKb), mb(x.heapKb), String(x.fds)]);
 
