@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineInfo, EngineTransport } from '../core/docker/engineInfo';
 import { architectureMismatch, formatBytes, formatDuration } from '../core/docker/engineStatusFormat';
-import type { Reason } from '../core/errors';
+import type { ErrorDetails, Reason } from '../core/errors';
 import { CommandIds } from './commands/commandIds';
 import { codeSpan, escapeMarkdown } from './presentation';
 
@@ -11,7 +11,7 @@ import { codeSpan, escapeMarkdown } from './presentation';
  */
 
 /** A few words for a narrow place (status text, row description); the full sentence goes in the tooltip. */
-export function shortReason(reason: Reason): string {
+export function shortReason(reason: Reason, details?: ErrorDetails): string {
   switch (reason) {
     case 'dnsFailed':
       return vscode.l10n.t('host not found');
@@ -53,7 +53,8 @@ export function shortReason(reason: Reason): string {
     case 'engineApiError':
       return vscode.l10n.t('Engine API error');
     case 'tlsMaterialMissing':
-      return vscode.l10n.t('TLS certificates missing');
+      // The same reason covers certificates that are there but that the daemon does not accept.
+      return details?.detail === 'handshake' ? vscode.l10n.t('TLS handshake failed') : vscode.l10n.t('TLS certificates missing');
     case 'endpointInvalid':
       return vscode.l10n.t('invalid endpoint');
     default:

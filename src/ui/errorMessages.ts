@@ -212,6 +212,12 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
     case 'engineApiError':
       return { message: vscode.l10n.t('The Docker Engine API returned an error: {0}', str(details, 'message') ?? '?') };
     case 'tlsMaterialMissing':
+      if (str(details, 'detail') === 'handshake') {
+        return {
+          message: vscode.l10n.t('The TLS handshake with {0} failed: the certificates of Docker context "{1}" do not fit this daemon.', address(details), str(details, 'name') ?? '?'),
+          nextStep: vscode.l10n.t('Check the CA, certificate and key given to "docker context create --docker ca=…,cert=…,key=…".'),
+        };
+      }
       return { message: vscode.l10n.t('The TLS certificates of Docker context "{0}" are missing.', str(details, 'name') ?? '?') };
     default:
       return assertNever(reason);

@@ -107,7 +107,7 @@ export function renderStatus(m: StatusModel): RenderedStatus {
       text += ` · ${fact}`;
     }
   } else if (e.kind === 'error' && format !== 'name') {
-    text += ` · ${shortReason(e.reason)}`;
+    text += ` · ${shortReason(e.reason, e.details)}`;
   }
 
   const md = new vscode.MarkdownString(undefined, true);

@@ -73,7 +73,7 @@ function engineSummary(engine: EngineRowState | undefined): { text?: string; spo
     const facts = statusFacts('full', r.value).join(' · ');
     return { text: facts || undefined, spoken: statusFacts('full', r.value).join(', ') || undefined, unreachable: false, alarming: false };
   }
-  const reason = shortReason(r.error.reason);
+  const reason = shortReason(r.error.reason, r.error.details);
   return { text: reason, spoken: reason, unreachable: true, alarming: !engine.calm };
 }
 
