@@ -47,3 +47,25 @@ export function contextsByAlias(contexts: readonly ContextEndpoint[]): Map<strin
   }
   return out;
 }
+
+/**
+ * The remote Docker socket a test of this host should check: the path named by the contexts
+ * that reach the daemon through exactly this alias (`ssh://ALIAS/path`, with no user or port of
+ * their own, so they log in as the host's config says), when they all name the same one. With no
+ * such context, or contexts that disagree, undefined: the remote default socket.
+ */
+export function dockerSocketForAlias(contexts: readonly ContextEndpoint[], alias: string): string | undefined {
+  const want = alias.toLowerCase();
+  const paths = new Set<string>();
+  for (const c of contexts) {
+    if (sshHostOfEndpoint(c.endpoint)?.toLowerCase() !== want) {
+      continue;
+    }
+    const e = parseEndpoint(c.endpoint);
+    if (e.user === undefined && e.port === undefined) {
+      paths.add(e.path && e.path !== '/' ? e.path : '');
+    }
+  }
+  const [only] = paths;
+  return paths.size === 1 && only !== '' ? only : undefined;
+}

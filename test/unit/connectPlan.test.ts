@@ -16,7 +16,7 @@ import {
   tildePath,
   type HostFacts,
 } from '../../src/core/connectPlan';
-import { contextsByAlias, contextsUsingAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/sshHostUsage';
+import { contextsByAlias, contextsUsingAlias, dockerSocketForAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/sshHostUsage';
 import { parseSshDestination } from '../../src/core/ssh/sshConfigEdit';
 
 const DEFAULTS = ['/h/.ssh/id_rsa', '/h/.ssh/id_ecdsa', '/h/.ssh/id_ecdsa_sk', '/h/.ssh/id_ed25519', '/h/.ssh/id_ed25519_sk', '/h/.ssh/id_xmss', '/h/.ssh/id_dsa'];
@@ -61,6 +61,17 @@ describe('contexts using an alias', () => {
     assert.equal(sshHostOfEndpoint('tcp://h:2375'), undefined);
     assert.equal(sshHostOfEndpoint('ssh://u:pw@h'), undefined);
     assert.equal(sshEndpointForAlias('build'), 'ssh://build');
+  });
+
+  it('finds the Docker socket a host test should check from the contexts that use the alias as configured', () => {
+    const rootless = { name: 'r', endpoint: 'ssh://Build/run/user/1000/docker.sock' };
+    // 'b' names a socket too, but logs in as another user on another port: not what the alias reaches.
+    assert.equal(dockerSocketForAlias([...contexts, rootless], 'build'), undefined, "'a' uses the default socket, 'r' another");
+    assert.equal(dockerSocketForAlias([rootless, contexts[1]], 'build'), '/run/user/1000/docker.sock');
+    assert.equal(dockerSocketForAlias([rootless, { name: 'r2', endpoint: 'ssh://build/run/user/1000/docker.sock' }], 'BUILD'), '/run/user/1000/docker.sock');
+    assert.equal(dockerSocketForAlias([contexts[0], { name: 'slash', endpoint: 'ssh://build/' }], 'build'), undefined);
+    assert.equal(dockerSocketForAlias([rootless], 'other'), undefined);
+    assert.equal(dockerSocketForAlias([], 'build'), undefined);
   });
 });
 

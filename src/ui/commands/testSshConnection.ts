@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { diagnoseHost, type DiagnoseStep } from '../../core/ssh/diagnose';
 import type { EffectiveHost } from '../../core/ssh/resolveHost';
+import { dockerSocketForAlias } from '../../core/sshHostUsage';
 import type { Services } from '../services';
 import { logDiagnose, showDiagnoseReport } from '../sshDiagnoseReport';
 import { pickSshHost } from '../sshPickers';
@@ -12,9 +13,11 @@ export async function testSshConnection(s: Services, arg?: unknown): Promise<voi
   const title = vscode.l10n.t('Test SSH Connection');
   const alias =
     aliasFromArg(arg) ?? (await pickSshHost(s, { title, placeholder: vscode.l10n.t('Select the host to test') })).host.alias;
+  // A context that reaches a rootless daemon through this alias names its socket: test that one.
+  const socketPath = dockerSocketForAlias((await s.contexts.snapshot).contexts, alias);
   const steps = await withSshProgress(vscode.l10n.t('Testing the SSH connection to {0}…', alias), async (p) => {
     const host = await s.ssh.resolve(alias, p.signal);
-    return diagnoseResolved(s, host, p);
+    return diagnoseResolved(s, host, p, socketPath);
   });
   await showDiagnoseReport(steps, { title: vscode.l10n.t('Test SSH Connection: {0}', alias) });
 }
