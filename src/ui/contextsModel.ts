@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CurrentContext, DockerContextSummary } from '../core/docker/contextStore';
 import { describeError } from '../core/errors';
+import { dataKey, LatestSnapshot } from '../core/latestSnapshot';
 import type { Logger } from '../core/log';
 import type { DockerStoreService } from './dockerStoreService';
 
@@ -30,25 +31,20 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv = process.env): EnvOverr
   };
 }
 
-/** Everything a snapshot shows, as one comparable string. */
-function snapshotKey(s: ContextsSnapshot): string {
-  const err = (e: unknown): string | undefined => (e === undefined ? undefined : describeError(e));
-  return JSON.stringify([s.configDir, s.configFile, s.contexts, s.current, err(s.listError), err(s.currentError), s.env]);
-}
 
 export function currentSummary(s: ContextsSnapshot): DockerContextSummary | undefined {
   return s.current ? s.contexts.find((c) => c.name === s.current?.name) : undefined;
 }
 
 /**
- * Loads the store when asked (by the refresh manager) and tells listeners. Readers get the last
- * snapshot, or wait for the first load, so the tree and the status bar never read files twice.
+ * Loads the store when asked (by the refresh manager) and tells listeners when what it shows
+ * changed. Readers get the last snapshot, or wait for the first load, so the tree and the status
+ * bar never read files twice (see LatestSnapshot).
  */
 export class ContextsModel implements vscode.Disposable {
-  private latest: ContextsSnapshot | undefined;
-  private inflight: Promise<ContextsSnapshot> | undefined;
   private readonly emitter = new vscode.EventEmitter<ContextsSnapshot>();
   readonly onDidChange = this.emitter.event;
+  private readonly cell = new LatestSnapshot(() => this.load(), dataKey, (s) => this.emitter.fire(s));
 
   constructor(
     private readonly docker: DockerStoreService,
@@ -57,25 +53,16 @@ export class ContextsModel implements vscode.Disposable {
 
   /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
   get snapshot(): Promise<ContextsSnapshot> {
-    if (this.latest) {
-      return Promise.resolve(this.latest);
-    }
-    return this.inflight ?? this.reload();
+    return this.cell.value;
   }
 
   peek(): ContextsSnapshot | undefined {
-    return this.latest;
+    return this.cell.peek();
   }
 
-  /** Reads the store now (callers: the refresh manager) and tells listeners. */
+  /** Reads the store now (callers: the refresh manager) and tells listeners of a change. */
   reload(): Promise<ContextsSnapshot> {
-    const p = this.load().finally(() => {
-      if (this.inflight === p) {
-        this.inflight = undefined;
-      }
-    });
-    this.inflight = p;
-    return p;
+    return this.cell.reload();
   }
 
   private async load(): Promise<ContextsSnapshot> {
@@ -100,14 +87,6 @@ export class ContextsModel implements vscode.Disposable {
     if (store !== this.docker.store) {
       return this.load();
     }
-    // Nothing to tell when the files say what they said: our own writes are read twice (right
-    // after the write, then by the file watcher), and every redraw of the tree briefly drops
-    // clicks on its rows, so an unchanged store must not redraw it.
-    if (this.latest && snapshotKey(this.latest) === snapshotKey(snap)) {
-      return this.latest;
-    }
-    this.latest = snap;
-    this.emitter.fire(snap);
     return snap;
   }
 

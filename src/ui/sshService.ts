@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
+import { dataKey, LatestSnapshot } from '../core/latestSnapshot';
 import type { Logger } from '../core/log';
 import type { ConnectOptions, SshPrompts } from '../core/ssh/connection';
 import { PassphraseCache } from '../core/ssh/passphraseCache';
@@ -46,13 +47,12 @@ const RESOLVE_CONCURRENCY = 8;
 export class SshService implements vscode.Disposable {
   readonly passphrases = new PassphraseCache();
   private settingsValue: SshSettings;
-  private latest: SshHostsSnapshot | undefined;
-  private inflight: Promise<SshHostsSnapshot> | undefined;
   private watcher: PathWatcher | undefined;
   private watchKey = '';
   private disposed = false;
   private readonly emitter = new vscode.EventEmitter<SshHostsSnapshot>();
   readonly onDidChange = this.emitter.event;
+  private readonly cell = new LatestSnapshot(() => this.load(), dataKey, (s) => this.emitter.fire(s));
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -101,25 +101,19 @@ export class SshService implements vscode.Disposable {
 
   /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
   get snapshot(): Promise<SshHostsSnapshot> {
-    if (this.latest) {
-      return Promise.resolve(this.latest);
-    }
-    return this.inflight ?? this.reload();
+    return this.cell.value;
   }
 
   peek(): SshHostsSnapshot | undefined {
-    return this.latest;
+    return this.cell.peek();
   }
 
-  /** Reads the configuration now (callers: the refresh manager, commands after a write). */
+  /**
+   * Reads the configuration now (callers: the refresh manager, commands after a write); the
+   * view redraws only when what it shows changed (see LatestSnapshot).
+   */
   reload(): Promise<SshHostsSnapshot> {
-    const p = this.load().finally(() => {
-      if (this.inflight === p) {
-        this.inflight = undefined;
-      }
-    });
-    this.inflight = p;
-    return p;
+    return this.cell.reload();
   }
 
   private async load(): Promise<SshHostsSnapshot> {
@@ -147,8 +141,6 @@ export class SshService implements vscode.Disposable {
       return this.load(); // the setting changed while reading: only the newest file counts
     }
     await this.armWatcher(snap);
-    this.latest = snap;
-    this.emitter.fire(snap);
     return snap;
   }
 
