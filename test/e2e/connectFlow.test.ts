@@ -95,6 +95,27 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await wb.page.mouse.move(700, 600);
   }
 
+  /**
+   * From the command to the password box: a new destination, its alias, an existing key, and the
+   * suggested context name and description.
+   */
+  async function answerUpToPassword(dest: string, alias: string, key: string): Promise<void> {
+    await runConnect();
+    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
+    await wb.quickPick.pick('Enter a new destination (user@host:port)…');
+    await expectStep(/SSH destination/);
+    await wb.inputBox.fill(dest);
+    await expectStep(/Alias for/);
+    await wb.inputBox.fill(alias);
+    await expectStep(/Which SSH key/);
+    await wb.quickPick.pick(key);
+    await expectStep(/Name of the new Docker context/);
+    await wb.quickPick.accept();
+    await expectStep(/Description of the Docker context/);
+    await wb.quickPick.accept();
+    await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
+  }
+
   /** Files the flow may write, to compare before and after a run. */
   function snapshotFiles(): Record<string, string | undefined> {
     const read = (f: string): string | undefined => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined);
@@ -314,20 +335,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
   it('the Cancel button of the progress notification stops the flow at the password box; nothing is written', T, async () => {
     const before = snapshotFiles();
     const logBefore = server.extensionLog().length;
-    await runConnect();
-    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
-    await wb.quickPick.pick('Enter a new destination (user@host:port)…');
-    await expectStep(/SSH destination/);
-    await wb.inputBox.fill(`${other.name}@127.0.0.1:${sshd.port}`);
-    await expectStep(/Alias for/);
-    await wb.inputBox.fill('e2e-cancel-2');
-    await expectStep(/Which SSH key/);
-    await wb.quickPick.pick('id_ed25519_e2e-cancel');
-    await expectStep(/Name of the new Docker context/);
-    await wb.quickPick.accept();
-    await expectStep(/Description of the Docker context/);
-    await wb.quickPick.accept();
-    await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
+    await answerUpToPassword(`${other.name}@127.0.0.1:${sshd.port}`, 'e2e-cancel-2', 'id_ed25519_e2e-cancel');
     await wb.step('progress cancel: password box and notification', async () => {
       const progress = await wb.notification(/Connect to a Remote Docker Host/);
       await progress.clickButton('Cancel');
@@ -343,20 +351,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     const dest = `${outsider.name}@127.0.0.1:${sshd.port}`;
     const contextsBefore = snapshotFiles().contexts;
     await wb.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
-    await runConnect();
-    await waitUntil('the host list', async () => /Which machine runs the Docker daemon/.test(await wb.inputBox.placeholder()));
-    await wb.quickPick.pick('Enter a new destination (user@host:port)…');
-    await expectStep(/SSH destination/);
-    await wb.inputBox.fill(dest);
-    await expectStep(/Alias for/);
-    await wb.inputBox.fill('e2e-nogroup');
-    await expectStep(/Which SSH key/);
-    await wb.quickPick.pick('id_ed25519');
-    await expectStep(/Name of the new Docker context/);
-    await wb.quickPick.accept();
-    await expectStep(/Description of the Docker context/);
-    await wb.quickPick.accept();
-    await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 120_000);
+    await answerUpToPassword(dest, 'e2e-nogroup', 'id_ed25519');
     await wb.inputBox.fill(outsider.password);
     await wb.step('no docker group: report', async () => {
       await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /does not work yet/.test(await wb.quickPick.title()), 180_000);
