@@ -8,8 +8,8 @@ import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ContextStore } from '../src/core/docker/contextStore';
-import { runProcess } from '../src/core/exec';
+import { ContextStore } from '../src/core/contexts/contextStore';
+import { runProcess } from '../src/core/common/exec';
 import { median } from './median';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 

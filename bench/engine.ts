@@ -16,11 +16,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Dockerode from 'dockerode';
-import { createAckNudger } from '../src/core/docker/engineAckNudge';
-import { EnginePool, type EngineTarget } from '../src/core/docker/enginePool';
-import { runProcess } from '../src/core/exec';
+import { createAckNudger } from '../src/core/engine/engineAckNudge';
+import { EnginePool, type EngineTarget } from '../src/core/engine/enginePool';
+import { runProcess } from '../src/core/common/exec';
 import { connectSsh, type SshConnection } from '../src/core/ssh/connection';
-import { resolveHost, type EffectiveHost } from '../src/core/ssh/resolveHost';
+import { resolveHost, type EffectiveHost } from '../src/core/sshConfig/resolveHost';
 import {
   addKnownHost,
   appendSshConfig,
@@ -353,7 +353,7 @@ function report(f: Figures): BenchReport {
       `**Warm** = \`status()\` on a pool that is already connected (HEAD /_ping + cached OS/arch), ${WARM_CALLS} calls. ` +
       `**20 calls** = a new pool, then ping/version/info/containers/images in turn through its dockerode, against ` +
       `dockerode's own \`protocol: 'ssh'\` with the same key and a hostVerifier; logins counted from sshd's log. ` +
-      `**ACK nudge** = stall fix 2 (see src/core/docker/engineAckNudge.ts); case 4 is a request whose answer ends with ` +
+      `**ACK nudge** = stall fix 2 (see src/core/engine/engineAckNudge.ts); case 4 is a request whose answer ends with ` +
       `the channel's close, where sshd's Nagle stall shows.`,
     '',
     '| ' + header.join(' | ') + ' |',

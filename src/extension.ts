@@ -1,21 +1,21 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './ui/commands/registerCommands';
-import { ContextsModel } from './ui/contextsModel';
-import { DockerStoreService } from './ui/dockerStoreService';
-import { EndpointSuggestions } from './ui/endpointSuggestions';
-import { EngineInfoDocuments } from './ui/engineInfoDocuments';
-import { EngineService } from './ui/engineService';
-import { INSPECT_SCHEME, InspectDocumentProvider } from './ui/inspectDocumentProvider';
-import { OutputChannelLogger } from './ui/logging';
-import { PreviousContext } from './ui/previousContext';
-import { RefreshManager } from './ui/refreshManager';
+import { registerCommands } from './ui/registerCommands';
+import { ContextsModel } from './ui/contexts/contextsModel';
+import { DockerStoreService } from './ui/contexts/dockerStoreService';
+import { EndpointSuggestions } from './ui/contexts/endpointSuggestions';
+import { EngineInfoDocuments } from './ui/engine/engineInfoDocuments';
+import { EngineService } from './ui/engine/engineService';
+import { INSPECT_SCHEME, InspectDocumentProvider } from './ui/contexts/inspectDocumentProvider';
+import { OutputChannelLogger } from './ui/base/logging';
+import { PreviousContext } from './ui/contexts/previousContext';
+import { RefreshManager } from './ui/base/refreshManager';
 import type { Services } from './ui/services';
-import { SettingsService } from './ui/settings';
-import { SshEndpointProvider } from './ui/sshEndpointProvider';
-import { SshService } from './ui/sshService';
-import { StatusBar } from './ui/statusBar';
-import { ContextsView } from './ui/views/contextsView';
-import { SshHostsView } from './ui/views/sshHostsView';
+import { SettingsService } from './ui/base/settings';
+import { SshEndpointProvider } from './ui/sshHosts/sshEndpointProvider';
+import { SshService } from './ui/sshHosts/sshService';
+import { StatusBar } from './ui/engine/statusBar';
+import { ContextsView } from './ui/contexts/contextsView';
+import { SshHostsView } from './ui/sshHosts/sshHostsView';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the

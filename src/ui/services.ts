@@ -1,15 +1,15 @@
 import type * as vscode from 'vscode';
-import type { ContextsModel } from './contextsModel';
-import type { DockerStoreService } from './dockerStoreService';
-import type { EndpointSuggestions } from './endpointSuggestions';
-import type { EngineInfoDocuments } from './engineInfoDocuments';
-import type { EngineService } from './engineService';
-import type { OutputChannelLogger } from './logging';
-import type { PreviousContext } from './previousContext';
-import type { RefreshManager } from './refreshManager';
-import type { SettingsService } from './settings';
-import type { SshService } from './sshService';
-import type { StatusBar } from './statusBar';
+import type { ContextsModel } from './contexts/contextsModel';
+import type { DockerStoreService } from './contexts/dockerStoreService';
+import type { EndpointSuggestions } from './contexts/endpointSuggestions';
+import type { EngineInfoDocuments } from './engine/engineInfoDocuments';
+import type { EngineService } from './engine/engineService';
+import type { OutputChannelLogger } from './base/logging';
+import type { PreviousContext } from './contexts/previousContext';
+import type { RefreshManager } from './base/refreshManager';
+import type { SettingsService } from './base/settings';
+import type { SshService } from './sshHosts/sshService';
+import type { StatusBar } from './engine/statusBar';
 
 /** What commands and views need, built once in activate() and passed down (no module globals). */
 export interface Services {

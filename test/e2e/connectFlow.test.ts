@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import { DOCKER_CLI, createUser, requireRoot, startDockerd, startSshd, tempHome, type Dockerd, type Sshd, type TempHome, type TestUser } from '../support';
 import { openWorkbench, screenshotsDirFor, waitUntil, type Workbench } from '../support/workbench';

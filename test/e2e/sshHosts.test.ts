@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
 import {
   DOCKER_CLI,

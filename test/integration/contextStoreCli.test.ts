@@ -10,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ContextStore, DockerContextSummary, contextId } from '../../src/core/docker/contextStore';
-import { RunResult, runProcess } from '../../src/core/exec';
+import { ContextStore, DockerContextSummary, contextId } from '../../src/core/contexts/contextStore';
+import { RunResult, runProcess } from '../../src/core/common/exec';
 import { DOCKER_CLI } from '../support/busybox';
 
 const temps: string[] = [];

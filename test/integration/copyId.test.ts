@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import type { HostKeyRequest, SshPrompts } from '../../src/core/ssh/connection';
 import { copyPublicKey } from '../../src/core/ssh/copyId';
 import { generateKey } from '../../src/core/ssh/keys';
-import { resolveHost, type EffectiveHost } from '../../src/core/ssh/resolveHost';
+import { resolveHost, type EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import { appendSshConfig, createUser, requireRoot, sshHostBlock, startSshd, tempHome, type Sshd, type TempHome, type TestUser } from '../support';
 
 const T = { timeout: 240_000 };

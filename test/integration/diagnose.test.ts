@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { copyPublicKey } from '../../src/core/ssh/copyId';
-import { diagnoseHost, type DiagnoseStep, type DiagnoseStepId } from '../../src/core/ssh/diagnose';
+import { diagnoseHost, type DiagnoseStep, type DiagnoseStepId } from '../../src/core/diagnose/diagnose';
 import { generateKey } from '../../src/core/ssh/keys';
-import { resolveHost, type EffectiveHost } from '../../src/core/ssh/resolveHost';
-import { addSshHost } from '../../src/core/ssh/sshConfigEdit';
+import { resolveHost, type EffectiveHost } from '../../src/core/sshConfig/resolveHost';
+import { addSshHost } from '../../src/core/sshConfig/sshConfigEdit';
 import {
   DOCKER_CLI,
   addKnownHost,

@@ -11,12 +11,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ContextStore, contextId } from '../../src/core/docker/contextStore';
-import { EnginePool, type ConnectionEvent, type EnginePoolOptions, type EngineTarget } from '../../src/core/docker/enginePool';
-import { CoreError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
+import { ContextStore, contextId } from '../../src/core/contexts/contextStore';
+import { EnginePool, type ConnectionEvent, type EnginePoolOptions, type EngineTarget } from '../../src/core/engine/enginePool';
+import { CoreError } from '../../src/core/common/errors';
+import { runProcess } from '../../src/core/common/exec';
 import { connectSsh } from '../../src/core/ssh/connection';
-import { resolveHost } from '../../src/core/ssh/resolveHost';
+import { resolveHost } from '../../src/core/sshConfig/resolveHost';
 import {
   addKnownHost,
   appendSshConfig,

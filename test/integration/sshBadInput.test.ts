@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CoreError, type Reason } from '../../src/core/errors';
-import { MemoryLogger } from '../../src/core/log';
+import { CoreError, type Reason } from '../../src/core/common/errors';
+import { MemoryLogger } from '../../src/core/common/log';
 import { connectSsh, type ConnectOptions } from '../../src/core/ssh/connection';
 import { copyPublicKey } from '../../src/core/ssh/copyId';
 import { generateKey } from '../../src/core/ssh/keys';
-import type { EffectiveHost } from '../../src/core/ssh/resolveHost';
+import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import {
   addKnownHost,
   blackholePort,

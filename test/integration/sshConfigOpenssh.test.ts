@@ -13,10 +13,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess, type RunResult } from '../../src/core/exec';
-import { readSshConfig } from '../../src/core/ssh/sshConfig';
-import { addSshHost, removeSshHost } from '../../src/core/ssh/sshConfigEdit';
-import { resolveHostBuiltin, resolveHostWithSsh } from '../../src/core/ssh/resolveHost';
+import { runProcess, type RunResult } from '../../src/core/common/exec';
+import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
+import { addSshHost, removeSshHost } from '../../src/core/sshConfig/sshConfigEdit';
+import { resolveHostBuiltin, resolveHostWithSsh } from '../../src/core/sshConfig/resolveHost';
 import { addKnownHost, createUser, knownHostsLine, requireRoot, startSshd, tempHome, type Sshd, type TempHome, type TestUser } from '../support';
 
 const T = { timeout: 180_000 };

@@ -9,12 +9,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/exec';
-import { MemoryLogger } from '../../src/core/log';
+import { runProcess } from '../../src/core/common/exec';
+import { MemoryLogger } from '../../src/core/common/log';
 import { connectSsh, PassphraseCache, type ConnectOptions, type SshConnection } from '../../src/core/ssh/connection';
 import { generateKey as generateProjectKey } from '../../src/core/ssh/keys';
 import { execRemote } from '../../src/core/ssh/remoteExec';
-import type { EffectiveHost } from '../../src/core/ssh/resolveHost';
+import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import {
   addKnownHost,
   closedPort,

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { register, registerProcess } from './cleanup';
 import { freePort } from './ports';
 import { familyOf, procInfo, removeTreeSync, sleep } from './processes';

@@ -3,7 +3,7 @@
  * given to code-server (temp HOME and DOCKER_CONFIG, no DOCKER_HOST/DOCKER_CONTEXT unless the
  * test put them there), it shows what a terminal opened from that VS Code would see.
  */
-import { runProcess, type RunResult } from '../../src/core/exec';
+import { runProcess, type RunResult } from '../../src/core/common/exec';
 import { DOCKER_CLI } from './busybox';
 
 /** One line of `docker context ls --format json`. */

@@ -3,7 +3,7 @@
  * fingerprints, known_hosts lookups) and whether an `ssh` client is there for `ssh -G`.
  */
 import assert from 'node:assert/strict';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 
 /** Runs `ssh-keygen ARGS` and asserts it succeeded; its stdout. */
 export async function sshKeygen(args: string[]): Promise<string> {

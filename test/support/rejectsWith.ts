@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CoreError, type Reason } from '../../src/core/errors';
+import { CoreError, type Reason } from '../../src/core/common/errors';
 
 /** Awaits `p` and asserts it failed with a CoreError of `reason`; the error, for further checks. */
 export async function rejectsWith(p: Promise<unknown>, reason: Reason): Promise<CoreError> {

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { register, registerProcess } from './cleanup';
 import { freePort } from './ports';
 import { familyOf, removeTreeSync, sleep, terminate } from './processes';

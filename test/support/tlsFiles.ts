@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess } from '../../src/core/exec';
+import { runProcess } from '../../src/core/common/exec';
 import { register } from './cleanup';
 import { removeTreeSync } from './processes';
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runProcess, type RunResult } from '../../src/core/exec';
+import { runProcess, type RunResult } from '../../src/core/common/exec';
 import { register } from './cleanup';
 import { processesOfUid, sleep, terminate } from './processes';
 import { requireRoot } from './requireRoot';

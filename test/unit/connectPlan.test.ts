@@ -15,9 +15,9 @@ import {
   suggestKeyFileName,
   tildePath,
   type HostFacts,
-} from '../../src/core/connectPlan';
-import { contextsByAlias, contextsUsingAlias, dockerSocketForAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/sshHostUsage';
-import { parseSshDestination } from '../../src/core/ssh/sshConfigEdit';
+} from '../../src/core/connect/connectPlan';
+import { contextsByAlias, contextsUsingAlias, dockerSocketForAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/connect/sshHostUsage';
+import { parseSshDestination } from '../../src/core/sshConfig/sshConfigEdit';
 
 const DEFAULTS = ['/h/.ssh/id_rsa', '/h/.ssh/id_ecdsa', '/h/.ssh/id_ecdsa_sk', '/h/.ssh/id_ed25519', '/h/.ssh/id_ed25519_sk', '/h/.ssh/id_xmss', '/h/.ssh/id_dsa'];
 

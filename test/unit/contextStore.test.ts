@@ -10,11 +10,11 @@ import {
   contextId,
   dockerConfigDir,
   validateContextName,
-} from '../../src/core/docker/contextStore';
-import { interpretMeta, summarizeCanonicalMeta } from '../../src/core/docker/contextMeta';
-import { parseJsonStrict } from '../../src/core/docker/jsonDocument';
-import { naturalCompare, naturalLess } from '../../src/core/docker/naturalCompare';
-import { CoreError } from '../../src/core/errors';
+} from '../../src/core/contexts/contextStore';
+import { interpretMeta, summarizeCanonicalMeta } from '../../src/core/contexts/contextMeta';
+import { parseJsonStrict } from '../../src/core/contexts/jsonDocument';
+import { naturalCompare, naturalLess } from '../../src/core/common/naturalCompare';
+import { CoreError } from '../../src/core/common/errors';
 import { rejectsWith } from '../support/rejectsWith';
 import { tempDirs } from '../support/tempDirs';
 
@@ -284,7 +284,7 @@ describe('list', () => {
         await fs.chmod(d, 0o755);
       }
       await fs.chmod(path.join(dir, 'contexts', 'meta', contextId('open'), 'meta.json'), 0o644);
-      const module = path.resolve(__dirname, '../../src/core/docker/contextStore.js');
+      const module = path.resolve(__dirname, '../../src/core/contexts/contextStore.js');
       const script = `const { ContextStore } = require(${JSON.stringify(module)});
         new ContextStore({ configDir: ${JSON.stringify(dir)}, env: {} }).list().then((l) => process.stdout.write(JSON.stringify(l)));`;
       const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DockerEndpoint, EndpointRule, defaultDockerHost, parseEndpoint, resolveDefaultDockerHost } from '../../src/core/docker/endpoint';
-import { CoreError } from '../../src/core/errors';
+import { DockerEndpoint, EndpointRule, defaultDockerHost, parseEndpoint, resolveDefaultDockerHost } from '../../src/core/contexts/endpoint';
+import { CoreError } from '../../src/core/common/errors';
 
 function rejects(raw: string, rule: EndpointRule, messagePart?: string): void {
   assert.throws(

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dialStdioError, probeError, quoteRemotePath, type SocketContext } from '../../src/core/docker/engineErrors';
-import { apiError } from '../../src/core/docker/engineHttp';
-import { CoreError } from '../../src/core/errors';
+import { dialStdioError, probeError, quoteRemotePath, type SocketContext } from '../../src/core/engine/engineErrors';
+import { apiError } from '../../src/core/engine/engineHttp';
+import { CoreError } from '../../src/core/common/errors';
 
 const ctx = (daemonSeen = false): SocketContext => ({
   socketPath: '/var/run/docker.sock',

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalizeArch, platformOf, toEngineInfo } from '../../src/core/docker/engineInfo';
+import { normalizeArch, platformOf, toEngineInfo } from '../../src/core/engine/engineInfo';
 
 describe('normalizeArch', () => {
   const cases: [string, string, string?][] = [

@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import type { Client } from 'ssh2';
-import { createAckNudger } from '../../src/core/docker/engineAckNudge';
-import type { DockerEndpoint } from '../../src/core/docker/endpoint';
-import { EnginePool, type EnginePoolOptions } from '../../src/core/docker/enginePool';
-import { CoreError } from '../../src/core/errors';
+import { createAckNudger } from '../../src/core/engine/engineAckNudge';
+import type { DockerEndpoint } from '../../src/core/contexts/endpoint';
+import { EnginePool, type EnginePoolOptions } from '../../src/core/engine/enginePool';
+import { CoreError } from '../../src/core/common/errors';
 import type { SshConnection } from '../../src/core/ssh/connection';
 import { rejectsWith } from '../support/rejectsWith';
 

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EngineProbeCache, type ProbeResult } from '../../src/core/docker/engineProbeCache';
-import { CoreError, cancelledError } from '../../src/core/errors';
+import { EngineProbeCache, type ProbeResult } from '../../src/core/engine/engineProbeCache';
+import { CoreError, cancelledError } from '../../src/core/common/errors';
 
 interface Deferred<T> {
   promise: Promise<T>;

@@ -12,10 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { Server, utils, type Connection } from 'ssh2';
-import { needsInteraction, silentPrompts, sshHostForEndpoint } from '../../src/core/docker/engineSshTarget';
-import { CoreError } from '../../src/core/errors';
+import { needsInteraction, silentPrompts, sshHostForEndpoint } from '../../src/core/engine/engineSshTarget';
+import { CoreError } from '../../src/core/common/errors';
 import { connectSsh, PassphraseCache } from '../../src/core/ssh/connection';
-import type { EffectiveHost } from '../../src/core/ssh/resolveHost';
+import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 
 const PASSPHRASE = 'correct horse battery staple';
 

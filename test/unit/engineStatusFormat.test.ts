@@ -14,8 +14,8 @@ import {
   localBuildPlatform,
   parseStatusFormat,
   statusFacts,
-} from '../../src/core/docker/engineStatusFormat';
-import { platformOf } from '../../src/core/docker/engineInfo';
+} from '../../src/core/engine/engineStatusFormat';
+import { platformOf } from '../../src/core/engine/engineInfo';
 
 describe('statusFacts', () => {
   const info = { operatingSystem: 'Ubuntu 22.04.5 LTS', architecture: 'x86_64' };

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { FocusAwareInterval } from '../../src/core/focusAwareInterval';
+import { FocusAwareInterval } from '../../src/core/common/focusAwareInterval';
 
 describe('FocusAwareInterval', () => {
   let now = 0;

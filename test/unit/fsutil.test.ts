@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { writeFileAtomic, readFileIfExists } from '../../src/core/fsutil';
+import { writeFileAtomic, readFileIfExists } from '../../src/core/common/fsutil';
 import { tempDirs } from '../support/tempDirs';
 
 const tempDir = tempDirs('rdc-fsutil-');

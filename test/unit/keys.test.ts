@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { utils } from 'ssh2';
-import { CoreError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
+import { CoreError } from '../../src/core/common/errors';
+import { runProcess } from '../../src/core/common/exec';
 import {
   defaultIdentityFiles,
   defaultKeyComment,

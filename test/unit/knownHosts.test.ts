@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CoreError } from '../../src/core/errors';
+import { CoreError } from '../../src/core/common/errors';
 import {
   addKnownHost,
   checkHostKey,

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CoreError } from '../../src/core/errors';
-import { dataKey, LatestSnapshot } from '../../src/core/latestSnapshot';
+import { CoreError } from '../../src/core/common/errors';
+import { dataKey, LatestSnapshot } from '../../src/core/common/latestSnapshot';
 
 interface Snap {
   names: string[];

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as ts from 'typescript';
-import { CommandIds } from '../../src/ui/commands/commandIds';
-import { CONTEXT_VALUE_TOKENS, contextItemValue } from '../../src/ui/views/contextValues';
+import { CommandIds } from '../../src/ui/base/commandIds';
+import { CONTEXT_VALUE_TOKENS, contextItemValue } from '../../src/ui/base/contextValues';
 
 // package.json is checked against the code: the most common drift in an extension is a command,
 // menu, string key or viewItem that exists on one side only.
@@ -58,7 +58,7 @@ test('every contributed command is in the command-id table, and every table entr
 });
 
 test('every command-id table entry gets a handler in registerCommands.ts', () => {
-  const file = path.join(root, 'src/ui/commands/registerCommands.ts');
+  const file = path.join(root, 'src/ui/registerCommands.ts');
   const handlerKeys: string[] = [];
   walk(parse(file), (n) => {
     if (ts.isVariableDeclaration(n) && n.name.getText() === 'HANDLERS' && n.initializer && ts.isObjectLiteralExpression(n.initializer)) {

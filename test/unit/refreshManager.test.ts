@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryLogger } from '../../src/core/log';
-import { RefreshManager, type RefreshReason } from '../../src/ui/refreshManager';
+import { MemoryLogger } from '../../src/core/common/log';
+import { RefreshManager, type RefreshReason } from '../../src/ui/base/refreshManager';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

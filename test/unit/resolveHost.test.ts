@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { CoreError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
-import { convtime, resolveHost, resolveHostBuiltin, resolveHostWithSsh, type ResolveOptions } from '../../src/core/ssh/resolveHost';
+import { CoreError } from '../../src/core/common/errors';
+import { runProcess } from '../../src/core/common/exec';
+import { convtime, resolveHost, resolveHostBuiltin, resolveHostWithSsh, type ResolveOptions } from '../../src/core/sshConfig/resolveHost';
 import { sshClientMissing } from '../support/openssh';
 import { tempDirs } from '../support/tempDirs';
 

@@ -12,9 +12,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CoreError } from '../../src/core/errors';
-import { runProcess } from '../../src/core/exec';
-import { resolveHostBuiltin, resolveHostWithSsh, type EffectiveHost, type ResolveOptions } from '../../src/core/ssh/resolveHost';
+import { CoreError } from '../../src/core/common/errors';
+import { runProcess } from '../../src/core/common/exec';
+import { resolveHostBuiltin, resolveHostWithSsh, type EffectiveHost, type ResolveOptions } from '../../src/core/sshConfig/resolveHost';
 import { sshClientMissing } from '../support/openssh';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/ssh-config');

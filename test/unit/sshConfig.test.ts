@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { runProcess } from '../../src/core/exec';
-import { readSshConfig } from '../../src/core/ssh/sshConfig';
+import { runProcess } from '../../src/core/common/exec';
+import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
 import { tempDirs } from '../support/tempDirs';
 
 const newHome = tempDirs('rdc-sshcfg-read-');

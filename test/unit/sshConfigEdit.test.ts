@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import SSHConfig from 'ssh-config';
-import { CoreError } from '../../src/core/errors';
-import { readSshConfig } from '../../src/core/ssh/sshConfig';
-import { addSshHost, parseSshDestination, removeSshHost, suggestAlias, validateAlias, type NewSshHost } from '../../src/core/ssh/sshConfigEdit';
+import { CoreError } from '../../src/core/common/errors';
+import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
+import { addSshHost, parseSshDestination, removeSshHost, suggestAlias, validateAlias, type NewSshHost } from '../../src/core/sshConfig/sshConfigEdit';
 import { tempDirs } from '../support/tempDirs';
 
 const newHome = tempDirs('rdc-sshcfg-edit-');

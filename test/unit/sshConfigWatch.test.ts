@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readSshConfig } from '../../src/core/ssh/sshConfig';
-import { includeTarget, sshConfigWatchTargets } from '../../src/core/ssh/sshConfigWatch';
+import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
+import { includeTarget, sshConfigWatchTargets } from '../../src/core/sshConfig/sshConfigWatch';
 
 describe('what the SSH Hosts view watches', () => {
   let home: string;

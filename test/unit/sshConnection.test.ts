@@ -12,11 +12,11 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { Server, utils, type Connection } from 'ssh2';
-import { CoreError } from '../../src/core/errors';
-import { MemoryLogger } from '../../src/core/log';
+import { CoreError } from '../../src/core/common/errors';
+import { MemoryLogger } from '../../src/core/common/log';
 import { agentPath, connectSsh, parseProxyJump, PassphraseCache, socketError, type ConnectOptions } from '../../src/core/ssh/connection';
-import { classifyDialStdioFailure } from '../../src/core/ssh/diagnose';
-import type { EffectiveHost } from '../../src/core/ssh/resolveHost';
+import { classifyDialStdioFailure } from '../../src/core/diagnose/diagnose';
+import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import { tcpServer } from '../support/ports';
 
 const PASSWORD = 'S3cret-Only-The-Server-Knows';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { dockerStoreWatchTargets, watchPaths, type PathWatcher, type WatchChange } from '../../src/core/watch';
-import { MemoryLogger } from '../../src/core/log';
+import { dockerStoreWatchTargets, watchPaths, type PathWatcher, type WatchChange } from '../../src/core/common/watch';
+import { MemoryLogger } from '../../src/core/common/log';
 import { tempDirs } from '../support/tempDirs';
 
 // Waiting for an event uses a generous deadline: a missing event fails the test, a slow machine

@@ -26,14 +26,14 @@ import type {
   SignCallback,
   SigningRequestOptions,
 } from 'ssh2';
-import { CoreError, cancelledError, describeError, type ErrorDetails } from '../errors';
-import { nullLogger, type Logger } from '../log';
+import { CoreError, cancelledError, describeError, type ErrorDetails } from '../common/errors';
+import { nullLogger, type Logger } from '../common/log';
 import { createHostVerifier } from './hostVerifier';
 import { keyBlobFingerprint, keyBlobType } from './keyBlob';
 import { defaultIdentityFiles, loadPrivateKey, readPublicKey } from './keys';
 import { loadSsh2 } from './loadSsh2';
 import { PassphraseCache } from './passphraseCache';
-import type { EffectiveHost } from './resolveHost';
+import type { EffectiveHost } from '../sshConfig/resolveHost';
 
 export { PassphraseCache } from './passphraseCache';
 

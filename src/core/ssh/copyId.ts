@@ -5,8 +5,8 @@
  * mkdir -p, newline fix, append, restorecon) in one `exec sh -c '…'` of a constant command with
  * the key on stdin, and finally prove that the key now logs in.
  */
-import { CoreError } from '../errors';
-import { nullLogger } from '../log';
+import { CoreError } from '../common/errors';
+import { nullLogger } from '../common/log';
 import { connectSsh, type ConnectOptions, type SshConnection } from './connection';
 import { readPublicKey } from './keys';
 import { PassphraseCache } from './passphraseCache';

@@ -4,8 +4,8 @@
  * `algorithms.serverHostKey`. The handshake waits for the verifier's answer, so the user can be
  * asked about an unknown key before any password or key is offered to the server.
  */
-import { CoreError, describeError } from '../errors';
-import { nullLogger, type Logger } from '../log';
+import { CoreError, describeError } from '../common/errors';
+import { nullLogger, type Logger } from '../common/log';
 import {
   addKnownHost,
   checkHostKey,

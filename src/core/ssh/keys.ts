@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ParsedKey } from 'ssh2';
-import { CoreError } from '../errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../fsutil';
+import { CoreError } from '../common/errors';
+import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
 import { keyBlobFingerprint, keyBlobType } from './keyBlob';
 import { loadSsh2 } from './loadSsh2';
 

@@ -14,8 +14,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreError } from '../errors';
-import { errnoCode, isNotFound } from '../fsutil';
+import { CoreError } from '../common/errors';
+import { errnoCode, isNotFound } from '../common/fsutil';
 import { keyBlobType } from './keyBlob';
 
 export interface HostKeyTarget {

@@ -4,7 +4,7 @@
  * that came from a user on stdin (`input`).
  */
 import type { Client, ClientChannel } from 'ssh2';
-import { CoreError, cancelledError, describeError } from '../errors';
+import { CoreError, cancelledError, describeError } from '../common/errors';
 
 export interface ExecRemoteOptions {
   /** Written to the command's stdin, which is then closed. */

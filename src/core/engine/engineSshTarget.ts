@@ -1,0 +1,61 @@
+/**
+ * How an `ssh://` context endpoint becomes an SSH connection, and how a connection attempt that
+ * must not ask anything (a background probe) reports what it would have needed to ask.
+ */
+import { CoreError, type Reason } from '../common/errors';
+import type { SshPrompts } from '../ssh/connection';
+import type { EffectiveHost } from '../sshConfig/resolveHost';
+import type { DockerEndpoint } from '../contexts/endpoint';
+
+/**
+ * The host of `ssh://[user@]alias[:port][/path]`: the alias's settings from the SSH
+ * configuration, with the URL's user and port winning over them, as the docker CLI's
+ * `ssh -l USER -p PORT -- alias` does.
+ */
+export function sshHostForEndpoint(resolved: EffectiveHost, endpoint: Pick<DockerEndpoint, 'user' | 'port'>): EffectiveHost {
+  return {
+    ...resolved,
+    ...(endpoint.user !== undefined && endpoint.user !== '' ? { user: endpoint.user } : {}),
+    ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+  };
+}
+
+/** Failures that a person can resolve by answering a prompt (trust the host key, type the passphrase). */
+export const INTERACTION_REASONS: readonly Reason[] = ['hostKeyUnknown', 'keyPassphraseRequired'];
+
+export function needsInteraction(e: unknown): boolean {
+  return e instanceof CoreError && INTERACTION_REASONS.includes(e.reason);
+}
+
+export interface SilentPrompts {
+  /** Prompts for connectSsh that never ask a person. */
+  readonly prompts: SshPrompts;
+  /** The connection's error, or a keyPassphraseRequired error when an encrypted key the server would accept was left locked. */
+  explain(e: unknown): unknown;
+}
+
+/**
+ * Prompts for a background connection. The unknown host key is left to connectSsh (without a
+ * confirmHostKey it refuses with hostKeyUnknown). A passphrase request is refused by throwing,
+ * not by answering "no": an answer would mark the key as declined in the passphrase cache, and
+ * the person would never be asked later, when they ask to connect. connectSsh only asks for a
+ * passphrase after the server accepted the public key, so a refused request means the key
+ * would have worked, and the attempt's final `authFailed` is reported as that instead.
+ */
+export function silentPrompts(): SilentPrompts {
+  let lockedKey: string | undefined;
+  return {
+    prompts: {
+      passphrase: async (req) => {
+        lockedKey ??= req.keyPath;
+        throw new CoreError('keyPassphraseRequired', `The key ${req.keyPath} needs its passphrase, and this connection may not ask for it.`, { file: req.keyPath });
+      },
+    },
+    explain: (e) => {
+      if (lockedKey !== undefined && e instanceof CoreError && (e.reason === 'authFailed' || e.reason === 'keyPassphraseRequired')) {
+        return new CoreError('keyPassphraseRequired', `The key ${lockedKey} needs its passphrase to log in.`, { ...e.details, file: lockedKey }, { cause: e });
+      }
+      return e;
+    },
+  };
+}

@@ -1,0 +1,640 @@
+import { promises as fs } from 'node:fs';
+import { isIP } from 'node:net';
+import * as path from 'node:path';
+import SSHConfig, { LineType } from 'ssh-config';
+import { CoreError } from '../common/errors';
+import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { readSshConfig } from './sshConfig';
+import {
+  attachedCommentStart,
+  blankRunAbove,
+  isBlank,
+  onlyBlankBefore,
+  parseDocument,
+  removalRange,
+  usualSeparation,
+  type ConfigDocument,
+} from './sshConfigDocument';
+import { strdelim } from './sshConfigSyntax';
+import { matchHostname, matchPattern } from './sshPattern';
+
+export interface NewSshHost {
+  alias: string;
+  hostName: string;
+  user?: string;
+  port?: number;
+  identityFile?: string;
+}
+
+export interface SshDestination {
+  user?: string;
+  host: string;
+  port?: number;
+}
+
+/** How often an edit is recomputed when the file changes between reading and writing it. */
+const EDIT_ATTEMPTS = 3;
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/**
+ * An alias must be usable as `ssh ALIAS` and inside `ssh://ALIAS` for the docker CLI, and must be
+ * one literal Host pattern: so letters, digits, `.`, `_`, `-`, not starting with `-` or `.`.
+ * That rules out whitespace, wildcards (`*`, `?`), negation (`!`), comments (`#`), quotes, and
+ * the shell metacharacters ssh refuses in a host name.
+ */
+export function validateAlias(alias: string): void {
+  let problem: string | undefined;
+  if (alias === '') {
+    problem = 'empty';
+  } else if (alias.length > 255) {
+    problem = 'too long';
+  } else if (alias.startsWith('-')) {
+    problem = "starts with '-'";
+  } else if (/\s/.test(alias)) {
+    problem = 'contains whitespace';
+  } else if (/[*?]/.test(alias)) {
+    problem = 'contains a wildcard';
+  } else if (alias.includes('!')) {
+    problem = "contains '!'";
+  } else if (alias.includes('#')) {
+    problem = "contains '#'";
+  } else if (/["'`]/.test(alias)) {
+    problem = 'contains a quote';
+  } else if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(alias)) {
+    problem = 'may only contain letters, digits, ".", "_" and "-"';
+  }
+  if (problem) {
+    throw new CoreError('sshAliasInvalid', `Invalid SSH host alias "${alias}": ${problem}`, { alias, problem });
+  }
+}
+
+const HOST_FORBIDDEN = /['`"$\\;&<>|(){},@/[\]\s\x00-\x1f\x7f]/;
+const USER_FORBIDDEN = /['`";&<>|(){}\s\x00-\x1f\x7f]/;
+
+function checkHostName(host: string): void {
+  if (host === '' || host.startsWith('-') || HOST_FORBIDDEN.test(host)) {
+    throw new CoreError('sshDestinationInvalid', `Invalid host name "${host}"`, { field: 'host', value: host });
+  }
+}
+
+function checkUser(user: string): void {
+  if (user === '' || user.startsWith('-') || USER_FORBIDDEN.test(user) || user.endsWith('\\')) {
+    throw new CoreError('sshDestinationInvalid', `Invalid user name "${user}"`, { field: 'user', value: user });
+  }
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CoreError('sshDestinationInvalid', `Invalid port ${port}`, { field: 'port', value: String(port) });
+  }
+}
+
+function parsePort(s: string): number {
+  if (!/^\d{1,5}$/.test(s)) {
+    throw new CoreError('sshDestinationInvalid', `Invalid port "${s}"`, { field: 'port', value: s });
+  }
+  const n = Number(s);
+  checkPort(n);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Destinations
+
+function invalidDestination(input: string, why: string): CoreError {
+  return new CoreError('sshDestinationInvalid', `Not an SSH destination (${why}): ${input}`, { input, why });
+}
+
+/** Splits a pasted command line on blanks, honouring simple quotes; nothing is expanded. */
+function splitWords(input: string): string[] | undefined {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote = '';
+  for (const ch of input) {
+    if (quote) {
+      if (ch === quote) {
+        quote = '';
+      } else {
+        cur += ch;
+      }
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) {
+        words.push(cur);
+        cur = '';
+        inWord = false;
+      }
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) {
+    return undefined;
+  }
+  if (inWord) {
+    words.push(cur);
+  }
+  return words;
+}
+
+/** `[user@]host[:port]`, `[user@][v6]:port`, a bare IPv6 address, or an `ssh://` URL. */
+function parseDestinationWord(word: string, input: string): SshDestination {
+  let s = word;
+  let isUri = false;
+  if (/^ssh:\/\//i.test(s)) {
+    isUri = true;
+    s = s.slice(6);
+    if (s.endsWith('/')) {
+      s = s.slice(0, -1);
+    }
+    if (s.includes('/') || s.includes('?') || s.includes('#')) {
+      throw invalidDestination(input, 'a path, query or fragment in the URL');
+    }
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    throw invalidDestination(input, 'not an ssh:// URL');
+  }
+  let user: string | undefined;
+  const at = s.lastIndexOf('@');
+  if (at >= 0) {
+    user = s.slice(0, at);
+    if (isUri) {
+      if (user.includes(':')) {
+        throw invalidDestination(input, 'a password in the URL');
+      }
+      try {
+        user = decodeURIComponent(user);
+      } catch {
+        throw invalidDestination(input, 'bad escape in the user name');
+      }
+    }
+    s = s.slice(at + 1);
+  }
+  let host: string;
+  let port: number | undefined;
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    if (close < 0) {
+      throw invalidDestination(input, 'unclosed [');
+    }
+    host = s.slice(1, close);
+    const rest = s.slice(close + 1);
+    if (rest !== '') {
+      if (!rest.startsWith(':')) {
+        throw invalidDestination(input, 'text after ]');
+      }
+      port = parsePort(rest.slice(1));
+    }
+  } else if ((s.match(/:/g) ?? []).length >= 2) {
+    host = s; // a bare IPv6 address carries no port
+  } else {
+    const colon = s.indexOf(':');
+    host = colon < 0 ? s : s.slice(0, colon);
+    if (colon >= 0) {
+      port = parsePort(s.slice(colon + 1));
+    }
+  }
+  if (user !== undefined) {
+    checkUser(user);
+  }
+  checkHostName(host);
+  return { ...(user !== undefined ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
+}
+
+/**
+ * Accepts what a user pastes, like Remote-SSH: `host`, `user@host`, `user@host:2222`,
+ * `[::1]:2222`, `ssh://user@host:2222`, `ssh -p 2222 user@host`, `ssh user@host -p 2222`,
+ * `ssh -l user host`. Rejects anything else with sshDestinationInvalid.
+ */
+export function parseSshDestination(input: string): SshDestination {
+  const words = splitWords(input.trim());
+  if (words === undefined) {
+    throw invalidDestination(input, 'unbalanced quotes');
+  }
+  if (words.length === 0) {
+    throw invalidDestination(input, 'empty');
+  }
+  if (words[0] !== 'ssh') {
+    if (words.length !== 1) {
+      throw invalidDestination(input, 'more than one word');
+    }
+    return parseDestinationWord(words[0], input);
+  }
+  let port: number | undefined;
+  let user: string | undefined;
+  let dest: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    const takeValue = (flag: string): string => {
+      if (w.length > 2) {
+        return w.slice(2);
+      }
+      const v = words[++i];
+      if (v === undefined) {
+        throw invalidDestination(input, `${flag} without a value`);
+      }
+      return v;
+    };
+    if (w.startsWith('-p')) {
+      if (port !== undefined) {
+        throw invalidDestination(input, '-p given twice');
+      }
+      port = parsePort(takeValue('-p'));
+    } else if (w.startsWith('-l')) {
+      if (user !== undefined) {
+        throw invalidDestination(input, '-l given twice');
+      }
+      user = takeValue('-l');
+      checkUser(user);
+    } else if (w.startsWith('-')) {
+      throw invalidDestination(input, `unsupported option ${w}`);
+    } else if (dest === undefined) {
+      dest = w;
+    } else {
+      throw invalidDestination(input, 'a remote command or a second host');
+    }
+  }
+  if (dest === undefined) {
+    throw invalidDestination(input, 'no host');
+  }
+  const parsed = parseDestinationWord(dest, input);
+  if (port !== undefined && parsed.port !== undefined && port !== parsed.port) {
+    throw invalidDestination(input, 'two different ports');
+  }
+  if (user !== undefined && parsed.user !== undefined && user !== parsed.user) {
+    throw invalidDestination(input, 'two different users');
+  }
+  const u = parsed.user ?? user;
+  const p = parsed.port ?? port;
+  return { ...(u !== undefined ? { user: u } : {}), host: parsed.host, ...(p !== undefined ? { port: p } : {}) };
+}
+
+/**
+ * A short alias for a destination: the first label of a host name (`build` for
+ * `build.example.com`), an IP address with its separators made safe. `existing` aliases
+ * (compared case-insensitively) get a `-2`, `-3`, … suffix avoided.
+ */
+export function suggestAlias(dest: SshDestination, existing: readonly string[] = []): string {
+  let base: string;
+  const ipVersion = isIP(dest.host.split('%')[0]);
+  if (ipVersion === 6) {
+    base = 'ipv6-' + dest.host.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+/, '');
+  } else if (ipVersion === 4) {
+    base = dest.host;
+  } else {
+    const first = dest.host.split('.')[0];
+    base = (first !== '' && !/^\d+$/.test(first) ? first : dest.host).replace(/[^A-Za-z0-9._-]+/g, '-');
+  }
+  base = base.replace(/^[-.]+/, '').replace(/[-.]+$/, '');
+  if (base === '') {
+    base = 'host';
+  }
+  const taken = new Set(existing.map((a) => a.toLowerCase()));
+  let candidate = base;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) {
+    candidate = `${base}-${n}`;
+  }
+  return candidate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the main file for an edit
+
+async function readForEdit(configFile: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(configFile, 'utf8');
+  } catch (e) {
+    if (isNotFound(e)) {
+      return undefined;
+    }
+    throw new CoreError('fileUnreadable', `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`, { file: configFile }, { cause: e });
+  }
+}
+
+/**
+ * "Could not parse" means: a line ssh itself would reject as malformed (unbalanced quotes, a
+ * keyword without its argument), or text the `ssh-config` library cannot parse (it throws, for
+ * example on a trailing backslash or a `Match` criterion without its value). Such a file is never
+ * rewritten: what it means is not known, so an edit could change it.
+ */
+function parseForEdit(configFile: string, text: string): ConfigDocument {
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new CoreError('sshConfigUnparsable', `${configFile} line ${e.line}: ${e.error === 'invalidQuotes' ? 'unbalanced quotes' : `no argument after "${e.keyword}"`}`, {
+      file: configFile,
+      line: e.line,
+    });
+  }
+  try {
+    SSHConfig.parse(text);
+  } catch (err) {
+    throw new CoreError('sshConfigUnparsable', `${configFile}: ${(err as Error).message}`, { file: configFile }, { cause: err });
+  }
+  return doc;
+}
+
+async function writeIfUnchanged(configFile: string, original: string | undefined, next: string): Promise<boolean> {
+  const now = await readForEdit(configFile);
+  if (now !== original) {
+    return false;
+  }
+  try {
+    await writeFileAtomic(configFile, next, { mode: 0o600 });
+  } catch (e) {
+    throw new CoreError('fileUnwritable', `Cannot write ${configFile}: ${errnoCode(e) ?? String(e)}`, { file: configFile }, { cause: e });
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding a host
+
+/** A value as ssh_config needs it: `%` doubled where ssh expands tokens, quoted when it holds blanks. */
+function formatValue(v: string, opts: { tokens: boolean }): string {
+  const s = opts.tokens ? v.replace(/%/g, '%%') : v;
+  if (/^[^\s"'#][^\s"']*$/.test(s) && !/\\(["'\\ ]|$)/.test(s)) {
+    return s;
+  }
+  if (s.includes('"') || /\\(["\\]|$)/.test(s)) {
+    throw new CoreError('keyInvalid', `Cannot write "${v}" into an ssh config line`, { value: v });
+  }
+  return `"${s}"`;
+}
+
+function blockLines(host: NewSshHost): { lines: string[]; expected: [string, string][] } {
+  const expected: [string, string][] = [['hostname', host.hostName]];
+  const lines = [`Host ${host.alias}`, `  HostName ${formatValue(host.hostName, { tokens: true })}`];
+  if (host.user !== undefined) {
+    lines.push(`  User ${formatValue(host.user, { tokens: false })}`);
+    expected.push(['user', host.user]);
+  }
+  if (host.port !== undefined) {
+    lines.push(`  Port ${host.port}`);
+    expected.push(['port', String(host.port)]);
+  }
+  if (host.identityFile !== undefined) {
+    lines.push(`  IdentityFile ${formatValue(host.identityFile, { tokens: true })}`, '  IdentitiesOnly yes');
+    expected.push(['identityfile', host.identityFile], ['identitiesonly', 'yes']);
+  }
+  return { lines, expected };
+}
+
+function validateNewHost(host: NewSshHost): void {
+  validateAlias(host.alias);
+  checkHostName(host.hostName);
+  if (host.user !== undefined) {
+    checkUser(host.user);
+  }
+  if (host.port !== undefined) {
+    checkPort(host.port);
+  }
+  if (host.identityFile !== undefined && (host.identityFile === '' || /[\x00-\x1f\x7f]/.test(host.identityFile))) {
+    throw new CoreError('keyInvalid', `Invalid identity file path "${host.identityFile}"`, { value: host.identityFile });
+  }
+}
+
+/**
+ * Could a section starting at line `i` apply to the new alias? A `Host` line does when one of its
+ * patterns matches the alias and no negated one does; a `Match` line is assumed to unless it
+ * only tests host names that the new host does not have.
+ */
+function sectionMayApply(doc: ConfigDocument, i: number, host: NewSshHost): boolean {
+  const p = doc.parsed[i];
+  if (p.kind !== 'directive') {
+    return true;
+  }
+  if (p.key === 'host') {
+    let positive = false;
+    for (const a of p.args) {
+      if (a.startsWith('!')) {
+        if (matchPattern(host.alias, a.slice(1))) {
+          return false;
+        }
+      } else if (matchPattern(host.alias, a)) {
+        positive = true;
+      }
+    }
+    return positive;
+  }
+  let cp: string | null = p.rest;
+  for (;;) {
+    const t = strdelim(cp);
+    if (!t || t.token === '' || t.token.startsWith('#')) {
+      return true; // every criterion holds (or none could be read): assume it applies
+    }
+    cp = t.rest;
+    const negate = t.token.startsWith('!');
+    const attr = (negate ? t.token.slice(1) : t.token).toLowerCase();
+    if (attr !== 'host' && attr !== 'originalhost') {
+      return true;
+    }
+    const arg = strdelim(cp);
+    if (!arg || arg.token === '') {
+      return true;
+    }
+    cp = arg.rest;
+    const subject = attr === 'host' ? host.hostName : host.alias;
+    const r = matchHostname(subject, arg.token) === 1;
+    if (r === negate) {
+      return false;
+    }
+  }
+}
+
+function computeAddition(text: string, doc: ConfigDocument, host: NewSshHost): { next: string; line: number; offset: number; inserted: string } {
+  const eol = doc.eol;
+  const { lines: block } = blockLines(host);
+  let target = -1;
+  for (let i = doc.firstSectionIndex; i < doc.lines.length; i++) {
+    const p = doc.parsed[i];
+    if ((p.kind === 'directive' || p.kind === 'error') && (p.key === 'host' || p.key === 'match') && sectionMayApply(doc, i, host)) {
+      target = attachedCommentStart(doc, i);
+      break;
+    }
+  }
+  if (target >= 0) {
+    // Before the first block that could also apply: ssh keeps the first value it obtains.
+    const after = onlyBlankBefore(doc, target) ? usualSeparation(doc) : blankRunAbove(doc, target);
+    const inserted = block.join(eol) + eol + eol.repeat(after);
+    const offset = doc.lines[target].start;
+    return { next: text.slice(0, offset) + inserted + text.slice(offset), line: doc.lines[target].number, offset, inserted };
+  }
+  // At the end: after a newline for an unterminated last line, then the file's usual gap.
+  let prefix = '';
+  if (text !== '' && !text.endsWith('\n')) {
+    prefix = eol;
+  }
+  const hasContent = doc.parsed.some((p) => !isBlank(p));
+  let trailingBlanks = 0;
+  for (let i = doc.parsed.length - 1; i >= 0 && isBlank(doc.parsed[i]); i--) {
+    trailingBlanks++;
+  }
+  const gap = hasContent ? Math.max(0, usualSeparation(doc) - trailingBlanks) : 0;
+  const inserted = prefix + eol.repeat(gap) + block.join(eol) + eol;
+  const linesBefore = doc.lines.length + gap;
+  return { next: text + inserted, line: linesBefore + 1, offset: text.length, inserted };
+}
+
+/** Checks the new text with both parsers before anything is written. */
+function verifyAddition(configFile: string, original: string, next: string, result: { line: number; offset: number; inserted: string }, host: NewSshHost): void {
+  const fail = (why: string): never => {
+    throw new CoreError('internal', `Refusing to write ${configFile}: ${why}`, { file: configFile });
+  };
+  if (next.slice(0, result.offset) !== original.slice(0, result.offset) || next.slice(result.offset + result.inserted.length) !== original.slice(result.offset)) {
+    fail('the rest of the file would change');
+  }
+  const doc = parseDocument(next);
+  if (doc.errors.length) {
+    fail('the result would not parse');
+  }
+  const block = doc.blocks.find((b) => doc.lines[b.index].number === result.line);
+  if (!block || block.patterns.length !== 1 || block.patterns[0] !== host.alias) {
+    fail('the new Host line is not where it was put');
+    return;
+  }
+  const { expected } = blockLines(host);
+  const seen: [string, string][] = [];
+  for (let i = block.index + 1; i <= block.lastIndex; i++) {
+    const p = doc.parsed[i];
+    if (p.kind === 'directive') {
+      seen.push([p.key, p.args.join(' ').replace(/%%/g, '%')]);
+    }
+  }
+  if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+    fail('the new block does not read back as written');
+  }
+  let lib: SSHConfig;
+  try {
+    lib = SSHConfig.parse(next);
+  } catch {
+    return fail('the result would not parse');
+  }
+  const section = lib.find((l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'host' && l.value === host.alias);
+  const hostNameLine =
+    section && 'config' in section ? section.config.find((l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'hostname') : undefined;
+  if (!hostNameLine || hostNameLine.type !== LineType.DIRECTIVE || String(hostNameLine.value).replace(/%%/g, '%') !== host.hostName) {
+    fail('the ssh-config parser does not find the new block');
+  }
+}
+
+/**
+ * Inserts a block before the first `Host *` / `Match all` (first-match-wins), 2-space indented,
+ * blank line separation consistent with the file; `IdentitiesOnly yes` when identityFile given;
+ * every other byte unchanged; refuses an alias that already exists anywhere in the config incl.
+ * Includes (sshAliasExists) or an invalid alias (sshAliasInvalid: whitespace, wildcards, `!`,
+ * `#`, quotes, empty, leading '-'); creates `~/.ssh` 0700 and the file 0600 when missing; keeps
+ * an existing file's mode; refuses to rewrite a file it cannot parse (sshConfigUnparsable).
+ * Atomic write. Returns the 1-based line of the new Host keyword.
+ *
+ * More precisely, the block goes before the first section of the main file that could apply
+ * to the new alias (a `Host` pattern matching it, or a `Match`), which includes `Host *` and
+ * `Match all`; with none, at the end. A `Host *` inside a file included before the first
+ * section cannot be overtaken this way: any line put before that `Include` would pull the
+ * `Include` into the new block.
+ */
+export async function addSshHost(configFile: string, host: NewSshHost, options: { home: string }): Promise<{ line: number }> {
+  validateNewHost(host);
+  for (let attempt = 1; ; attempt++) {
+    const original = await readForEdit(configFile);
+    const text = original ?? '';
+    const doc = parseForEdit(configFile, text);
+    const snapshot = await readSshConfig({ configFile, home: options.home });
+    const unreadable = snapshot.problems.find((p) => p.reason === 'fileUnreadable');
+    if (unreadable) {
+      // The alias might be defined in the file that could not be read.
+      throw new CoreError('fileUnreadable', unreadable.message, { file: unreadable.file });
+    }
+    const clash = snapshot.hosts.find((h) => h.alias.toLowerCase() === host.alias.toLowerCase());
+    if (clash) {
+      throw new CoreError('sshAliasExists', `Host "${clash.alias}" is already defined in ${clash.file} line ${clash.line}`, {
+        alias: clash.alias,
+        file: clash.file,
+        line: clash.line,
+      });
+    }
+    const result = computeAddition(text, doc, host);
+    verifyAddition(configFile, text, result.next, result, host);
+    if (original === undefined) {
+      await ensureSshDir(path.dirname(configFile));
+    }
+    if (await writeIfUnchanged(configFile, original, result.next)) {
+      return { line: result.line };
+    }
+    if (attempt >= EDIT_ATTEMPTS) {
+      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, { file: configFile });
+    }
+  }
+}
+
+/** Creates the directory (and missing parents) with mode 0700, as ssh wants for `~/.ssh`. */
+async function ensureSshDir(dir: string): Promise<void> {
+  try {
+    await fs.stat(dir);
+    return;
+  } catch (e) {
+    if (!isNotFound(e)) {
+      throw new CoreError('fileUnwritable', `Cannot use ${dir}: ${errnoCode(e) ?? String(e)}`, { file: dir }, { cause: e });
+    }
+  }
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await fs.chmod(dir, 0o700); // the umask may have narrowed or widened nothing, but be sure
+  } catch (e) {
+    throw new CoreError('fileUnwritable', `Cannot create ${dir}: ${errnoCode(e) ?? String(e)}`, { file: dir }, { cause: e });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Removing a host
+
+/**
+ * Removes the block only if it is editable (single alias, in configFile, parsed exactly); else
+ * sshHostNotEditable; unknown alias sshHostNotFound. Nothing else changes.
+ *
+ * The block runs from its `Host` line to its last directive (plus indented comments right after
+ * it); the blank lines that separated it from the next block go with it (or, at the end of the
+ * file, those before it), which undoes exactly what addSshHost inserted. Comments above the
+ * `Host` line are kept.
+ */
+export async function removeSshHost(configFile: string, alias: string, options: { home: string }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const original = await readForEdit(configFile);
+    const snapshot = await readSshConfig({ configFile, home: options.home });
+    const entry = snapshot.hosts.find((h) => h.alias === alias);
+    if (!entry) {
+      throw new CoreError('sshHostNotFound', `No Host "${alias}" in the SSH configuration`, { alias });
+    }
+    if (original === undefined || path.resolve(entry.file) !== path.resolve(configFile)) {
+      throw new CoreError('sshHostNotEditable', `Host "${alias}" is defined in ${entry.file}, not in ${configFile}`, { alias, file: entry.file, line: entry.line });
+    }
+    const doc = parseForEdit(configFile, original);
+    const block = doc.blocks.find((b) => doc.lines[b.index].number === entry.line);
+    if (!entry.editable || !block) {
+      throw new CoreError('sshHostNotEditable', `Host "${alias}" at ${configFile} line ${entry.line} shares its block with other patterns or holds an Include`, {
+        alias,
+        file: configFile,
+        line: entry.line,
+      });
+    }
+    const { from, to } = removalRange(doc, block);
+    const start = doc.lines[from].start;
+    const end = to < doc.lines.length ? doc.lines[to].start : original.length;
+    const next = original.slice(0, start) + original.slice(end);
+    const after = parseDocument(next);
+    if (after.errors.length || after.blocks.length !== doc.blocks.length - 1) {
+      throw new CoreError('internal', `Refusing to write ${configFile}: removing the block would change other blocks`, { file: configFile });
+    }
+    if (await writeIfUnchanged(configFile, original, next)) {
+      return;
+    }
+    if (attempt >= EDIT_ATTEMPTS) {
+      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, { file: configFile });
+    }
+  }
+}

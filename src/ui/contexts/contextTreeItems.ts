@@ -1,0 +1,183 @@
+import * as vscode from 'vscode';
+import type { DockerContextSummary } from '../../core/contexts/contextStore';
+import { statusFacts } from '../../core/engine/engineStatusFormat';
+import { CommandIds } from '../base/commandIds';
+import type { ContextsSnapshot } from './contextsModel';
+import { appendEngineFacts, architectureWarning, FAILURE_LINK_COMMANDS, failureLinks, shortReason } from '../engine/enginePresentation';
+import { needsInteraction } from '../../core/engine/engineSshTarget';
+import type { EngineRowState } from '../engine/engineService';
+import { reasonText } from '../base/errorMessages';
+import { brokenDescription, codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
+import { contextItemValue, ContextValueBase } from '../base/contextValues';
+import type { ContextNode, ContextsTreeNode, MessageNode } from './contextNodes';
+
+/** Tree item ids are stable selectors for tests and keep selection across refreshes. */
+export function contextItemId(name: string): string {
+  return `remoteDocker.context:${name}`;
+}
+
+/** The rows of the Docker Contexts view for one snapshot: state rows first, then the contexts. */
+export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
+  if (snap.listError !== undefined) {
+    // Nothing could be listed: the empty view shows its welcome content (Refresh, Show Log,
+    // settings) under the view message that names the problem.
+    return [];
+  }
+  const nodes: ContextsTreeNode[] = [];
+  const configError = snap.current?.configError;
+  if (configError) {
+    const text = reasonText(configError.reason, { file: configError.file });
+    nodes.push({
+      kind: 'message',
+      id: 'remoteDocker.message:configError',
+      label: vscode.l10n.t('config.json cannot be used'),
+      description: configError.file,
+      tooltip: text.nextStep ? `${text.message} ${text.nextStep}` : text.message,
+      severity: 'warning',
+      command: { title: vscode.l10n.t('Open File'), command: 'vscode.open', arguments: [vscode.Uri.file(configError.file)] },
+    });
+  }
+  if (snap.currentError) {
+    nodes.push({
+      kind: 'message',
+      id: 'remoteDocker.message:currentError',
+      label: vscode.l10n.t('The current context cannot be determined'),
+      tooltip: vscode.l10n.t('See the log for details.'),
+      severity: 'error',
+      command: { title: vscode.l10n.t('Show Log'), command: CommandIds.showLog },
+    });
+  }
+  const seen = new Map<string, number>();
+  for (const summary of snap.contexts) {
+    const current = snap.current?.name === summary.name;
+    // VS Code rejects a tree whose ids repeat; a hand-copied meta.json can repeat a name.
+    const n = (seen.get(summary.name) ?? 0) + 1;
+    seen.set(summary.name, n);
+    const id = n === 1 ? contextItemId(summary.name) : `${contextItemId(summary.name)}#${n}`;
+    nodes.push({ kind: 'context', id, summary, current, source: current ? snap.current?.source : undefined });
+  }
+  return nodes;
+}
+
+export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
+  return node.kind === 'context' ? contextTreeItem(node, snap, engine) : messageTreeItem(node);
+}
+
+/** What the row says about its daemon: OS and architecture, "…" while the first probe runs, or why it cannot be reached. */
+function engineSummary(engine: EngineRowState | undefined): { text?: string; spoken?: string; unreachable: boolean; alarming: boolean } {
+  const r = engine?.result;
+  if (!r) {
+    return engine?.probing ? { text: '…', unreachable: false, alarming: false } : { unreachable: false, alarming: false };
+  }
+  if (r.ok) {
+    const facts = statusFacts('full', r.value).join(' · ');
+    return { text: facts || undefined, spoken: statusFacts('full', r.value).join(', ') || undefined, unreachable: false, alarming: false };
+  }
+  const reason = shortReason(r.error.reason, r.error.details);
+  return { text: reason, spoken: reason, unreachable: true, alarming: !engine.calm };
+}
+
+function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
+  const c = node.summary;
+  const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  const daemon = c.error ? { unreachable: false, alarming: false } : engineSummary(engine);
+  item.contextValue = contextItemValue({
+    isDefault: c.isDefault,
+    current: node.current,
+    broken: !!c.error,
+    missing: c.error?.reason === 'contextNotFound',
+    unreachable: daemon.unreachable,
+  });
+  item.tooltip = contextTooltip(node, snap, engine);
+
+  if (c.error) {
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
+    item.description = brokenDescription(c.error.reason, problem.message);
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, broken context: {1}', c.name, problem.message) };
+    if (c.metaPath) {
+      item.command = { title: vscode.l10n.t('Open meta.json'), command: CommandIds.openContextMeta, arguments: [node] };
+    }
+    return item;
+  }
+
+  const marker = envMarker(node.current ? snap.current : undefined);
+  // The endpoint first and "current" last, so both stay where people (and tests) look for them.
+  const where = daemon.text ? `${c.endpoint} · ${daemon.text}` : c.endpoint;
+  const spokenWhere = daemon.spoken ? `${c.endpoint}, ${daemon.spoken}` : c.endpoint;
+  const warning = daemon.alarming ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : undefined;
+  if (node.current) {
+    item.description = marker ? vscode.l10n.t('{0} · current ({1})', where, marker) : vscode.l10n.t('{0} · current', where);
+    item.iconPath = warning ?? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, spokenWhere) };
+  } else {
+    item.description = where;
+    item.iconPath = warning ?? new vscode.ThemeIcon('circle-large-outline');
+    item.accessibilityInformation = { label: `${c.name}, ${spokenWhere}` };
+    // A click switches: the view is a switcher first.
+    item.command = { title: vscode.l10n.t('Use Docker Context'), command: CommandIds.useContext, arguments: [node] };
+  }
+  return item;
+}
+
+function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.MarkdownString {
+  const c: DockerContextSummary = node.summary;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMarkdown(c.name)}**`);
+  if (node.current) {
+    md.appendMarkdown(` — ${escapeMarkdown(vscode.l10n.t('current'))}`);
+  }
+  md.appendMarkdown('\n\n');
+  if (c.description) {
+    md.appendMarkdown(`${escapeMarkdown(c.description)}\n\n`);
+  }
+  md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Endpoint:'))} ${codeSpan(c.endpoint || '—')}\n\n`);
+  if (c.skipTLSVerify) {
+    md.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('TLS verification is turned off for this context.'))}\n\n`);
+  }
+  if (c.error) {
+    const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
+    md.appendMarkdown(`$(warning) ${escapeMarkdown(problem.message)}`);
+    if (problem.nextStep) {
+      md.appendMarkdown(` ${escapeMarkdown(problem.nextStep)}`);
+    }
+    md.appendMarkdown('\n\n');
+  }
+  if (node.current && snap.current) {
+    md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`);
+  }
+  const r = engine?.result;
+  if (r?.ok) {
+    appendEngineFacts(md, r.value);
+    const arch = architectureWarning(r.value, engine?.localPlatform ?? '');
+    if (arch) {
+      md.appendMarkdown(`$(warning) ${escapeMarkdown(arch)}\n\n`);
+    }
+  } else if (r && !r.ok) {
+    const t = reasonText(r.error.reason, r.error.details);
+    md.appendMarkdown(`${engine?.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+    md.isTrusted = { enabledCommands: [...FAILURE_LINK_COMMANDS] };
+    md.appendMarkdown(`${failureLinks(c.name, { reason: r.error.reason, interactive: needsInteraction(r.error), ssh: /^ssh:/i.test(c.endpoint) }).join(' · ')}\n\n`);
+  } else if (engine?.probing) {
+    md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
+  }
+  for (const w of envOverrideWarnings(snap.env)) {
+    md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);
+  }
+  return md;
+}
+
+function messageTreeItem(node: MessageNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.contextValue = ContextValueBase.message;
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  const icon = node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info';
+  const color = node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined;
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.accessibilityInformation = { label: `${node.label}. ${node.tooltip}` };
+  item.command = node.command;
+  return item;
+}

@@ -1,0 +1,64 @@
+import * as vscode from 'vscode';
+import type { Reason } from '../../core/common/errors';
+import { reasonText } from '../base/errorMessages';
+import type { Services } from '../services';
+import { asContextNode } from './contextNodes';
+import { createContext } from './createContext';
+import { openMetaFile } from './openContextMeta';
+import { pickContext } from './pickContext';
+
+/** "Use Docker Context…": from a tree row or the status bar / palette (then a picker). */
+export async function useContext(s: Services, arg?: unknown): Promise<void> {
+  const node = asContextNode(arg);
+  let name: string;
+  if (node) {
+    name = node.summary.name;
+  } else {
+    const snap = await s.contexts.snapshot;
+    const chosen = await pickContext(snap, {
+      title: vscode.l10n.t('Use Docker Context'),
+      placeholder: vscode.l10n.t('Select the context docker should use'),
+      offerCreate: true,
+    });
+    if (chosen === 'create') {
+      await createContext(s);
+      return;
+    }
+    if (chosen.error) {
+      await explainBroken(chosen.name, chosen.error.reason, chosen.metaPath);
+      return;
+    }
+    name = chosen.name;
+  }
+  await switchToContext(s, name);
+}
+
+/** Writes the switch, refreshes everything, and says so when an environment variable overrides it. */
+export async function switchToContext(s: Services, name: string): Promise<void> {
+  s.logger.info(`Switching Docker context to ${name}`);
+  await s.docker.store.use(name);
+  await s.refresh.request('contexts', 'afterChange');
+  const snap = await s.contexts.snapshot;
+  if (snap.current && snap.current.name !== name && (snap.current.source === 'DOCKER_HOST' || snap.current.source === 'DOCKER_CONTEXT')) {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        'Docker context "{0}" is now selected in the docker config, but {1} is set in VS Code\'s environment, so docker in VS Code\'s terminals still uses "{2}".',
+        name,
+        snap.current.source,
+        snap.current.name,
+      ),
+    );
+  }
+}
+
+async function explainBroken(name: string, reason: Reason, metaPath: string | undefined): Promise<void> {
+  const open = vscode.l10n.t('Open meta.json');
+  const text = reasonText(reason, { name, file: metaPath });
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Docker context "{0}" cannot be used: {1}', name, text.message),
+    ...(metaPath ? [open] : []),
+  );
+  if (choice === open && metaPath) {
+    await openMetaFile(metaPath);
+  }
+}

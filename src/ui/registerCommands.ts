@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import type { Services } from './services';
+import { CommandIds, type CommandKey } from './base/commandIds';
+import { createContext } from './contexts/createContext';
+import { inspectContext } from './contexts/inspectContext';
+import { openContextMeta } from './contexts/openContextMeta';
+import { refresh } from './base/refresh';
+import { removeContext } from './contexts/removeContext';
+import { showLog } from './base/showLog';
+import { switchToPreviousContext } from './contexts/switchToPreviousContext';
+import { useContext } from './contexts/useContext';
+import { addSshHost } from './sshHosts/addSshHost';
+import { connectToRemoteHost } from './connect/connectToRemoteHost';
+import { copyPublicKey } from './sshHosts/copyPublicKey';
+import { createContextForSshHost } from './sshHosts/createContextForSshHost';
+import { generateSshKey } from './sshHosts/generateSshKey';
+import { openSshConfig } from './sshHosts/openSshConfig';
+import { openSshHostInConfig } from './sshHosts/openSshHostInConfig';
+import { removeSshHost } from './sshHosts/removeSshHost';
+import { testSshConnection } from './sshHosts/testSshConnection';
+import { connectEngine } from './engine/connectEngine';
+import { diagnoseContext } from './engine/diagnoseContext';
+import { showEngineInfo } from './engine/showEngineInfo';
+import { wrapCommand } from './base/runCommand';
+
+type Handler = (s: Services, ...args: unknown[]) => unknown;
+
+/** One handler per command id; a missing entry is a compile error. */
+const HANDLERS: Record<CommandKey, Handler> = {
+  useContext,
+  createContext,
+  removeContext,
+  inspectContext,
+  openContextMeta,
+  switchToPreviousContext,
+  refresh,
+  showLog,
+  connectToRemoteHost,
+  addSshHost,
+  openSshConfig,
+  generateSshKey,
+  copyPublicKey,
+  testSshConnection,
+  openSshHostInConfig,
+  removeSshHost,
+  createContextForSshHost,
+  showEngineInfo,
+  connectEngine,
+  diagnoseContext,
+};
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return (Object.keys(CommandIds) as CommandKey[]).map((key) => {
+    const id = CommandIds[key];
+    const handler = HANDLERS[key];
+    return vscode.commands.registerCommand(id, wrapCommand(id, (...args) => handler(s, ...args), s.logger));
+  });
+}

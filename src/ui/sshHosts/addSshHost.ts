@@ -1,0 +1,120 @@
+import * as vscode from 'vscode';
+import { CoreError } from '../../core/common/errors';
+import { addSshHost as addHostBlock, parseSshDestination, suggestAlias, validateAlias, type SshDestination } from '../../core/sshConfig/sshConfigEdit';
+import { errorText } from '../base/errorMessages';
+import { BACK, inputStep, pickStep } from '../base/prompts';
+import type { Services } from '../services';
+import { generateKeyItem, keyItems, localKeys, tildePath, type KeyItem } from './sshPickers';
+import { generateKeyInteractive } from './generateSshKey';
+import { createContextForSshHost } from './createContextForSshHost';
+import { testSshConnection } from './testSshConnection';
+
+const TOTAL_STEPS = 3;
+
+/** Why a typed destination cannot be used, or undefined. Accepts what people paste (`ssh -p 2222 user@host`). */
+export function destinationProblem(value: string): string | undefined {
+  if (value.trim() === '') {
+    return vscode.l10n.t('Enter user@host, user@host:port, or paste an ssh command.');
+  }
+  try {
+    parseSshDestination(value);
+    return undefined;
+  } catch (e) {
+    if (e instanceof CoreError) {
+      return vscode.l10n.t('"{0}" is not a valid SSH destination. Use user@host or user@host:port.', value.trim());
+    }
+    throw e;
+  }
+}
+
+/** Why a typed alias cannot be used as a new Host, or undefined. `taken` is compared case-insensitively, as ssh does. */
+export function aliasProblem(value: string, taken: readonly string[]): string | undefined {
+  try {
+    validateAlias(value);
+  } catch (e) {
+    if (e instanceof CoreError) {
+      return value === '' ? vscode.l10n.t('Enter an alias.') : errorText(e).message;
+    }
+    throw e;
+  }
+  const clash = taken.find((a) => a.toLowerCase() === value.toLowerCase());
+  return clash ? vscode.l10n.t('The SSH configuration already has a host "{0}".', clash) : undefined;
+}
+
+/**
+ * "Add SSH Host…": destination (a pasted `ssh -p 2222 user@host` works), an alias, and the key
+ * to use (an existing one, a new one, or none: the agent and the default keys). The block goes
+ * before the first `Host *` so it applies; nothing else in the file changes.
+ */
+export async function addSshHost(s: Services): Promise<void> {
+  const title = vscode.l10n.t('Add SSH Host');
+  const snap = await s.ssh.snapshot;
+  const taken = snap.hosts.map((h) => h.host.alias);
+  let destination: SshDestination | undefined;
+  let destText: string | undefined;
+  let alias: string | undefined;
+  let keyPath: string | undefined | null; // null: no key
+  let step = 1;
+  while (step <= TOTAL_STEPS) {
+    if (step === 1) {
+      const v = await inputStep({
+        title,
+        step,
+        totalSteps: TOTAL_STEPS,
+        prompt: vscode.l10n.t('SSH destination: user@host, user@host:port, or a pasted "ssh -p 2222 user@host"'),
+        placeholder: vscode.l10n.t('for example: ubuntu@192.0.2.10'),
+        value: destText,
+        validate: destinationProblem,
+      });
+      if (v === BACK) {
+        continue;
+      }
+      destText = v;
+      destination = parseSshDestination(v);
+      step++;
+    } else if (step === 2) {
+      const v = await inputStep({
+        title,
+        step,
+        totalSteps: TOTAL_STEPS,
+        prompt: vscode.l10n.t('Alias: the short name for "ssh ALIAS" and "ssh://ALIAS"'),
+        value: alias ?? suggestAlias(destination as SshDestination, taken),
+        validate: (x) => aliasProblem(x, taken),
+      });
+      if (v === BACK) {
+        step--;
+        continue;
+      }
+      alias = v;
+      step++;
+    } else {
+      const none: KeyItem = { label: vscode.l10n.t('No key'), description: vscode.l10n.t('use ssh-agent and the default keys'), none: true };
+      const items = [...keyItems(await localKeys(s), s.ssh.home), generateKeyItem(), none];
+      const picked = await pickStep({ title, step, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Which key should {0} use?', alias ?? ''), items });
+      if (picked === BACK) {
+        step--;
+        continue;
+      }
+      keyPath = picked.key ? picked.key.privateKeyPath : picked.generate ? (await generateKeyInteractive(s, { title, alias })).privateKeyPath : null;
+      step++;
+    }
+  }
+  const dest = destination as SshDestination;
+  const name = alias as string;
+  const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
+  s.logger.info(`Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`);
+  const { line } = await addHostBlock(
+    s.ssh.configFile,
+    { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
+    { home: s.ssh.home },
+  );
+  await s.refresh.request('sshHosts', 'afterChange');
+  const test = vscode.l10n.t('Test Connection');
+  const create = vscode.l10n.t('Create Docker Context…');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)), test, create);
+  if (choice === test) {
+    await testSshConnection(s, name);
+  } else if (choice === create) {
+    await createContextForSshHost(s, name);
+  }
+}
