@@ -48,7 +48,11 @@ function fmt(ms: number): string {
 async function populate(configDir: string, n: number): Promise<void> {
   const store = new ContextStore({ configDir, env: {} });
   for (let i = 1; i <= n; i++) {
-    await store.create({ name: `bench-${i}`, endpoint: `ssh://deploy@host-${i}.example:22`, description: `bench context ${i}` });
+    await store.create({
+      name: `bench-${i}`,
+      endpoint: `ssh://deploy@host-${i}.example:22`,
+      description: `bench context ${i}`,
+    });
   }
 }
 
@@ -62,9 +66,13 @@ async function measureSize(n: number, reps: number, log: (l: string) => void): P
     log(`contexts: creating ${n} context(s)…`);
     await populate(configDir, n);
     const cliEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, DOCKER_CONFIG: configDir };
-    const ours = async (): Promise<string[]> => (await new ContextStore({ configDir, env: {} }).list()).map((c) => c.name);
+    const ours = async (): Promise<string[]> =>
+      (await new ContextStore({ configDir, env: {} }).list()).map((c) => c.name);
     const cli = async (): Promise<string[]> => {
-      const r = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', 'json'], { env: cliEnv, timeoutMs: 120_000 });
+      const r = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', 'json'], {
+        env: cliEnv,
+        timeoutMs: 120_000,
+      });
       if (r.code !== 0) {
         throw new Error(`docker context ls failed: ${r.stderr}`);
       }
@@ -95,7 +103,9 @@ async function measureSize(n: number, reps: number, log: (l: string) => void): P
       ioFloor(metaDir);
       row.floorMs.push(performance.now() - t);
     }
-    log(`contexts: ${n}: ours ${fmt(median(row.oursMs))} ms, CLI ${fmt(median(row.cliMs))} ms, I/O floor ${fmt(median(row.floorMs))} ms`);
+    log(
+      `contexts: ${n}: ours ${fmt(median(row.oursMs))} ms, CLI ${fmt(median(row.cliMs))} ms, I/O floor ${fmt(median(row.floorMs))} ms`,
+    );
     return row;
   } finally {
     await fs.rm(base, { recursive: true, force: true });
@@ -103,7 +113,10 @@ async function measureSize(n: number, reps: number, log: (l: string) => void): P
 }
 
 async function cliVersion(): Promise<string> {
-  const r = await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], { env: { PATH: process.env.PATH, HOME: os.tmpdir() }, timeoutMs: 60_000 });
+  const r = await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], {
+    env: { PATH: process.env.PATH, HOME: os.tmpdir() },
+    timeoutMs: 60_000,
+  });
   return r.stdout.trim() || 'unknown';
 }
 
@@ -111,7 +124,10 @@ export const contextsSuite: BenchSuite = {
   id: 'contexts',
   async run(options: BenchOptions): Promise<BenchReport> {
     const reps = options.reps ?? DEFAULT_REPS;
-    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     const rows: Row[] = [];
     for (const n of SIZES) {
       rows.push(await measureSize(n, reps, options.log));
@@ -124,7 +140,15 @@ export const contextsSuite: BenchSuite = {
       const f = median(r.floorMs);
       return { n: r.contexts, o, c, f, ratio, oMin: Math.min(...r.oursMs), cMin: Math.min(...r.cliMs) };
     });
-    const header = ['contexts', 'ours median (min) ms', 'docker CLI median (min) ms', 'CLI / ours', `goal ≥ ${GOAL}×`, 'I/O floor ms', 'CLI / floor'];
+    const header = [
+      'contexts',
+      'ours median (min) ms',
+      'docker CLI median (min) ms',
+      'CLI / ours',
+      `goal ≥ ${GOAL}×`,
+      'I/O floor ms',
+      'CLI / floor',
+    ];
     const cells = lines.map((l) => [
       String(l.n),
       `${fmt(l.o)} (${fmt(l.oMin)})`,
@@ -135,9 +159,12 @@ export const contextsSuite: BenchSuite = {
       `${(l.c / l.f).toFixed(1)}×`,
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const textRow = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padStart(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const textRow = (r: string[]): string =>
+      r.map((c, i) => (i === 0 ? c.padStart(widths[i]) : c.padStart(widths[i]))).join('  ');
     const title = `List contexts: ContextStore.list() vs \`docker context ls --format json\` (median of ${reps} alternating runs)`;
-    const text = [title, textRow(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(textRow), env].join('\n');
+    const text = [title, textRow(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(textRow), env].join(
+      '\n',
+    );
     const markdown = [
       '## List contexts',
       '',

@@ -76,14 +76,24 @@ async function setUp(log: (l: string) => void): Promise<Env> {
   const home = tempHome('rdc-bench-home-');
   const key = await generateKey(home.home);
   user.authorizeKey(key.publicLine);
-  appendSshConfig(home.home, sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }));
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
+  );
   addKnownHost(home.home, knownHostsLine(sshd));
   const endpoint = `ssh://${ALIAS}${dockerd.socket}`;
-  const r = await runProcess(DOCKER_CLI, ['context', 'create', CONTEXT, '--docker', `host=${endpoint}`], { env: home.env, timeoutMs: 60_000 });
+  const r = await runProcess(DOCKER_CLI, ['context', 'create', CONTEXT, '--docker', `host=${endpoint}`], {
+    env: home.env,
+    timeoutMs: 60_000,
+  });
   if (r.code !== 0) {
     throw new Error(`docker context create failed: ${r.stderr}`);
   }
-  const host = await resolveHost(ALIAS, { configFile: path.join(home.sshDir, 'config'), home: home.home, localUser: os.userInfo().username });
+  const host = await resolveHost(ALIAS, {
+    configFile: path.join(home.sshDir, 'config'),
+    home: home.home,
+    localUser: os.userInfo().username,
+  });
   return { dockerd, sshd, user, home, host, key: key.privateKey, target: { contextName: CONTEXT, endpoint } };
 }
 
@@ -98,7 +108,8 @@ async function tearDown(e: Env | undefined): Promise<void> {
 
 function pool(e: Env, ackNudge: boolean): EnginePool {
   return new EnginePool({
-    connect: (_endpoint, signal) => connectSsh({ host: e.host, env: e.home.env, home: e.home.home, signal, timeoutMs: 30_000 }),
+    connect: (_endpoint, signal) =>
+      connectSsh({ host: e.host, env: e.home.env, home: e.home.home, signal, timeoutMs: 30_000 }),
     requestTimeoutMs: 60_000,
     idleTimeoutMs: 600_000,
     ackNudge,
@@ -106,7 +117,10 @@ function pool(e: Env, ackNudge: boolean): EnginePool {
 }
 
 async function cli(e: Env): Promise<void> {
-  const r = await runProcess(DOCKER_CLI, ['--context', CONTEXT, 'info', '--format', '{{json .}}'], { env: e.home.env, timeoutMs: 120_000 });
+  const r = await runProcess(DOCKER_CLI, ['--context', CONTEXT, 'info', '--format', '{{json .}}'], {
+    env: e.home.env,
+    timeoutMs: 120_000,
+  });
   if (r.code !== 0) {
     throw new Error(`docker info failed: ${r.stderr}`);
   }
@@ -121,7 +135,11 @@ async function cold(e: Env, ackNudge: boolean, resolve: boolean): Promise<void> 
   try {
     if (resolve) {
       // What a first connection costs when the host must be resolved too (ssh -G).
-      await resolveHost(ALIAS, { configFile: path.join(e.home.sshDir, 'config'), home: e.home.home, localUser: os.userInfo().username });
+      await resolveHost(ALIAS, {
+        configFile: path.join(e.home.sshDir, 'config'),
+        home: e.home.home,
+        localUser: os.userInfo().username,
+      });
     }
     const info = await p.info(e.target);
     if (!info.architecture) {
@@ -132,14 +150,20 @@ async function cold(e: Env, ackNudge: boolean, resolve: boolean): Promise<void> 
   }
 }
 
-const SEQUENCE: ((d: Dockerode) => Promise<unknown>)[] = [(d) => d.ping(), (d) => d.version(), (d) => d.info(), (d) => d.listContainers({ all: true }), (d) => d.listImages()];
+const SEQUENCE: ((d: Dockerode) => Promise<unknown>)[] = [
+  (d) => d.ping(),
+  (d) => d.version(),
+  (d) => d.info(),
+  (d) => d.listContainers({ all: true }),
+  (d) => d.listImages(),
+];
 
 async function twentyOurs(e: Env): Promise<void> {
   const p = pool(e, true);
   try {
     const d = await p.docker(e.target);
     for (let i = 0; i < SEQ_CALLS; i++) {
-      await SEQUENCE[i % SEQUENCE.length]!(d);
+      await SEQUENCE[i % SEQUENCE.length](d);
     }
   } finally {
     p.dispose();
@@ -159,7 +183,7 @@ async function twentyModemSsh(e: Env): Promise<void> {
     },
   });
   for (let i = 0; i < SEQ_CALLS; i++) {
-    await SEQUENCE[i % SEQUENCE.length]!(d);
+    await SEQUENCE[i % SEQUENCE.length](d);
   }
 }
 
@@ -241,7 +265,10 @@ async function measure(e: Env, reps: number, log: (l: string) => void): Promise<
     shimMs: 0,
     cliVersion: '',
     sshdVersion: '',
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
   for (let i = 0; i < WARMUP; i++) {
     await cli(e);
@@ -298,8 +325,11 @@ async function measure(e: Env, reps: number, log: (l: string) => void): Promise<
   }
 
   f.shimMs = await shimOverhead(e);
-  f.cliVersion = (await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], { env: e.home.env, timeoutMs: 60_000 })).stdout.trim();
-  f.sshdVersion = /OpenSSH_[^\s,]+/.exec((await runProcess('/usr/sbin/sshd', ['-V'], { timeoutMs: 30_000 })).stderr)?.[0] ?? 'sshd';
+  f.cliVersion = (
+    await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], { env: e.home.env, timeoutMs: 60_000 })
+  ).stdout.trim();
+  f.sshdVersion =
+    /OpenSSH_[^\s,]+/.exec((await runProcess('/usr/sbin/sshd', ['-V'], { timeoutMs: 30_000 })).stderr)?.[0] ?? 'sshd';
   return f;
 }
 
@@ -318,20 +348,45 @@ function report(f: Figures): BenchReport {
   const seqSpeedup = median(f.modemSeqMs) / median(f.oursSeqMs);
   const header = ['case', 'ours median (min) ms', 'compared with, median ms', 'ours / other', 'goal', ''];
   const rows = [
-    row('1. cold: new pool + SSH connection → OS/arch (vs docker --context X info)', f.coldMs, cliMed, '≤ 0.25×', coldRatio <= 0.25),
+    row(
+      '1. cold: new pool + SSH connection → OS/arch (vs docker --context X info)',
+      f.coldMs,
+      cliMed,
+      '≤ 0.25×',
+      coldRatio <= 0.25,
+    ),
     row('1b. cold, ACK nudge off', f.coldNoNudgeMs, cliMed, '', undefined),
     row('1c. cold incl. resolving the host with ssh -G', f.coldResolveMs, cliMed, '', undefined),
-    row('2. warm status() over the pooled connection (vs docker --context X info)', f.warmMs, cliMed, '≤ 0.02×', warmRatio <= 0.02),
+    row(
+      '2. warm status() over the pooled connection (vs docker --context X info)',
+      f.warmMs,
+      cliMed,
+      '≤ 0.02×',
+      warmRatio <= 0.02,
+    ),
     row('2b. warm status(), ACK nudge off', f.warmNoNudgeMs, cliMed, '', undefined),
-    row(`3. ${SEQ_CALLS} sequential calls, new pool (vs dockerode protocol 'ssh')`, f.oursSeqMs, median(f.modemSeqMs), '≥ 5× faster', seqSpeedup >= 5),
-    row('4. close-delimited answer on one channel, ACK nudge on (vs off)', f.closeNudgeMs, median(f.closeNoNudgeMs), '', undefined),
+    row(
+      `3. ${SEQ_CALLS} sequential calls, new pool (vs dockerode protocol 'ssh')`,
+      f.oursSeqMs,
+      median(f.modemSeqMs),
+      '≥ 5× faster',
+      seqSpeedup >= 5,
+    ),
+    row(
+      '4. close-delimited answer on one channel, ACK nudge on (vs off)',
+      f.closeNudgeMs,
+      median(f.closeNoNudgeMs),
+      '',
+      undefined,
+    ),
   ];
   const logins = `SSH logins per ${SEQ_CALLS} calls (sshd log): pool ${f.oursLogins.join(', ')}; dockerode ssh ${f.modemLogins.join(', ')}.`;
   const speed = `Case 3: the pool is ${seqSpeedup.toFixed(1)}× faster (medians ${fmt(median(f.oursSeqMs))} vs ${fmt(median(f.modemSeqMs))} ms).`;
   const env = `docker CLI ${f.cliVersion}, ${f.sshdVersion}, Node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, load average at start ${f.load}`;
   const shim = `The CLI runs ssh through the test home's shim (a private mount namespace so OpenSSH reads the temp home); that adds about ${fmt(f.shimMs)} ms to each CLI run.`;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const textRow = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const textRow = (r: string[]): string =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const text = [
     `Engine API over SSH: the pool vs the docker CLI and dockerode (${f.reps} alternating cold runs, ${WARM_CALLS} warm calls, ${SEQ_REPS} runs of ${SEQ_CALLS} calls)`,
     textRow(header),

@@ -55,7 +55,17 @@ const CONTEXT = 'bench-remote';
 const ALIAS = 'bench-extension';
 
 /** Files copied into the packaging folder: what `npm run package` reads from the repository. */
-const PACKAGE_INPUTS = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'LICENSE', 'README.md', '.vscodeignore', 'esbuild.mjs', 'l10n', 'media'];
+const PACKAGE_INPUTS = [
+  'package.json',
+  'package.nls.json',
+  'package.nls.zh-cn.json',
+  'LICENSE',
+  'README.md',
+  '.vscodeignore',
+  'esbuild.mjs',
+  'l10n',
+  'media',
+];
 
 function fmtMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
@@ -100,7 +110,10 @@ async function packageFresh(log: (l: string) => void): Promise<Packaged> {
   register({ kind: 'dir', path: dir });
   // Files git tracks (as they are in the working tree): a file someone is still writing, and
   // not yet added, is not part of what is measured.
-  const listed = await runProcess('git', ['ls-files', '-z', '--', ...PACKAGE_INPUTS], { cwd: REPO_ROOT, timeoutMs: 30_000 });
+  const listed = await runProcess('git', ['ls-files', '-z', '--', ...PACKAGE_INPUTS], {
+    cwd: REPO_ROOT,
+    timeoutMs: 30_000,
+  });
   if (listed.code !== 0) {
     throw new Error(`git ls-files failed: ${listed.stderr}`);
   }
@@ -117,13 +130,25 @@ async function packageFresh(log: (l: string) => void): Promise<Packaged> {
   }
   const vsix = path.join(dir, 'remote-docker-contexts.vsix');
   const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const packaged = await runProcess(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', vsix], { cwd: dir, timeoutMs: 180_000 });
+  const packaged = await runProcess(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', vsix],
+    { cwd: dir, timeoutMs: 180_000 },
+  );
   if (packaged.code !== 0) {
     throw new Error(`vsce package failed: ${packaged.stdout}\n${packaged.stderr}`);
   }
   const bundle = path.join(dir, 'dist', 'extension.js');
   const libraryBytes = LIBRARY_BUNDLES.map((file) => ({ file, bytes: fs.statSync(path.join(dir, 'dist', file)).size }));
-  return { dir, vsix, vsixBytes: fs.statSync(vsix).size, files: zipEntries(vsix), bundle, bundleBytes: fs.statSync(bundle).size, libraryBytes };
+  return {
+    dir,
+    vsix,
+    vsixBytes: fs.statSync(vsix).size,
+    files: zipEntries(vsix),
+    bundle,
+    bundleBytes: fs.statSync(bundle).size,
+    libraryBytes,
+  };
 }
 
 /**
@@ -232,7 +257,11 @@ const [pid] = process.argv.slice(1).map(Number);
 `;
 
 async function heapAfterGc(pid: number): Promise<{ usedSize: number; totalSize: number }> {
-  const r = await runProcess(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', HEAP_SCRIPT, String(pid)], { timeoutMs: 60_000 });
+  const r = await runProcess(
+    process.execPath,
+    ['--experimental-websocket', '--no-warnings', '-e', HEAP_SCRIPT, String(pid)],
+    { timeoutMs: 60_000 },
+  );
   if (r.code !== 0) {
     throw new Error(`reading the extension host's heap failed: ${r.stderr}`);
   }
@@ -243,7 +272,12 @@ function openFds(pid: number): number {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-async function waitFor<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -272,7 +306,10 @@ async function startRemote(log: (l: string) => void): Promise<Remote> {
   const home = tempHome('rdc-bench-ext-');
   const key = await generateKey(home.home, 'id_ed25519');
   user.authorizeKey(key.publicLine);
-  appendSshConfig(home.home, sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }));
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
+  );
   addKnownHost(home.home, knownHostsLine(sshd));
   for (const args of [
     ['context', 'create', CONTEXT, '--docker', `host=ssh://${ALIAS}${dockerd.socket}`],
@@ -296,21 +333,42 @@ interface HostRun {
 }
 
 /** Starts code-server with the vsix, opens the workbench, reads the activation times. */
-async function openHost(vsix: string, remote: Remote, settings: Record<string, unknown>): Promise<{ server: CodeServer; wb: Workbench; run: HostRun }> {
+async function openHost(
+  vsix: string,
+  remote: Remote,
+  settings: Record<string, unknown>,
+): Promise<{ server: CodeServer; wb: Workbench; run: HostRun }> {
   // LOG_LEVEL reaches VS Code's server as --log: the extension's debug lines (one per status refresh) are written.
-  const server = await startCodeServer({ vsix, env: { ...remote.home.env, LOG_LEVEL: 'debug' }, workspace: remote.workspace, settings: { 'remote.autoForwardPorts': false, ...settings } });
+  const server = await startCodeServer({
+    vsix,
+    env: { ...remote.home.env, LOG_LEVEL: 'debug' },
+    workspace: remote.workspace,
+    settings: { 'remote.autoForwardPorts': false, ...settings },
+  });
   const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-bench-shots-'));
   register({ kind: 'dir', path: shots });
   let wb: Workbench | undefined;
   try {
     wb = await openWorkbench(server.url, { screenshotsDir: shots, serverLogs: () => server.logs() });
     await wb.waitReady();
-    const body = await waitFor('the activation log line', () => server.extensionLog(), (l) => /activated in [\d.]+ ms/.test(l), 120_000);
+    const body = await waitFor(
+      'the activation log line',
+      () => server.extensionLog(),
+      (l) => /activated in [\d.]+ ms/.test(l),
+      120_000,
+    );
     const activateBodyMs = Number(/activated in ([\d.]+) ms/.exec(body)?.[1]);
     await wb.runCommand('Developer: Show Running Extensions');
-    const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Remote Docker Contexts' }).first();
+    const row = wb.page
+      .locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Remote Docker Contexts' })
+      .first();
     await row.waitFor({ state: 'visible', timeout: 60_000 });
-    const text = await waitFor('the activation time in Running Extensions', async () => (await row.innerText()).replace(/\s+/g, ' '), (t) => /ctivation: \d+ ?ms/.test(t), 30_000);
+    const text = await waitFor(
+      'the activation time in Running Extensions',
+      async () => (await row.innerText()).replace(/\s+/g, ' '),
+      (t) => /ctivation: \d+ ?ms/.test(t),
+      30_000,
+    );
     const vscodeActivationMs = Number(/ctivation: (\d+) ?ms/.exec(text)?.[1]);
     return { server, wb, run: { vscodeActivationMs, activateBodyMs } };
   } catch (e) {
@@ -344,7 +402,12 @@ function describeSample(x: MemorySample | undefined): string {
 async function measureMemory(server: CodeServer, workspace: string, log: (l: string) => void): Promise<MemorySample[]> {
   const pid = extensionHostPid();
   const samples: MemorySample[] = [];
-  await waitFor('status refresh #1', () => lastRefresh(server.extensionLog()), (v) => v >= 1, 120_000);
+  await waitFor(
+    'status refresh #1',
+    () => lastRefresh(server.extensionLog()),
+    (v) => v >= 1,
+    120_000,
+  );
   // Let the workbench settle (views, Running Extensions editor) before the first figure.
   await sleep(5_000);
   const n1 = lastRefresh(server.extensionLog());
@@ -357,7 +420,14 @@ async function measureMemory(server: CodeServer, workspace: string, log: (l: str
   // The collection first, so RSS is read with the garbage gone too.
   const sample = async (refreshes: number, idle?: boolean): Promise<MemorySample> => {
     const heap = await heapAfterGc(pid);
-    return { refreshes, rssKb: vmRssKb(pid), heapKb: Math.round(heap.usedSize / 1024), fds: openFds(pid), atS: Math.round((Date.now() - t0) / 1000), ...(idle ? { idle } : {}) };
+    return {
+      refreshes,
+      rssKb: vmRssKb(pid),
+      heapKb: Math.round(heap.usedSize / 1024),
+      fds: openFds(pid),
+      atS: Math.round((Date.now() - t0) / 1000),
+      ...(idle ? { idle } : {}),
+    };
   };
   samples.push(await sample(1));
   log(`extension: after 1 refresh: ${describeSample(samples[0])}`);
@@ -371,9 +441,17 @@ async function measureMemory(server: CodeServer, workspace: string, log: (l: str
   samples.push(await sample(1, true));
   log(`extension: idle control, still 1 refresh: ${describeSample(samples[1])}`);
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'remoteDocker.statusBar.refreshInterval': FAST_INTERVAL }, null, 2));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'remoteDocker.statusBar.refreshInterval': FAST_INTERVAL }, null, 2),
+  );
   for (const target of SAMPLE_AT) {
-    const n = await waitFor(`status refresh #${target}`, () => lastRefresh(server.extensionLog()), (v) => v >= target, 600_000);
+    const n = await waitFor(
+      `status refresh #${target}`,
+      () => lastRefresh(server.extensionLog()),
+      (v) => v >= target,
+      600_000,
+    );
     samples.push(await sample(n));
     log(`extension: after ${n} refreshes: ${describeSample(samples[samples.length - 1])}`);
   }
@@ -382,9 +460,14 @@ async function measureMemory(server: CodeServer, workspace: string, log: (l: str
 
 async function run(o: BenchOptions): Promise<BenchReport> {
   const reps = o.reps ?? DEFAULT_REPS;
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const pkg = await packageFresh(o.log);
-  o.log(`extension: ${path.basename(pkg.vsix)} ${kb(pkg.vsixBytes)}, ${pkg.files} files; bundle ${kb(pkg.bundleBytes)}`);
+  o.log(
+    `extension: ${path.basename(pkg.vsix)} ${kb(pkg.vsixBytes)}, ${pkg.files} files; bundle ${kb(pkg.bundleBytes)}`,
+  );
   const { bundleMs: requireMs, libraryMs } = await plainNodeLoad(pkg.bundle, reps);
 
   const remote = await startRemote(o.log);
@@ -423,13 +506,22 @@ async function run(o: BenchOptions): Promise<BenchReport> {
   return report({ pkg, requireMs, libraryMs, hostRuns, samples, connects, load });
 }
 
-function report(r: { pkg: Packaged; requireMs: number[]; libraryMs: number[]; hostRuns: HostRun[]; samples: MemorySample[]; connects: number; load: string }): BenchReport {
-  const one = r.samples[0] as MemorySample;
+function report(r: {
+  pkg: Packaged;
+  requireMs: number[];
+  libraryMs: number[];
+  hostRuns: HostRun[];
+  samples: MemorySample[];
+  connects: number;
+  load: string;
+}): BenchReport {
+  const one = r.samples[0];
   const idle = r.samples.find((x) => x.idle) ?? one;
   const at200 = r.samples.find((x) => x.refreshes >= REFRESHES) ?? idle;
-  const last = r.samples[r.samples.length - 1] as MemorySample;
+  const last = r.samples[r.samples.length - 1];
   const sign = (kbytes: number): string => `${kbytes >= 0 ? '+' : '−'}${mb(Math.abs(kbytes))}`;
-  const diff = (from: MemorySample, to: MemorySample): string => `VmRSS ${sign(to.rssKb - from.rssKb)}, heap ${sign(to.heapKb - from.heapKb)}`;
+  const diff = (from: MemorySample, to: MemorySample): string =>
+    `VmRSS ${sign(to.rssKb - from.rssKb)}, heap ${sign(to.heapKb - from.heapKb)}`;
   const vsc = r.hostRuns.map((h) => h.vscodeActivationMs);
   const body = r.hostRuns.map((h) => h.activateBodyMs);
   const env = `Node ${process.version}, code-server 4.100.3 (VS Code 1.100.3), ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, load average at start ${r.load}`;
@@ -437,15 +529,36 @@ function report(r: { pkg: Packaged; requireMs: number[]; libraryMs: number[]; ho
   const sizeRows: [string, string][] = [
     ['packaged .vsix', `${r.pkg.vsixBytes} bytes (${kb(r.pkg.vsixBytes)}), ${r.pkg.files} files`],
     ['bundle dist/extension.js (minified, unpacked)', `${r.pkg.bundleBytes} bytes (${kb(r.pkg.bundleBytes)})`],
-    ...r.pkg.libraryBytes.map(({ file, bytes }): [string, string] => [`library bundle dist/${file} (loaded on first use)`, `${bytes} bytes (${kb(bytes)})`]),
+    ...r.pkg.libraryBytes.map(({ file, bytes }): [string, string] => [
+      `library bundle dist/${file} (loaded on first use)`,
+      `${bytes} bytes (${kb(bytes)})`,
+    ]),
   ];
   const timeRows: [string, string][] = [
-    [`VS Code's activation time (Running Extensions), ${vsc.length} fresh code-servers`, `median ${fmtMs(median(vsc))} ms (${vsc.map(fmtMs).join(', ')})`],
-    ['body of activate() (the extension\'s own log line)', `median ${fmtMs(median(body))} ms (${body.map(fmtMs).join(', ')})`],
-    [`require() of the bundle in plain Node, ${r.requireMs.length} fresh processes (module evaluation only)`, `median ${fmtMs(median(r.requireMs))} ms (min ${fmtMs(Math.min(...r.requireMs))})`],
-    ['then require() of dist/dockerode.js with dist/ssh2.js (once, on the first Engine API call)', `median ${fmtMs(median(r.libraryMs))} ms (min ${fmtMs(Math.min(...r.libraryMs))})`],
+    [
+      `VS Code's activation time (Running Extensions), ${vsc.length} fresh code-servers`,
+      `median ${fmtMs(median(vsc))} ms (${vsc.map(fmtMs).join(', ')})`,
+    ],
+    [
+      "body of activate() (the extension's own log line)",
+      `median ${fmtMs(median(body))} ms (${body.map(fmtMs).join(', ')})`,
+    ],
+    [
+      `require() of the bundle in plain Node, ${r.requireMs.length} fresh processes (module evaluation only)`,
+      `median ${fmtMs(median(r.requireMs))} ms (min ${fmtMs(Math.min(...r.requireMs))})`,
+    ],
+    [
+      'then require() of dist/dockerode.js with dist/ssh2.js (once, on the first Engine API call)',
+      `median ${fmtMs(median(r.libraryMs))} ms (min ${fmtMs(Math.min(...r.libraryMs))})`,
+    ],
   ];
-  const memRows = r.samples.map((x) => [x.idle ? `${x.refreshes} (idle control)` : String(x.refreshes), `${x.atS}`, mb(x.rssKb), mb(x.heapKb), String(x.fds)]);
+  const memRows = r.samples.map((x) => [
+    x.idle ? `${x.refreshes} (idle control)` : String(x.refreshes),
+    `${x.atS}`,
+    mb(x.rssKb),
+    mb(x.heapKb),
+    String(x.fds),
+  ]);
 
   const text = [
     'Extension as shipped',
@@ -459,7 +572,7 @@ function report(r: { pkg: Packaged; requireMs: number[]; libraryMs: number[]; ho
   const markdown = [
     '## The extension as shipped',
     '',
-    'The working tree bundled (`node esbuild.mjs --production`) and packaged (`vsce package --no-dependencies --no-rewrite-relative-links`) in a temp folder. Activation in the real extension host of code-server started fresh with the `.vsix` installed: VS Code\'s own figure from "Developer: Show Running Extensions" (loading the bundle and running `activate`), and the extension\'s own log line timing the body of `activate`. Activation reads local files only (the context store, the SSH config): no network I/O. The plain-Node figure is `require()` of the bundle in a fresh process with `vscode` answered by a stub, so it measures **the bundle\'s module evaluation only**, not activate.',
+    "The working tree bundled (`node esbuild.mjs --production`) and packaged (`vsce package --no-dependencies --no-rewrite-relative-links`) in a temp folder. Activation in the real extension host of code-server started fresh with the `.vsix` installed: VS Code's own figure from \"Developer: Show Running Extensions\" (loading the bundle and running `activate`), and the extension's own log line timing the body of `activate`. Activation reads local files only (the context store, the SSH config): no network I/O. The plain-Node figure is `require()` of the bundle in a fresh process with `vscode` answered by a stub, so it measures **the bundle's module evaluation only**, not activate.",
     '',
     '| what | figure |',
     '|---|---|',

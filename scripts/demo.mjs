@@ -71,11 +71,22 @@ async function main() {
   started.push(async () => home.remove());
   const key = await h.generateKey(home.home, 'id_ed25519', `demo@${ALIAS}`);
   user.authorizeKey(key.publicLine);
-  h.appendSshConfig(home.home, h.sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }));
+  h.appendSshConfig(
+    home.home,
+    h.sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
+  );
   h.addKnownHost(home.home, h.knownHostsLine(sshd));
 
   const docker = (args) => runProcess(h.DOCKER_CLI, args, { env: home.env, timeoutMs: 120_000 });
-  const created = await docker(['context', 'create', CONTEXT, '--description', `Demo host: sshd on 127.0.0.1:${sshd.port}, user ${user.name}`, '--docker', `host=ssh://${ALIAS}`]);
+  const created = await docker([
+    'context',
+    'create',
+    CONTEXT,
+    '--description',
+    `Demo host: sshd on 127.0.0.1:${sshd.port}, user ${user.name}`,
+    '--docker',
+    `host=ssh://${ALIAS}`,
+  ]);
   if (created.code !== 0) {
     throw new Error(`docker context create failed: ${created.stderr}`);
   }
@@ -95,7 +106,9 @@ async function main() {
   say('Remote Docker Contexts demo is running.');
   say('');
   say(`  VS Code (code-server):  ${server.url}`);
-  say('                          (listens on 127.0.0.1 only; from another machine: ssh -L PORT:127.0.0.1:PORT this-host)');
+  say(
+    '                          (listens on 127.0.0.1 only; from another machine: ssh -L PORT:127.0.0.1:PORT this-host)',
+  );
   say(`  Demo remote host:       ssh ${ALIAS}  = ${user.name}@127.0.0.1 port ${sshd.port}`);
   say(`  Demo user's password:   ${user.password}`);
   say(`  Host key:               ${sshd.hostKeyFingerprint} (already trusted in the throwaway known_hosts)`);
@@ -103,7 +116,9 @@ async function main() {
   say(`  Throwaway HOME:         ${home.home}  (DOCKER_CONFIG=${home.dockerConfig})`);
   say('');
   say('  Try it from a shell with the same environment:');
-  say(`    HOME=${home.home} DOCKER_CONFIG=${home.dockerConfig} PATH=${home.binDir}:$PATH docker --context ${CONTEXT} ps`);
+  say(
+    `    HOME=${home.home} DOCKER_CONFIG=${home.dockerConfig} PATH=${home.binDir}:$PATH docker --context ${CONTEXT} ps`,
+  );
   say('');
   say('Press Ctrl-C to stop everything.');
   setInterval(() => undefined, 1 << 30); // keep running until a signal arrives

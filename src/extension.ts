@@ -77,7 +77,9 @@ export function activate(context: vscode.ExtensionContext): void {
     settings.onDidChange(({ current }) => statusBar.setEnabled(current.statusBarEnabled)),
     ...registerCommands(services),
   );
-  logger.info(`Remote Docker Contexts ${String(context.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  logger.info(
+    `Remote Docker Contexts ${String(context.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
+  );
   void refresh.request('all', 'activation');
 }
 

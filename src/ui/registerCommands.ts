@@ -53,6 +53,9 @@ export function registerCommands(s: Services): vscode.Disposable[] {
   return (Object.keys(CommandIds) as CommandKey[]).map((key) => {
     const id = CommandIds[key];
     const handler = HANDLERS[key];
-    return vscode.commands.registerCommand(id, wrapCommand(id, (...args) => handler(s, ...args), s.logger));
+    return vscode.commands.registerCommand(
+      id,
+      wrapCommand(id, (...args) => handler(s, ...args), s.logger),
+    );
   });
 }

@@ -46,8 +46,24 @@ async function setUp(name: string, extraEnv: (home: TempHome) => NodeJS.ProcessE
   requireRoot('the e2e tests');
   const home = tempHome();
   const config = new DockerCli(home.env);
-  await config.run(['context', 'create', 'prod-eu', '--docker', 'host=ssh://deploy@prod-eu.example.com', '--description', 'Production, Frankfurt']);
-  await config.run(['context', 'create', 'staging', '--docker', 'host=ssh://ubuntu@staging.example.com:2222', '--description', 'Staging server']);
+  await config.run([
+    'context',
+    'create',
+    'prod-eu',
+    '--docker',
+    'host=ssh://deploy@prod-eu.example.com',
+    '--description',
+    'Production, Frankfurt',
+  ]);
+  await config.run([
+    'context',
+    'create',
+    'staging',
+    '--docker',
+    'host=ssh://ubuntu@staging.example.com:2222',
+    '--description',
+    'Staging server',
+  ]);
   await config.run(['context', 'use', 'staging']);
   const env = { ...home.env, ...extraEnv(home) };
   const terminal = new DockerCli(env);
@@ -72,7 +88,7 @@ async function tearDown(s: Setup | undefined): Promise<void> {
   s?.home.remove();
 }
 
-describe('DOCKER_HOST set in VS Code\'s environment', () => {
+describe("DOCKER_HOST set in VS Code's environment", () => {
   let s: Setup;
   let dockerHost = '';
 
@@ -87,44 +103,64 @@ describe('DOCKER_HOST set in VS Code\'s environment', () => {
   afterEach(async () => assert.deepEqual((await s?.wb.errorNotifications()) ?? [], [], 'no error notification'));
   after(async () => tearDown(s));
 
-  it('marks default as current because of DOCKER_HOST, in the tree, the view message, the status text and tooltip', T, async () => {
-    const { wb } = s;
-    assert.equal(await s.terminal.show(), 'default', 'a terminal with DOCKER_HOST uses default');
-    assert.equal(await s.config.show(), 'staging', 'the config selects staging');
-    await wb.step('default marked current (DOCKER_HOST)', async () => {
-      await waitFor('the tree to mark default current', () => currentContextRows(wb), (c) => c.length === 1 && c[0] === 'default');
-      const def = (await contextRows(wb)).find((r) => r.name === 'default');
-      assert.ok(def);
-      // The CLI derives default's endpoint from DOCKER_HOST; the row shows the same.
-      const cliDefault = (await s.terminal.list()).find((c) => c.Name === 'default');
-      assert.equal(cliDefault?.DockerEndpoint, dockerHost);
-      assert.ok(def.description.startsWith(dockerHost), `row description "${def.description}"`);
-      assert.match(def.description, /current \(DOCKER_HOST\)/);
-      const staging = (await contextRows(wb)).find((r) => r.name === 'staging');
-      assert.equal(staging?.current, false, 'the config\'s choice is not shown as current');
-    });
-    await wb.step('view message names DOCKER_HOST', async () => {
-      const message = await waitFor('the view message', () => contextsViewMessage(wb), (m) => m !== '');
-      assert.match(message, /DOCKER_HOST is set in VS Code's environment/);
-      assert.ok(message.includes(dockerHost), `message names the value: ${message}`);
-    });
-    await wb.step('status bar: default (DOCKER_HOST)', async () => {
-      const text = await waitFor('the status text', () => statusText(wb), (t) => showsName(t, 'default'));
-      assert.match(text, /\(DOCKER_HOST\)/);
-      assert.match(await wb.statusBarItem(STATUS_ID).ariaLabel(), /Docker context default, set by DOCKER_HOST/);
-    });
-    await wb.step('status tooltip explains the override', async () => {
-      const tip = await wb.hoverText(wb.statusBarItem(STATUS_ID).locator);
-      assert.match(tip, /DOCKER_HOST is set, which forces the "default" context/);
-      assert.match(tip, /switching contexts here does not change that/);
-    });
-  });
+  it(
+    'marks default as current because of DOCKER_HOST, in the tree, the view message, the status text and tooltip',
+    T,
+    async () => {
+      const { wb } = s;
+      assert.equal(await s.terminal.show(), 'default', 'a terminal with DOCKER_HOST uses default');
+      assert.equal(await s.config.show(), 'staging', 'the config selects staging');
+      await wb.step('default marked current (DOCKER_HOST)', async () => {
+        await waitFor(
+          'the tree to mark default current',
+          () => currentContextRows(wb),
+          (c) => c.length === 1 && c[0] === 'default',
+        );
+        const def = (await contextRows(wb)).find((r) => r.name === 'default');
+        assert.ok(def);
+        // The CLI derives default's endpoint from DOCKER_HOST; the row shows the same.
+        const cliDefault = (await s.terminal.list()).find((c) => c.Name === 'default');
+        assert.equal(cliDefault?.DockerEndpoint, dockerHost);
+        assert.ok(def.description.startsWith(dockerHost), `row description "${def.description}"`);
+        assert.match(def.description, /current \(DOCKER_HOST\)/);
+        const staging = (await contextRows(wb)).find((r) => r.name === 'staging');
+        assert.equal(staging?.current, false, "the config's choice is not shown as current");
+      });
+      await wb.step('view message names DOCKER_HOST', async () => {
+        const message = await waitFor(
+          'the view message',
+          () => contextsViewMessage(wb),
+          (m) => m !== '',
+        );
+        assert.match(message, /DOCKER_HOST is set in VS Code's environment/);
+        assert.ok(message.includes(dockerHost), `message names the value: ${message}`);
+      });
+      await wb.step('status bar: default (DOCKER_HOST)', async () => {
+        const text = await waitFor(
+          'the status text',
+          () => statusText(wb),
+          (t) => showsName(t, 'default'),
+        );
+        assert.match(text, /\(DOCKER_HOST\)/);
+        assert.match(await wb.statusBarItem(STATUS_ID).ariaLabel(), /Docker context default, set by DOCKER_HOST/);
+      });
+      await wb.step('status tooltip explains the override', async () => {
+        const tip = await wb.hoverText(wb.statusBarItem(STATUS_ID).locator);
+        assert.match(tip, /DOCKER_HOST is set, which forces the "default" context/);
+        assert.match(tip, /switching contexts here does not change that/);
+      });
+    },
+  );
 
   it('a switch writes the config but warns that terminals still use default', T, async () => {
     const { wb } = s;
     await wb.step('click prod-eu: warning', async () => {
       await wb.clickTreeRow('prod-eu', VIEW);
-      await waitFor('the config to select prod-eu', () => s.config.show(), (n) => n === 'prod-eu');
+      await waitFor(
+        'the config to select prod-eu',
+        () => s.config.show(),
+        (n) => n === 'prod-eu',
+      );
       const note = await wb.notification(/DOCKER_HOST is set in VS Code's environment/);
       assert.match(note.text, /"prod-eu" is now selected in the docker config/);
       assert.match(note.text, /still uses "default"/);
@@ -137,7 +173,7 @@ describe('DOCKER_HOST set in VS Code\'s environment', () => {
   });
 });
 
-describe('DOCKER_CONTEXT set in VS Code\'s environment', () => {
+describe("DOCKER_CONTEXT set in VS Code's environment", () => {
   let s: Setup;
 
   before(async () => {
@@ -152,17 +188,33 @@ describe('DOCKER_CONTEXT set in VS Code\'s environment', () => {
     assert.equal(await s.terminal.show(), 'prod-eu');
     assert.equal(await s.config.show(), 'staging');
     await wb.step('prod-eu marked current (DOCKER_CONTEXT)', async () => {
-      await waitFor('the tree to mark prod-eu current', () => currentContextRows(wb), (c) => c.length === 1 && c[0] === 'prod-eu');
+      await waitFor(
+        'the tree to mark prod-eu current',
+        () => currentContextRows(wb),
+        (c) => c.length === 1 && c[0] === 'prod-eu',
+      );
       const row = (await contextRows(wb)).find((r) => r.name === 'prod-eu');
       assert.match(row?.description ?? '', /current \(DOCKER_CONTEXT\)/);
-      const message = await waitFor('the view message', () => contextsViewMessage(wb), (m) => m !== '');
+      const message = await waitFor(
+        'the view message',
+        () => contextsViewMessage(wb),
+        (m) => m !== '',
+      );
       assert.match(message, /DOCKER_CONTEXT is set in VS Code's environment/);
-      const text = await waitFor('the status text', () => statusText(wb), (t) => showsName(t, 'prod-eu'));
+      const text = await waitFor(
+        'the status text',
+        () => statusText(wb),
+        (t) => showsName(t, 'prod-eu'),
+      );
       assert.match(text, /\(DOCKER_CONTEXT\)/);
     });
     await wb.step('click default: warning', async () => {
       await wb.clickTreeRow('default', VIEW);
-      await waitFor('the config to select default', () => s.config.show(), (n) => n === 'default');
+      await waitFor(
+        'the config to select default',
+        () => s.config.show(),
+        (n) => n === 'default',
+      );
       const note = await wb.notification(/DOCKER_CONTEXT is set in VS Code's environment/);
       assert.match(note.text, /"default" is now selected in the docker config/);
       assert.match(note.text, /still uses "prod-eu"/);

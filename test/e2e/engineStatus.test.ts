@@ -39,7 +39,12 @@ import {
   type TestUser,
 } from '../support';
 import { packageExtension, REPO_ROOT, startCodeServer, type CodeServer } from '../support/codeServer';
-import { CONTAINER_TITLE as CONTAINER, CONTEXTS_VIEW_TITLE as VIEW, STATUS_ITEM_ID as STATUS_ID, showsName } from '../support/contextsUi';
+import {
+  CONTAINER_TITLE as CONTAINER,
+  CONTEXTS_VIEW_TITLE as VIEW,
+  STATUS_ITEM_ID as STATUS_ID,
+  showsName,
+} from '../support/contextsUi';
 import { DockerCli } from '../support/dockerCli';
 import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
 
@@ -89,13 +94,27 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     home = tempHome();
     key = await generateKey(home.home, 'id_ed25519');
     user.authorizeKey(key.publicLine);
-    appendSshConfig(home.home, sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }));
-    appendSshConfig(home.home, `${sshHostBlock({ alias: STRANGER_ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey })}  HostKeyAlias ${STRANGER_ALIAS}.example\n`);
+    appendSshConfig(
+      home.home,
+      sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
+    );
+    appendSshConfig(
+      home.home,
+      `${sshHostBlock({ alias: STRANGER_ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey })}  HostKeyAlias ${STRANGER_ALIAS}.example\n`,
+    );
     addKnownHost(home.home, knownHostsLine(sshd));
     cli = new DockerCli(home.env);
     // The socket path in the URL: the extension forwards to it directly (stream-local); the
     // CLI passes it to `docker system dial-stdio` on the remote.
-    await cli.run(['context', 'create', CONTEXT, '--docker', `host=ssh://${ALIAS}${dockerd.socket}`, '--description', 'e2e remote daemon']);
+    await cli.run([
+      'context',
+      'create',
+      CONTEXT,
+      '--docker',
+      `host=ssh://${ALIAS}${dockerd.socket}`,
+      '--description',
+      'e2e remote daemon',
+    ]);
     await cli.run(['context', 'create', STRANGER, '--docker', `host=ssh://${STRANGER_ALIAS}${dockerd.socket}`]);
     const info = JSON.parse((await cli.run(['--context', CONTEXT, 'info', '--format', '{{json .}}'])).stdout) as {
       OperatingSystem: string;
@@ -104,13 +123,22 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       NCPU: number;
       KernelVersion: string;
     };
-    expected = { os: info.OperatingSystem, arch: info.Architecture, serverVersion: info.ServerVersion, ncpu: info.NCPU, kernel: info.KernelVersion };
+    expected = {
+      os: info.OperatingSystem,
+      arch: info.Architecture,
+      serverVersion: info.ServerVersion,
+      ncpu: info.NCPU,
+      kernel: info.KernelVersion,
+    };
     assert.ok(expected.os && expected.arch, `docker info reports OS and architecture: ${JSON.stringify(expected)}`);
     assert.equal(await cli.show(), 'default');
 
     workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
-    fs.writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM local/busybox\nCOPY . /app\nCMD ["/bin/httpd", "-f", "-p", "8080"]\n');
+    fs.writeFileSync(
+      path.join(workspace, 'Dockerfile'),
+      'FROM local/busybox\nCOPY . /app\nCMD ["/bin/httpd", "-f", "-p", "8080"]\n',
+    );
     server = await startCodeServer({
       vsix,
       env: home.env,
@@ -154,111 +182,196 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     home?.remove();
   });
 
-  it('probes each context lazily: the row shows the OS and architecture docker --context X info reports', T, async () => {
-    await wb.step('tree shows the remote OS and architecture', async () => {
-      const r = await waitFor(`the ${CONTEXT} row to show ${facts()}`, () => row(CONTEXT), (x) => !!x?.description.includes(facts()), 90_000);
-      assert.ok(r);
-      assert.equal(r.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()}`);
-      assert.equal(r.ariaLabel, `${CONTEXT}, ssh://${ALIAS}${dockerd.socket}, ${expected.os}, ${expected.arch}`);
-    });
-    // default is probed too; whatever this machine has there, it is shown without a pop-up.
-    assert.ok(showsName(await statusText(), 'default'));
-    assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'no dialog');
-  });
+  it(
+    'probes each context lazily: the row shows the OS and architecture docker --context X info reports',
+    T,
+    async () => {
+      await wb.step('tree shows the remote OS and architecture', async () => {
+        const r = await waitFor(
+          `the ${CONTEXT} row to show ${facts()}`,
+          () => row(CONTEXT),
+          (x) => !!x?.description.includes(facts()),
+          90_000,
+        );
+        assert.ok(r);
+        assert.equal(r.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()}`);
+        assert.equal(r.ariaLabel, `${CONTEXT}, ssh://${ALIAS}${dockerd.socket}, ${expected.os}, ${expected.arch}`);
+      });
+      // default is probed too; whatever this machine has there, it is shown without a pop-up.
+      assert.ok(showsName(await statusText(), 'default'));
+      assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'no dialog');
+    },
+  );
 
-  it('switching from default to the SSH context shows the remote OS and architecture in the status bar, with details in the tooltip', T, async () => {
-    assert.equal(await cli.show(), 'default');
-    await wb.step('switch by clicking the row', async () => {
-      await wb.clickTreeRow(CONTEXT, VIEW);
-      await waitFor('docker context show to print the SSH context', () => cli.show(), (s) => s === CONTEXT);
-      const text = await waitFor('the status bar to show the remote OS and architecture', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
-      assert.ok(showsName(text, CONTEXT));
-      assert.doesNotMatch(await statusClass(), /warning-kind/);
-      assert.equal(await status().ariaLabel(), `Docker context ${CONTEXT}, ${expected.os}, ${expected.arch}`);
-      const r = await row(CONTEXT);
-      assert.equal(r?.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()} · current`);
-    });
-    await wb.step('status tooltip', async () => {
-      const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
-      for (const part of [
-        `Docker context: ${CONTEXT}`,
-        `Endpoint: ssh://${ALIAS}${dockerd.socket}`,
-        `Operating system: ${expected.os}`,
-        `Kernel: ${expected.kernel}`,
-        `Architecture: ${expected.arch} (linux/amd64)`,
-        `Engine version: ${expected.serverVersion}`,
-        `CPUs: ${expected.ncpu}`,
-        'Connection: SSH, forwarded to the Docker socket',
-        'Show Remote Engine Info',
-      ]) {
-        assert.ok(tip.includes(part), `tooltip has "${part}": ${tip}`);
-      }
-      assert.match(tip, /Memory: \d+\.\d [KMGT]iB/);
-      assert.match(tip, /Round trip: [\d.]+ m?s/);
-      assert.match(tip, /Last checked: \S+/);
-      // The README screenshot: the status bar and its tooltip as a user sees them.
-      const shot = await wb.screenshot('status tooltip for the README');
-      fs.copyFileSync(shot, path.join(REPO_ROOT, 'test-results', 'screenshot-status.png'));
-    });
-  });
+  it(
+    'switching from default to the SSH context shows the remote OS and architecture in the status bar, with details in the tooltip',
+    T,
+    async () => {
+      assert.equal(await cli.show(), 'default');
+      await wb.step('switch by clicking the row', async () => {
+        await wb.clickTreeRow(CONTEXT, VIEW);
+        await waitFor(
+          'docker context show to print the SSH context',
+          () => cli.show(),
+          (s) => s === CONTEXT,
+        );
+        const text = await waitFor(
+          'the status bar to show the remote OS and architecture',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · ${facts()}`),
+          60_000,
+        );
+        assert.ok(showsName(text, CONTEXT));
+        assert.doesNotMatch(await statusClass(), /warning-kind/);
+        assert.equal(await status().ariaLabel(), `Docker context ${CONTEXT}, ${expected.os}, ${expected.arch}`);
+        const r = await row(CONTEXT);
+        assert.equal(r?.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()} · current`);
+      });
+      await wb.step('status tooltip', async () => {
+        const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+        for (const part of [
+          `Docker context: ${CONTEXT}`,
+          `Endpoint: ssh://${ALIAS}${dockerd.socket}`,
+          `Operating system: ${expected.os}`,
+          `Kernel: ${expected.kernel}`,
+          `Architecture: ${expected.arch} (linux/amd64)`,
+          `Engine version: ${expected.serverVersion}`,
+          `CPUs: ${expected.ncpu}`,
+          'Connection: SSH, forwarded to the Docker socket',
+          'Show Remote Engine Info',
+        ]) {
+          assert.ok(tip.includes(part), `tooltip has "${part}": ${tip}`);
+        }
+        assert.match(tip, /Memory: \d+\.\d [KMGT]iB/);
+        assert.match(tip, /Round trip: [\d.]+ m?s/);
+        assert.match(tip, /Last checked: \S+/);
+        // The README screenshot: the status bar and its tooltip as a user sees them.
+        const shot = await wb.screenshot('status tooltip for the README');
+        fs.copyFileSync(shot, path.join(REPO_ROOT, 'test-results', 'screenshot-status.png'));
+      });
+    },
+  );
 
-  it('stopping the remote daemon turns the status into the warning state with the reason, and a restart recovers without a reload', T, async () => {
-    await waitFor('the status bar to show the remote daemon', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
-    await wb.step('daemon stopped: found by the periodic check', async () => {
-      await dockerd.stopDaemonOnly();
-      const text = await waitFor('the status bar to say "daemon not running"', statusText, (t) => t.includes(`${CONTEXT} · daemon not running`), 60_000);
-      assert.ok(showsName(text, CONTEXT));
-      assert.match(await statusClass(), /warning-kind/, 'warning background');
-      assert.match(await status().ariaLabel(), new RegExp(`Docker context ${CONTEXT}, The Docker daemon is not running on `));
-      const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
-      assert.match(tip, /The Docker daemon is not running on .* Start it, for example with "sudo systemctl start docker"\./);
-      assert.match(tip, /Diagnose…/);
-      await waitFor('the row to say "daemon not running"', () => row(CONTEXT), (x) => !!x?.description.includes('daemon not running'));
-    });
-    await wb.step('the row\'s Diagnose shows the SSH report with the failed step', async () => {
-      await wb.waitTreeQuiet(VIEW);
-      const r = wb.treeRow(CONTEXT, VIEW);
-      await r.hover();
-      await r.locator('.actions .action-label[aria-label^="Diagnose Docker Context"]').click();
-      await wb.quickPick.waitOpen();
-      assert.match(await wb.quickPick.title(), new RegExp(`Diagnose Docker Context: ${CONTEXT}`));
-      const rows = await waitFor('the diagnose steps', () => wb.quickPick.rows(), (x) => x.some((y) => y.label === 'Login works'), 60_000);
-      assert.ok(rows.find((y) => y.label === 'Login works')?.description.startsWith('ok'), JSON.stringify(rows));
-      assert.ok(
-        rows.some((y) => /^(Docker socket is reachable|Docker daemon answers)$/.test(y.label) && y.description.startsWith('failed')),
-        `a Docker step failed: ${JSON.stringify(rows)}`,
+  it(
+    'stopping the remote daemon turns the status into the warning state with the reason, and a restart recovers without a reload',
+    T,
+    async () => {
+      await waitFor(
+        'the status bar to show the remote daemon',
+        statusText,
+        (t) => t.includes(`${CONTEXT} · ${facts()}`),
+        60_000,
       );
-    });
-    await wb.quickPick.cancel();
-    await wb.quickPick.waitClosed();
-    await wb.step('daemon restarted: recovered by the periodic check', async () => {
-      await dockerd.restart();
-      await waitFor('the status bar to show the daemon again', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
-      assert.doesNotMatch(await statusClass(), /warning-kind/);
-    });
-    await wb.step('periodic check off, daemon stopped: found by Refresh', async () => {
-      setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 0 });
-      await waitFor('the extension to turn the periodic check off', async () => server.extensionLog(), (l) => l.includes('Periodic status check off'), 30_000);
-      // A check that started just before may still be under way.
-      await wb.settle(1_000);
-      await dockerd.stopDaemonOnly();
-      // Without the periodic check nothing notices on its own.
-      await wb.settle(INTERVAL_SECONDS * 1000 * 3);
-      assert.ok((await statusText()).includes(`${CONTEXT} · ${facts()}`), `still the last answer: ${await statusText()}`);
-      await wb.runCommand('Remote Docker: Refresh');
-      await waitFor('the status bar to say "daemon not running"', statusText, (t) => t.includes(`${CONTEXT} · daemon not running`), 60_000);
-      assert.match(await statusClass(), /warning-kind/);
-    });
-    await wb.step('daemon restarted: Refresh recovers', async () => {
-      await dockerd.restart();
-      await wb.runCommand('Remote Docker: Refresh');
-      await waitFor('the status bar to show the daemon again', statusText, (t) => t.includes(`${CONTEXT} · ${facts()}`), 60_000);
-      setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS });
-      await waitFor('the periodic check to be on again', async () => server.extensionLog(), (l) => l.includes(`Status check every ${INTERVAL_SECONDS} s`) && l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'), 30_000);
-    });
-    // One SSH connection carried all of it: the pool reconnects only when a connection died.
-    assert.match(server.extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
-  });
+      await wb.step('daemon stopped: found by the periodic check', async () => {
+        await dockerd.stopDaemonOnly();
+        const text = await waitFor(
+          'the status bar to say "daemon not running"',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · daemon not running`),
+          60_000,
+        );
+        assert.ok(showsName(text, CONTEXT));
+        assert.match(await statusClass(), /warning-kind/, 'warning background');
+        assert.match(
+          await status().ariaLabel(),
+          new RegExp(`Docker context ${CONTEXT}, The Docker daemon is not running on `),
+        );
+        const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+        assert.match(
+          tip,
+          /The Docker daemon is not running on .* Start it, for example with "sudo systemctl start docker"\./,
+        );
+        assert.match(tip, /Diagnose…/);
+        await waitFor(
+          'the row to say "daemon not running"',
+          () => row(CONTEXT),
+          (x) => !!x?.description.includes('daemon not running'),
+        );
+      });
+      await wb.step("the row's Diagnose shows the SSH report with the failed step", async () => {
+        await wb.waitTreeQuiet(VIEW);
+        const r = wb.treeRow(CONTEXT, VIEW);
+        await r.hover();
+        await r.locator('.actions .action-label[aria-label^="Diagnose Docker Context"]').click();
+        await wb.quickPick.waitOpen();
+        assert.match(await wb.quickPick.title(), new RegExp(`Diagnose Docker Context: ${CONTEXT}`));
+        const rows = await waitFor(
+          'the diagnose steps',
+          () => wb.quickPick.rows(),
+          (x) => x.some((y) => y.label === 'Login works'),
+          60_000,
+        );
+        assert.ok(rows.find((y) => y.label === 'Login works')?.description.startsWith('ok'), JSON.stringify(rows));
+        assert.ok(
+          rows.some(
+            (y) =>
+              /^(Docker socket is reachable|Docker daemon answers)$/.test(y.label) &&
+              y.description.startsWith('failed'),
+          ),
+          `a Docker step failed: ${JSON.stringify(rows)}`,
+        );
+      });
+      await wb.quickPick.cancel();
+      await wb.quickPick.waitClosed();
+      await wb.step('daemon restarted: recovered by the periodic check', async () => {
+        await dockerd.restart();
+        await waitFor(
+          'the status bar to show the daemon again',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · ${facts()}`),
+          60_000,
+        );
+        assert.doesNotMatch(await statusClass(), /warning-kind/);
+      });
+      await wb.step('periodic check off, daemon stopped: found by Refresh', async () => {
+        setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 0 });
+        await waitFor(
+          'the extension to turn the periodic check off',
+          async () => server.extensionLog(),
+          (l) => l.includes('Periodic status check off'),
+          30_000,
+        );
+        // A check that started just before may still be under way.
+        await wb.settle(1_000);
+        await dockerd.stopDaemonOnly();
+        // Without the periodic check nothing notices on its own.
+        await wb.settle(INTERVAL_SECONDS * 1000 * 3);
+        assert.ok(
+          (await statusText()).includes(`${CONTEXT} · ${facts()}`),
+          `still the last answer: ${await statusText()}`,
+        );
+        await wb.runCommand('Remote Docker: Refresh');
+        await waitFor(
+          'the status bar to say "daemon not running"',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · daemon not running`),
+          60_000,
+        );
+        assert.match(await statusClass(), /warning-kind/);
+      });
+      await wb.step('daemon restarted: Refresh recovers', async () => {
+        await dockerd.restart();
+        await wb.runCommand('Remote Docker: Refresh');
+        await waitFor(
+          'the status bar to show the daemon again',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · ${facts()}`),
+          60_000,
+        );
+        setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS });
+        await waitFor(
+          'the periodic check to be on again',
+          async () => server.extensionLog(),
+          (l) =>
+            l.includes(`Status check every ${INTERVAL_SECONDS} s`) &&
+            l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'),
+          30_000,
+        );
+      });
+      // One SSH connection carried all of it: the pool reconnects only when a connection died.
+      assert.match(server.extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
+    },
+  );
 
   it('"Show Remote Engine Info" opens a read-only JSON document with the daemon\'s /info', T, async () => {
     await wb.step('run the command and pick the context', async () => {
@@ -266,7 +379,12 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       await wb.quickPick.waitOpen();
       assert.match(await wb.quickPick.title(), /Show Remote Engine Info/);
       await wb.quickPick.pick(CONTEXT);
-      await waitFor('the engine info document', () => wb.activeEditorTitle(), (t) => t === `${CONTEXT}.engine.json`, 60_000);
+      await waitFor(
+        'the engine info document',
+        () => wb.activeEditorTitle(),
+        (t) => t === `${CONTEXT}.engine.json`,
+        60_000,
+      );
     });
     await wb.step('the document has the OperatingSystem docker info reports', async () => {
       const top = await wb.editorText();
@@ -277,7 +395,11 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       await find.fill('"OperatingSystem"');
       await find.press('Enter');
       await wb.page.keyboard.press('Escape');
-      const text = await waitFor('the OperatingSystem line', () => wb.editorText(), (t) => /"OperatingSystem": /.test(t));
+      const text = await waitFor(
+        'the OperatingSystem line',
+        () => wb.editorText(),
+        (t) => /"OperatingSystem": /.test(t),
+      );
       const line = text.split('\n').find((l) => l.includes('"OperatingSystem": '));
       assert.equal(line?.trim(), `"OperatingSystem": ${JSON.stringify(expected.os)},`);
     });
@@ -290,29 +412,53 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     });
   });
 
-  it('a host key not trusted yet is never asked about in the background; the row\'s "Trust Host…" asks with the fingerprint, then the row shows the daemon', T, async () => {
-    await wb.step('stranger: host key not trusted yet', async () => {
-      const r = await waitFor(`the ${STRANGER} row to say why`, () => row(STRANGER), (x) => !!x?.description.includes('host key not trusted yet'), 90_000);
-      assert.equal(r?.description, `ssh://${STRANGER_ALIAS}${dockerd.socket} · host key not trusted yet`);
-      assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'the background probe asked nothing');
-      assert.equal(fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8').includes(`${STRANGER_ALIAS}.example`), false);
-      const tip = await wb.hoverText(wb.treeRow(STRANGER, VIEW).locator('.label-name'));
-      assert.match(tip, /The host key of .* is not known yet/);
-      assert.match(tip, /Trust Host…/);
-    });
-    await wb.step('stranger: "Trust Host…" in the tooltip asks with the fingerprint', async () => {
-      await wb.page.locator('.workbench-hover:not(.hidden) a', { hasText: 'Trust Host…' }).first().click();
-      const dialog = await wb.modalDialog(60_000);
-      assert.match(dialog.text, new RegExp(`The authenticity of host '${STRANGER_ALIAS}\\.example' can't be established`));
-      assert.ok(dialog.detail.includes(`ED25519 key fingerprint is ${sshd.hostKeyFingerprint}.`), dialog.detail);
-      await dialog.clickButton('Trust Host');
-      await dialog.waitClosed();
-    });
-    await wb.step('stranger: trusted, the row shows the daemon', async () => {
-      await waitFor(`the ${STRANGER} row to show ${facts()}`, () => row(STRANGER), (x) => !!x?.description.endsWith(` · ${facts()}`), 60_000);
-      // OpenSSH agrees: the key was recorded under the HostKeyAlias.
-      const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', STRANGER_ALIAS, 'true'], { env: home.env, timeoutMs: 30_000 });
-      assert.equal(ssh.code, 0, ssh.stderr);
-    });
-  });
+  it(
+    'a host key not trusted yet is never asked about in the background; the row\'s "Trust Host…" asks with the fingerprint, then the row shows the daemon',
+    T,
+    async () => {
+      await wb.step('stranger: host key not trusted yet', async () => {
+        const r = await waitFor(
+          `the ${STRANGER} row to say why`,
+          () => row(STRANGER),
+          (x) => !!x?.description.includes('host key not trusted yet'),
+          90_000,
+        );
+        assert.equal(r?.description, `ssh://${STRANGER_ALIAS}${dockerd.socket} · host key not trusted yet`);
+        assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'the background probe asked nothing');
+        assert.equal(
+          fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8').includes(`${STRANGER_ALIAS}.example`),
+          false,
+        );
+        const tip = await wb.hoverText(wb.treeRow(STRANGER, VIEW).locator('.label-name'));
+        assert.match(tip, /The host key of .* is not known yet/);
+        assert.match(tip, /Trust Host…/);
+      });
+      await wb.step('stranger: "Trust Host…" in the tooltip asks with the fingerprint', async () => {
+        await wb.page.locator('.workbench-hover:not(.hidden) a', { hasText: 'Trust Host…' }).first().click();
+        const dialog = await wb.modalDialog(60_000);
+        assert.match(
+          dialog.text,
+          new RegExp(`The authenticity of host '${STRANGER_ALIAS}\\.example' can't be established`),
+        );
+        assert.ok(dialog.detail.includes(`ED25519 key fingerprint is ${sshd.hostKeyFingerprint}.`), dialog.detail);
+        await dialog.clickButton('Trust Host');
+        await dialog.waitClosed();
+      });
+      await wb.step('stranger: trusted, the row shows the daemon', async () => {
+        await waitFor(
+          `the ${STRANGER} row to show ${facts()}`,
+          () => row(STRANGER),
+          (x) => !!x?.description.endsWith(` · ${facts()}`),
+          60_000,
+        );
+        // OpenSSH agrees: the key was recorded under the HostKeyAlias.
+        const ssh = await runProcess(
+          'ssh',
+          ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', STRANGER_ALIAS, 'true'],
+          { env: home.env, timeoutMs: 30_000 },
+        );
+        assert.equal(ssh.code, 0, ssh.stderr);
+      });
+    },
+  );
 });

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, extensionId, packageExtension, readManifest, startCodeServer, type CodeServer } from '../support/codeServer';
+import {
+  REPO_ROOT,
+  extensionId,
+  packageExtension,
+  readManifest,
+  startCodeServer,
+  type CodeServer,
+} from '../support/codeServer';
 import { requireRoot } from '../support/requireRoot';
 import { tempHome, type TempHome } from '../support/tempHome';
 import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
@@ -29,7 +36,10 @@ describe('e2e smoke', () => {
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
     server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace });
-    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('smoke'), serverLogs: () => server.logs() });
+    wb = await openWorkbench(server.url, {
+      screenshotsDir: screenshotsDirFor('smoke'),
+      serverLogs: () => server.logs(),
+    });
   });
 
   after(async () => {
@@ -55,12 +65,20 @@ describe('e2e smoke', () => {
       await wb.runCommand('Developer: Show Running Extensions');
       const editor = wb.page.locator('.runtime-extensions-editor');
       await editor.waitFor({ state: 'visible' });
-      await editor.locator('.monaco-list-row', { hasText: 'Remote Docker Contexts' }).first().waitFor({ state: 'visible' });
+      await editor
+        .locator('.monaco-list-row', { hasText: 'Remote Docker Contexts' })
+        .first()
+        .waitFor({ state: 'visible' });
     });
   });
 
   it("the extension's log channel is where the harness reads it, alone and among the output channels", T, async () => {
-    const log = await waitFor('the activation line in the extension log', async () => server.extensionLog(), (l) => /activated in [\d.]+ ms/.test(l), 60_000);
+    const log = await waitFor(
+      'the activation line in the extension log',
+      async () => server.extensionLog(),
+      (l) => /activated in [\d.]+ ms/.test(l),
+      60_000,
+    );
     assert.doesNotMatch(log, /^== /m, 'extensionLog() is the channel text alone');
     assert.match(server.outputChannelLogs(), /^== Remote Docker\.log\n[^]*activated in [\d.]+ ms/m);
   });

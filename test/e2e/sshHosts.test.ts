@@ -58,17 +58,33 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     // alpha and delta in the main file; beta in an included file (listed, not removable here).
     // The Include goes first: after a Host line it would belong to that block.
     appendSshConfig(home.home, 'Include conf.d/*.conf later.d/*.conf\n');
-    appendSshConfig(home.home, `${sshHostBlock({ alias: 'alpha', port: sshd.port, user: user.name, identityFile: key.privateKey })}\n`);
-    appendSshConfig(home.home, `${sshHostBlock({ alias: 'delta', port: deadPort, user: user.name, identityFile: key.privateKey })}`);
+    appendSshConfig(
+      home.home,
+      `${sshHostBlock({ alias: 'alpha', port: sshd.port, user: user.name, identityFile: key.privateKey })}\n`,
+    );
+    appendSshConfig(
+      home.home,
+      `${sshHostBlock({ alias: 'delta', port: deadPort, user: user.name, identityFile: key.privateKey })}`,
+    );
     fs.mkdirSync(path.join(home.sshDir, 'conf.d'), { mode: 0o700 });
-    fs.writeFileSync(path.join(home.sshDir, 'conf.d', '10-beta.conf'), sshHostBlock({ alias: 'beta', port: sshd.port, user: 'nobody', hostName: 'localhost' }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(home.sshDir, 'conf.d', '10-beta.conf'),
+      sshHostBlock({ alias: 'beta', port: sshd.port, user: 'nobody', hostName: 'localhost' }),
+      { mode: 0o600 },
+    );
     // A context made by the docker CLI that goes through alpha.
-    const made = await runProcess(DOCKER_CLI, ['context', 'create', 'alpha-ctx', '--docker', 'host=ssh://alpha'], { env: env(), timeoutMs: 60_000 });
+    const made = await runProcess(DOCKER_CLI, ['context', 'create', 'alpha-ctx', '--docker', 'host=ssh://alpha'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     assert.equal(made.code, 0, made.stderr);
     const workspace = path.join(home.home, 'project');
     fs.mkdirSync(workspace);
     server = await startCodeServer({ vsix, env: home.env, workspace });
-    wb = await openWorkbench(server.url, { screenshotsDir: screenshotsDirFor('ssh-hosts'), serverLogs: () => `${server.logs()}\n${server.extensionLog()}` });
+    wb = await openWorkbench(server.url, {
+      screenshotsDir: screenshotsDirFor('ssh-hosts'),
+      serverLogs: () => `${server.logs()}\n${server.extensionLog()}`,
+    });
   });
 
   after(async () => {
@@ -117,7 +133,9 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.treeRow(label, VIEW).click({ button: 'right' });
     const menu = wb.page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible' });
-    const labels = await menu.locator('.action-item .action-label').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? '').filter((t) => t !== ''));
+    const labels = await menu
+      .locator('.action-item .action-label')
+      .evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? '').filter((t) => t !== ''));
     await wb.page.keyboard.press('Escape');
     return labels;
   }
@@ -157,16 +175,34 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
         assert.ok(text.includes(part), `tooltip lacks "${part}": ${text}`);
       }
     });
-    assert.deepEqual(await contextMenuEntries('alpha'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config', 'Remove SSH Host…']);
-    assert.deepEqual(await contextMenuEntries('beta'), ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config'], 'a host of an included file cannot be removed from here');
+    assert.deepEqual(await contextMenuEntries('alpha'), [
+      'Test SSH Connection',
+      'Copy Public Key to Host…',
+      'Create Docker Context',
+      'Open in SSH Config',
+      'Remove SSH Host…',
+    ]);
+    assert.deepEqual(
+      await contextMenuEntries('beta'),
+      ['Test SSH Connection', 'Copy Public Key to Host…', 'Create Docker Context', 'Open in SSH Config'],
+      'a host of an included file cannot be removed from here',
+    );
   });
 
   it('follows the files: a new file matching the Include, and an edit of the main file', T, async () => {
-    fs.writeFileSync(path.join(home.sshDir, 'conf.d', '20-gamma.conf'), sshHostBlock({ alias: 'gamma', port: sshd.port, user: user.name, identityFile: key.privateKey }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(home.sshDir, 'conf.d', '20-gamma.conf'),
+      sshHostBlock({ alias: 'gamma', port: sshd.port, user: user.name, identityFile: key.privateKey }),
+      { mode: 0o600 },
+    );
     await wb.step('included file added', () => wb.waitForTreeRow('gamma', VIEW, 30_000));
     // The first file in a folder that did not exist when the configuration was read.
     fs.mkdirSync(path.join(home.sshDir, 'later.d'), { mode: 0o700 });
-    fs.writeFileSync(path.join(home.sshDir, 'later.d', 'omega.conf'), sshHostBlock({ alias: 'omega', port: deadPort, user: 'nobody' }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(home.sshDir, 'later.d', 'omega.conf'),
+      sshHostBlock({ alias: 'omega', port: deadPort, user: 'nobody' }),
+      { mode: 0o600 },
+    );
     await wb.step('new include folder', () => wb.waitForTreeRow('omega', VIEW, 30_000));
     fs.rmSync(path.join(home.sshDir, 'later.d'), { recursive: true });
     await waitUntil('omega to go with its folder', async () => (await row('omega')) === undefined);
@@ -181,57 +217,85 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     fs.writeFileSync(bad, '# shared\n');
     fs.chmodSync(bad, 0o666);
     const problem = /ssh refuses .*30-shared\.conf because other users may write to it/;
-    await wb.step('problem row', () => waitUntil('the problem row', async () => (await wb.treeRows(VIEW)).some((r) => problem.test(r.label))));
+    await wb.step('problem row', () =>
+      waitUntil('the problem row', async () => (await wb.treeRows(VIEW)).some((r) => problem.test(r.label))),
+    );
     assert.equal((await wb.treeRows(VIEW))[0]?.description, '30-shared.conf', 'problems come first');
     fs.rmSync(bad);
     await waitUntil('the problem row to go', async () => !(await wb.treeRows(VIEW)).some((r) => problem.test(r.label)));
   });
 
-  it('Copy Public Key to Host…: fingerprint, password box, key installed; a second run changes nothing', T, async () => {
-    await contextMenu('alpha', 'Copy Public Key to Host…');
-    await wb.step('copy id: key list', async () => {
-      await wb.quickPick.waitOpen();
-      const rows = await wb.quickPick.rows();
-      assert.equal(rows[0]?.label, 'id_alpha', 'the host\'s own IdentityFile comes first');
-      assert.match(rows[0]?.detail ?? '', /used by this host/);
-    });
-    await wb.quickPick.pick('id_alpha');
-    await wb.step('copy id: host key', () => trustHost());
-    await wb.step('copy id: password', async () => {
-      await waitUntil('the password box', async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()), 60_000);
-      assert.ok(await wb.inputBox.isPassword());
-      await wb.inputBox.fill(user.password, { submit: false });
-    });
-    await wb.quickPick.accept();
-    await wb.step('copy id: installed', async () => {
-      const note = await wb.notification(/now logs in/, 120_000);
-      assert.match(note.text, /The key ~\/\.ssh\/id_alpha was added to .*authorized_keys on alpha and now logs in/);
-    });
-    const authorized = fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8');
-    assert.equal(authorized.split('\n').filter((l) => l.trim() === key.publicLine.trim()).length, 1);
-    const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'alpha', 'true'], { env: env(), timeoutMs: 60_000 });
-    assert.equal(ssh.code, 0, ssh.stderr);
+  it(
+    'Copy Public Key to Host…: fingerprint, password box, key installed; a second run changes nothing',
+    T,
+    async () => {
+      await contextMenu('alpha', 'Copy Public Key to Host…');
+      await wb.step('copy id: key list', async () => {
+        await wb.quickPick.waitOpen();
+        const rows = await wb.quickPick.rows();
+        assert.equal(rows[0]?.label, 'id_alpha', "the host's own IdentityFile comes first");
+        assert.match(rows[0]?.detail ?? '', /used by this host/);
+      });
+      await wb.quickPick.pick('id_alpha');
+      await wb.step('copy id: host key', () => trustHost());
+      await wb.step('copy id: password', async () => {
+        await waitUntil(
+          'the password box',
+          async () => (await wb.quickPick.isOpen()) && /Password for/.test(await wb.quickPick.title()),
+          60_000,
+        );
+        assert.ok(await wb.inputBox.isPassword());
+        await wb.inputBox.fill(user.password, { submit: false });
+      });
+      await wb.quickPick.accept();
+      await wb.step('copy id: installed', async () => {
+        const note = await wb.notification(/now logs in/, 120_000);
+        assert.match(note.text, /The key ~\/\.ssh\/id_alpha was added to .*authorized_keys on alpha and now logs in/);
+      });
+      const authorized = fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8');
+      assert.equal(authorized.split('\n').filter((l) => l.trim() === key.publicLine.trim()).length, 1);
+      const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'alpha', 'true'], {
+        env: env(),
+        timeoutMs: 60_000,
+      });
+      assert.equal(ssh.code, 0, ssh.stderr);
 
-    await contextMenu('alpha', 'Copy Public Key to Host…');
-    await wb.quickPick.pick('id_alpha');
-    await wb.step('copy id again: already installed', async () => {
-      const note = await wb.notification(/already logs in/, 120_000);
-      assert.match(note.text, /The key ~\/\.ssh\/id_alpha already logs in to alpha; nothing was changed/);
-    });
-    assert.equal(fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8'), authorized);
-  });
+      await contextMenu('alpha', 'Copy Public Key to Host…');
+      await wb.quickPick.pick('id_alpha');
+      await wb.step('copy id again: already installed', async () => {
+        const note = await wb.notification(/already logs in/, 120_000);
+        assert.match(note.text, /The key ~\/\.ssh\/id_alpha already logs in to alpha; nothing was changed/);
+      });
+      assert.equal(fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8'), authorized);
+    },
+  );
 
   it('Test SSH Connection: a report with every step ok', T, async () => {
     await contextMenu('alpha', 'Test SSH Connection');
     await wb.step('test connection report', async () => {
-      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 120_000);
+      await waitUntil(
+        'the report',
+        async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()),
+        120_000,
+      );
       assert.match(await wb.inputBox.placeholder(), /Everything works/);
       const rows = await wb.quickPick.rows();
       assert.deepEqual(
         rows.map((r) => r.label),
-        ['Host name resolves', 'SSH server answers', 'Host key is trusted', 'Login works', 'docker command on the remote PATH', 'Docker socket is reachable', 'Docker daemon answers'],
+        [
+          'Host name resolves',
+          'SSH server answers',
+          'Host key is trusted',
+          'Login works',
+          'docker command on the remote PATH',
+          'Docker socket is reachable',
+          'Docker daemon answers',
+        ],
       );
-      assert.ok(rows.every((r) => /^ok/.test(r.description)), JSON.stringify(rows));
+      assert.ok(
+        rows.every((r) => /^ok/.test(r.description)),
+        JSON.stringify(rows),
+      );
     });
     await wb.quickPick.cancel();
   });
@@ -245,43 +309,64 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.accept();
     await waitUntil('the prefilled endpoint', async () => (await wb.inputBox.value()) === 'ssh://gamma');
     await wb.quickPick.accept();
-    await waitUntil('the prefilled description', async () => (await wb.inputBox.value()) === `Docker on ${user.name}@127.0.0.1:${sshd.port} via SSH`);
+    await waitUntil(
+      'the prefilled description',
+      async () => (await wb.inputBox.value()) === `Docker on ${user.name}@127.0.0.1:${sshd.port} via SSH`,
+    );
     await wb.quickPick.accept();
     await wb.step('create context: created', async () => {
-      await waitUntil('the "Use now" question', async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 120_000);
+      await waitUntil(
+        'the "Use now" question',
+        async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()),
+        120_000,
+      );
     });
     await wb.quickPick.pick('Not now');
     assert.match(server.extensionLog(), /Connection check for ssh:\/\/gamma: logged in as .* by publickey/);
-    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     assert.ok(ls.stdout.split('\n').includes('gamma ssh://gamma'), ls.stdout);
     await waitUntil('the marker on gamma', async () => /context: gamma$/.test((await row('gamma'))?.description ?? ''));
   });
 
-  it('inline Create Docker Context for a host that does not answer: Diagnose shows why, nothing is created', T, async () => {
-    await inlineCreate('delta');
-    await waitUntil('the prefilled name', async () => (await wb.inputBox.value()) === 'delta');
-    await wb.quickPick.accept();
-    await waitUntil('the prefilled endpoint', async () => (await wb.inputBox.value()) === 'ssh://delta');
-    await wb.quickPick.accept();
-    await waitUntil('the prefilled description', async () => /via SSH$/.test(await wb.inputBox.value()));
-    await wb.quickPick.accept();
-    await wb.step('create for a dead host: warning', async () => {
-      await dialog().waitFor({ state: 'visible', timeout: 120_000 });
-      assert.match(await dialog().innerText(), /The SSH connection to delta does not work yet/);
-    });
-    await dialog().locator('.monaco-button', { hasText: 'Diagnose' }).click();
-    await wb.step('create for a dead host: report', async () => {
-      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: delta/.test(await wb.quickPick.title()), 120_000);
-      const rows = await wb.quickPick.rows();
-      const tcp = rows.find((r) => r.label === 'SSH server answers');
-      assert.match(tcp?.description ?? '', /^failed/);
-      assert.match(tcp?.detail ?? '', /Start the SSH server/);
-      assert.ok(rows.some((r) => r.label === 'Create Anyway'));
-    });
-    await wb.quickPick.cancel();
-    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}}'], { env: env(), timeoutMs: 60_000 });
-    assert.ok(!ls.stdout.split('\n').includes('delta'), ls.stdout);
-  });
+  it(
+    'inline Create Docker Context for a host that does not answer: Diagnose shows why, nothing is created',
+    T,
+    async () => {
+      await inlineCreate('delta');
+      await waitUntil('the prefilled name', async () => (await wb.inputBox.value()) === 'delta');
+      await wb.quickPick.accept();
+      await waitUntil('the prefilled endpoint', async () => (await wb.inputBox.value()) === 'ssh://delta');
+      await wb.quickPick.accept();
+      await waitUntil('the prefilled description', async () => /via SSH$/.test(await wb.inputBox.value()));
+      await wb.quickPick.accept();
+      await wb.step('create for a dead host: warning', async () => {
+        await dialog().waitFor({ state: 'visible', timeout: 120_000 });
+        assert.match(await dialog().innerText(), /The SSH connection to delta does not work yet/);
+      });
+      await dialog().locator('.monaco-button', { hasText: 'Diagnose' }).click();
+      await wb.step('create for a dead host: report', async () => {
+        await waitUntil(
+          'the report',
+          async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: delta/.test(await wb.quickPick.title()),
+          120_000,
+        );
+        const rows = await wb.quickPick.rows();
+        const tcp = rows.find((r) => r.label === 'SSH server answers');
+        assert.match(tcp?.description ?? '', /^failed/);
+        assert.match(tcp?.detail ?? '', /Start the SSH server/);
+        assert.ok(rows.some((r) => r.label === 'Create Anyway'));
+      });
+      await wb.quickPick.cancel();
+      const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}}'], {
+        env: env(),
+        timeoutMs: 60_000,
+      });
+      assert.ok(!ls.stdout.split('\n').includes('delta'), ls.stdout);
+    },
+  );
 
   it('Create Docker Context… offers the SSH hosts as endpoints, marking those already used', T, async () => {
     await wb.runCommand('Remote Docker: Create Docker Context…');
@@ -289,7 +374,9 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.waitOpen();
     await wb.inputBox.fill('via-pick');
     await wb.step('create context: ssh hosts offered', async () => {
-      await waitUntil('the endpoint list', async () => /Where is the Docker daemon/.test(await wb.inputBox.placeholder()));
+      await waitUntil('the endpoint list', async () =>
+        /Where is the Docker daemon/.test(await wb.inputBox.placeholder()),
+      );
       const rows = await wb.quickPick.rows();
       const alpha = rows.find((r) => r.label.endsWith('alpha'));
       assert.ok(alpha, JSON.stringify(rows));
@@ -300,11 +387,20 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.pick(/alpha$/);
     await waitUntil('the description from the host', async () => /via SSH$/.test(await wb.inputBox.value()));
     await wb.quickPick.accept();
-    await waitUntil('the "Use now" question', async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()), 120_000);
+    await waitUntil(
+      'the "Use now" question',
+      async () => (await wb.quickPick.isOpen()) && /created/.test(await wb.quickPick.title()),
+      120_000,
+    );
     await wb.quickPick.pick('Not now');
-    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], { env: env(), timeoutMs: 60_000 });
+    const ls = await runProcess(DOCKER_CLI, ['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     assert.ok(ls.stdout.split('\n').includes('via-pick ssh://alpha'), ls.stdout);
-    await waitUntil('both contexts on the alpha row', async () => /context: alpha-ctx, via-pick$/.test((await row('alpha'))?.description ?? ''));
+    await waitUntil('both contexts on the alpha row', async () =>
+      /context: alpha-ctx, via-pick$/.test((await row('alpha'))?.description ?? ''),
+    );
   });
 
   it('Add SSH Host… with a pasted ssh command, then Remove SSH Host… restores the file byte for byte', T, async () => {
@@ -321,7 +417,9 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       await waitUntil('the alias step', async () => /Alias/.test(await wb.inputBox.message()));
       assert.equal(await wb.inputBox.value(), '127.0.0.1');
       await wb.inputBox.fill('alpha', { submit: false });
-      await waitUntil('the duplicate alias message', async () => /already has a host "alpha"/.test(await wb.inputBox.message()));
+      await waitUntil('the duplicate alias message', async () =>
+        /already has a host "alpha"/.test(await wb.inputBox.message()),
+      );
       await wb.inputBox.fill('epsilon', { submit: false });
     });
     await wb.quickPick.accept();
@@ -332,8 +430,16 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
       await wb.waitForTreeRow('epsilon', VIEW, 30_000);
     });
     const added = fs.readFileSync(config, 'utf8');
-    assert.ok(added.includes(`Host epsilon\n  HostName 127.0.0.1\n  User ${user.name}\n  Port ${sshd.port}\n  IdentityFile ~/.ssh/id_alpha\n  IdentitiesOnly yes\n`), added);
-    const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'epsilon', 'true'], { env: env(), timeoutMs: 60_000 });
+    assert.ok(
+      added.includes(
+        `Host epsilon\n  HostName 127.0.0.1\n  User ${user.name}\n  Port ${sshd.port}\n  IdentityFile ~/.ssh/id_alpha\n  IdentitiesOnly yes\n`,
+      ),
+      added,
+    );
+    const ssh = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'epsilon', 'true'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     assert.equal(ssh.code, 0, `ssh epsilon true: ${ssh.stderr}`);
 
     await contextMenu('epsilon', 'Remove SSH Host…');
@@ -349,9 +455,18 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
   it('Open in SSH Config puts the cursor on the Host line', T, async () => {
     await contextMenu('delta', 'Open in SSH Config');
     await wb.step('open in config', async () => {
-      await wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'config' }).waitFor({ state: 'visible' });
+      await wb.page
+        .locator('.editor-group-container.active .tab.active', { hasText: 'config' })
+        .waitFor({ state: 'visible' });
       const line = fs.readFileSync(path.join(home.sshDir, 'config'), 'utf8').split('\n').indexOf('Host delta') + 1;
-      await waitUntil(`the cursor on line ${line}`, async () => (await wb.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).includes(`Ln ${line}, Col 1`));
+      await waitUntil(`the cursor on line ${line}`, async () =>
+        (
+          await wb.page
+            .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ })
+            .first()
+            .innerText()
+        ).includes(`Ln ${line}, Col 1`),
+      );
     });
   });
 
@@ -361,7 +476,9 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     await wb.quickPick.waitOpen();
     await wb.step('generate key: existing name refused', async () => {
       await wb.inputBox.fill('id_alpha', { submit: false });
-      await waitUntil('the refusal', async () => /already exists and is never overwritten/.test(await wb.inputBox.message()));
+      await waitUntil('the refusal', async () =>
+        /already exists and is never overwritten/.test(await wb.inputBox.message()),
+      );
     });
     await wb.quickPick.accept(); // ignored while invalid
     await wb.inputBox.fill('id_new', { submit: false });
@@ -376,38 +493,58 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     assert.ok(note.text.includes(l.stdout.split(' ')[1] ?? '?'), `${note.text} vs ${l.stdout}`);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     const y = await runProcess('/usr/bin/ssh-keygen', ['-y', '-f', file], { timeoutMs: 30_000 });
-    assert.equal(y.stdout.trim().split(' ').slice(0, 2).join(' '), fs.readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '));
+    assert.equal(
+      y.stdout.trim().split(' ').slice(0, 2).join(' '),
+      fs.readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '),
+    );
     assert.equal(fs.readFileSync(path.join(home.sshDir, 'id_alpha'), 'utf8'), fs.readFileSync(key.privateKey, 'utf8'));
   });
 
-  it('a changed host key is refused: the report and the error name the known_hosts line and the ssh-keygen fix', T, async () => {
-    const knownHosts = fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8');
-    await sshd.changeHostKey();
-    const name = `[127.0.0.1]:${sshd.port}`;
-    await contextMenu('alpha', 'Test SSH Connection');
-    await wb.step('changed key: report', async () => {
-      await waitUntil('the report', async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()), 120_000);
-      const hostKey = (await wb.quickPick.rows()).find((r) => r.label === 'Host key is trusted');
-      assert.match(hostKey?.description ?? '', /^failed/);
-      assert.ok(hostKey?.detail.includes(`ssh-keygen -R '${name}'`), hostKey?.detail);
-      assert.ok(hostKey?.detail.includes(`${path.join(home.sshDir, 'known_hosts')}:1`), hostKey?.detail);
-    });
-    await wb.quickPick.cancel();
-    await contextMenu('alpha', 'Copy Public Key to Host…');
-    await wb.quickPick.pick('id_alpha');
-    await wb.step('changed key: error', async () => {
-      const note = await wb.notification(/has changed since it was recorded/, 120_000);
-      assert.ok(note.text.includes(`ssh-keygen -f "${path.join(home.sshDir, 'known_hosts')}" -R "${name}"`), note.text);
-    });
-    assert.equal(await dialog().isVisible(), false, 'a changed key is never offered for trust');
-    assert.equal(fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8'), knownHosts, 'known_hosts is left alone');
-  });
+  it(
+    'a changed host key is refused: the report and the error name the known_hosts line and the ssh-keygen fix',
+    T,
+    async () => {
+      const knownHosts = fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8');
+      await sshd.changeHostKey();
+      const name = `[127.0.0.1]:${sshd.port}`;
+      await contextMenu('alpha', 'Test SSH Connection');
+      await wb.step('changed key: report', async () => {
+        await waitUntil(
+          'the report',
+          async () => (await wb.quickPick.isOpen()) && /Test SSH Connection: alpha/.test(await wb.quickPick.title()),
+          120_000,
+        );
+        const hostKey = (await wb.quickPick.rows()).find((r) => r.label === 'Host key is trusted');
+        assert.match(hostKey?.description ?? '', /^failed/);
+        assert.ok(hostKey?.detail.includes(`ssh-keygen -R '${name}'`), hostKey?.detail);
+        assert.ok(hostKey?.detail.includes(`${path.join(home.sshDir, 'known_hosts')}:1`), hostKey?.detail);
+      });
+      await wb.quickPick.cancel();
+      await contextMenu('alpha', 'Copy Public Key to Host…');
+      await wb.quickPick.pick('id_alpha');
+      await wb.step('changed key: error', async () => {
+        const note = await wb.notification(/has changed since it was recorded/, 120_000);
+        assert.ok(
+          note.text.includes(`ssh-keygen -f "${path.join(home.sshDir, 'known_hosts')}" -R "${name}"`),
+          note.text,
+        );
+      });
+      assert.equal(await dialog().isVisible(), false, 'a changed key is never offered for trust');
+      assert.equal(
+        fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8'),
+        knownHosts,
+        'known_hosts is left alone',
+      );
+    },
+  );
 
   it('Open SSH Configuration File creates a missing ~/.ssh/config (600, folder 700) after asking', T, async () => {
     // Last test: ~/.ssh moves away, as on a machine where ssh was never used.
     fs.renameSync(home.sshDir, `${home.sshDir}-moved`);
     const config = path.join(home.sshDir, 'config');
-    await wb.step('open config: no hosts left', () => waitUntil('the view to follow the files', async () => (await wb.treeRows(VIEW)).length === 0, 60_000));
+    await wb.step('open config: no hosts left', () =>
+      waitUntil('the view to follow the files', async () => (await wb.treeRows(VIEW)).length === 0, 60_000),
+    );
     await wb.runCommand('Remote Docker: Open SSH Configuration File');
     await wb.step('open config: asks', async () => {
       await dialog().waitFor({ state: 'visible' });
@@ -415,7 +552,11 @@ describe('e2e: SSH Hosts view and SSH commands', () => {
     });
     assert.equal(fs.existsSync(home.sshDir), false, 'nothing is created before the answer');
     await dialog().locator('.monaco-button', { hasText: 'Create' }).click();
-    await wb.step('open config: created', () => wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'config' }).waitFor({ state: 'visible' }));
+    await wb.step('open config: created', () =>
+      wb.page
+        .locator('.editor-group-container.active .tab.active', { hasText: 'config' })
+        .waitFor({ state: 'visible' }),
+    );
     assert.equal(fs.readFileSync(config, 'utf8'), '');
     assert.equal(fs.statSync(config).mode & 0o777, 0o600);
     assert.equal(fs.statSync(home.sshDir).mode & 0o777, 0o700);

@@ -10,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ContextStore, DockerContextSummary, contextId } from '../../src/core/contexts/contextStore';
-import { RunResult, runProcess } from '../../src/core/common/exec';
+import { ContextStore, type DockerContextSummary, contextId } from '../../src/core/contexts/contextStore';
+import { type RunResult, runProcess } from '../../src/core/common/exec';
 import { DOCKER_CLI } from '../support/busybox';
 
 const temps: string[] = [];
@@ -57,7 +57,10 @@ async function sandbox(): Promise<Sandbox> {
     }
     return out;
   };
-  const docker = async (args: string[], options: { env?: NodeJS.ProcessEnv; allowFail?: boolean } = {}): Promise<RunResult> => {
+  const docker = async (
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; allowFail?: boolean } = {},
+  ): Promise<RunResult> => {
     const r = await runProcess(DOCKER_CLI, args, { env: cliEnv(options.env), timeoutMs: 60_000 });
     if (!options.allowFail) {
       assert.equal(r.code, 0, `docker ${args.join(' ')} failed: ${r.stderr}`);
@@ -97,7 +100,11 @@ function assertSameListing(ours: DockerContextSummary[], cli: CliRow[]): void {
     assert.equal(o.description, c.Description, `Description of ${c.Name}`);
     assert.equal(o.endpoint, c.DockerEndpoint, `DockerEndpoint of ${c.Name}`);
     assert.equal(o.current ?? false, c.Current, `Current of ${c.Name}`);
-    assert.equal(o.error === undefined, c.Error === '', `Error of ${c.Name}: ours ${JSON.stringify(o.error)}, CLI ${JSON.stringify(c.Error)}`);
+    assert.equal(
+      o.error === undefined,
+      c.Error === '',
+      `Error of ${c.Name}: ours ${JSON.stringify(o.error)}, CLI ${JSON.stringify(c.Error)}`,
+    );
   }
 }
 
@@ -107,7 +114,23 @@ async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
   const key = path.join(dir, 'key.pem');
   const r = await runProcess(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=rdc-test', '-days', '2'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=rdc-test',
+      '-days',
+      '2',
+    ],
     { timeoutMs: 60_000 },
   );
   assert.equal(r.code, 0, r.stderr);
@@ -115,7 +138,10 @@ async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
 }
 
 before(async () => {
-  const r = await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], { env: { PATH: process.env.PATH, HOME: os.tmpdir() }, timeoutMs: 60_000 });
+  const r = await runProcess(DOCKER_CLI, ['version', '--format', '{{.Client.Version}}'], {
+    env: { PATH: process.env.PATH, HOME: os.tmpdir() },
+    timeoutMs: 60_000,
+  });
   assert.match(r.stdout.trim(), /^\d+\.\d+/, `${DOCKER_CLI} must be the docker CLI: ${r.stderr}`);
 });
 
@@ -135,7 +161,11 @@ describe('contexts this project writes, read by the docker CLI', () => {
   test('inspected by docker context inspect exactly as ours, default and unicode included', async () => {
     const sb = await sandbox();
     const store = sb.store();
-    await store.create({ name: 'uni', endpoint: 'ssh://u@h:22/run/docker.sock', description: 'héllo ✓ 日本 😀 \u2028 <&>' });
+    await store.create({
+      name: 'uni',
+      endpoint: 'ssh://u@h:22/run/docker.sock',
+      description: 'héllo ✓ 日本 😀 \u2028 <&>',
+    });
     await store.create({ name: 'plain', endpoint: 'tcp://1.2.3.4:2376' });
     await store.create({ name: 'sock', endpoint: 'unix:///tmp/x.sock', description: 'local' });
     // Keys the CLI knows only as extras or untyped endpoints, written as a user might.
@@ -165,7 +195,14 @@ describe('contexts this project writes, read by the docker CLI', () => {
     ];
     for (const c of cases) {
       await ours.store().create(c);
-      await cli.docker(['context', 'create', c.name, '--docker', `host=${c.endpoint}`, ...(c.description ? ['--description', c.description] : [])]);
+      await cli.docker([
+        'context',
+        'create',
+        c.name,
+        '--docker',
+        `host=${c.endpoint}`,
+        ...(c.description ? ['--description', c.description] : []),
+      ]);
       assert.equal(await ours.metaBytes(c.name), await cli.metaBytes(c.name), `create ${c.name}`);
     }
     await ours.store().update('remote1', { description: 'new text' });
@@ -197,12 +234,19 @@ describe('contexts this project writes, read by the docker CLI', () => {
     await store.create({ name: 'c1', endpoint: 'ssh://a' });
     await store.create({ name: 'c2', endpoint: 'ssh://b' });
     const cfg = path.join(sb.configDir, 'config.json');
-    const original = '{\n\t"auths": {},\n\t"myExtension": {"setting": [1, 2, 3], "nested": {"deep": true}},\n\t"psFormat": "table {{.ID}}",\n\t"zzUnknown": 12345678901234567890\n}\n';
+    const original =
+      '{\n\t"auths": {},\n\t"myExtension": {"setting": [1, 2, 3], "nested": {"deep": true}},\n\t"psFormat": "table {{.ID}}",\n\t"zzUnknown": 12345678901234567890\n}\n';
     await fs.writeFile(cfg, original);
     await store.use('c2');
     assert.equal((await sb.docker(['context', 'show'])).stdout.trim(), 'c2');
     const text = await fs.readFile(cfg, 'utf8');
-    assert.equal(text, original.replace('"zzUnknown": 12345678901234567890', '"zzUnknown": 12345678901234567890,\n\t"currentContext": "c2"'));
+    assert.equal(
+      text,
+      original.replace(
+        '"zzUnknown": 12345678901234567890',
+        '"zzUnknown": 12345678901234567890,\n\t"currentContext": "c2"',
+      ),
+    );
     await store.use('default');
     assert.equal(await fs.readFile(cfg, 'utf8'), original);
     assert.equal((await sb.docker(['context', 'show'])).stdout.trim(), 'default');
@@ -228,9 +272,29 @@ describe('contexts the docker CLI writes, read by this project', () => {
   test('create, use and rm by the CLI are read correctly, field by field', async () => {
     const sb = await sandbox();
     const { cert, key } = await makeCert(sb.home);
-    await sb.docker(['context', 'create', 'cli-ssh', '--docker', 'host=ssh://deploy@example.com:2222', '--description', 'made by the CLI ✓']);
-    await sb.docker(['context', 'create', 'cli-tls', '--docker', `host=tcp://10.0.0.9:2376,ca=${cert},cert=${cert},key=${key}`]);
-    await sb.docker(['context', 'create', 'cli-skip', '--docker', `host=tcp://10.0.0.9:2376,ca=${cert},skip-tls-verify=true`]);
+    await sb.docker([
+      'context',
+      'create',
+      'cli-ssh',
+      '--docker',
+      'host=ssh://deploy@example.com:2222',
+      '--description',
+      'made by the CLI ✓',
+    ]);
+    await sb.docker([
+      'context',
+      'create',
+      'cli-tls',
+      '--docker',
+      `host=tcp://10.0.0.9:2376,ca=${cert},cert=${cert},key=${key}`,
+    ]);
+    await sb.docker([
+      'context',
+      'create',
+      'cli-skip',
+      '--docker',
+      `host=tcp://10.0.0.9:2376,ca=${cert},skip-tls-verify=true`,
+    ]);
     await sb.docker(['context', 'create', 'cli-sock', '--docker', 'host=unix:///run/user/1000/docker.sock']);
     await sb.docker(['context', 'use', 'cli-tls']);
     const store = sb.store();
@@ -241,7 +305,10 @@ describe('contexts the docker CLI writes, read by this project', () => {
     const ssh = list.find((c) => c.name === 'cli-ssh');
     assert.deepEqual([tls?.hasTls, tls?.skipTLSVerify, tls?.current], [true, false, true]);
     assert.deepEqual([skip?.hasTls, skip?.skipTLSVerify], [true, true]);
-    assert.deepEqual([ssh?.hasTls, ssh?.description, ssh?.endpoint], [false, 'made by the CLI ✓', 'ssh://deploy@example.com:2222']);
+    assert.deepEqual(
+      [ssh?.hasTls, ssh?.description, ssh?.endpoint],
+      [false, 'made by the CLI ✓', 'ssh://deploy@example.com:2222'],
+    );
     assert.deepEqual(await store.current(), { name: 'cli-tls', source: 'config', configured: 'cli-tls' });
     const names = ['cli-ssh', 'cli-tls', 'cli-skip', 'cli-sock', 'default'];
     const cli = await sb.cliInspect(names);
@@ -264,7 +331,15 @@ describe('contexts the docker CLI writes, read by this project', () => {
   test('our update of a CLI context is still read by the CLI and keeps its TLS material', async () => {
     const sb = await sandbox();
     const { cert, key } = await makeCert(sb.home);
-    await sb.docker(['context', 'create', 'tlsc', '--docker', `host=tcp://10.0.0.9:2376,ca=${cert},cert=${cert},key=${key}`, '--description', 'before']);
+    await sb.docker([
+      'context',
+      'create',
+      'tlsc',
+      '--docker',
+      `host=tcp://10.0.0.9:2376,ca=${cert},cert=${cert},key=${key}`,
+      '--description',
+      'before',
+    ]);
     const store = sb.store();
     await store.update('tlsc', { description: 'after', endpoint: 'tcp://10.0.0.10:2376' });
     const [cli] = (await sb.cliInspect(['tlsc'])) as { Metadata: unknown; Endpoints: unknown; TLSMaterial: unknown }[];
@@ -284,7 +359,12 @@ describe('environment precedence agrees with docker context show', () => {
     const cfg = path.join(sb.configDir, 'config.json');
     const hosts = [undefined, '', 'tcp://10.9.8.7:2375', ' '];
     const contexts = [undefined, '', 'c2', 'ghost'];
-    const configs: (string | undefined)[] = [undefined, '{"currentContext":"c1"}', '{"currentContext":"c1",', '{"currentContext":"ghost2","CurrentContext":"c2"}'];
+    const configs: (string | undefined)[] = [
+      undefined,
+      '{"currentContext":"c1"}',
+      '{"currentContext":"c1",',
+      '{"currentContext":"ghost2","CurrentContext":"c2"}',
+    ];
     let compared = 0;
     for (const config of configs) {
       if (config === undefined) {
@@ -317,9 +397,20 @@ describe('environment precedence agrees with docker context show', () => {
     assert.equal(compared, configs.length * hosts.length * contexts.length);
   });
 
-  test('the default context\'s endpoint for DOCKER_HOST values, as docker context inspect shows it', async () => {
+  test("the default context's endpoint for DOCKER_HOST values, as docker context inspect shows it", async () => {
     const sb = await sandbox();
-    for (const DOCKER_HOST of ['tcp://1.2.3.4', '1.2.3.4', ':2375', 'unix://', 'unix:///x.sock', 'ssh://u@h', ' tcp://h ', 'tcp://h:2375/', '[::1]:', 'npipe://']) {
+    for (const DOCKER_HOST of [
+      'tcp://1.2.3.4',
+      '1.2.3.4',
+      ':2375',
+      'unix://',
+      'unix:///x.sock',
+      'ssh://u@h',
+      ' tcp://h ',
+      'tcp://h:2375/',
+      '[::1]:',
+      'npipe://',
+    ]) {
       const env = { DOCKER_HOST };
       const [cli] = await sb.cliInspect(['default'], env);
       assert.deepEqual(await sb.store(env).inspect('default'), cli, DOCKER_HOST);

@@ -11,7 +11,17 @@ import type { HostKeyRequest, SshPrompts } from '../../src/core/ssh/connection';
 import { copyPublicKey } from '../../src/core/ssh/copyId';
 import { generateKey } from '../../src/core/ssh/keys';
 import { resolveHost, type EffectiveHost } from '../../src/core/sshConfig/resolveHost';
-import { appendSshConfig, createUser, requireRoot, sshHostBlock, startSshd, tempHome, type Sshd, type TempHome, type TestUser } from '../support';
+import {
+  appendSshConfig,
+  createUser,
+  requireRoot,
+  sshHostBlock,
+  startSshd,
+  tempHome,
+  type Sshd,
+  type TempHome,
+  type TestUser,
+} from '../support';
 
 const T = { timeout: 240_000 };
 
@@ -33,7 +43,11 @@ async function setup(sshd: Sshd, user: TestUser, alias: string, passphrase?: str
   return { h, keyPath, host, config, knownHosts: path.join(h.sshDir, 'known_hosts') };
 }
 
-function prompts(sshd: Sshd, passwords: Array<string | undefined>, log: { password: number[]; hostKey: HostKeyRequest[] }): SshPrompts {
+function prompts(
+  sshd: Sshd,
+  passwords: Array<string | undefined>,
+  log: { password: number[]; hostKey: HostKeyRequest[] },
+): SshPrompts {
   return {
     confirmHostKey: async (req) => {
       log.hostKey.push(req);
@@ -52,7 +66,22 @@ function prompts(sshd: Sshd, passwords: Array<string | undefined>, log: { passwo
 async function realSshLogin(s: Setup, alias: string): Promise<{ code: number | null; stderr: string }> {
   return runProcess(
     '/usr/bin/ssh',
-    ['-F', s.config, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'IdentityAgent=none', alias, 'true'],
+    [
+      '-F',
+      s.config,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${s.knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'IdentityAgent=none',
+      alias,
+      'true',
+    ],
     { env: s.h.env, timeoutMs: 60_000 },
   );
 }
@@ -63,7 +92,11 @@ function mode(p: string): number {
 
 for (const variant of [
   { name: 'password', sshd: { passwordAuth: true }, method: 'password' },
-  { name: 'keyboard-interactive only', sshd: { kbdInteractive: true, passwordAuth: false }, method: 'keyboard-interactive/pam' },
+  {
+    name: 'keyboard-interactive only',
+    sshd: { kbdInteractive: true, passwordAuth: false },
+    method: 'keyboard-interactive/pam',
+  },
 ] as const) {
   describe(`copyPublicKey on a ${variant.name} server`, () => {
     let sshd: Sshd;
@@ -84,33 +117,51 @@ for (const variant of [
       }
     });
 
-    it('installs the key with ssh-copy-id modes, the real ssh then logs in, and a second run changes nothing', T, async () => {
-      // Let the install create ~/.ssh itself, so its modes come from the remote umask 077.
-      fs.rmSync(path.join(user.home, '.ssh'), { recursive: true, force: true });
-      const s = await setup(sshd, user, 'box');
-      homes.push(s.h);
-      assert.notEqual((await realSshLogin(s, 'box')).code, 0, 'the key does not log in before');
-      const log = { password: [] as number[], hostKey: [] as HostKeyRequest[] };
-      const result = await copyPublicKey({ host: s.host, env: s.h.env, home: s.h.home, prompts: prompts(sshd, [user.password], log), privateKeyPath: s.keyPath, timeoutMs: 30_000 });
-      const ak = path.join(user.home, '.ssh', 'authorized_keys');
-      assert.deepEqual(result, { status: 'installed', authorizedKeysFile: ak });
-      assert.deepEqual(log.password, [1]);
-      assert.equal(log.hostKey.length, 1, 'the host key was confirmed once, before the password');
-      assert.match(sshd.log(), new RegExp(`Accepted ${variant.method} for ${user.name} `));
-      assert.equal(mode(path.join(user.home, '.ssh')), 0o700);
-      assert.equal(mode(ak), 0o600);
-      assert.equal(fs.statSync(ak).uid, user.uid);
-      const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
-      assert.equal(fs.readFileSync(ak, 'utf8'), pub);
-      const r = await realSshLogin(s, 'box');
-      assert.equal(r.code, 0, r.stderr);
+    it(
+      'installs the key with ssh-copy-id modes, the real ssh then logs in, and a second run changes nothing',
+      T,
+      async () => {
+        // Let the install create ~/.ssh itself, so its modes come from the remote umask 077.
+        fs.rmSync(path.join(user.home, '.ssh'), { recursive: true, force: true });
+        const s = await setup(sshd, user, 'box');
+        homes.push(s.h);
+        assert.notEqual((await realSshLogin(s, 'box')).code, 0, 'the key does not log in before');
+        const log = { password: [] as number[], hostKey: [] as HostKeyRequest[] };
+        const result = await copyPublicKey({
+          host: s.host,
+          env: s.h.env,
+          home: s.h.home,
+          prompts: prompts(sshd, [user.password], log),
+          privateKeyPath: s.keyPath,
+          timeoutMs: 30_000,
+        });
+        const ak = path.join(user.home, '.ssh', 'authorized_keys');
+        assert.deepEqual(result, { status: 'installed', authorizedKeysFile: ak });
+        assert.deepEqual(log.password, [1]);
+        assert.equal(log.hostKey.length, 1, 'the host key was confirmed once, before the password');
+        assert.match(sshd.log(), new RegExp(`Accepted ${variant.method} for ${user.name} `));
+        assert.equal(mode(path.join(user.home, '.ssh')), 0o700);
+        assert.equal(mode(ak), 0o600);
+        assert.equal(fs.statSync(ak).uid, user.uid);
+        const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
+        assert.equal(fs.readFileSync(ak, 'utf8'), pub);
+        const r = await realSshLogin(s, 'box');
+        assert.equal(r.code, 0, r.stderr);
 
-      const before = fs.readFileSync(ak);
-      const again = await copyPublicKey({ host: s.host, env: s.h.env, home: s.h.home, prompts: prompts(sshd, [], log), privateKeyPath: s.keyPath, timeoutMs: 30_000 });
-      assert.deepEqual(again, { status: 'alreadyInstalled' });
-      assert.deepEqual(log.password, [1], 'no password asked the second time');
-      assert.deepEqual(fs.readFileSync(ak), before, 'authorized_keys byte-identical');
-    });
+        const before = fs.readFileSync(ak);
+        const again = await copyPublicKey({
+          host: s.host,
+          env: s.h.env,
+          home: s.h.home,
+          prompts: prompts(sshd, [], log),
+          privateKeyPath: s.keyPath,
+          timeoutMs: 30_000,
+        });
+        assert.deepEqual(again, { status: 'alreadyInstalled' });
+        assert.deepEqual(log.password, [1], 'no password asked the second time');
+        assert.deepEqual(fs.readFileSync(ak), before, 'authorized_keys byte-identical');
+      },
+    );
 
     it('adds the missing newline of an existing authorized_keys before appending, keeping its modes', T, async () => {
       const dir = path.join(user.home, '.ssh');
@@ -179,9 +230,15 @@ describe('copyPublicKey: more key and shell kinds', () => {
       timeoutMs: 60_000,
     });
     assert.equal(result.status, 'installed');
-    const r = await runProcess('/usr/bin/ssh-keygen', ['-y', '-P', 'pass phrase', '-f', s.keyPath], { timeoutMs: 30_000 });
+    const r = await runProcess('/usr/bin/ssh-keygen', ['-y', '-P', 'pass phrase', '-f', s.keyPath], {
+      timeoutMs: 30_000,
+    });
     assert.equal(r.code, 0);
-    assert.ok(fs.readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8').includes(r.stdout.trim().split(' ')[1] ?? '-'));
+    assert.ok(
+      fs
+        .readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8')
+        .includes(r.stdout.trim().split(' ')[1] ?? '-'),
+    );
   });
 
   it('works for a user whose login shell is tcsh (csh syntax), thanks to exec sh -c', T, async () => {
@@ -192,7 +249,14 @@ describe('copyPublicKey: more key and shell kinds', () => {
     const s = await setup(sshd, user, 'csh');
     homes.push(s.h);
     const log = { password: [] as number[], hostKey: [] as HostKeyRequest[] };
-    const result = await copyPublicKey({ host: s.host, env: s.h.env, home: s.h.home, prompts: prompts(sshd, [user.password], log), privateKeyPath: s.keyPath, timeoutMs: 30_000 });
+    const result = await copyPublicKey({
+      host: s.host,
+      env: s.h.env,
+      home: s.h.home,
+      prompts: prompts(sshd, [user.password], log),
+      privateKeyPath: s.keyPath,
+      timeoutMs: 30_000,
+    });
     assert.equal(result.status, 'installed');
     assert.equal((await realSshLogin(s, 'csh')).code, 0);
   });

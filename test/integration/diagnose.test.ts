@@ -71,8 +71,19 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
     source: 'builtin',
     ...o,
   });
-  const run = (server: Pick<Sshd, 'port'>, u: TestUser | string, socketPath: string | undefined, o: Partial<EffectiveHost> = {}): Promise<DiagnoseStep[]> =>
-    diagnoseHost({ host: host(server, u, o), env: h.env, home: h.home, timeoutMs: 30_000, ...(socketPath ? { socketPath } : {}) });
+  const run = (
+    server: Pick<Sshd, 'port'>,
+    u: TestUser | string,
+    socketPath: string | undefined,
+    o: Partial<EffectiveHost> = {},
+  ): Promise<DiagnoseStep[]> =>
+    diagnoseHost({
+      host: host(server, u, o),
+      env: h.env,
+      home: h.home,
+      timeoutMs: 30_000,
+      ...(socketPath ? { socketPath } : {}),
+    });
 
   before(async () => {
     requireRoot('diagnose tests');
@@ -99,7 +110,15 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
   it('reports every step ok for a user in the docker group', T, async () => {
     const u = await user({ docker: true, dockerHost: dockerd.host });
     const steps = await run(sshd, u, dockerd.socket);
-    assert.deepEqual(statuses(steps), { resolve: 'ok', tcp: 'ok', hostKey: 'ok', auth: 'ok', dockerCli: 'ok', dockerSocket: 'ok', daemon: 'ok' });
+    assert.deepEqual(statuses(steps), {
+      resolve: 'ok',
+      tcp: 'ok',
+      hostKey: 'ok',
+      auth: 'ok',
+      dockerCli: 'ok',
+      dockerSocket: 'ok',
+      daemon: 'ok',
+    });
     assert.equal(step(steps, 'dockerCli').detail, '/usr/local/bin/docker');
     assert.match(String(step(steps, 'hostKey').detail), new RegExp(sshd.hostKeyFingerprint.replace(/[+/]/g, '\\$&')));
     assert.match(String(step(steps, 'daemon').detail), /200/);
@@ -147,16 +166,20 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
     assert.equal(step(blocked, 'dockerSocket').status, 'failed');
   });
 
-  it('says the login shell cannot run commands (nologin) while the socket still works through forwarding', T, async () => {
-    const u = await user({ docker: true, shell: '/usr/sbin/nologin' });
-    const steps = await run(sshd, u, dockerd.socket);
-    const cli = step(steps, 'dockerCli');
-    assert.equal(cli.status, 'warning');
-    assert.equal(cli.reason, 'remoteShellNotPosix');
-    assert.match(String(cli.detail), /not available/i);
-    assert.equal(step(steps, 'dockerSocket').status, 'ok');
-    assert.equal(step(steps, 'daemon').status, 'ok');
-  });
+  it(
+    'says the login shell cannot run commands (nologin) while the socket still works through forwarding',
+    T,
+    async () => {
+      const u = await user({ docker: true, shell: '/usr/sbin/nologin' });
+      const steps = await run(sshd, u, dockerd.socket);
+      const cli = step(steps, 'dockerCli');
+      assert.equal(cli.status, 'warning');
+      assert.equal(cli.reason, 'remoteShellNotPosix');
+      assert.match(String(cli.detail), /not available/i);
+      assert.equal(step(steps, 'dockerSocket').status, 'ok');
+      assert.equal(step(steps, 'daemon').status, 'ok');
+    },
+  );
 
   it('falls back to docker system dial-stdio when the server refuses socket forwarding', T, async () => {
     const u = await user({ docker: true, dockerHost: dockerd.host });
@@ -181,7 +204,11 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
       assert.equal(step(steps, 'dockerCli').status, 'ok');
       // A socket file nobody listens on (a crashed daemon's leftover): the socket is fine, the daemon is not.
       const stale = path.join(dockerd.dir, 'stale.sock');
-      const made = await runProcess('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', stale], { timeoutMs: 30_000 });
+      const made = await runProcess(
+        'python3',
+        ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', stale],
+        { timeoutMs: 30_000 },
+      );
       assert.equal(made.code, 0, made.stderr);
       fs.chownSync(stale, 0, Number((await runProcess('getent', ['group', 'docker'])).stdout.split(':')[2]));
       fs.chmodSync(stale, 0o660);
@@ -209,7 +236,9 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
       daemon: 'skipped',
     });
 
-    const unknownKey = await run(sshd, u, dockerd.socket, { userKnownHostsFiles: [path.join(h.home, 'nothing_known')] });
+    const unknownKey = await run(sshd, u, dockerd.socket, {
+      userKnownHostsFiles: [path.join(h.home, 'nothing_known')],
+    });
     assert.deepEqual(statuses(unknownKey).hostKey, 'failed:hostKeyUnknown');
     assert.equal(step(unknownKey, 'tcp').status, 'ok');
     assert.equal(step(unknownKey, 'auth').status, 'skipped');
@@ -257,8 +286,17 @@ describe('the docker CLI through an alias, key and host key this project wrote',
     const keyPath = path.join(h.sshDir, 'id_remote');
     await generateKey({ privateKeyPath: keyPath, comment: 'remote' });
     const config = path.join(h.sshDir, 'config');
-    await addSshHost(config, { alias: 'rdc-remote', hostName: '127.0.0.1', user: user.name, port: sshd.port, identityFile: keyPath }, { home: h.home });
-    const host = await resolveHost('rdc-remote', { configFile: config, home: h.home, localUser: 'root', timeoutMs: 30_000 });
+    await addSshHost(
+      config,
+      { alias: 'rdc-remote', hostName: '127.0.0.1', user: user.name, port: sshd.port, identityFile: keyPath },
+      { home: h.home },
+    );
+    const host = await resolveHost('rdc-remote', {
+      configFile: config,
+      home: h.home,
+      localUser: 'root',
+      timeoutMs: 30_000,
+    });
     let confirmed = 0;
     const result = await copyPublicKey({
       host,
@@ -278,16 +316,33 @@ describe('the docker CLI through an alias, key and host key this project wrote',
     assert.equal(result.status, 'installed');
     assert.equal(confirmed, 1);
 
-    const steps = await diagnoseHost({ host: { ...host, strictHostKeyChecking: 'yes' }, env: h.env, home: h.home, timeoutMs: 30_000 });
+    const steps = await diagnoseHost({
+      host: { ...host, strictHostKeyChecking: 'yes' },
+      env: h.env,
+      home: h.home,
+      timeoutMs: 30_000,
+    });
     assert.equal(step(steps, 'daemon').status, 'ok', JSON.stringify(statuses(steps)));
 
     // The CLI runs `ssh` from PATH: the temp home's shim, so ~/.ssh is the one written above.
-    const create = await runProcess(DOCKER_CLI, ['context', 'create', 'rdc-x', '--docker', 'host=ssh://rdc-remote'], { env: h.env, timeoutMs: 60_000 });
+    const create = await runProcess(DOCKER_CLI, ['context', 'create', 'rdc-x', '--docker', 'host=ssh://rdc-remote'], {
+      env: h.env,
+      timeoutMs: 60_000,
+    });
     assert.equal(create.code, 0, create.stderr);
-    const info = await runProcess(DOCKER_CLI, ['--context', 'rdc-x', 'info', '--format', '{{.OperatingSystem}}'], { env: h.env, timeoutMs: 120_000 });
+    const info = await runProcess(DOCKER_CLI, ['--context', 'rdc-x', 'info', '--format', '{{.OperatingSystem}}'], {
+      env: h.env,
+      timeoutMs: 120_000,
+    });
     assert.equal(info.code, 0, info.stderr);
-    const direct = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as { OperatingSystem: string };
+    const direct = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as {
+      OperatingSystem: string;
+    };
     assert.equal(info.stdout.trim(), direct.OperatingSystem);
-    assert.match(sshd.log(), new RegExp(`Accepted publickey for ${user.name} `), 'the CLI logged in with the installed key');
+    assert.match(
+      sshd.log(),
+      new RegExp(`Accepted publickey for ${user.name} `),
+      'the CLI logged in with the installed key',
+    );
   });
 });

@@ -12,7 +12,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContextStore, contextId } from '../../src/core/contexts/contextStore';
-import { EnginePool, type ConnectionEvent, type EnginePoolOptions, type EngineTarget } from '../../src/core/engine/enginePool';
+import {
+  EnginePool,
+  type ConnectionEvent,
+  type EnginePoolOptions,
+  type EngineTarget,
+} from '../../src/core/engine/enginePool';
 import { CoreError } from '../../src/core/common/errors';
 import { runProcess } from '../../src/core/common/exec';
 import { connectSsh } from '../../src/core/ssh/connection';
@@ -60,10 +65,22 @@ interface Setup {
 let s: Setup;
 const pools: EnginePool[] = [];
 
-function connectVia(h: TempHome, o: { keepaliveIntervalMs?: number; keepaliveCountMax?: number; timeoutMs?: number } = {}): EnginePoolOptions['connect'] {
+function connectVia(
+  h: TempHome,
+  o: { keepaliveIntervalMs?: number; keepaliveCountMax?: number; timeoutMs?: number } = {},
+): EnginePoolOptions['connect'] {
   return async (endpoint, signal) => {
-    const resolved = await resolveHost(endpoint.host ?? '', { configFile: path.join(h.sshDir, 'config'), home: h.home, localUser: os.userInfo().username, signal });
-    const host = { ...resolved, ...(endpoint.user ? { user: endpoint.user } : {}), ...(endpoint.port ? { port: endpoint.port } : {}) };
+    const resolved = await resolveHost(endpoint.host ?? '', {
+      configFile: path.join(h.sshDir, 'config'),
+      home: h.home,
+      localUser: os.userInfo().username,
+      signal,
+    });
+    const host = {
+      ...resolved,
+      ...(endpoint.user ? { user: endpoint.user } : {}),
+      ...(endpoint.port ? { port: endpoint.port } : {}),
+    };
     return connectSsh({
       host,
       env: h.env,
@@ -76,9 +93,21 @@ function connectVia(h: TempHome, o: { keepaliveIntervalMs?: number; keepaliveCou
   };
 }
 
-function newPool(o: Partial<EnginePoolOptions> & { keepaliveIntervalMs?: number; keepaliveCountMax?: number; connectTimeoutMs?: number } = {}): EnginePool {
+function newPool(
+  o: Partial<EnginePoolOptions> & {
+    keepaliveIntervalMs?: number;
+    keepaliveCountMax?: number;
+    connectTimeoutMs?: number;
+  } = {},
+): EnginePool {
   const p = new EnginePool({
-    connect: o.connect ?? connectVia(s.home, { keepaliveIntervalMs: o.keepaliveIntervalMs, keepaliveCountMax: o.keepaliveCountMax, timeoutMs: o.connectTimeoutMs }),
+    connect:
+      o.connect ??
+      connectVia(s.home, {
+        keepaliveIntervalMs: o.keepaliveIntervalMs,
+        keepaliveCountMax: o.keepaliveCountMax,
+        timeoutMs: o.connectTimeoutMs,
+      }),
     requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
   });
@@ -102,7 +131,11 @@ async function docker(args: string[], h: TempHome = s.home): Promise<string> {
   return r.stdout;
 }
 
-function waitForEvent(p: EnginePool, pred: (e: ConnectionEvent) => boolean, timeoutMs = 60_000): Promise<ConnectionEvent> {
+function waitForEvent(
+  p: EnginePool,
+  pred: (e: ConnectionEvent) => boolean,
+  timeoutMs = 60_000,
+): Promise<ConnectionEvent> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
@@ -129,7 +162,11 @@ function cliPlatform(server: { Os: string; Arch: string }): string {
 
 before(async () => {
   requireRoot('engine pool integration tests');
-  const [dockerd, sshd, sshdNoForward] = await Promise.all([startDockerd(), startSshd(), startSshd({ allowStreamLocal: false })]);
+  const [dockerd, sshd, sshdNoForward] = await Promise.all([
+    startDockerd(),
+    startSshd(),
+    startSshd({ allowStreamLocal: false }),
+  ]);
   const user = await createUser({ docker: true, dockerHost: dockerd.host });
   const outsider = await createUser({ docker: false, dockerHost: dockerd.host });
   const outsiderNoCli = await createUser({ docker: false });
@@ -143,14 +180,39 @@ before(async () => {
     u.authorizeKey(key.publicLine);
   }
   const hole = await blackholePort();
-  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-a', port: sshd.port, user: user.name, identityFile: key.privateKey }));
-  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-b', port: sshdNoForward.port, user: user.name, identityFile: key.privateKey }));
-  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-out', port: sshd.port, user: outsider.name, identityFile: key.privateKey }));
-  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-nocli', port: sshd.port, user: outsiderNoCli.name, identityFile: key.privateKey }));
-  appendSshConfig(home.home, sshHostBlock({ alias: 'engine-hole', port: hole.port, user: user.name, identityFile: key.privateKey }));
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: 'engine-a', port: sshd.port, user: user.name, identityFile: key.privateKey }),
+  );
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: 'engine-b', port: sshdNoForward.port, user: user.name, identityFile: key.privateKey }),
+  );
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: 'engine-out', port: sshd.port, user: outsider.name, identityFile: key.privateKey }),
+  );
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: 'engine-nocli', port: sshd.port, user: outsiderNoCli.name, identityFile: key.privateKey }),
+  );
+  appendSshConfig(
+    home.home,
+    sshHostBlock({ alias: 'engine-hole', port: hole.port, user: user.name, identityFile: key.privateKey }),
+  );
   addKnownHost(home.home, knownHostsLine(sshd));
   addKnownHost(home.home, knownHostsLine(sshdNoForward));
-  s = { dockerd, sshd, sshdNoForward, user, outsider, outsiderNoCli, home, store: new ContextStore({ configDir: home.dockerConfig, env: home.env }), hole };
+  s = {
+    dockerd,
+    sshd,
+    sshdNoForward,
+    user,
+    outsider,
+    outsiderNoCli,
+    home,
+    store: new ContextStore({ configDir: home.dockerConfig, env: home.env }),
+    hole,
+  };
   // Contexts made by the real CLI, read back through the project's store.
   const sock = dockerd.socket;
   await docker(['context', 'create', 'remote-path', '--docker', `host=ssh://engine-a${sock}`]);
@@ -174,8 +236,15 @@ after(async () => {
 describe('EnginePool with a real sshd and dockerd', () => {
   it('reports what `docker --context X info` reports, over stream-local and over dial-stdio', T, async () => {
     for (const name of ['remote-path', 'remote-env', 'remote-noforward', 'local-unix']) {
-      const cli = JSON.parse(await docker(['--context', name, 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
-      const server = JSON.parse(await docker(['--context', name, 'version', '--format', '{{json .Server}}'])) as { Os: string; Arch: string; ApiVersion: string };
+      const cli = JSON.parse(await docker(['--context', name, 'info', '--format', '{{json .}}'])) as Record<
+        string,
+        unknown
+      >;
+      const server = JSON.parse(await docker(['--context', name, 'version', '--format', '{{json .Server}}'])) as {
+        Os: string;
+        Arch: string;
+        ApiVersion: string;
+      };
       const p = newPool();
       const t = await target(name);
       const info = await p.info(t);
@@ -193,7 +262,12 @@ describe('EnginePool with a real sshd and dockerd', () => {
       const status = await p.status(t);
       assert.equal(status.platform, info.platform);
       assert.equal(status.operatingSystem, info.operatingSystem);
-      const expected = { 'remote-path': 'streamlocal', 'remote-env': 'dial-stdio', 'remote-noforward': 'dial-stdio', 'local-unix': 'unix' }[name];
+      const expected = {
+        'remote-path': 'streamlocal',
+        'remote-env': 'dial-stdio',
+        'remote-noforward': 'dial-stdio',
+        'local-unix': 'unix',
+      }[name];
       // Without a path in the URL, stream-local goes to /var/run/docker.sock first: on a machine
       // whose own daemon listens there, that socket answers before dial-stdio is needed.
       if (!(name === 'remote-env' && fs.existsSync('/var/run/docker.sock'))) {
@@ -209,9 +283,15 @@ describe('EnginePool with a real sshd and dockerd', () => {
     const before = await s.sshd.acceptedLogins();
     const p = newPool();
     const dk = await p.docker(t);
-    const calls = [() => dk.ping(), () => dk.version(), () => dk.info(), () => dk.listContainers({ all: true }), () => dk.listImages()];
+    const calls = [
+      () => dk.ping(),
+      () => dk.version(),
+      () => dk.info(),
+      () => dk.listContainers({ all: true }),
+      () => dk.listImages(),
+    ];
     for (let i = 0; i < 20; i++) {
-      await calls[i % calls.length]!();
+      await calls[i % calls.length]();
     }
     await p.status(t);
     await p.info(t);
@@ -221,7 +301,7 @@ describe('EnginePool with a real sshd and dockerd', () => {
     const before2 = await s.sshd.acceptedLogins();
     const q = newPool();
     const results = await Promise.all(Array.from({ length: 10 }, () => q.status(t)));
-    assert.ok(results.every((r) => r.platform === results[0]!.platform));
+    assert.ok(results.every((r) => r.platform === results[0].platform));
     assert.equal(q.stats().connectsTotal, 1);
     assert.equal((await s.sshd.acceptedLogins()) - before2, 1);
     p.dispose();
@@ -253,7 +333,10 @@ describe('EnginePool with a real sshd and dockerd', () => {
     const viaUnix = await p.info(await target('local-unix'));
     const viaSsh = await p.info(await target('remote-path'));
     assert.equal(viaUnix.transport, 'unix');
-    assert.deepEqual({ ...viaUnix, rttMs: 0, checkedAt: 0, transport: '' }, { ...viaSsh, rttMs: 0, checkedAt: 0, transport: '' });
+    assert.deepEqual(
+      { ...viaUnix, rttMs: 0, checkedAt: 0, transport: '' },
+      { ...viaSsh, rttMs: 0, checkedAt: 0, transport: '' },
+    );
     assert.equal(p.stats().connections, 1, 'only the ssh endpoint holds an SSH connection');
     p.dispose();
   });
@@ -267,7 +350,10 @@ describe('EnginePool over tcp://', () => {
     const d = await startDockerd({ tcp: {} });
     try {
       await docker(['context', 'create', 'tcp-plain', '--docker', `host=tcp://127.0.0.1:${d.tcpPort}`]);
-      const cli = JSON.parse(await docker(['--context', 'tcp-plain', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
+      const cli = JSON.parse(await docker(['--context', 'tcp-plain', 'info', '--format', '{{json .}}'])) as Record<
+        string,
+        unknown
+      >;
       const p = newPool();
       const info = await p.info(await target('tcp-plain'));
       assert.equal(info.transport, 'tcp');
@@ -286,10 +372,19 @@ describe('EnginePool over tcp://', () => {
     tls = await makeTlsFiles();
     const d = await startDockerd({ tcp: { tls } });
     try {
-      await docker(['context', 'create', 'tcp-tls', '--docker', `host=tcp://127.0.0.1:${d.tcpPort},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`]);
+      await docker([
+        'context',
+        'create',
+        'tcp-tls',
+        '--docker',
+        `host=tcp://127.0.0.1:${d.tcpPort},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`,
+      ]);
       const summary = await s.store.get('tcp-tls');
       assert.equal(summary.hasTls, true, 'the CLI stored the certificates in the context');
-      const cli = JSON.parse(await docker(['--context', 'tcp-tls', 'info', '--format', '{{json .}}'])) as Record<string, unknown>;
+      const cli = JSON.parse(await docker(['--context', 'tcp-tls', 'info', '--format', '{{json .}}'])) as Record<
+        string,
+        unknown
+      >;
       const p = newPool();
       const t = await target('tcp-tls');
       const info = await p.info(t);
@@ -301,13 +396,19 @@ describe('EnginePool over tcp://', () => {
       assert.equal((await dk.version()).Os, 'linux');
 
       // The daemon demands a client certificate: without the context's TLS material it fails.
-      await assert.rejects(p.status({ contextName: 'no-tls', endpoint: t.endpoint }), (e: unknown) => e instanceof CoreError);
+      await assert.rejects(
+        p.status({ contextName: 'no-tls', endpoint: t.endpoint }),
+        (e: unknown) => e instanceof CoreError,
+      );
       // A CA that did not sign the daemon's certificate.
       const wrong = fs.mkdtempSync(path.join(tls.dir, 'wrong-'));
       fs.copyFileSync(tls.otherCaCert, path.join(wrong, 'ca.pem'));
       fs.copyFileSync(tls.clientCert, path.join(wrong, 'cert.pem'));
       fs.copyFileSync(tls.clientKey, path.join(wrong, 'key.pem'));
-      const e = await rejectsWith(p.status({ contextName: 'wrong-ca', endpoint: t.endpoint, tlsDir: wrong }), 'tlsMaterialMissing');
+      const e = await rejectsWith(
+        p.status({ contextName: 'wrong-ca', endpoint: t.endpoint, tlsDir: wrong }),
+        'tlsMaterialMissing',
+      );
       assert.equal(e.details.detail, 'handshake');
       p.dispose();
     } finally {
@@ -317,40 +418,49 @@ describe('EnginePool over tcp://', () => {
 });
 
 describe('EnginePool faults and recovery', () => {
-  it('sshd killed during a session: `disconnected` with the reason, then the next status() reconnects after sshd is back', T, async () => {
-    const t = await target('remote-path');
-    const p = newPool({ keepaliveIntervalMs: 500, keepaliveCountMax: 2 });
-    const events: ConnectionEvent[] = [];
-    p.onDidChangeConnection((e) => events.push(e));
-    const dk = await p.docker(t);
-    const first = await p.status(t);
-    const dropped = waitForEvent(p, (e) => e.state === 'disconnected');
-    await s.sshd.stop();
-    try {
-      const e = await dropped;
-      assert.equal(e.endpoint, t.endpoint);
-      assert.ok(e.error, 'a dropped connection carries its reason');
-      assert.ok(['connectionLost', 'timeout'].includes(e.error.reason), e.error.reason);
-      assert.equal(p.stats().connections, 0);
-      // While sshd is down the reason is about the SSH server, not the daemon.
-      await rejectsWith(p.status(t), 'connectionRefused');
-    } finally {
-      await s.sshd.start();
-    }
-    const again = await p.status(t);
-    assert.equal(again.platform, first.platform);
-    assert.equal((await dk.version()).Os, 'linux', 'a dockerode instance from before the drop works again');
-    assert.equal(p.stats().connectsTotal, 2);
-    assert.deepEqual(
-      events.map((e) => e.state),
-      ['connected', 'disconnected', 'connected'],
-    );
-    p.dispose();
-  });
+  it(
+    'sshd killed during a session: `disconnected` with the reason, then the next status() reconnects after sshd is back',
+    T,
+    async () => {
+      const t = await target('remote-path');
+      const p = newPool({ keepaliveIntervalMs: 500, keepaliveCountMax: 2 });
+      const events: ConnectionEvent[] = [];
+      p.onDidChangeConnection((e) => events.push(e));
+      const dk = await p.docker(t);
+      const first = await p.status(t);
+      const dropped = waitForEvent(p, (e) => e.state === 'disconnected');
+      await s.sshd.stop();
+      try {
+        const e = await dropped;
+        assert.equal(e.endpoint, t.endpoint);
+        assert.ok(e.error, 'a dropped connection carries its reason');
+        assert.ok(['connectionLost', 'timeout'].includes(e.error.reason), e.error.reason);
+        assert.equal(p.stats().connections, 0);
+        // While sshd is down the reason is about the SSH server, not the daemon.
+        await rejectsWith(p.status(t), 'connectionRefused');
+      } finally {
+        await s.sshd.start();
+      }
+      const again = await p.status(t);
+      assert.equal(again.platform, first.platform);
+      assert.equal((await dk.version()).Os, 'linux', 'a dockerode instance from before the drop works again');
+      assert.equal(p.stats().connectsTotal, 2);
+      assert.deepEqual(
+        events.map((e) => e.state),
+        ['connected', 'disconnected', 'connected'],
+      );
+      p.dispose();
+    },
+  );
 
   it('a frozen sshd: keepalive notices, `disconnected` with reason timeout, recovery after it thaws', T, async () => {
     const t = await target('remote-path');
-    const p = newPool({ keepaliveIntervalMs: 300, keepaliveCountMax: 2, requestTimeoutMs: 3_000, connectTimeoutMs: 2_000 });
+    const p = newPool({
+      keepaliveIntervalMs: 300,
+      keepaliveCountMax: 2,
+      requestTimeoutMs: 3_000,
+      connectTimeoutMs: 2_000,
+    });
     await p.status(t);
     const dropped = waitForEvent(p, (e) => e.state === 'disconnected');
     const frozen = familyOf(s.sshd.pid, true);
@@ -400,8 +510,8 @@ describe('EnginePool faults and recovery', () => {
         const e = await rejectsWith(p.status(t), 'daemonNotRunning');
         assert.equal(e.details.context, t.contextName);
       }
-      await rejectsWith(p.info(targets[0]!), 'daemonNotRunning');
-      const dk = await p.docker(targets[0]!);
+      await rejectsWith(p.info(targets[0]), 'daemonNotRunning');
+      const dk = await p.docker(targets[0]);
       await rejectsWith(dk.version(), 'daemonNotRunning');
       assert.equal(p.stats().connections, 2, 'the SSH connections are fine');
       assert.deepEqual(events, [], 'no connection dropped');
@@ -415,44 +525,52 @@ describe('EnginePool faults and recovery', () => {
     p.dispose();
   });
 
-  it('a port that accepts TCP and never answers: timeout within the configured limit, while other calls go on', T, async () => {
-    const limit = 4_000;
-    const p = newPool({ requestTimeoutMs: limit, connectTimeoutMs: 60_000 });
-    const good = await target('remote-path');
-    await p.status(good);
-    let holeSettled = false;
-    const hung = p.status(await target('remote-hole')).finally(() => {
-      holeSettled = true;
-    });
-    const others = [];
-    for (let i = 0; i < 5; i++) {
-      others.push(await p.status(good));
-    }
-    assert.equal(holeSettled, false, 'the other calls did not wait for the hung one');
-    assert.equal(others.length, 5);
-    const e = await rejectsWith(hung, 'timeout');
-    assert.equal(e.details.timeoutMs, limit);
-    assert.ok(s.hole.accepted() >= 1, 'the TCP connection was made');
-    // The SSH attempt itself keeps its own (longer) deadline; dropping the endpoint ends it.
-    p.close((await target('remote-hole')).endpoint);
-    p.dispose();
-  });
+  it(
+    'a port that accepts TCP and never answers: timeout within the configured limit, while other calls go on',
+    T,
+    async () => {
+      const limit = 4_000;
+      const p = newPool({ requestTimeoutMs: limit, connectTimeoutMs: 60_000 });
+      const good = await target('remote-path');
+      await p.status(good);
+      let holeSettled = false;
+      const hung = p.status(await target('remote-hole')).finally(() => {
+        holeSettled = true;
+      });
+      const others = [];
+      for (let i = 0; i < 5; i++) {
+        others.push(await p.status(good));
+      }
+      assert.equal(holeSettled, false, 'the other calls did not wait for the hung one');
+      assert.equal(others.length, 5);
+      const e = await rejectsWith(hung, 'timeout');
+      assert.equal(e.details.timeoutMs, limit);
+      assert.ok(s.hole.accepted() >= 1, 'the TCP connection was made');
+      // The SSH attempt itself keeps its own (longer) deadline; dropping the endpoint ends it.
+      p.close((await target('remote-hole')).endpoint);
+      p.dispose();
+    },
+  );
 
-  it('a user without access to the socket: dockerSocketPermission (from dial-stdio, and from the socket probe without a docker CLI); fixed by the group and a new login', T, async () => {
-    const p = newPool();
-    const t = await target('remote-outsider');
-    const e = await rejectsWith(p.status(t), 'dockerSocketPermission');
-    assert.equal(e.details.user, s.outsider.name);
-    const viaProbe = await rejectsWith(p.status(await target('remote-nocli')), 'dockerSocketPermission');
-    assert.equal(viaProbe.details.user, s.outsiderNoCli.name);
-    assert.equal(viaProbe.details.path, s.dockerd.socket);
-    const r = await runProcess('usermod', ['-aG', 'docker', s.outsider.name], { timeoutMs: 60_000 });
-    assert.equal(r.code, 0, r.stderr);
-    // Group membership applies to new logins only (as with ssh): drop the pooled connection.
-    p.close(t.endpoint);
-    assert.equal((await p.status(t)).osType, 'linux');
-    p.dispose();
-  });
+  it(
+    'a user without access to the socket: dockerSocketPermission (from dial-stdio, and from the socket probe without a docker CLI); fixed by the group and a new login',
+    T,
+    async () => {
+      const p = newPool();
+      const t = await target('remote-outsider');
+      const e = await rejectsWith(p.status(t), 'dockerSocketPermission');
+      assert.equal(e.details.user, s.outsider.name);
+      const viaProbe = await rejectsWith(p.status(await target('remote-nocli')), 'dockerSocketPermission');
+      assert.equal(viaProbe.details.user, s.outsiderNoCli.name);
+      assert.equal(viaProbe.details.path, s.dockerd.socket);
+      const r = await runProcess('usermod', ['-aG', 'docker', s.outsider.name], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      // Group membership applies to new logins only (as with ssh): drop the pooled connection.
+      p.close(t.endpoint);
+      assert.equal((await p.status(t)).osType, 'linux');
+      p.dispose();
+    },
+  );
 
   it('200 status() refreshes: no growth of channels, connections or file descriptors', T, async () => {
     const p = newPool();
@@ -469,7 +587,10 @@ describe('EnginePool faults and recovery', () => {
     const fdsAfter = openFds();
     assert.equal(statsAfter.connections, 1);
     assert.equal(statsAfter.connectsTotal, statsBefore.connectsTotal);
-    assert.ok(statsAfter.openChannels <= statsBefore.openChannels, `channels ${statsBefore.openChannels} → ${statsAfter.openChannels}`);
+    assert.ok(
+      statsAfter.openChannels <= statsBefore.openChannels,
+      `channels ${statsBefore.openChannels} → ${statsAfter.openChannels}`,
+    );
     assert.ok(fdsAfter - fdsBefore <= 3, `file descriptors ${fdsBefore} → ${fdsAfter}`);
     p.dispose();
   });

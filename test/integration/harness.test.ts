@@ -88,7 +88,10 @@ describe('harness', () => {
     it('answers /_ping and the real docker CLI', T, async () => {
       assert.equal(await ping(dockerd.socket), 'OK');
       const version = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/version')).body) as { Version: string };
-      const r = await docker(['version', '--format', '{{.Server.Version}}'], { ...home.env, DOCKER_HOST: dockerd.host });
+      const r = await docker(['version', '--format', '{{.Server.Version}}'], {
+        ...home.env,
+        DOCKER_HOST: dockerd.host,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), version.Version);
       assert.match(version.Version, /^\d+\.\d+/);
@@ -106,7 +109,10 @@ describe('harness', () => {
     it('imports local/busybox, which runs containers', T, async () => {
       await importBusybox(dockerd.socket);
       const env = { ...home.env, DOCKER_HOST: dockerd.host };
-      const r = await docker(['run', '--rm', '--network', 'none', 'local/busybox', 'sh', '-c', 'echo hello-from-$(uname -s)'], env);
+      const r = await docker(
+        ['run', '--rm', '--network', 'none', 'local/busybox', 'sh', '-c', 'echo hello-from-$(uname -s)'],
+        env,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'hello-from-Linux');
     });
@@ -121,7 +127,10 @@ describe('harness', () => {
       assert.match(down.stderr, /Cannot connect to the Docker daemon|Is the docker daemon running/);
       await dockerd.restart();
       assert.equal(await ping(dockerd.socket), 'OK');
-      const images = await docker(['image', 'ls', '--format', '{{.Repository}}'], { ...home.env, DOCKER_HOST: dockerd.host });
+      const images = await docker(['image', 'ls', '--format', '{{.Repository}}'], {
+        ...home.env,
+        DOCKER_HOST: dockerd.host,
+      });
       assert.match(images.stdout, /^local\/busybox$/m);
     });
 
@@ -131,8 +140,14 @@ describe('harness', () => {
         assert.notEqual(second.socket, dockerd.socket);
         assert.equal(await ping(second.socket), 'OK');
         assert.equal(await ping(dockerd.socket), 'OK');
-        const a = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as { ID: string; DockerRootDir: string };
-        const b = JSON.parse((await engineRequest(second.socket, 'GET', '/info')).body) as { ID: string; DockerRootDir: string };
+        const a = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as {
+          ID: string;
+          DockerRootDir: string;
+        };
+        const b = JSON.parse((await engineRequest(second.socket, 'GET', '/info')).body) as {
+          ID: string;
+          DockerRootDir: string;
+        };
         assert.notEqual(a.DockerRootDir, b.DockerRootDir);
       } finally {
         await second.stop();
@@ -145,7 +160,13 @@ describe('harness', () => {
   describe('sshd and users', () => {
     it('lets a created user log in with a password through ssh2, and counts the login', T, async () => {
       const before = await sshd.acceptedLogins();
-      const c = await ssh2Login({ port: sshd.port, username: user.name, password: user.password, hostKeyPub: sshd.hostKeyPub, methods: ['password'] });
+      const c = await ssh2Login({
+        port: sshd.port,
+        username: user.name,
+        password: user.password,
+        hostKeyPub: sshd.hostKeyPub,
+        methods: ['password'],
+      });
       try {
         const r = await ssh2Exec(c, 'id -un');
         assert.equal(r.stdout.trim(), user.name);
@@ -159,7 +180,13 @@ describe('harness', () => {
     it('refuses a wrong password and does not count it', T, async () => {
       const before = await sshd.acceptedLogins();
       await assert.rejects(
-        ssh2Login({ port: sshd.port, username: user.name, password: `${user.password}x`, hostKeyPub: sshd.hostKeyPub, methods: ['password'] }),
+        ssh2Login({
+          port: sshd.port,
+          username: user.name,
+          password: `${user.password}x`,
+          hostKeyPub: sshd.hostKeyPub,
+          methods: ['password'],
+        }),
         /authentication methods failed/,
       );
       await sshd.waitForLog(new RegExp(`Failed password for ${user.name} `));
@@ -168,20 +195,32 @@ describe('harness', () => {
 
     it('fails the handshake when the host key is not the expected one', T, async () => {
       const other = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-      await assert.rejects(ssh2Login({ port: sshd.port, username: user.name, password: user.password, hostKeyPub: other }), /verification failed/i);
+      await assert.rejects(
+        ssh2Login({ port: sshd.port, username: user.name, password: user.password, hostKeyPub: other }),
+        /verification failed/i,
+      );
     });
 
     it('lets the user log in with a key through the real ssh client, checking known_hosts strictly', T, async () => {
       const key = await generateKey(home.home);
       user.authorizeKey(key.publicLine);
-      appendSshConfig(home.home, sshHostBlock({ alias: 'harness-key', port: sshd.port, user: user.name, identityFile: key.privateKey }));
+      appendSshConfig(
+        home.home,
+        sshHostBlock({ alias: 'harness-key', port: sshd.port, user: user.name, identityFile: key.privateKey }),
+      );
       const strict = ['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
       // Without the host in known_hosts the strict client refuses: the check is real.
-      const refused = await runProcess('/usr/bin/ssh', [...sshArgs(home.home), ...strict, 'harness-key', 'true'], { env: home.env, timeoutMs: 60_000 });
+      const refused = await runProcess('/usr/bin/ssh', [...sshArgs(home.home), ...strict, 'harness-key', 'true'], {
+        env: home.env,
+        timeoutMs: 60_000,
+      });
       assert.equal(refused.code, 255);
       assert.match(refused.stderr, /Host key verification failed|No ED25519 host key is known/);
       addKnownHost(home.home, knownHostsLine(sshd));
-      const r = await runProcess('/usr/bin/ssh', [...sshArgs(home.home), ...strict, 'harness-key', 'id', '-un'], { env: home.env, timeoutMs: 60_000 });
+      const r = await runProcess('/usr/bin/ssh', [...sshArgs(home.home), ...strict, 'harness-key', 'id', '-un'], {
+        env: home.env,
+        timeoutMs: 60_000,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), user.name);
       await sshd.waitForLog(new RegExp(`Accepted publickey for ${user.name} `));
@@ -189,7 +228,10 @@ describe('harness', () => {
 
     it('points ssh from PATH (as the docker CLI runs it) at the temp home through the shim', T, async () => {
       // No -F, no -o: ~/.ssh/config, known_hosts and identities must come from the temp home.
-      const r = await runProcess('ssh', ['-o', 'BatchMode=yes', 'harness-key', 'echo', 'via-shim'], { env: home.env, timeoutMs: 60_000 });
+      const r = await runProcess('ssh', ['-o', 'BatchMode=yes', 'harness-key', 'echo', 'via-shim'], {
+        env: home.env,
+        timeoutMs: 60_000,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'via-shim');
       const g = await runProcess('ssh', ['-G', 'harness-key'], { env: home.env, timeoutMs: 30_000 });
@@ -199,20 +241,35 @@ describe('harness', () => {
       assert.doesNotMatch(bare.stdout, new RegExp(`^port ${sshd.port}$`, 'm'));
     });
 
-    it('runs `docker --context X info` through the ssh alias, reaching the private dockerd via ~/.ssh/environment', T, async () => {
-      const create = await docker(['context', 'create', 'harness', '--docker', 'host=ssh://harness-key'], home.env);
-      assert.equal(create.code, 0, create.stderr);
-      const before = await sshd.acceptedLogins();
-      const r = await docker(['--context', 'harness', 'info', '--format', '{{.OperatingSystem}}|{{.DockerRootDir}}'], home.env);
-      assert.equal(r.code, 0, r.stderr);
-      const info = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as { OperatingSystem: string; DockerRootDir: string };
-      assert.equal(r.stdout.trim(), `${info.OperatingSystem}|${info.DockerRootDir}`);
-      assert.ok(info.DockerRootDir.startsWith(dockerd.dir), 'the answer came from the private daemon');
-      assert.ok((await sshd.acceptedLogins()) > before, 'the CLI logged in over ssh');
-    });
+    it(
+      'runs `docker --context X info` through the ssh alias, reaching the private dockerd via ~/.ssh/environment',
+      T,
+      async () => {
+        const create = await docker(['context', 'create', 'harness', '--docker', 'host=ssh://harness-key'], home.env);
+        assert.equal(create.code, 0, create.stderr);
+        const before = await sshd.acceptedLogins();
+        const r = await docker(
+          ['--context', 'harness', 'info', '--format', '{{.OperatingSystem}}|{{.DockerRootDir}}'],
+          home.env,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const info = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/info')).body) as {
+          OperatingSystem: string;
+          DockerRootDir: string;
+        };
+        assert.equal(r.stdout.trim(), `${info.OperatingSystem}|${info.DockerRootDir}`);
+        assert.ok(info.DockerRootDir.startsWith(dockerd.dir), 'the answer came from the private daemon');
+        assert.ok((await sshd.acceptedLogins()) > before, 'the CLI logged in over ssh');
+      },
+    );
 
     it('forwards to the daemon socket over direct-streamlocal, and can forbid it', T, async () => {
-      const c = await ssh2Login({ port: sshd.port, username: user.name, password: user.password, hostKeyPub: sshd.hostKeyPub });
+      const c = await ssh2Login({
+        port: sshd.port,
+        username: user.name,
+        password: user.password,
+        hostKeyPub: sshd.hostKeyPub,
+      });
       try {
         const r = await engineGetOverSsh(c, dockerd.socket, '/_ping');
         assert.equal(r.status, 200);
@@ -223,7 +280,12 @@ describe('harness', () => {
       const closed = await startSshd({ allowStreamLocal: false });
       dirs.push(closed.dir);
       try {
-        const c2 = await ssh2Login({ port: closed.port, username: user.name, password: user.password, hostKeyPub: closed.hostKeyPub });
+        const c2 = await ssh2Login({
+          port: closed.port,
+          username: user.name,
+          password: user.password,
+          hostKeyPub: closed.hostKeyPub,
+        });
         try {
           await assert.rejects(engineGetOverSsh(c2, dockerd.socket, '/_ping'), /prohibited|refused|failure/i);
         } finally {
@@ -248,7 +310,11 @@ describe('harness', () => {
       assert.notEqual(sshd.hostKeyPub, hostKeyPub);
       assert.match(sshd.hostKeyFingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
       // The real client refuses the changed key recorded in the temp known_hosts.
-      const r = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'harness-key', 'true'], { env: home.env, timeoutMs: 60_000 });
+      const r = await runProcess(
+        'ssh',
+        ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', 'harness-key', 'true'],
+        { env: home.env, timeoutMs: 60_000 },
+      );
       assert.equal(r.code, 255);
       assert.match(r.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
     });
@@ -256,7 +322,10 @@ describe('harness', () => {
 
   describe('keyboard-interactive', () => {
     it('gets no password prompt from OpenSSH without PAM (why kbdInteractive turns PAM on)', T, async () => {
-      const noPam = await startSshd({ passwordAuth: false, extraConfig: ['KbdInteractiveAuthentication yes', 'UsePAM no'] });
+      const noPam = await startSshd({
+        passwordAuth: false,
+        extraConfig: ['KbdInteractiveAuthentication yes', 'UsePAM no'],
+      });
       dirs.push(noPam.dir);
       try {
         const prompts: string[] = [];
@@ -286,7 +355,13 @@ describe('harness', () => {
       try {
         // Password authentication proper is off on this server.
         await assert.rejects(
-          ssh2Login({ port: kbd.port, username: user.name, password: user.password, hostKeyPub: kbd.hostKeyPub, methods: ['password'] }),
+          ssh2Login({
+            port: kbd.port,
+            username: user.name,
+            password: user.password,
+            hostKeyPub: kbd.hostKeyPub,
+            methods: ['password'],
+          }),
           /authentication methods failed/,
         );
         const prompts: string[] = [];
@@ -319,7 +394,13 @@ describe('harness', () => {
       const hole = await blackholePort();
       try {
         await assert.rejects(
-          ssh2Login({ port: hole.port, username: 'nobody', password: 'x', hostKeyPub: sshd.hostKeyPub, readyTimeoutMs: 1_500 }),
+          ssh2Login({
+            port: hole.port,
+            username: 'nobody',
+            password: 'x',
+            hostKeyPub: sshd.hostKeyPub,
+            readyTimeoutMs: 1_500,
+          }),
           /Timed out while waiting for handshake/,
         );
         assert.equal(hole.accepted(), 1);
@@ -388,8 +469,16 @@ describe('harness', () => {
         assert.ok(line, `child printed its resources; stderr: ${err}`);
         const made = JSON.parse(line) as { dirs: string[]; user: string; pids: number[] };
         // The exit hook cleans synchronously; after SIGKILL the reaper does it within a second or so.
-        await waitUntil('servers gone', () => made.pids.every((p) => !isAlive(p)) && harnessProcesses({ dirs: made.dirs, users: [made.user] }).length === 0);
-        await waitUntil('user and dirs gone', () => !userExists(made.user) && made.dirs.every((d) => !fs.existsSync(d)));
+        await waitUntil(
+          'servers gone',
+          () =>
+            made.pids.every((p) => !isAlive(p)) &&
+            harnessProcesses({ dirs: made.dirs, users: [made.user] }).length === 0,
+        );
+        await waitUntil(
+          'user and dirs gone',
+          () => !userExists(made.user) && made.dirs.every((d) => !fs.existsSync(d)),
+        );
       });
     }
 

@@ -33,11 +33,15 @@ before(async () => {
   requireRoot('the host verifier integration tests');
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-hv-int-'));
   const ecKey = path.join(root, 'ssh_host_ecdsa_key');
-  const r = await runProcess('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', '', '-f', ecKey], { timeoutMs: 30_000 });
+  const r = await runProcess('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', '', '-f', ecKey], {
+    timeoutMs: 30_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   ecdsaPub = (await fs.readFile(ecKey + '.pub', 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
   const stranger = path.join(root, 'stranger');
-  const r2 = await runProcess('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', stranger], { timeoutMs: 30_000 });
+  const r2 = await runProcess('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', stranger], {
+    timeoutMs: 30_000,
+  });
   assert.equal(r2.code, 0, r2.stderr);
   strangerPub = (await fs.readFile(stranger + '.pub', 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
   // HostKey adds to the list, so the server offers its ed25519 key and this ecdsa key.
@@ -106,16 +110,29 @@ function attempt(v: HostVerifier, options: { pin?: boolean; sock?: net.Socket } 
 }
 
 /** The real ssh client with only the given known_hosts file; never authenticates either. */
-async function openssh(file: string, strict: 'yes' | 'accept-new', extra: string[] = [], destination = `${NO_SUCH_USER}@127.0.0.1`): Promise<string> {
+async function openssh(
+  file: string,
+  strict: 'yes' | 'accept-new',
+  extra: string[] = [],
+  destination = `${NO_SUCH_USER}@127.0.0.1`,
+): Promise<string> {
   const args = [
-    '-F', '/dev/null',
-    '-o', 'BatchMode=yes',
-    '-o', 'PubkeyAuthentication=no',
-    '-o', 'IdentityAgent=none',
-    '-o', `UserKnownHostsFile=${file}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `StrictHostKeyChecking=${strict}`,
-    '-o', 'ConnectTimeout=30',
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'PubkeyAuthentication=no',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    `UserKnownHostsFile=${file}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    `StrictHostKeyChecking=${strict}`,
+    '-o',
+    'ConnectTimeout=30',
     ...(extra.includes('-p') ? [] : ['-p', String(sshd.port)]),
     ...extra,
     destination,
@@ -130,31 +147,46 @@ function opensshTrusted(stderr: string): boolean {
   return /Permission denied/.test(stderr) && !/Host key verification failed/.test(stderr);
 }
 
-async function verifier(file: string, strict: StrictMode, over: Partial<HostKeyTarget> = {}, hash = false, confirm?: () => Promise<boolean>): Promise<HostVerifier> {
-  return createHostVerifier({ target: targetFor(file, over), strict, hashKnownHosts: hash, confirmUnknownKey: confirm });
+async function verifier(
+  file: string,
+  strict: StrictMode,
+  over: Partial<HostKeyTarget> = {},
+  hash = false,
+  confirm?: () => Promise<boolean>,
+): Promise<HostVerifier> {
+  return createHostVerifier({
+    target: targetFor(file, over),
+    strict,
+    hashKnownHosts: hash,
+    confirmUnknownKey: confirm,
+  });
 }
 
 describe('host verifier against a real sshd', () => {
-  it('accept-new writes the very line ssh writes, and ssh then trusts our file with StrictHostKeyChecking=yes', T, async () => {
-    const dir = await caseDir();
-    const ours = path.join(dir, 'ours');
-    const theirs = path.join(dir, 'theirs');
-    const v = await verifier(ours, 'accept-new');
-    assert.equal(v.algorithms, undefined, 'nothing known yet: ssh2 defaults');
-    const a = await attempt(v);
-    assert.ok(a.passedHostKey, a.error.message);
-    assert.equal(v.outcome(), 'added');
-    assert.equal(v.report()?.fingerprint, sshd.hostKeyFingerprint);
-    assert.match(await openssh(theirs, 'accept-new'), /Permanently added/);
-    assert.equal(await fs.readFile(ours, 'utf8'), await fs.readFile(theirs, 'utf8'));
-    assert.equal(await fs.readFile(ours, 'utf8'), `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPub}\n`);
-    assert.ok(opensshTrusted(await openssh(ours, 'yes')));
-    // and the next connection of ours trusts it, pinned to its type
-    const again = await verifier(ours, 'yes');
-    assert.deepEqual(again.algorithms, ['ssh-ed25519']);
-    assert.ok((await attempt(again)).passedHostKey);
-    assert.equal(again.outcome(), 'trusted');
-  });
+  it(
+    'accept-new writes the very line ssh writes, and ssh then trusts our file with StrictHostKeyChecking=yes',
+    T,
+    async () => {
+      const dir = await caseDir();
+      const ours = path.join(dir, 'ours');
+      const theirs = path.join(dir, 'theirs');
+      const v = await verifier(ours, 'accept-new');
+      assert.equal(v.algorithms, undefined, 'nothing known yet: ssh2 defaults');
+      const a = await attempt(v);
+      assert.ok(a.passedHostKey, a.error.message);
+      assert.equal(v.outcome(), 'added');
+      assert.equal(v.report()?.fingerprint, sshd.hostKeyFingerprint);
+      assert.match(await openssh(theirs, 'accept-new'), /Permanently added/);
+      assert.equal(await fs.readFile(ours, 'utf8'), await fs.readFile(theirs, 'utf8'));
+      assert.equal(await fs.readFile(ours, 'utf8'), `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPub}\n`);
+      assert.ok(opensshTrusted(await openssh(ours, 'yes')));
+      // and the next connection of ours trusts it, pinned to its type
+      const again = await verifier(ours, 'yes');
+      assert.deepEqual(again.algorithms, ['ssh-ed25519']);
+      assert.ok((await attempt(again)).passedHostKey);
+      assert.equal(again.outcome(), 'trusted');
+    },
+  );
 
   it('a hashed line added after the user said yes is trusted by ssh', T, async () => {
     const dir = await caseDir();
@@ -201,7 +233,10 @@ describe('host verifier against a real sshd', () => {
     const b = await attempt(unpinned, { pin: false });
     assert.equal(b.passedHostKey, false);
     assert.ok(CoreError.is(unpinned.failure(), 'hostKeyChanged'));
-    assert.match(await openssh(file, 'yes', ['-o', 'HostKeyAlgorithms=ssh-ed25519']), /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    assert.match(
+      await openssh(file, 'yes', ['-o', 'HostKeyAlgorithms=ssh-ed25519']),
+      /REMOTE HOST IDENTIFICATION HAS CHANGED/,
+    );
     assert.equal(await fs.readFile(file, 'utf8'), `[127.0.0.1]:${sshd.port} ${ecdsaPub}\n`, 'nothing added');
   });
 
@@ -266,7 +301,12 @@ describe('host verifier against a real sshd', () => {
     const v = await verifier(ours, 'accept-new', { host: 'box22.test', port: 22 });
     const sock = net.connect(sshd.port, '127.0.0.1');
     assert.ok((await attempt(v, { sock })).passedHostKey);
-    await openssh(theirs, 'accept-new', ['-p', '22', '-o', `ProxyCommand=${process.execPath} ${proxyScript} ${sshd.port}`], `${NO_SUCH_USER}@box22.test`);
+    await openssh(
+      theirs,
+      'accept-new',
+      ['-p', '22', '-o', `ProxyCommand=${process.execPath} ${proxyScript} ${sshd.port}`],
+      `${NO_SUCH_USER}@box22.test`,
+    );
     assert.equal(await fs.readFile(ours, 'utf8'), `box22.test ${sshd.hostKeyPub}\n`);
     assert.equal(await fs.readFile(ours, 'utf8'), await fs.readFile(theirs, 'utf8'));
   });

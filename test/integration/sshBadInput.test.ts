@@ -121,7 +121,13 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     source: 'builtin',
     ...o,
   });
-  const opts = (o: Partial<ConnectOptions> = {}): ConnectOptions => ({ host: host(), env: h.env, home: h.home, timeoutMs: 30_000, ...o });
+  const opts = (o: Partial<ConnectOptions> = {}): ConnectOptions => ({
+    host: host(),
+    env: h.env,
+    home: h.home,
+    timeoutMs: 30_000,
+    ...o,
+  });
 
   /** Runs the case and checks that neither side's files changed. */
   const unchanged = async (run: () => Promise<void>, remoteUser: TestUser = user): Promise<void> => {
@@ -159,7 +165,11 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     const attempts: number[] = [];
     await unchanged(async () => {
       const err = await fails(
-        copyPublicKey({ ...opts({ logger }), privateKeyPath: keyPath, prompts: { password: async (r) => (attempts.push(r.attempt), secret) } }),
+        copyPublicKey({
+          ...opts({ logger }),
+          privateKeyPath: keyPath,
+          prompts: { password: async (r) => (attempts.push(r.attempt), secret) },
+        }),
         'authFailed',
       );
       assert.deepEqual(attempts, [1, 2, 3]);
@@ -173,7 +183,12 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     const attempts: number[] = [];
     await unchanged(async () => {
       const err = await fails(
-        connectSsh(opts({ host: host({ identityFiles: [lockedPath], identitiesOnly: true }), prompts: { passphrase: async (r) => (attempts.push(r.attempt), 'nope') } })),
+        connectSsh(
+          opts({
+            host: host({ identityFiles: [lockedPath], identitiesOnly: true }),
+            prompts: { passphrase: async (r) => (attempts.push(r.attempt), 'nope') },
+          }),
+        ),
         'keyPassphraseWrong',
       );
       assert.equal(err.details.file, lockedPath);
@@ -181,7 +196,12 @@ describe('bad input: nothing changes, every failure has its reason', () => {
       // copy-id with that key stops at the key check: it never asks for a password.
       await fails(
         copyPublicKey({
-          ...opts({ prompts: { passphrase: async () => 'nope', password: async () => assert.fail('no password after a passphrase failure') } }),
+          ...opts({
+            prompts: {
+              passphrase: async () => 'nope',
+              password: async () => assert.fail('no password after a passphrase failure'),
+            },
+          }),
           privateKeyPath: lockedPath,
         }),
         'keyPassphraseWrong',
@@ -192,7 +212,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
   it('closed port → connectionRefused', T, async () => {
     const port = await closedPort();
     await unchanged(async () => {
-      const err = await fails(copyPublicKey({ ...opts({ host: host({ port }) }), privateKeyPath: keyPath }), 'connectionRefused');
+      const err = await fails(
+        copyPublicKey({ ...opts({ host: host({ port }) }), privateKeyPath: keyPath }),
+        'connectionRefused',
+      );
       assert.equal(err.details.port, port);
     });
   });
@@ -202,7 +225,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     try {
       await unchanged(async () => {
         const started = Date.now();
-        const err = await fails(copyPublicKey({ ...opts({ host: host({ port: bh.port }), timeoutMs: 2_000 }), privateKeyPath: keyPath }), 'timeout');
+        const err = await fails(
+          copyPublicKey({ ...opts({ host: host({ port: bh.port }), timeoutMs: 2_000 }), privateKeyPath: keyPath }),
+          'timeout',
+        );
         const elapsed = Date.now() - started;
         assert.equal(err.details.detail, 'no SSH greeting');
         assert.equal(err.details.timeoutMs, 2_000);
@@ -219,7 +245,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
   it('unknown user → authFailed', T, async () => {
     await unchanged(async () => {
       await fails(
-        copyPublicKey({ ...opts({ host: host({ user: 'rdc-no-such-user' }), prompts: { password: async () => 'whatever' } }), privateKeyPath: keyPath }),
+        copyPublicKey({
+          ...opts({ host: host({ user: 'rdc-no-such-user' }), prompts: { password: async () => 'whatever' } }),
+          privateKeyPath: keyPath,
+        }),
         'authFailed',
       );
     });
@@ -229,7 +258,13 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     await unchanged(async () => {
       await fails(
         copyPublicKey({
-          ...opts({ host: host({ userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts_other')] }), prompts: { confirmHostKey: async () => false, password: async () => assert.fail('no password for an untrusted host') } }),
+          ...opts({
+            host: host({ userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts_other')] }),
+            prompts: {
+              confirmHostKey: async () => false,
+              password: async () => assert.fail('no password for an untrusted host'),
+            },
+          }),
           privateKeyPath: keyPath,
         }),
         'hostKeyRejected',
@@ -273,7 +308,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
   it('a login shell that cannot run sh -c (nologin) → remoteShellNotPosix, nothing appended', T, async () => {
     await unchanged(async () => {
       const err = await fails(
-        copyPublicKey({ ...opts({ host: host({ user: nologin.name }), prompts: { password: async () => nologin.password } }), privateKeyPath: keyPath }),
+        copyPublicKey({
+          ...opts({ host: host({ user: nologin.name }), prompts: { password: async () => nologin.password } }),
+          privateKeyPath: keyPath,
+        }),
         'remoteShellNotPosix',
       );
       assert.match(String(err.details.output), /not available/i, 'the detail quotes what the shell said');
@@ -304,39 +342,46 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     }
   });
 
-  it('cancelled while the password prompt is open, or the prompt itself cancelled → cancelled, socket closed', T, async () => {
-    await unchanged(async () => {
-      const ac = new AbortController();
-      let asked!: () => void;
-      const promptOpen = new Promise<void>((r) => (asked = r));
-      const p = copyPublicKey({
-        ...opts({
-          signal: ac.signal,
-          prompts: {
-            password: () => {
-              asked();
-              return new Promise<string | undefined>(() => undefined); // the person never answers
+  it(
+    'cancelled while the password prompt is open, or the prompt itself cancelled → cancelled, socket closed',
+    T,
+    async () => {
+      await unchanged(async () => {
+        const ac = new AbortController();
+        let asked!: () => void;
+        const promptOpen = new Promise<void>((r) => (asked = r));
+        const p = copyPublicKey({
+          ...opts({
+            signal: ac.signal,
+            prompts: {
+              password: () => {
+                asked();
+                return new Promise<string | undefined>(() => undefined); // the person never answers
+              },
             },
-          },
-        }),
-        privateKeyPath: keyPath,
-      });
-      await promptOpen;
-      assert.ok(establishedTo(sshd.port) > 0, 'the connection is open while the prompt waits');
-      ac.abort();
-      const err = await p.then(
-        () => assert.fail('expected cancel'),
-        (e: unknown) => e,
-      );
-      assert.ok(CoreError.is(err, 'cancelled'));
-      await noConnectionsTo(sshd.port);
+          }),
+          privateKeyPath: keyPath,
+        });
+        await promptOpen;
+        assert.ok(establishedTo(sshd.port) > 0, 'the connection is open while the prompt waits');
+        ac.abort();
+        const err = await p.then(
+          () => assert.fail('expected cancel'),
+          (e: unknown) => e,
+        );
+        assert.ok(CoreError.is(err, 'cancelled'));
+        await noConnectionsTo(sshd.port);
 
-      const dismissed = await copyPublicKey({ ...opts({ prompts: { password: async () => undefined } }), privateKeyPath: keyPath }).then(
-        () => assert.fail('expected cancel'),
-        (e: unknown) => e,
-      );
-      assert.ok(CoreError.is(dismissed, 'cancelled'));
-      await noConnectionsTo(sshd.port);
-    });
-  });
+        const dismissed = await copyPublicKey({
+          ...opts({ prompts: { password: async () => undefined } }),
+          privateKeyPath: keyPath,
+        }).then(
+          () => assert.fail('expected cancel'),
+          (e: unknown) => e,
+        );
+        assert.ok(CoreError.is(dismissed, 'cancelled'));
+        await noConnectionsTo(sshd.port);
+      });
+    },
+  );
 });

@@ -56,19 +56,34 @@ function base(h: TempHome, host: EffectiveHost, extra: Partial<ConnectOptions> =
   return { host, env: h.env, home: h.home, timeoutMs: 30_000, ...extra };
 }
 
-function realSsh(h: TempHome, port: number, user: string, key: string, extra: string[] = []): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function realSsh(
+  h: TempHome,
+  port: number,
+  user: string,
+  key: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return runProcess(
     '/usr/bin/ssh',
     [
-      '-F', '/dev/null',
-      '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', `UserKnownHostsFile=${path.join(h.sshDir, 'known_hosts')}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'IdentityAgent=none',
-      '-i', key,
-      '-p', String(port),
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${path.join(h.sshDir, 'known_hosts')}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-i',
+      key,
+      '-p',
+      String(port),
       ...extra,
       `${user}@127.0.0.1`,
       'true',
@@ -129,25 +144,44 @@ describe('connectSsh against a real sshd', () => {
     assert.equal(await c.closed, undefined, 'a connection we closed ourselves carries no error');
   });
 
-  it('skips identity files that do not exist and never falls back to defaults when IdentitiesOnly names files', T, async () => {
-    const h = home();
-    const key = await generateKey(h.home, 'id_ed25519');
-    user.authorizeKey(key.publicLine);
-    addKnownHost(h.home, knownHostsLine(sshd));
-    const missing = path.join(h.sshDir, 'does-not-exist');
-    const c = keep(await connectSsh(base(h, hostFor(h, sshd, user.name, { identityFiles: [missing, key.privateKey], identitiesOnly: true }))));
-    assert.equal(c.identityFile, key.privateKey);
-    c.close();
-    const err = await rejectsWith(connectSsh(base(h, hostFor(h, sshd, user.name, { identityFiles: [missing], identitiesOnly: true }))), 'authFailed');
-    assert.equal(err.details.host, '127.0.0.1');
-    assert.equal(err.details.port, sshd.port);
-    assert.doesNotMatch(String(err.details.methodsTried), /id_ed25519/, 'the default key must not be tried under IdentitiesOnly');
-  });
+  it(
+    'skips identity files that do not exist and never falls back to defaults when IdentitiesOnly names files',
+    T,
+    async () => {
+      const h = home();
+      const key = await generateKey(h.home, 'id_ed25519');
+      user.authorizeKey(key.publicLine);
+      addKnownHost(h.home, knownHostsLine(sshd));
+      const missing = path.join(h.sshDir, 'does-not-exist');
+      const c = keep(
+        await connectSsh(
+          base(h, hostFor(h, sshd, user.name, { identityFiles: [missing, key.privateKey], identitiesOnly: true })),
+        ),
+      );
+      assert.equal(c.identityFile, key.privateKey);
+      c.close();
+      const err = await rejectsWith(
+        connectSsh(base(h, hostFor(h, sshd, user.name, { identityFiles: [missing], identitiesOnly: true }))),
+        'authFailed',
+      );
+      assert.equal(err.details.host, '127.0.0.1');
+      assert.equal(err.details.port, sshd.port);
+      assert.doesNotMatch(
+        String(err.details.methodsTried),
+        /id_ed25519/,
+        'the default key must not be tried under IdentitiesOnly',
+      );
+    },
+  );
 
   it('asks a passphrase once per key, retries a wrong one, and reuses the cached one', T, async () => {
     const h = home();
     const keyPath = path.join(h.sshDir, 'id_locked');
-    const generated = await generateProjectKey({ privateKeyPath: keyPath, passphrase: 'correct horse', comment: 'locked' });
+    const generated = await generateProjectKey({
+      privateKeyPath: keyPath,
+      passphrase: 'correct horse',
+      comment: 'locked',
+    });
     user.authorizeKey(generated.publicKey);
     addKnownHost(h.home, knownHostsLine(sshd));
     const asked: Array<{ keyPath: string; attempt: number }> = [];
@@ -176,12 +210,21 @@ describe('connectSsh against a real sshd', () => {
   for (const kind of [
     { name: 'rsa (rsa-sha2 signatures)', args: ['-t', 'rsa', '-b', '2048'] },
     { name: 'ecdsa', args: ['-t', 'ecdsa', '-b', '256'] },
-    { name: 'legacy PEM rsa, encrypted, without its .pub', args: ['-t', 'rsa', '-b', '2048', '-m', 'PEM'], passphrase: 'pem pass', dropPub: true },
+    {
+      name: 'legacy PEM rsa, encrypted, without its .pub',
+      args: ['-t', 'rsa', '-b', '2048', '-m', 'PEM'],
+      passphrase: 'pem pass',
+      dropPub: true,
+    },
   ]) {
     it(`logs in with an ssh-keygen ${kind.name} key`, T, async () => {
       const h = home();
       const keyPath = path.join(h.sshDir, 'id_kind');
-      const r = await runProcess('/usr/bin/ssh-keygen', ['-q', ...kind.args, '-N', kind.passphrase ?? '', '-C', 'kind', '-f', keyPath], { timeoutMs: 60_000 });
+      const r = await runProcess(
+        '/usr/bin/ssh-keygen',
+        ['-q', ...kind.args, '-N', kind.passphrase ?? '', '-C', 'kind', '-f', keyPath],
+        { timeoutMs: 60_000 },
+      );
       assert.equal(r.code, 0, r.stderr);
       user.authorizeKey(fs.readFileSync(keyPath + '.pub', 'utf8'));
       if (kind.dropPub) {
@@ -220,42 +263,57 @@ describe('connectSsh against a real sshd', () => {
     assert.match(String(err.details.methodsTried), /id_unauthorized/, 'the key was offered');
   });
 
-  it('uses the ssh-agent from SSH_AUTH_SOCK, honours IdentityAgent none, and filters agent keys under IdentitiesOnly', T, async () => {
-    const h = home();
-    const agentKey = await generateKey(h.home, 'agent_key');
-    const otherKey = await generateKey(h.home, 'other_key');
-    user.authorizeKey(agentKey.publicLine);
-    addKnownHost(h.home, knownHostsLine(sshd));
-    const sock = path.join(h.home, 'agent.sock');
-    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore', detached: true });
-    assert.ok(agent.pid);
-    const release = registerProcess(agent.pid, 'ssh-agent', true);
-    try {
-      for (let i = 0; i < 100 && !fs.existsSync(sock); i++) {
-        await sleep(50);
+  it(
+    'uses the ssh-agent from SSH_AUTH_SOCK, honours IdentityAgent none, and filters agent keys under IdentitiesOnly',
+    T,
+    async () => {
+      const h = home();
+      const agentKey = await generateKey(h.home, 'agent_key');
+      const otherKey = await generateKey(h.home, 'other_key');
+      user.authorizeKey(agentKey.publicLine);
+      addKnownHost(h.home, knownHostsLine(sshd));
+      const sock = path.join(h.home, 'agent.sock');
+      const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore', detached: true });
+      assert.ok(agent.pid);
+      const release = registerProcess(agent.pid, 'ssh-agent', true);
+      try {
+        for (let i = 0; i < 100 && !fs.existsSync(sock); i++) {
+          await sleep(50);
+        }
+        const add = await runProcess('/usr/bin/ssh-add', [agentKey.privateKey], {
+          env: { ...h.env, SSH_AUTH_SOCK: sock },
+          timeoutMs: 30_000,
+        });
+        assert.equal(add.code, 0, add.stderr);
+        // Move the key away: only the agent can log in now.
+        fs.renameSync(agentKey.privateKey, agentKey.privateKey + '.moved');
+        const env = { ...h.env, SSH_AUTH_SOCK: sock };
+        const c = keep(await connectSsh({ ...base(h, hostFor(h, sshd, user.name)), env }));
+        assert.equal(c.authMethod, 'agent');
+        c.close();
+        await rejectsWith(
+          connectSsh({ ...base(h, hostFor(h, sshd, user.name, { identityAgent: 'none' })), env }),
+          'authFailed',
+        );
+        const viaConfig = keep(
+          await connectSsh({ ...base(h, hostFor(h, sshd, user.name, { identityAgent: sock })), env: h.env }),
+        );
+        assert.equal(viaConfig.authMethod, 'agent', 'IdentityAgent names the socket without SSH_AUTH_SOCK');
+        viaConfig.close();
+        await rejectsWith(
+          connectSsh({
+            ...base(h, hostFor(h, sshd, user.name, { identityFiles: [otherKey.privateKey], identitiesOnly: true })),
+            env,
+          }),
+          'authFailed',
+        );
+        assert.equal(await sshdAcceptedFor(sshd, user.name, 'publickey'), true);
+      } finally {
+        await terminate(familyOf(agent.pid, true), 5_000);
+        release();
       }
-      const add = await runProcess('/usr/bin/ssh-add', [agentKey.privateKey], { env: { ...h.env, SSH_AUTH_SOCK: sock }, timeoutMs: 30_000 });
-      assert.equal(add.code, 0, add.stderr);
-      // Move the key away: only the agent can log in now.
-      fs.renameSync(agentKey.privateKey, agentKey.privateKey + '.moved');
-      const env = { ...h.env, SSH_AUTH_SOCK: sock };
-      const c = keep(await connectSsh({ ...base(h, hostFor(h, sshd, user.name)), env }));
-      assert.equal(c.authMethod, 'agent');
-      c.close();
-      await rejectsWith(connectSsh({ ...base(h, hostFor(h, sshd, user.name, { identityAgent: 'none' })), env }), 'authFailed');
-      const viaConfig = keep(await connectSsh({ ...base(h, hostFor(h, sshd, user.name, { identityAgent: sock })), env: h.env }));
-      assert.equal(viaConfig.authMethod, 'agent', 'IdentityAgent names the socket without SSH_AUTH_SOCK');
-      viaConfig.close();
-      await rejectsWith(
-        connectSsh({ ...base(h, hostFor(h, sshd, user.name, { identityFiles: [otherKey.privateKey], identitiesOnly: true })), env }),
-        'authFailed',
-      );
-      assert.equal(await sshdAcceptedFor(sshd, user.name, 'publickey'), true);
-    } finally {
-      await terminate(familyOf(agent.pid, true), 5_000);
-      release();
-    }
-  });
+    },
+  );
 
   it('logs in with a password only when allowed, and never logs it', T, async () => {
     const h = home();
@@ -272,33 +330,39 @@ describe('connectSsh against a real sshd', () => {
     }
   });
 
-  it('asks about an unknown host key with the fingerprint ssh-keygen prints; declined leaves known_hosts alone', T, async () => {
-    const h = home();
-    const key = await generateKey(h.home, 'id_ed25519');
-    user.authorizeKey(key.publicLine);
-    const kh = path.join(h.sshDir, 'known_hosts');
-    const seen: Array<{ fingerprint: string; keyType: string; name: string }> = [];
-    const host = hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' });
-    await rejectsWith(
-      connectSsh(base(h, host, { prompts: { confirmHostKey: async (req) => (seen.push(req), false) } })),
-      'hostKeyRejected',
-    );
-    assert.equal(seen.length, 1);
-    assert.equal(seen[0]?.fingerprint, sshd.hostKeyFingerprint);
-    assert.equal(seen[0]?.keyType, 'ssh-ed25519');
-    assert.equal(seen[0]?.name, `[127.0.0.1]:${sshd.port}`);
-    assert.equal(fs.existsSync(kh), false, 'a declined key is not written');
+  it(
+    'asks about an unknown host key with the fingerprint ssh-keygen prints; declined leaves known_hosts alone',
+    T,
+    async () => {
+      const h = home();
+      const key = await generateKey(h.home, 'id_ed25519');
+      user.authorizeKey(key.publicLine);
+      const kh = path.join(h.sshDir, 'known_hosts');
+      const seen: Array<{ fingerprint: string; keyType: string; name: string }> = [];
+      const host = hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' });
+      await rejectsWith(
+        connectSsh(base(h, host, { prompts: { confirmHostKey: async (req) => (seen.push(req), false) } })),
+        'hostKeyRejected',
+      );
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.fingerprint, sshd.hostKeyFingerprint);
+      assert.equal(seen[0]?.keyType, 'ssh-ed25519');
+      assert.equal(seen[0]?.name, `[127.0.0.1]:${sshd.port}`);
+      assert.equal(fs.existsSync(kh), false, 'a declined key is not written');
 
-    const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => true } })));
-    assert.equal(c.hostKey.outcome, 'added');
-    c.close();
-    assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'));
-    const r = await realSsh(h, sshd.port, user.name, key.privateKey);
-    assert.equal(r.code, 0, `the real ssh must trust the added key: ${r.stderr}`);
-    const second = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => assert.fail('asked again') } })));
-    assert.equal(second.hostKey.outcome, 'trusted');
-    second.close();
-  });
+      const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => true } })));
+      assert.equal(c.hostKey.outcome, 'added');
+      c.close();
+      assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'));
+      const r = await realSsh(h, sshd.port, user.name, key.privateKey);
+      assert.equal(r.code, 0, `the real ssh must trust the added key: ${r.stderr}`);
+      const second = keep(
+        await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => assert.fail('asked again') } })),
+      );
+      assert.equal(second.hostKey.outcome, 'trusted');
+      second.close();
+    },
+  );
 
   it('refuses an unknown key under StrictHostKeyChecking yes, accepts hashed entries', T, async () => {
     const h = home();
@@ -316,48 +380,59 @@ describe('connectSsh against a real sshd', () => {
     c.close();
   });
 
-  it('travels through a ProxyJump hop (the same sshd as jump host), each hop verified and authenticated', T, async () => {
-    const h = home();
-    const key = await generateKey(h.home, 'id_ed25519');
-    user.authorizeKey(key.publicLine);
-    addKnownHost(h.home, knownHostsLine(sshd));
-    const before = await sshd.acceptedLogins();
-    const jumpSpecs: string[] = [];
-    const target = hostFor(h, sshd, user.name, { proxyJump: 'jumpbox' });
-    const c = keep(
-      await connectSsh(
-        base(h, target, {
-          resolveJumpHost: async (spec) => {
-            jumpSpecs.push(spec);
-            return hostFor(h, sshd, user.name, { alias: spec });
-          },
-        }),
-      ),
-    );
-    assert.deepEqual(jumpSpecs, ['jumpbox']);
-    assert.deepEqual(c.jumpHosts, ['jumpbox']);
-    const r = await execRemote(c.client, 'echo "$SSH_CONNECTION"');
-    // The target sees the hop's forwarded connection, coming from the loopback.
-    assert.match(r.stdout, /^127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+/);
-    assert.equal((await sshd.acceptedLogins()) - before, 2, 'one login for the hop, one for the target');
-    c.close();
-    assert.equal(await c.closed, undefined);
+  it(
+    'travels through a ProxyJump hop (the same sshd as jump host), each hop verified and authenticated',
+    T,
+    async () => {
+      const h = home();
+      const key = await generateKey(h.home, 'id_ed25519');
+      user.authorizeKey(key.publicLine);
+      addKnownHost(h.home, knownHostsLine(sshd));
+      const before = await sshd.acceptedLogins();
+      const jumpSpecs: string[] = [];
+      const target = hostFor(h, sshd, user.name, { proxyJump: 'jumpbox' });
+      const c = keep(
+        await connectSsh(
+          base(h, target, {
+            resolveJumpHost: async (spec) => {
+              jumpSpecs.push(spec);
+              return hostFor(h, sshd, user.name, { alias: spec });
+            },
+          }),
+        ),
+      );
+      assert.deepEqual(jumpSpecs, ['jumpbox']);
+      assert.deepEqual(c.jumpHosts, ['jumpbox']);
+      const r = await execRemote(c.client, 'echo "$SSH_CONNECTION"');
+      // The target sees the hop's forwarded connection, coming from the loopback.
+      assert.match(r.stdout, /^127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+/);
+      assert.equal((await sshd.acceptedLogins()) - before, 2, 'one login for the hop, one for the target');
+      c.close();
+      assert.equal(await c.closed, undefined);
 
-    // Two hops: `ProxyJump j1,j2` reaches j2 through j1, then the target through j2.
-    const chainBefore = await sshd.acceptedLogins();
-    const chain = keep(
-      await connectSsh(base(h, hostFor(h, sshd, user.name, { proxyJump: 'j1,j2' }), { resolveJumpHost: async (spec) => hostFor(h, sshd, user.name, { alias: spec }) })),
-    );
-    assert.deepEqual(chain.jumpHosts, ['j1', 'j2']);
-    assert.equal((await execRemote(chain.client, 'echo ok')).stdout.trim(), 'ok');
-    assert.equal((await sshd.acceptedLogins()) - chainBefore, 3);
-    chain.close();
-    assert.equal(await chain.closed, undefined);
+      // Two hops: `ProxyJump j1,j2` reaches j2 through j1, then the target through j2.
+      const chainBefore = await sshd.acceptedLogins();
+      const chain = keep(
+        await connectSsh(
+          base(h, hostFor(h, sshd, user.name, { proxyJump: 'j1,j2' }), {
+            resolveJumpHost: async (spec) => hostFor(h, sshd, user.name, { alias: spec }),
+          }),
+        ),
+      );
+      assert.deepEqual(chain.jumpHosts, ['j1', 'j2']);
+      assert.equal((await execRemote(chain.client, 'echo ok')).stdout.trim(), 'ok');
+      assert.equal((await sshd.acceptedLogins()) - chainBefore, 3);
+      chain.close();
+      assert.equal(await chain.closed, undefined);
 
-    // An unknown key on the hop is refused before anything reaches the target.
-    const strictHop = hostFor(h, sshd, user.name, { alias: 'hop2', userKnownHostsFiles: [path.join(h.home, 'empty_known_hosts')] });
-    await rejectsWith(connectSsh(base(h, target, { resolveJumpHost: async () => strictHop })), 'hostKeyUnknown');
-  });
+      // An unknown key on the hop is refused before anything reaches the target.
+      const strictHop = hostFor(h, sshd, user.name, {
+        alias: 'hop2',
+        userKnownHostsFiles: [path.join(h.home, 'empty_known_hosts')],
+      });
+      await rejectsWith(connectSsh(base(h, target, { resolveJumpHost: async () => strictHop })), 'hostKeyUnknown');
+    },
+  );
 
   it('reports connectionRefused for a hop that cannot reach the target port', T, async () => {
     const h = home();
@@ -377,7 +452,10 @@ describe('connectSsh against a real sshd', () => {
     const port = await closedPort();
     const refused = await rejectsWith(connectSsh(base(h, hostFor(h, { port }, user.name))), 'connectionRefused');
     assert.deepEqual([refused.details.host, refused.details.port], ['127.0.0.1', port]);
-    await rejectsWith(connectSsh(base(h, hostFor(h, { port: 22 }, user.name, { hostname: 'no-such-host.invalid' }))), 'dnsFailed');
+    await rejectsWith(
+      connectSsh(base(h, hostFor(h, { port: 22 }, user.name, { hostname: 'no-such-host.invalid' }))),
+      'dnsFailed',
+    );
 
     const http = await tcpServer((s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
     try {
@@ -428,7 +506,9 @@ describe('connectSsh: the closed promise on a second sshd', () => {
   });
 
   it('resolves with timeout when the server stops answering keepalives', T, async () => {
-    const c = await connectSsh(base(h, hostFor(h, sshd, user.name), { keepaliveIntervalMs: 300, keepaliveCountMax: 2 }));
+    const c = await connectSsh(
+      base(h, hostFor(h, sshd, user.name), { keepaliveIntervalMs: 300, keepaliveCountMax: 2 }),
+    );
     // Freeze the per-connection sshd processes: the TCP link stays up, nothing answers. A child
     // listed a moment ago may have exited since (a previous test's session closing): skip it.
     const frozen = familyOf(sshd.pid, false).filter((p) => {
@@ -467,9 +547,14 @@ describe('connectSsh: the closed promise on a second sshd', () => {
     fs.writeFileSync(kh, `# first line is a comment\n${knownHostsLine(sshd)}\n`, { mode: 0o600 });
     const before = fs.readFileSync(kh);
     await sshd.changeHostKey();
-    const err = await rejectsWith(connectSsh(base(h, hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' }), {
-      prompts: { confirmHostKey: async () => assert.fail('a changed key must never be offered for confirmation') },
-    })), 'hostKeyChanged');
+    const err = await rejectsWith(
+      connectSsh(
+        base(h, hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' }), {
+          prompts: { confirmHostKey: async () => assert.fail('a changed key must never be offered for confirmation') },
+        }),
+      ),
+      'hostKeyChanged',
+    );
     assert.equal(err.details.file, kh);
     assert.equal(err.details.line, 2);
     assert.equal(err.details.fingerprint, sshd.hostKeyFingerprint);
@@ -483,4 +568,3 @@ describe('connectSsh: the closed promise on a second sshd', () => {
 async function sshdAcceptedFor(sshd: Sshd, user: string, method: string): Promise<boolean> {
   return new RegExp(`Accepted ${method} for ${user} `).test(sshd.log());
 }
-

@@ -34,15 +34,26 @@ export async function importBusybox(socket: string, image = BUSYBOX_IMAGE): Prom
         fs.symlinkSync('busybox', path.join(bin, applet));
       }
     }
-    fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    fs.writeFileSync(
+      path.join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    );
     fs.writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
     const tarFile = path.join(work, 'rootfs.tar');
     const tar = await runProcess('tar', ['-C', rootfs, '-cf', tarFile, '.'], { timeoutMs: 60_000 });
     if (tar.code !== 0) {
       throw new Error(`tar failed: ${tar.stderr}`);
     }
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, DOCKER_CONFIG: path.join(work, '.docker'), DOCKER_HOST: `unix://${socket}` };
-    const r = await runProcess(DOCKER_CLI, ['import', '--change', 'CMD ["/bin/sh"]', tarFile, image], { env, timeoutMs: 120_000 });
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      DOCKER_CONFIG: path.join(work, '.docker'),
+      DOCKER_HOST: `unix://${socket}`,
+    };
+    const r = await runProcess(DOCKER_CLI, ['import', '--change', 'CMD ["/bin/sh"]', tarFile, image], {
+      env,
+      timeoutMs: 120_000,
+    });
     if (r.code !== 0) {
       throw new Error(`docker import failed (${r.code}): ${r.stderr}`);
     }

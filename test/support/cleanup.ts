@@ -132,10 +132,14 @@ function installHooks(): void {
   stateFile = path.join(os.tmpdir(), `rdc-harness-${process.pid}-${randomBytes(4).toString('hex')}.json`);
   fs.writeFileSync(stateFile, '[]', { mode: 0o600 });
   const self = procInfo(process.pid);
-  const reaper = spawn(process.execPath, [path.join(__dirname, 'reaper.js'), String(process.pid), self?.startTime ?? '', stateFile], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const reaper = spawn(
+    process.execPath,
+    [path.join(__dirname, 'reaper.js'), String(process.pid), self?.startTime ?? '', stateFile],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   reaper.unref();
   process.on('exit', cleanupAllSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -18,12 +18,25 @@ import { familyOf, procInfo, removeTreeSync, sleep } from './processes';
 
 /** The repository root (this file is compiled to `<outDir>/test/support/`). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-export const CODE_SERVER_ENTRY = path.join(REPO_ROOT, 'test', 'e2e', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CODE_SERVER_ENTRY = path.join(
+  REPO_ROOT,
+  'test',
+  'e2e',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 export const VSIX_PATH = path.join(REPO_ROOT, 'build', 'remote-docker-contexts.vsix');
 
 /** `publisher.name@version` as code-server lists the installed extension. */
 export function extensionId(withVersion = false): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
   return `${pkg.publisher}.${pkg.name}${withVersion ? `@${pkg.version}` : ''}`;
 }
 
@@ -34,7 +47,9 @@ export function extensionId(withVersion = false): string {
 export function readManifest(): Record<string, unknown> {
   const raw = fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8');
   const nlsFile = path.join(REPO_ROOT, 'package.nls.json');
-  const nls = fs.existsSync(nlsFile) ? (JSON.parse(fs.readFileSync(nlsFile, 'utf8')) as Record<string, string | { message: string }>) : {};
+  const nls = fs.existsSync(nlsFile)
+    ? (JSON.parse(fs.readFileSync(nlsFile, 'utf8')) as Record<string, string | { message: string }>)
+    : {};
   const resolve = (v: unknown): unknown => {
     if (typeof v === 'string') {
       const m = /^%(.+)%$/.exec(v);
@@ -59,10 +74,14 @@ export function readManifest(): Record<string, unknown> {
 export function packageExtension(): string {
   const bundle = path.join(REPO_ROOT, 'dist', 'extension.js');
   if (!fs.existsSync(VSIX_PATH)) {
-    throw new Error(`${path.relative(REPO_ROOT, VSIX_PATH)} is missing: run \`npm run package\` first (\`npm run test:e2e\` does).`);
+    throw new Error(
+      `${path.relative(REPO_ROOT, VSIX_PATH)} is missing: run \`npm run package\` first (\`npm run test:e2e\` does).`,
+    );
   }
   if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs > fs.statSync(VSIX_PATH).mtimeMs) {
-    throw new Error(`${path.relative(REPO_ROOT, VSIX_PATH)} is older than dist/extension.js: run \`npm run package\` again.`);
+    throw new Error(
+      `${path.relative(REPO_ROOT, VSIX_PATH)} is older than dist/extension.js: run \`npm run package\` again.`,
+    );
   }
   return VSIX_PATH;
 }
@@ -105,7 +124,9 @@ export interface CodeServerOptions {
 
 export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer> {
   if (!fs.existsSync(CODE_SERVER_ENTRY)) {
-    throw new Error(`code-server is not installed at ${path.relative(REPO_ROOT, CODE_SERVER_ENTRY)}: run scripts/setup.sh (as root).`);
+    throw new Error(
+      `code-server is not installed at ${path.relative(REPO_ROOT, CODE_SERVER_ENTRY)}: run scripts/setup.sh (as root).`,
+    );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-code-'));
   const releaseDir = register({ kind: 'dir', path: dir });
@@ -169,9 +190,15 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   };
 
   try {
-    const install = await runProcess(process.execPath, [CODE_SERVER_ENTRY, ...common, '--install-extension', o.vsix, '--force'], { env, timeoutMs: 180_000 });
+    const install = await runProcess(
+      process.execPath,
+      [CODE_SERVER_ENTRY, ...common, '--install-extension', o.vsix, '--force'],
+      { env, timeoutMs: 180_000 },
+    );
     if (install.code !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
-      throw new Error(`code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`);
+      throw new Error(
+        `code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`,
+      );
     }
     const settings = {
       'workbench.startupEditor': 'none',
@@ -194,8 +221,10 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
       process.execPath,
       [
         CODE_SERVER_ENTRY,
-        '--auth', 'none',
-        '--bind-addr', `127.0.0.1:${port}`,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-workspace-trust',
@@ -237,11 +266,18 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
           .map((f) => f.text)
           .join('\n'),
       listExtensions: async () => {
-        const r = await runProcess(process.execPath, [CODE_SERVER_ENTRY, ...common, '--list-extensions', '--show-versions'], { env, timeoutMs: 120_000 });
+        const r = await runProcess(
+          process.execPath,
+          [CODE_SERVER_ENTRY, ...common, '--list-extensions', '--show-versions'],
+          { env, timeoutMs: 120_000 },
+        );
         if (r.code !== 0) {
           throw new Error(`--list-extensions failed: ${r.stderr}`);
         }
-        return r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
+        return r.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
       },
       stop,
     };

@@ -66,7 +66,9 @@ export class DockerCli {
    * with `names are validated against regexp "…"`). Fails when the CLI accepts the name.
    */
   async rejectedNameRule(name: string): Promise<string> {
-    const r = await this.run(['context', 'create', name, '--docker', 'host=ssh://rule-probe.invalid'], { allowFail: true });
+    const r = await this.run(['context', 'create', name, '--docker', 'host=ssh://rule-probe.invalid'], {
+      allowFail: true,
+    });
     if (r.code === 0) {
       await this.run(['context', 'rm', '-f', name]);
       throw new Error(`docker context create accepted the name "${name}"`);

@@ -60,7 +60,12 @@ export function ping(socket: string, timeoutMs = 2_000): Promise<string> {
 }
 
 /** A minimal Engine API call over the unix socket (no docker CLI involved). */
-export function engineRequest(socket: string, method: string, urlPath: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+export function engineRequest(
+  socket: string,
+  method: string,
+  urlPath: string,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath: socket, method, path: urlPath, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
@@ -86,11 +91,16 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const configFile = path.join(dir, 'daemon.json');
   fs.writeFileSync(configFile, '{}\n');
   const args = [
-    '--data-root', path.join(dir, 'data'),
-    '--exec-root', path.join(dir, 'exec'),
-    '--pidfile', path.join(dir, 'docker.pid'),
-    '--config-file', configFile,
-    '-H', `unix://${socket}`,
+    '--data-root',
+    path.join(dir, 'data'),
+    '--exec-root',
+    path.join(dir, 'exec'),
+    '--pidfile',
+    path.join(dir, 'docker.pid'),
+    '--config-file',
+    configFile,
+    '-H',
+    `unix://${socket}`,
     '--iptables=false',
     '--bridge=none',
     '--storage-driver=vfs',

@@ -6,7 +6,17 @@
 export { startDockerd, ping, engineRequest, type Dockerd, type DockerdOptions } from './dockerd';
 export { startSshd, knownHostsLine, type Sshd, type SshdOptions } from './sshd';
 export { createUser, type TestUser, type CreateUserOptions } from './users';
-export { tempHome, sshArgs, appendSshConfig, sshHostBlock, addKnownHost, generateKey, SHIMMED_TOOLS, type TempHome, type KeyPair } from './tempHome';
+export {
+  tempHome,
+  sshArgs,
+  appendSshConfig,
+  sshHostBlock,
+  addKnownHost,
+  generateKey,
+  SHIMMED_TOOLS,
+  type TempHome,
+  type KeyPair,
+} from './tempHome';
 export { importBusybox, BUSYBOX_IMAGE, DOCKER_CLI } from './busybox';
 export { makeTlsFiles, type TlsFiles } from './tlsFiles';
 export { freePort, blackholePort, closedPort, canConnect, type Blackhole } from './ports';

@@ -43,7 +43,9 @@ export function ssh2Login(o: LoginOptions): Promise<Client> {
     if (o.onKeyboard) {
       config.tryKeyboard = true;
       const answer = o.onKeyboard;
-      c.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(answer(prompts.map((p) => p.prompt))));
+      c.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) =>
+        finish(answer(prompts.map((p) => p.prompt))),
+      );
     }
     if (o.methods) {
       const queue = [...o.methods];
@@ -107,14 +109,21 @@ export function ssh2StreamLocal(c: Client, socketPath: string): Promise<Duplex> 
 }
 
 /** `GET path` to the Engine API over a direct-streamlocal channel. */
-export async function engineGetOverSsh(c: Client, socketPath: string, urlPath: string): Promise<{ status: number; body: string }> {
+export async function engineGetOverSsh(
+  c: Client,
+  socketPath: string,
+  urlPath: string,
+): Promise<{ status: number; body: string }> {
   const stream = await ssh2StreamLocal(c, socketPath);
   return new Promise((resolve, reject) => {
-    const req = http.request({ createConnection: () => stream as never, path: urlPath, method: 'GET', headers: { Host: 'docker' } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      { createConnection: () => stream, path: urlPath, method: 'GET', headers: { Host: 'docker' } },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

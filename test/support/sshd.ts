@@ -91,13 +91,19 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const makeHostKey = async (): Promise<void> => {
     fs.rmSync(hostKey, { force: true });
     fs.rmSync(`${hostKey}.pub`, { force: true });
-    const r = await runProcess('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rdc-test-host', '-f', hostKey], { timeoutMs: 30_000 });
+    const r = await runProcess(
+      '/usr/bin/ssh-keygen',
+      ['-q', '-t', 'ed25519', '-N', '', '-C', 'rdc-test-host', '-f', hostKey],
+      { timeoutMs: 30_000 },
+    );
     if (r.code !== 0) {
       throw new Error(`ssh-keygen failed: ${r.stderr}`);
     }
     const [type, blob] = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
     hostKeyPub = `${type} ${blob}`;
-    const fp = await runProcess('/usr/bin/ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { timeoutMs: 30_000 });
+    const fp = await runProcess('/usr/bin/ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], {
+      timeoutMs: 30_000,
+    });
     hostKeyFingerprint = fp.stdout.split(/\s+/)[1] ?? '';
   };
 
@@ -136,7 +142,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     // -D: stay in the foreground so the pid we hold is the listener. -E: log to a file.
     const errFile = path.join(dir, 'sshd.stderr');
     const err = fs.openSync(errFile, 'w');
-    const child = spawn('/usr/sbin/sshd', ['-D', '-f', configFile, '-E', logFile], { stdio: ['ignore', 'ignore', err], detached: true });
+    const child = spawn('/usr/sbin/sshd', ['-D', '-f', configFile, '-E', logFile], {
+      stdio: ['ignore', 'ignore', err],
+      detached: true,
+    });
     fs.closeSync(err);
     if (!child.pid) {
       throw new Error('sshd could not be started');
@@ -154,7 +163,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         release();
         release = undefined;
         const text = readFrom(errFile, 0) + readFrom(logFile, logStart);
-        throw new SshdStartError(`sshd ${exited}: ${text}`, /Bind to port|Address already in use|Cannot bind/i.test(text));
+        throw new SshdStartError(
+          `sshd ${exited}: ${text}`,
+          /Bind to port|Address already in use|Cannot bind/i.test(text),
+        );
       }
       // The log line proves that *our* sshd bound the port; the banner that it answers.
       if (readFrom(logFile, logStart).includes(listening) && (await banner(port))) {
@@ -229,7 +241,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
           return text;
         }
         if (Date.now() > deadline) {
-          throw new Error(`sshd log did not match ${pattern} within ${timeoutMs} ms:\n${text.split('\n').slice(-20).join('\n')}`);
+          throw new Error(
+            `sshd log did not match ${pattern} within ${timeoutMs} ms:\n${text.split('\n').slice(-20).join('\n')}`,
+          );
         }
         await sleep(50);
       }

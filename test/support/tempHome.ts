@@ -95,11 +95,16 @@ function shimScript(home: string, passwdHome: string, real: string): string {
 export function sshArgs(home: string): string[] {
   const ssh = path.join(home, '.ssh');
   return [
-    '-F', path.join(ssh, 'config'),
-    '-o', `UserKnownHostsFile=${path.join(ssh, 'known_hosts')}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `IdentityFile=${path.join(ssh, 'id_ed25519')}`,
-    '-o', 'IdentityAgent=none',
+    '-F',
+    path.join(ssh, 'config'),
+    '-o',
+    `UserKnownHostsFile=${path.join(ssh, 'known_hosts')}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    `IdentityFile=${path.join(ssh, 'id_ed25519')}`,
+    '-o',
+    'IdentityAgent=none',
   ];
 }
 
@@ -110,7 +115,13 @@ export function appendSshConfig(home: string, text: string): void {
 }
 
 /** A `Host` block for a loopback test server. Paths are absolute: no `~` surprises. */
-export function sshHostBlock(o: { alias: string; port: number; user: string; identityFile?: string; hostName?: string }): string {
+export function sshHostBlock(o: {
+  alias: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  hostName?: string;
+}): string {
   const lines = [`Host ${o.alias}`, `  HostName ${o.hostName ?? '127.0.0.1'}`, `  Port ${o.port}`, `  User ${o.user}`];
   if (o.identityFile) {
     lines.push(`  IdentityFile ${o.identityFile}`, '  IdentitiesOnly yes');
@@ -131,9 +142,17 @@ export interface KeyPair {
 }
 
 /** Generates an unencrypted ed25519 key with the real ssh-keygen (mode 600). */
-export async function generateKey(home: string, name = 'id_ed25519', comment = `rdc-test-${randomBytes(3).toString('hex')}`): Promise<KeyPair> {
+export async function generateKey(
+  home: string,
+  name = 'id_ed25519',
+  comment = `rdc-test-${randomBytes(3).toString('hex')}`,
+): Promise<KeyPair> {
   const privateKey = path.join(home, '.ssh', name);
-  const r = await runProcess('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKey], { timeoutMs: 30_000 });
+  const r = await runProcess(
+    '/usr/bin/ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKey],
+    { timeoutMs: 30_000 },
+  );
   if (r.code !== 0) {
     throw new Error(`ssh-keygen failed: ${r.stderr}`);
   }

@@ -48,7 +48,13 @@ export function screenshotsDirFor(testName: string): string {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'step';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80) || 'step'
+  );
 }
 
 function escapeAttr(s: string): string {
@@ -60,7 +66,12 @@ function escapeAttr(s: string): string {
  * value seen, so a failure says what the UI (or the CLI) showed instead. A probe that throws
  * counts as "not yet".
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: { value?: T; error?: unknown } = {};
   for (;;) {
@@ -114,8 +125,20 @@ export class Workbench {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      env: { ...process.env, HOME: browserHome, XDG_CONFIG_HOME: path.join(browserHome, '.config'), XDG_CACHE_HOME: path.join(browserHome, '.cache') },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      env: {
+        ...process.env,
+        HOME: browserHome,
+        XDG_CONFIG_HOME: path.join(browserHome, '.config'),
+        XDG_CACHE_HOME: path.join(browserHome, '.cache'),
+      },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     // Playwright starts Chromium as a process-group leader; register it so a killed test does not leave it.
     for (const p of procTable()) {
@@ -175,7 +198,9 @@ export class Workbench {
     }
     process.stderr.write(`\n--- browser console (${name}) ---\n${this.consoleLines.join('\n')}\n`);
     if (this.options.serverLogs) {
-      process.stderr.write(`--- code-server log ---\n${this.options.serverLogs().split('\n').slice(-200).join('\n')}\n`);
+      process.stderr.write(
+        `--- code-server log ---\n${this.options.serverLogs().split('\n').slice(-200).join('\n')}\n`,
+      );
     }
   }
 
@@ -187,12 +212,18 @@ export class Workbench {
 
   /** F1, type the command title, pick the row with exactly that label, Enter. */
   async runCommand(title: string): Promise<void> {
-    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+    await this.page
+      .locator('.monaco-workbench')
+      .click({ position: { x: 5, y: 5 }, force: true })
+      .catch(() => undefined);
     await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = this.quickInput.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: title }) }).first();
+    const row = this.quickInput
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: title }) })
+      .first();
     await row.waitFor({ state: 'visible' });
     await row.click();
     await this.parkMouse();
@@ -204,7 +235,10 @@ export class Workbench {
    */
   async parkMouse(): Promise<void> {
     const editor = await this.page.locator('.part.editor').boundingBox();
-    await this.page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 20 : 700);
+    await this.page.mouse.move(
+      editor ? editor.x + editor.width / 2 : 700,
+      editor ? editor.y + editor.height - 20 : 700,
+    );
   }
 
   readonly quickPick = {
@@ -222,7 +256,10 @@ export class Workbench {
       await this.quickPick.waitOpen();
       return this.quickInput.locator('.monaco-list-row').evaluateAll((els) =>
         els.map((el) => ({
-          label: el.querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')?.textContent?.trim() ?? '',
+          label:
+            el
+              .querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')
+              ?.textContent?.trim() ?? '',
           description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
           detail: el.querySelector('.quick-input-list-label-meta')?.textContent?.trim() ?? '',
           ariaLabel: el.getAttribute('aria-label') ?? '',
@@ -232,8 +269,12 @@ export class Workbench {
     /** Clicks the row whose label is exactly `label` (or matches the regex). */
     pick: async (label: string | RegExp): Promise<void> => {
       await this.quickPick.waitOpen();
-      const exact = typeof label === 'string' ? new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : label;
-      const row = this.quickInput.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
+      const exact =
+        typeof label === 'string' ? new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : label;
+      const row = this.quickInput
+        .locator('.monaco-list-row')
+        .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+        .first();
       await row.waitFor({ state: 'visible' });
       await row.click();
     },
@@ -246,7 +287,8 @@ export class Workbench {
       await this.quickInput.locator('input').press('Escape');
     },
     /** The widget's title (e.g. a step of a multi-step flow). */
-    title: async (): Promise<string> => (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
+    title: async (): Promise<string> =>
+      (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
     /** Label of the focused (active) row, '' when none. */
     activeLabel: async (): Promise<string> => {
       const row = this.quickInput.locator('.monaco-list-row.focused .label-name').first();
@@ -268,12 +310,15 @@ export class Workbench {
       }
     },
     /** True when the visible input hides what is typed. */
-    isPassword: async (): Promise<boolean> => (await this.quickInput.locator('input').getAttribute('type')) === 'password',
+    isPassword: async (): Promise<boolean> =>
+      (await this.quickInput.locator('input').getAttribute('type')) === 'password',
     /** The prompt or validation message under the input. */
-    message: async (): Promise<string> => (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
+    message: async (): Promise<string> =>
+      (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
     /** True when the message under the input is shown (e.g. a validation message). */
     messageVisible: async (): Promise<boolean> => this.quickInput.locator('.quick-input-message').isVisible(),
-    placeholder: async (): Promise<string> => (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
+    placeholder: async (): Promise<string> =>
+      (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
     value: async (): Promise<string> => this.quickInput.locator('input').inputValue(),
   };
 
@@ -283,7 +328,9 @@ export class Workbench {
   async openViewContainer(title: string): Promise<void> {
     const item = this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).first();
     await item.waitFor({ state: 'visible' });
-    const active = await this.page.locator(`.part.activitybar .action-item.checked .action-label[aria-label^="${escapeAttr(title)}"]`).count();
+    const active = await this.page
+      .locator(`.part.activitybar .action-item.checked .action-label[aria-label^="${escapeAttr(title)}"]`)
+      .count();
     if (active === 0) {
       await item.click();
     }
@@ -299,7 +346,13 @@ export class Workbench {
     const edge = bar.x + bar.width;
     const sashes = await this.page
       .locator('.monaco-sash.vertical:not(.disabled)')
-      .evaluateAll((els) => els.map((el) => (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect()));
+      .evaluateAll((els) =>
+        els.map((el) =>
+          (
+            el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }
+          ).getBoundingClientRect(),
+        ),
+      );
     const sash = sashes.find((r) => Math.abs(r.x + r.width / 2 - edge) < 6 && r.height > bar.height / 2);
     if (!sash) {
       throw new Error(`no sash at the side bar's edge (x=${edge})`);
@@ -317,7 +370,9 @@ export class Workbench {
     await this.quickPick.type(name);
     await this.quickInput.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
     await this.quickPick.accept();
-    await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+    await this.page
+      .locator('.editor-group-container.active .tab.active', { hasText: name })
+      .waitFor({ state: 'visible' });
   }
 
   /** True when the activity bar has an entry for this container title. */
@@ -332,7 +387,9 @@ export class Workbench {
     }
     const t = viewTitle.toLowerCase();
     return sidebar.locator('.pane').filter({
-      has: this.page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i') }),
+      has: this.page.locator('.pane-header .title', {
+        hasText: new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i'),
+      }),
     });
   }
 
@@ -345,7 +402,7 @@ export class Workbench {
           label: el.querySelector('.label-name')?.textContent?.trim() ?? '',
           description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
           ariaLabel: el.getAttribute('aria-label') ?? '',
-          text: ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? "").trim(),
+          text: ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim(),
         })),
       );
   }
@@ -372,7 +429,9 @@ export class Workbench {
       (el, o) =>
         new Promise<void>((resolve, reject) => {
           // Runs in the page: the DOM types are not in this project's lib, hence the loose typing.
-          const g = globalThis as unknown as { MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void } };
+          const g = globalThis as unknown as {
+            MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void };
+          };
           let quiet: ReturnType<typeof setTimeout>;
           const observer = new g.MutationObserver(() => {
             clearTimeout(quiet);
@@ -424,7 +483,9 @@ export class Workbench {
         return;
       } catch (e) {
         if (attempt >= 5) {
-          throw new Error(`context menu entry "${item}" of "${label}" did not run after ${attempt} clicks: ${String(e)}`);
+          throw new Error(
+            `context menu entry "${item}" of "${label}" did not run after ${attempt} clicks: ${String(e)}`,
+          );
         }
       }
     }
@@ -433,7 +494,10 @@ export class Workbench {
   /** An entry of the open context menu, by its exact title. */
   contextMenuItem(item: string): Locator {
     const exact = new RegExp(`^\\s*${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-    return this.page.locator('.monaco-menu .action-item').filter({ has: this.page.locator('.action-label', { hasText: exact }) }).first();
+    return this.page
+      .locator('.monaco-menu .action-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
+      .first();
   }
 
   // ---- hovers, dialogs, editors ----
@@ -450,7 +514,15 @@ export class Workbench {
   }
 
   /** Waits for a modal dialog (e.g. a `showWarningMessage` with `modal: true`). */
-  async modalDialog(timeoutMs = UI_TIMEOUT): Promise<{ locator: Locator; text: string; detail: string; clickButton(label: string): Promise<void>; waitClosed(): Promise<void> }> {
+  async modalDialog(
+    timeoutMs = UI_TIMEOUT,
+  ): Promise<{
+    locator: Locator;
+    text: string;
+    detail: string;
+    clickButton(label: string): Promise<void>;
+    waitClosed(): Promise<void>;
+  }> {
     const locator = this.page.locator('.monaco-dialog-box').first();
     await locator.waitFor({ state: 'visible', timeout: timeoutMs });
     const part = async (selector: string): Promise<string> => {
@@ -462,7 +534,8 @@ export class Workbench {
       locator,
       text: message || (await locator.innerText()).trim(),
       detail: await part('.dialog-message-detail'),
-      clickButton: async (label: string) => locator.locator('.dialog-buttons .monaco-button', { hasText: label }).first().click(),
+      clickButton: async (label: string) =>
+        locator.locator('.dialog-buttons .monaco-button', { hasText: label }).first().click(),
       waitClosed: async () => locator.waitFor({ state: 'hidden', timeout: timeoutMs }),
     };
   }
@@ -480,7 +553,12 @@ export class Workbench {
   async editorText(): Promise<string> {
     const lines = await this.page
       .locator('.editor-group-container.active .monaco-editor .view-lines .view-line')
-      .evaluateAll((els) => els.map((el) => ({ top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0, text: el.textContent ?? '' })));
+      .evaluateAll((els) =>
+        els.map((el) => ({
+          top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0,
+          text: el.textContent ?? '',
+        })),
+      );
     return lines
       .sort((a, b) => a.top - b.top)
       .map((l) => l.text.replace(/\u00a0/g, ' '))
@@ -489,7 +567,9 @@ export class Workbench {
 
   /** Closes what a failed step may have left open (context menu, quick input, hover, dialog) with Escape. */
   async dismissTransient(): Promise<void> {
-    const open = this.page.locator('.context-view .monaco-menu:visible, .quick-input-widget:visible, .monaco-dialog-box:visible, .workbench-hover:not(.hidden):visible');
+    const open = this.page.locator(
+      '.context-view .monaco-menu:visible, .quick-input-widget:visible, .monaco-dialog-box:visible, .workbench-hover:not(.hidden):visible',
+    );
     for (let i = 0; i < 4 && (await open.count()) > 0; i++) {
       await this.page.keyboard.press('Escape');
       await this.settle(200);
@@ -504,19 +584,35 @@ export class Workbench {
   // ---- status bar and notifications ----
 
   /** A status bar item by the id given to `createStatusBarItem` (matched as the element id or its suffix). */
-  statusBarItem(id: string): { locator: Locator; text(): Promise<string>; ariaLabel(): Promise<string>; click(): Promise<void> } {
-    const locator = this.page.locator(`.part.statusbar .statusbar-item[id="${escapeAttr(id)}"], .part.statusbar .statusbar-item[id$=".${escapeAttr(id)}"]`).first();
+  statusBarItem(id: string): {
+    locator: Locator;
+    text(): Promise<string>;
+    ariaLabel(): Promise<string>;
+    click(): Promise<void>;
+  } {
+    const locator = this.page
+      .locator(
+        `.part.statusbar .statusbar-item[id="${escapeAttr(id)}"], .part.statusbar .statusbar-item[id$=".${escapeAttr(id)}"]`,
+      )
+      .first();
     return {
       locator,
       text: async () => (await locator.innerText()).trim(),
-      ariaLabel: async () => (await locator.locator('a, .statusbar-item-label').first().getAttribute('aria-label')) ?? '',
+      ariaLabel: async () =>
+        (await locator.locator('a, .statusbar-item-label').first().getAttribute('aria-label')) ?? '',
       click: async () => locator.locator('a, .statusbar-item-label').first().click(),
     };
   }
 
   /** Waits for a notification whose text matches; returns its text and helpers. */
-  async notification(text: RegExp, timeoutMs = UI_TIMEOUT): Promise<{ locator: Locator; text: string; clickButton(label: string): Promise<void> }> {
-    const locator = this.page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').filter({ hasText: text }).first();
+  async notification(
+    text: RegExp,
+    timeoutMs = UI_TIMEOUT,
+  ): Promise<{ locator: Locator; text: string; clickButton(label: string): Promise<void> }> {
+    const locator = this.page
+      .locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')
+      .filter({ hasText: text })
+      .first();
     await locator.waitFor({ state: 'visible', timeout: timeoutMs });
     return {
       locator,
@@ -530,7 +626,9 @@ export class Workbench {
     return this.page
       .locator('.notifications-toasts .notification-list-item')
       .filter({ has: this.page.locator('.codicon-error') })
-      .evaluateAll((els) => els.map((el) => ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim()));
+      .evaluateAll((els) =>
+        els.map((el) => ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim()),
+      );
   }
 
   async close(): Promise<void> {

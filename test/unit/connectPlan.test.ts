@@ -16,13 +16,34 @@ import {
   tildePath,
   type HostFacts,
 } from '../../src/core/connect/connectPlan';
-import { contextsByAlias, contextsUsingAlias, dockerSocketForAlias, sshEndpointForAlias, sshHostOfEndpoint } from '../../src/core/connect/sshHostUsage';
+import {
+  contextsByAlias,
+  contextsUsingAlias,
+  dockerSocketForAlias,
+  sshEndpointForAlias,
+  sshHostOfEndpoint,
+} from '../../src/core/connect/sshHostUsage';
 import { parseSshDestination } from '../../src/core/sshConfig/sshConfigEdit';
 
-const DEFAULTS = ['/h/.ssh/id_rsa', '/h/.ssh/id_ecdsa', '/h/.ssh/id_ecdsa_sk', '/h/.ssh/id_ed25519', '/h/.ssh/id_ed25519_sk', '/h/.ssh/id_xmss', '/h/.ssh/id_dsa'];
+const DEFAULTS = [
+  '/h/.ssh/id_rsa',
+  '/h/.ssh/id_ecdsa',
+  '/h/.ssh/id_ecdsa_sk',
+  '/h/.ssh/id_ed25519',
+  '/h/.ssh/id_ed25519_sk',
+  '/h/.ssh/id_xmss',
+  '/h/.ssh/id_dsa',
+];
 
 function host(o: Partial<HostFacts> = {}): HostFacts {
-  return { alias: 'build', hostname: '192.0.2.10', user: 'ubuntu', port: 22, identityFiles: ['/h/.ssh/id_build'], ...o };
+  return {
+    alias: 'build',
+    hostname: '192.0.2.10',
+    user: 'ubuntu',
+    port: 22,
+    identityFiles: ['/h/.ssh/id_build'],
+    ...o,
+  };
 }
 
 const existsIn =
@@ -66,9 +87,16 @@ describe('contexts using an alias', () => {
   it('finds the Docker socket a host test should check from the contexts that use the alias as configured', () => {
     const rootless = { name: 'r', endpoint: 'ssh://Build/run/user/1000/docker.sock' };
     // 'b' names a socket too, but logs in as another user on another port: not what the alias reaches.
-    assert.equal(dockerSocketForAlias([...contexts, rootless], 'build'), undefined, "'a' uses the default socket, 'r' another");
+    assert.equal(
+      dockerSocketForAlias([...contexts, rootless], 'build'),
+      undefined,
+      "'a' uses the default socket, 'r' another",
+    );
     assert.equal(dockerSocketForAlias([rootless, contexts[1]], 'build'), '/run/user/1000/docker.sock');
-    assert.equal(dockerSocketForAlias([rootless, { name: 'r2', endpoint: 'ssh://build/run/user/1000/docker.sock' }], 'BUILD'), '/run/user/1000/docker.sock');
+    assert.equal(
+      dockerSocketForAlias([rootless, { name: 'r2', endpoint: 'ssh://build/run/user/1000/docker.sock' }], 'BUILD'),
+      '/run/user/1000/docker.sock',
+    );
     assert.equal(dockerSocketForAlias([contexts[0], { name: 'slash', endpoint: 'ssh://build/' }], 'build'), undefined);
     assert.equal(dockerSocketForAlias([rootless], 'other'), undefined);
     assert.equal(dockerSocketForAlias([], 'build'), undefined);
@@ -90,7 +118,10 @@ describe('destinations and aliases', () => {
     assert.ok(!hostMatchesDestination(h, parseSshDestination('ubuntu@build.example.com:2222'), 'root'));
     assert.ok(!hostMatchesDestination(h, parseSshDestination('build.example.com'), 'root'));
     assert.ok(hostMatchesDestination(h, parseSshDestination('build.example.com'), 'ubuntu'));
-    assert.ok(!hostMatchesDestination(h, parseSshDestination('Ubuntu@build.example.com'), 'root'), 'user names are case-sensitive');
+    assert.ok(
+      !hostMatchesDestination(h, parseSshDestination('Ubuntu@build.example.com'), 'root'),
+      'user names are case-sensitive',
+    );
   });
 
   it('finds an existing alias for a pasted ssh command', () => {
@@ -112,28 +143,44 @@ describe('destinations and aliases', () => {
 describe('keys', () => {
   it('reuses the first IdentityFile of a reused alias that exists', () => {
     const h = host({ identityFiles: ['/h/.ssh/missing', '/h/.ssh/present'] });
-    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/present'), DEFAULTS), { kind: 'existing', path: '/h/.ssh/present' });
+    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/present'), DEFAULTS), {
+      kind: 'existing',
+      path: '/h/.ssh/present',
+    });
   });
 
   it('generates where the block points when its key is missing, never over a stray .pub', () => {
     const h = host({ identityFiles: ['/h/.ssh/a', '/h/.ssh/b'] });
     assert.deepEqual(keyForReusedAlias(h, existsIn(), DEFAULTS), { kind: 'generate', path: '/h/.ssh/a' });
-    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/a.pub'), DEFAULTS), { kind: 'generate', path: '/h/.ssh/b' });
+    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/a.pub'), DEFAULTS), {
+      kind: 'generate',
+      path: '/h/.ssh/b',
+    });
     assert.equal(keyForReusedAlias(h, existsIn('/h/.ssh/a.pub', '/h/.ssh/b.pub'), DEFAULTS), undefined);
   });
 
   it('generates id_ed25519 for a block that names no key (only the defaults are effective)', () => {
     const h = host({ identityFiles: DEFAULTS });
     assert.deepEqual(keyForReusedAlias(h, existsIn(), DEFAULTS), { kind: 'generate', path: '/h/.ssh/id_ed25519' });
-    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/id_ecdsa'), DEFAULTS), { kind: 'existing', path: '/h/.ssh/id_ecdsa' });
+    assert.deepEqual(keyForReusedAlias(h, existsIn('/h/.ssh/id_ecdsa'), DEFAULTS), {
+      kind: 'existing',
+      path: '/h/.ssh/id_ecdsa',
+    });
     assert.equal(keyForReusedAlias(h, existsIn('/h/.ssh/id_ed25519.pub'), DEFAULTS), undefined);
   });
 
   it('suggests a key file name that overwrites nothing', () => {
     assert.equal(suggestKeyFileName('build', existsIn()), 'id_ed25519');
     assert.equal(suggestKeyFileName('build', existsIn('id_ed25519')), 'id_ed25519_build');
-    assert.equal(suggestKeyFileName('build', existsIn('id_ed25519.pub')), 'id_ed25519_build', 'a stray .pub also blocks the name');
-    assert.equal(suggestKeyFileName('build', existsIn('id_ed25519', 'id_ed25519_build', 'id_ed25519_build-2.pub')), 'id_ed25519_build-3');
+    assert.equal(
+      suggestKeyFileName('build', existsIn('id_ed25519.pub')),
+      'id_ed25519_build',
+      'a stray .pub also blocks the name',
+    );
+    assert.equal(
+      suggestKeyFileName('build', existsIn('id_ed25519', 'id_ed25519_build', 'id_ed25519_build-2.pub')),
+      'id_ed25519_build-3',
+    );
     assert.ok(keyPathFree('/x/k', existsIn()));
     assert.ok(!keyPathFree('/x/k', existsIn('/x/k.pub')));
   });
@@ -158,7 +205,11 @@ describe('paths in ssh_config', () => {
   it('writes ~/… for files under the home, with / on every platform', () => {
     assert.equal(tildePath('/home/me/.ssh/id_ed25519', '/home/me'), '~/.ssh/id_ed25519');
     assert.equal(tildePath('/home/me', '/home/me'), '/home/me');
-    assert.equal(tildePath('/home/meow/.ssh/k', '/home/me'), '/home/meow/.ssh/k', 'a sibling that shares the prefix is not inside');
+    assert.equal(
+      tildePath('/home/meow/.ssh/k', '/home/me'),
+      '/home/meow/.ssh/k',
+      'a sibling that shares the prefix is not inside',
+    );
     assert.equal(tildePath('/etc/ssh/k', '/home/me'), '/etc/ssh/k');
     assert.equal(tildePath('C:\\Users\\me\\.ssh\\id_ed25519', 'C:\\Users\\me', path.win32), '~/.ssh/id_ed25519');
     assert.equal(tildePath('D:\\keys\\k', 'C:\\Users\\me', path.win32), 'D:\\keys\\k');
@@ -220,13 +271,30 @@ describe('planConnect', () => {
   });
 
   it('offers to switch to an existing context that is not current', () => {
-    const plan = planConnect({ alias: { kind: 'new', alias: 'build' }, key, contexts: [{ name: 'b1', endpoint: 'ssh://build' }], currentContext: 'default' });
+    const plan = planConnect({
+      alias: { kind: 'new', alias: 'build' },
+      key,
+      contexts: [{ name: 'b1', endpoint: 'ssh://build' }],
+      currentContext: 'default',
+    });
     assert.equal(plan.steps.find((s) => s.id === 'useContext')?.action, 'run');
     assert.equal(plan.steps.find((s) => s.id === 'createContext')?.skip, 'contextExists');
   });
 
   it('asks after diagnose only when a step failed (warnings do not stop the flow)', () => {
-    assert.equal(afterDiagnose([{ id: 'dockerCli', status: 'warning' }, { id: 'dockerSocket', status: 'ok' }]), 'continue');
-    assert.equal(afterDiagnose([{ id: 'dockerSocket', status: 'failed' }, { id: 'daemon', status: 'skipped' }]), 'ask');
+    assert.equal(
+      afterDiagnose([
+        { id: 'dockerCli', status: 'warning' },
+        { id: 'dockerSocket', status: 'ok' },
+      ]),
+      'continue',
+    );
+    assert.equal(
+      afterDiagnose([
+        { id: 'dockerSocket', status: 'failed' },
+        { id: 'daemon', status: 'skipped' },
+      ]),
+      'ask',
+    );
   });
 });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   ContextStore,
-  DockerContextSummary,
+  type DockerContextSummary,
   contextId,
   dockerConfigDir,
   validateContextName,
@@ -77,14 +77,21 @@ describe('context names', () => {
         () => validateContextName(n),
         (e: unknown) =>
           CoreError.is(e, 'contextNameInvalid') &&
-          e.message === `context name "${n}" is invalid, names are validated against regexp "^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$"`,
+          e.message ===
+            `context name "${n}" is invalid, names are validated against regexp "^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$"`,
         n,
       );
     }
-    assert.throws(() => validateContextName(''), (e: unknown) => CoreError.is(e, 'contextNameInvalid') && e.message === 'context name cannot be empty');
+    assert.throws(
+      () => validateContextName(''),
+      (e: unknown) => CoreError.is(e, 'contextNameInvalid') && e.message === 'context name cannot be empty',
+    );
   });
   test('default is reserved', () => {
-    assert.throws(() => validateContextName('default'), (e: unknown) => CoreError.is(e, 'contextNameReserved') && e.message === '"default" is a reserved context name');
+    assert.throws(
+      () => validateContextName('default'),
+      (e: unknown) => CoreError.is(e, 'contextNameReserved') && e.message === '"default" is a reserved context name',
+    );
   });
   test('contextId is the lowercase hex SHA-256 of the name', () => {
     // printf remote1 | sha256sum
@@ -201,7 +208,7 @@ describe('list', () => {
     assert.equal(byName(list, 'good1').error, undefined);
   });
 
-  test('a broken meta.json in the current context\'s directory is listed under that name', async () => {
+  test("a broken meta.json in the current context's directory is listed under that name", async () => {
     const { dir, store } = await freshStore({ DOCKER_CONTEXT: 'mine' });
     await plantMeta(dir, contextId('mine'), 'not json');
     const list = await store.list();
@@ -216,9 +223,17 @@ describe('list', () => {
 
   test('valid JSON the CLI cannot load is broken too, named by its Name when it has one', async () => {
     const { dir, store } = await freshStore();
-    await plantMeta(dir, contextId('strmeta'), '{"Name":"strmeta","Metadata":"text","Endpoints":{"docker":{"Host":"ssh://a"}}}');
+    await plantMeta(
+      dir,
+      contextId('strmeta'),
+      '{"Name":"strmeta","Metadata":"text","Endpoints":{"docker":{"Host":"ssh://a"}}}',
+    );
     await plantMeta(dir, contextId('badhost'), '{"Name":"badhost","Endpoints":{"docker":{"Host":5}}}');
-    await plantMeta(dir, contextId('baddesc'), '{"Name":"baddesc","Metadata":{"Description":1},"Endpoints":{"docker":{"Host":"ssh://a"}}}');
+    await plantMeta(
+      dir,
+      contextId('baddesc'),
+      '{"Name":"baddesc","Metadata":{"Description":1},"Endpoints":{"docker":{"Host":"ssh://a"}}}',
+    );
     await plantMeta(dir, contextId('badep'), '{"Name":"badep","Endpoints":{"docker":{"Host":"ssh://a"},"other":7}}');
     await plantMeta(dir, contextId('array'), '["Name"]');
     await plantMeta(dir, contextId('noname'), '{"Endpoints":{"docker":{"Host":"ssh://a"}}}');
@@ -231,13 +246,20 @@ describe('list', () => {
     assert.match(byName(list, contextId('noname')).error?.message ?? '', /no "Name"/);
     assert.equal(byName(list, contextId('noname')).endpoint, 'ssh://a');
     // The CLI lists this one with the error "cannot find docker endpoint in context".
-    assert.deepEqual(byName(list, 'noep').error, { reason: 'contextMetaCorrupt', message: 'cannot find docker endpoint in context' });
+    assert.deepEqual(byName(list, 'noep').error, {
+      reason: 'contextMetaCorrupt',
+      message: 'cannot find docker endpoint in context',
+    });
     assert.equal(list.length, 8);
   });
 
   test('field names match case-insensitively, as Go decodes them; the last duplicate wins', async () => {
     const { dir, store } = await freshStore();
-    await plantMeta(dir, contextId('lower'), '{"name":"lower","metadata":{"Description":"d"},"endpoints":{"docker":{"host":"ssh://old","HOST":"ssh://a","skiptlsverify":true}}}');
+    await plantMeta(
+      dir,
+      contextId('lower'),
+      '{"name":"lower","metadata":{"Description":"d"},"endpoints":{"docker":{"host":"ssh://old","HOST":"ssh://a","skiptlsverify":true}}}',
+    );
     const c = byName(await store.list(), 'lower');
     assert.deepEqual([c.description, c.endpoint, c.skipTLSVerify, c.error], ['d', 'ssh://a', true, undefined]);
   });
@@ -287,7 +309,12 @@ describe('list', () => {
       const module = path.resolve(__dirname, '../../src/core/contexts/contextStore.js');
       const script = `const { ContextStore } = require(${JSON.stringify(module)});
         new ContextStore({ configDir: ${JSON.stringify(dir)}, env: {} }).list().then((l) => process.stdout.write(JSON.stringify(l)));`;
-      const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, ['-e', script], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       list = JSON.parse(r.stdout) as DockerContextSummary[];
     } else {
@@ -344,7 +371,10 @@ describe('list', () => {
     const { dir, store } = await freshStore();
     await store.create({ name: 'one', endpoint: 'ssh://a' });
     assert.equal(byName(await store.list(), 'one').endpoint, 'ssh://a');
-    await fs.writeFile(path.join(dir, 'contexts', 'meta', contextId('one'), 'meta.json'), metaText('one', 'ssh://changed'));
+    await fs.writeFile(
+      path.join(dir, 'contexts', 'meta', contextId('one'), 'meta.json'),
+      metaText('one', 'ssh://changed'),
+    );
     assert.equal(byName(await store.list(), 'one').endpoint, 'ssh://changed');
   });
 });
@@ -360,29 +390,55 @@ describe('current', () => {
 
   test('precedence: DOCKER_HOST forces default, then DOCKER_CONTEXT, then config, then default', async () => {
     const cfg = '{"currentContext":"fromcfg"}';
-    assert.deepEqual(await (await storeWithConfig({ DOCKER_HOST: 'tcp://h', DOCKER_CONTEXT: 'fromenv' }, cfg)).current(), {
-      name: 'default',
-      source: 'DOCKER_HOST',
+    assert.deepEqual(
+      await (await storeWithConfig({ DOCKER_HOST: 'tcp://h', DOCKER_CONTEXT: 'fromenv' }, cfg)).current(),
+      {
+        name: 'default',
+        source: 'DOCKER_HOST',
+        configured: 'fromcfg',
+      },
+    );
+    assert.deepEqual(await (await storeWithConfig({ DOCKER_CONTEXT: 'fromenv' }, cfg)).current(), {
+      name: 'fromenv',
+      source: 'DOCKER_CONTEXT',
       configured: 'fromcfg',
     });
-    assert.deepEqual(await (await storeWithConfig({ DOCKER_CONTEXT: 'fromenv' }, cfg)).current(), { name: 'fromenv', source: 'DOCKER_CONTEXT', configured: 'fromcfg' });
-    assert.deepEqual(await (await storeWithConfig({}, cfg)).current(), { name: 'fromcfg', source: 'config', configured: 'fromcfg' });
+    assert.deepEqual(await (await storeWithConfig({}, cfg)).current(), {
+      name: 'fromcfg',
+      source: 'config',
+      configured: 'fromcfg',
+    });
     assert.deepEqual(await (await storeWithConfig({})).current(), { name: 'default', source: 'default' });
-    assert.deepEqual(await (await storeWithConfig({}, '{"auths":{}}')).current(), { name: 'default', source: 'default' });
+    assert.deepEqual(await (await storeWithConfig({}, '{"auths":{}}')).current(), {
+      name: 'default',
+      source: 'default',
+    });
   });
 
   test('empty DOCKER_HOST / DOCKER_CONTEXT count as unset', async () => {
-    assert.deepEqual(await (await storeWithConfig({ DOCKER_HOST: '', DOCKER_CONTEXT: '' }, '{"currentContext":"c1"}')).current(), {
-      name: 'c1',
-      source: 'config',
-      configured: 'c1',
-    });
+    assert.deepEqual(
+      await (await storeWithConfig({ DOCKER_HOST: '', DOCKER_CONTEXT: '' }, '{"currentContext":"c1"}')).current(),
+      {
+        name: 'c1',
+        source: 'config',
+        configured: 'c1',
+      },
+    );
   });
 
   test('config key matched case-insensitively, last one wins, null ignored (Go decoding)', async () => {
-    assert.equal((await (await storeWithConfig({}, '{"currentContext":"a","CURRENTCONTEXT":"b"}')).current()).name, 'b');
-    assert.equal((await (await storeWithConfig({}, '{"CurrentContext":"a","currentContext":null}')).current()).name, 'a');
-    assert.equal((await (await storeWithConfig({}, '{"currentContext":"a","currentcontext":""}')).current()).name, 'default');
+    assert.equal(
+      (await (await storeWithConfig({}, '{"currentContext":"a","CURRENTCONTEXT":"b"}')).current()).name,
+      'b',
+    );
+    assert.equal(
+      (await (await storeWithConfig({}, '{"CurrentContext":"a","currentContext":null}')).current()).name,
+      'a',
+    );
+    assert.equal(
+      (await (await storeWithConfig({}, '{"currentContext":"a","currentcontext":""}')).current()).name,
+      'default',
+    );
   });
 
   test('an unparsable config.json does not throw: default, with the problem visible', async () => {
@@ -403,7 +459,11 @@ describe('current', () => {
 
   test('empty and null config files are an empty config', async () => {
     for (const text of ['', '  \n', 'null']) {
-      assert.deepEqual(await (await storeWithConfig({}, text)).current(), { name: 'default', source: 'default' }, JSON.stringify(text));
+      assert.deepEqual(
+        await (await storeWithConfig({}, text)).current(),
+        { name: 'default', source: 'default' },
+        JSON.stringify(text),
+      );
     }
   });
 
@@ -441,8 +501,17 @@ describe('get', () => {
 describe('create', () => {
   test('writes exactly what docker context create writes, in sha256(name), modes 0755/0644', async () => {
     const { dir, store } = await freshStore();
-    const summary = await store.create({ name: 'remote1', endpoint: 'ssh://deploy@example.com:2222', description: 'my remote' });
-    const metaDir = path.join(dir, 'contexts', 'meta', 'e0de706a7deed95a1dbbd5165af012b68bed0d6d5b342ecee8522eaed74a2352');
+    const summary = await store.create({
+      name: 'remote1',
+      endpoint: 'ssh://deploy@example.com:2222',
+      description: 'my remote',
+    });
+    const metaDir = path.join(
+      dir,
+      'contexts',
+      'meta',
+      'e0de706a7deed95a1dbbd5165af012b68bed0d6d5b342ecee8522eaed74a2352',
+    );
     const file = path.join(metaDir, 'meta.json');
     // The bytes docker 28.2.2 wrote for the same command (reference §1.2).
     assert.equal(
@@ -470,16 +539,26 @@ describe('create', () => {
     const { dir, store } = await freshStore();
     await store.create({ name: 'esc1', endpoint: 'ssh://a', description: 'a<b>&c "q" \\ é' });
     await store.create({ name: 'esc2', endpoint: 'ssh://a', description: 'a\x01b\bc\fd\te\x7ff\u2028g' });
-    const read = (n: string): Promise<string> => fs.readFile(path.join(dir, 'contexts', 'meta', contextId(n), 'meta.json'), 'utf8');
-    assert.equal(await read('esc1'), '{"Name":"esc1","Metadata":{"Description":"a\\u003cb\\u003e\\u0026c \\"q\\" \\\\ é"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}');
-    assert.equal(await read('esc2'), '{"Name":"esc2","Metadata":{"Description":"a\\u0001b\\bc\\fd\\te\x7ff\\u2028g"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}');
+    const read = (n: string): Promise<string> =>
+      fs.readFile(path.join(dir, 'contexts', 'meta', contextId(n), 'meta.json'), 'utf8');
+    assert.equal(
+      await read('esc1'),
+      '{"Name":"esc1","Metadata":{"Description":"a\\u003cb\\u003e\\u0026c \\"q\\" \\\\ é"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}',
+    );
+    assert.equal(
+      await read('esc2'),
+      '{"Name":"esc2","Metadata":{"Description":"a\\u0001b\\bc\\fd\\te\x7ff\\u2028g"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}',
+    );
     assert.equal((await store.get('esc2')).description, 'a\x01b\bc\fd\te\x7ff\u2028g');
   });
 
   test('duplicates are refused and the existing file is untouched, even a broken one', async () => {
     const { dir, store } = await freshStore();
     await store.create({ name: 'twice', endpoint: 'ssh://a' });
-    assert.equal((await rejectsWith(store.create({ name: 'twice', endpoint: 'ssh://b' }), 'contextExists')).message, 'context "twice" already exists');
+    assert.equal(
+      (await rejectsWith(store.create({ name: 'twice', endpoint: 'ssh://b' }), 'contextExists')).message,
+      'context "twice" already exists',
+    );
     assert.equal((await store.get('twice')).endpoint, 'ssh://a');
     const f = await plantMeta(dir, contextId('broken'), '{oops');
     await rejectsWith(store.create({ name: 'broken', endpoint: 'ssh://b' }), 'contextExists');
@@ -490,8 +569,14 @@ describe('create', () => {
     const { dir, store } = await freshStore();
     await rejectsWith(store.create({ name: 'x', endpoint: 'ssh://a' }), 'contextNameInvalid');
     await rejectsWith(store.create({ name: 'default', endpoint: 'ssh://a' }), 'contextNameReserved');
-    assert.equal((await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://u:pw@h' }), 'endpointInvalid')).details.rule, 'password');
-    assert.equal((await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://h?x=1' }), 'endpointInvalid')).details.rule, 'query');
+    assert.equal(
+      (await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://u:pw@h' }), 'endpointInvalid')).details.rule,
+      'password',
+    );
+    assert.equal(
+      (await rejectsWith(store.create({ name: 'okname', endpoint: 'ssh://h?x=1' }), 'endpointInvalid')).details.rule,
+      'query',
+    );
     await assert.rejects(fs.access(path.join(dir, 'contexts')));
   });
 });
@@ -522,11 +607,14 @@ describe('update', () => {
     assert.ok(text.includes('"Host":"ssh://a"'));
   });
 
-  test('a context written with other key casing comes out in the CLI\'s casing', async () => {
+  test("a context written with other key casing comes out in the CLI's casing", async () => {
     const { dir, store } = await freshStore();
     const f = await plantMeta(dir, contextId('lower'), '{"name":"lower","endpoints":{"docker":{"host":"ssh://a"}}}');
     await store.update('lower', { description: 'd' });
-    assert.equal(await fs.readFile(f, 'utf8'), '{"Name":"lower","Metadata":{"Description":"d"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}');
+    assert.equal(
+      await fs.readFile(f, 'utf8'),
+      '{"Name":"lower","Metadata":{"Description":"d"},"Endpoints":{"docker":{"Host":"ssh://a","SkipTLSVerify":false}}}',
+    );
   });
 
   test('keeps the mode of meta.json, leaves no temp file, validates the endpoint', async () => {
@@ -579,16 +667,20 @@ describe('use', () => {
   });
 
   test('changes only the currentContext bytes: unknown keys, order, indentation, final newline kept', async () => {
-    const original = '{\n  "auths": {},\n  "myTool": {"x": [1, 2.50, 12345678901234567890]},\n  "currentContext": "aa",\n  "zLast": true\n}\n';
+    const original =
+      '{\n  "auths": {},\n  "myTool": {"x": [1, 2.50, 12345678901234567890]},\n  "currentContext": "aa",\n  "zLast": true\n}\n';
     const { store, cfg } = await setup(original);
     await store.use('bb');
     assert.equal(await fs.readFile(cfg, 'utf8'), original.replace('"currentContext": "aa"', '"currentContext": "bb"'));
   });
 
-  test('adds the key after the last member, in the file\'s own style', async () => {
+  test("adds the key after the last member, in the file's own style", async () => {
     const { store, cfg } = await setup('{\n    "auths": {},\n    "psFormat": "table"\n}\n');
     await store.use('aa');
-    assert.equal(await fs.readFile(cfg, 'utf8'), '{\n    "auths": {},\n    "psFormat": "table",\n    "currentContext": "aa"\n}\n');
+    assert.equal(
+      await fs.readFile(cfg, 'utf8'),
+      '{\n    "auths": {},\n    "psFormat": "table",\n    "currentContext": "aa"\n}\n',
+    );
     const compact = await setup('{"a":1}');
     await compact.store.use('aa');
     assert.equal(await fs.readFile(compact.cfg, 'utf8'), '{"a":1,"currentContext":"aa"}');
@@ -696,7 +788,10 @@ describe('remove', () => {
 
   test('default, unknown names', async () => {
     const { store } = await setup();
-    assert.equal((await rejectsWith(store.remove('default', { force: true }), 'defaultContextImmutable')).message, 'context "default" cannot be removed');
+    assert.equal(
+      (await rejectsWith(store.remove('default', { force: true }), 'defaultContextImmutable')).message,
+      'context "default" cannot be removed',
+    );
     assert.equal((await rejectsWith(store.remove('nope'), 'contextNotFound')).message, 'context "nope" does not exist');
   });
 
@@ -719,7 +814,7 @@ describe('remove', () => {
     assert.equal(await fs.readFile(cfg, 'utf8'), '{"currentContext":"bb"}');
   });
 
-  test('config\'s currentContext counts as in use even when DOCKER_HOST overrides it', async () => {
+  test("config's currentContext counts as in use even when DOCKER_HOST overrides it", async () => {
     const { store, cfg } = await setup({ DOCKER_HOST: 'tcp://h' });
     await fs.writeFile(cfg, '{"currentContext":"aa"}');
     await rejectsWith(store.remove('aa'), 'contextInUse');
@@ -756,8 +851,13 @@ describe('inspect', () => {
       Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
     });
     const withHost = new ContextStore({ configDir: '/nonexistent', env: { DOCKER_HOST: 'ssh://u@h' } });
-    assert.deepEqual((await withHost.inspect('default') as { Endpoints: unknown }).Endpoints, { docker: { Host: 'ssh://u@h', SkipTLSVerify: false } });
-    await rejectsWith(new ContextStore({ configDir: '/nonexistent', env: { DOCKER_HOST: 'http://x' } }).inspect('default'), 'endpointInvalid');
+    assert.deepEqual(((await withHost.inspect('default')) as { Endpoints: unknown }).Endpoints, {
+      docker: { Host: 'ssh://u@h', SkipTLSVerify: false },
+    });
+    await rejectsWith(
+      new ContextStore({ configDir: '/nonexistent', env: { DOCKER_HOST: 'http://x' } }).inspect('default'),
+      'endpointInvalid',
+    );
   });
 
   test('a context with TLS material: endpoint dirs sorted, files sorted, an empty dir is null', async () => {
@@ -779,15 +879,22 @@ describe('inspect', () => {
     });
   });
 
-  test('the CLI\'s typed view: extras of the docker endpoint hidden, Metadata and Endpoints omitted when absent', async () => {
+  test("the CLI's typed view: extras of the docker endpoint hidden, Metadata and Endpoints omitted when absent", async () => {
     const { dir, store } = await freshStore();
-    await plantMeta(dir, contextId('bare'), '{"Name":"bare","Endpoints":{"docker":{"Host":"ssh://a","Extra":1},"kube":{"n":1.5}},"Top":1}');
+    await plantMeta(
+      dir,
+      contextId('bare'),
+      '{"Name":"bare","Endpoints":{"docker":{"Host":"ssh://a","Extra":1},"kube":{"n":1.5}},"Top":1}',
+    );
     await plantMeta(dir, contextId('noep'), '{"Name":"noep","Metadata":null,"Endpoints":{}}');
     assert.deepEqual(await store.inspect('bare'), {
       Name: 'bare',
       Endpoints: { docker: { Host: 'ssh://a', SkipTLSVerify: false }, kube: { n: 1.5 } },
       TLSMaterial: {},
-      Storage: { MetadataPath: path.join(dir, 'contexts', 'meta', contextId('bare')), TLSPath: path.join(dir, 'contexts', 'tls', contextId('bare')) },
+      Storage: {
+        MetadataPath: path.join(dir, 'contexts', 'meta', contextId('bare')),
+        TLSPath: path.join(dir, 'contexts', 'tls', contextId('bare')),
+      },
     });
     assert.deepEqual(Object.keys((await store.inspect('noep')) as object), ['Name', 'TLSMaterial', 'Storage']);
   });

@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DockerEndpoint, EndpointRule, defaultDockerHost, parseEndpoint, resolveDefaultDockerHost } from '../../src/core/contexts/endpoint';
+import {
+  type DockerEndpoint,
+  type EndpointRule,
+  defaultDockerHost,
+  parseEndpoint,
+  resolveDefaultDockerHost,
+} from '../../src/core/contexts/endpoint';
 import { CoreError } from '../../src/core/common/errors';
 
 function rejects(raw: string, rule: EndpointRule, messagePart?: string): void {
   assert.throws(
     () => parseEndpoint(raw),
     (e: unknown) => {
-      assert.ok(CoreError.is(e, 'endpointInvalid'), `expected endpointInvalid for ${JSON.stringify(raw)}, got ${String(e)}`);
+      assert.ok(
+        CoreError.is(e, 'endpointInvalid'),
+        `expected endpointInvalid for ${JSON.stringify(raw)}, got ${String(e)}`,
+      );
       assert.equal(e.details.rule, rule, `rule for ${JSON.stringify(raw)}: ${e.message}`);
       assert.equal(e.details.endpoint, raw);
       if (messagePart) {
@@ -22,7 +31,10 @@ describe('parseEndpoint: accepted', () => {
   const cases: [string, Omit<DockerEndpoint, 'raw'>][] = [
     ['ssh://host', { scheme: 'ssh', host: 'host' }],
     ['ssh://deploy@example.com:2222', { scheme: 'ssh', user: 'deploy', host: 'example.com', port: 2222 }],
-    ['ssh://u@h:22/run/user/1000/docker.sock', { scheme: 'ssh', user: 'u', host: 'h', port: 22, path: '/run/user/1000/docker.sock' }],
+    [
+      'ssh://u@h:22/run/user/1000/docker.sock',
+      { scheme: 'ssh', user: 'u', host: 'h', port: 22, path: '/run/user/1000/docker.sock' },
+    ],
     ['ssh://[::1]:2222', { scheme: 'ssh', host: '::1', port: 2222 }],
     ['ssh://my-alias', { scheme: 'ssh', host: 'my-alias' }],
     ['ssh://h:', { scheme: 'ssh', host: 'h' }], // Go's url.Parse accepts an empty port, so does the CLI

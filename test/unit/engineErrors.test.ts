@@ -26,25 +26,41 @@ describe('dialStdioError', () => {
   });
 
   test('permission denied names the socket dial-stdio used', () => {
-    const e = dialStdioError('failed to open the raw stream connection: dial unix /tmp/d/docker.sock: connect: permission denied\n', 1, ctx());
+    const e = dialStdioError(
+      'failed to open the raw stream connection: dial unix /tmp/d/docker.sock: connect: permission denied\n',
+      1,
+      ctx(),
+    );
     assert.equal(e?.reason, 'dockerSocketPermission');
     assert.equal(e?.details.path, '/tmp/d/docker.sock');
     assert.equal(e?.details.user, 'ubuntu');
   });
 
   test('connection refused means the daemon is not running', () => {
-    const e = dialStdioError('failed to open the raw stream connection: dial unix /tmp/d/stale.sock: connect: connection refused\n', 1, ctx());
+    const e = dialStdioError(
+      'failed to open the raw stream connection: dial unix /tmp/d/stale.sock: connect: connection refused\n',
+      1,
+      ctx(),
+    );
     assert.equal(e?.reason, 'daemonNotRunning');
   });
 
   test('a missing socket: never seen → socket missing; seen before → the daemon stopped', () => {
-    const text = 'failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: no such file or directory\n';
+    const text =
+      'failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: no such file or directory\n';
     assert.equal(dialStdioError(text, 1, ctx(false))?.reason, 'dockerSocketMissing');
     assert.equal(dialStdioError(text, 1, ctx(true))?.reason, 'daemonNotRunning');
   });
 
   test('the CLI message without details, other failures, and silence', () => {
-    assert.equal(dialStdioError('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n', 1, ctx())?.reason, 'daemonNotRunning');
+    assert.equal(
+      dialStdioError(
+        'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n',
+        1,
+        ctx(),
+      )?.reason,
+      'daemonNotRunning',
+    );
     const other = dialStdioError('unknown flag: --host\n', 125, ctx());
     assert.equal(other?.reason, 'remoteCommandFailed');
     assert.equal(other?.details.stderr, 'unknown flag: --host');
@@ -72,7 +88,17 @@ describe('quoteRemotePath', () => {
     assert.equal(quoteRemotePath('/tmp/my dir/docker.sock'), "'/tmp/my dir/docker.sock'");
   });
   test('refuses what could leave the quotes in some shell', () => {
-    for (const bad of ["/tmp/x'; rm -rf ~; '", '/tmp/a\\b', '/tmp/$(id)', '/tmp/`id`', '/tmp/a!b', '/tmp/a\nb', 'relative/docker.sock', '/tmp/a"b', '/tmp/a;b']) {
+    for (const bad of [
+      "/tmp/x'; rm -rf ~; '",
+      '/tmp/a\\b',
+      '/tmp/$(id)',
+      '/tmp/`id`',
+      '/tmp/a!b',
+      '/tmp/a\nb',
+      'relative/docker.sock',
+      '/tmp/a"b',
+      '/tmp/a;b',
+    ]) {
       assert.throws(
         () => quoteRemotePath(bad),
         (e: unknown) => CoreError.is(e, 'endpointInvalid'),

@@ -56,7 +56,13 @@ describe('toEngineInfo', () => {
     MemTotal: 4110671872,
     Name: 'vm',
   };
-  const version = { Os: 'linux', Arch: 'amd64', ApiVersion: '1.41', Version: '20.10.24+dfsg1', KernelVersion: '6.1.0-18-amd64' };
+  const version = {
+    Os: 'linux',
+    Arch: 'amd64',
+    ApiVersion: '1.41',
+    Version: '20.10.24+dfsg1',
+    KernelVersion: '6.1.0-18-amd64',
+  };
 
   test('maps every field', () => {
     assert.deepEqual(toEngineInfo(info, version, { rttMs: 1.5, checkedAt: 42, transport: 'streamlocal' }), {
@@ -77,7 +83,12 @@ describe('toEngineInfo', () => {
   });
 
   test('missing and mistyped fields become empty values, the API version comes from /_ping', () => {
-    const r = toEngineInfo({ NCPU: 'two', OSType: 'linux' }, null, { rttMs: 0, checkedAt: 0, transport: 'unix', pingApiVersion: '1.43' });
+    const r = toEngineInfo({ NCPU: 'two', OSType: 'linux' }, null, {
+      rttMs: 0,
+      checkedAt: 0,
+      transport: 'unix',
+      pingApiVersion: '1.43',
+    });
     assert.equal(r.operatingSystem, '');
     assert.equal(r.ncpu, 0);
     assert.equal(r.memTotal, 0);

@@ -36,7 +36,12 @@ describe('EnginePool connection attempts', () => {
       throw new CoreError('hostKeyUnknown', 'unknown host key', { host: 'h', port: 22, fingerprint: 'SHA256:x' });
     });
     const target = { contextName: 'remote', endpoint: 'ssh://u@h' };
-    const calls = [p.status(target), p.info(target), p.docker(target), p.status({ contextName: 'other', endpoint: 'ssh://u@h' })];
+    const calls = [
+      p.status(target),
+      p.info(target),
+      p.docker(target),
+      p.status({ contextName: 'other', endpoint: 'ssh://u@h' }),
+    ];
     release();
     const errors = await Promise.all(calls.map((c) => rejectsWith(c, 'hostKeyUnknown')));
     assert.equal(seen.length, 1, 'one attempt for one endpoint');
@@ -115,10 +120,16 @@ describe('EnginePool local endpoints', () => {
   test('TLS material: an empty directory, or a certificate without its key', async () => {
     const p = pool(async () => assert.fail('no ssh'));
     const empty = fs.mkdtempSync(path.join(tmp, 'tls-'));
-    await rejectsWith(p.status({ contextName: 'tls', endpoint: 'tcp://127.0.0.1:1', tlsDir: empty }), 'tlsMaterialMissing');
+    await rejectsWith(
+      p.status({ contextName: 'tls', endpoint: 'tcp://127.0.0.1:1', tlsDir: empty }),
+      'tlsMaterialMissing',
+    );
     const half = fs.mkdtempSync(path.join(tmp, 'tls-'));
     fs.writeFileSync(path.join(half, 'cert.pem'), 'x');
-    const e = await rejectsWith(p.info({ contextName: 'tls2', endpoint: 'tcp://127.0.0.1:1', tlsDir: half }), 'tlsMaterialMissing');
+    const e = await rejectsWith(
+      p.info({ contextName: 'tls2', endpoint: 'tcp://127.0.0.1:1', tlsDir: half }),
+      'tlsMaterialMissing',
+    );
     assert.equal(e.details.name, 'tls2');
     p.dispose();
   });
@@ -179,7 +190,7 @@ describe('ACK nudge (stall fix 2)', () => {
     assert.equal(nudger.sent, 2);
   });
 
-  test('watches the whole connection when ssh2 exposes its stream (the first channel waits behind sshd\'s post-login notice otherwise)', async () => {
+  test("watches the whole connection when ssh2 exposes its stream (the first channel waits behind sshd's post-login notice otherwise)", async () => {
     const sock = new PassThrough();
     let calls = 0;
     const client = { _sock: sock, unforwardIn: () => calls++ } as unknown as Client;

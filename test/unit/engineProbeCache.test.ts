@@ -28,7 +28,10 @@ function deferred<T>(): Deferred<T> {
 /** Lets queued promise callbacks run. */
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function cache(o: { ttlMs?: number; concurrency?: number; timeoutMs?: number; now?: () => number } = {}): { c: EngineProbeCache<string>; changes: string[] } {
+function cache(o: { ttlMs?: number; concurrency?: number; timeoutMs?: number; now?: () => number } = {}): {
+  c: EngineProbeCache<string>;
+  changes: string[];
+} {
   const changes: string[] = [];
   const c = new EngineProbeCache<string>({
     ttlMs: o.ttlMs ?? 60_000,
@@ -149,10 +152,14 @@ describe('EngineProbeCache', () => {
       return Promise.resolve('second');
     });
     assert.equal(calls, 1, 'joined');
-    const p3 = c.run('k', () => {
-      calls++;
-      return Promise.resolve('third');
-    }, { join: false });
+    const p3 = c.run(
+      'k',
+      () => {
+        calls++;
+        return Promise.resolve('third');
+      },
+      { join: false },
+    );
     assert.equal(calls, 2, 'join: false starts another probe');
     const r3 = await p3;
     assert.equal(r3.ok && r3.value, 'third');

@@ -64,7 +64,11 @@ describe('silent prompts against an in-process SSH server', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-silent-'));
-    const user = utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-ctr', comment: 'unit' });
+    const user = utils.generateKeyPairSync('ed25519', {
+      passphrase: PASSPHRASE,
+      cipher: 'aes256-ctr',
+      comment: 'unit',
+    });
     keyFile = path.join(dir, 'id_ed25519');
     fs.writeFileSync(keyFile, user.private, { mode: 0o600 });
     fs.writeFileSync(`${keyFile}.pub`, `${user.public}\n`);
@@ -109,14 +113,23 @@ describe('silent prompts against an in-process SSH server', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const host = (): EffectiveHost => baseHost({ user: 'alice', port, identityFiles: [keyFile], userKnownHostsFiles: [knownHosts] });
+  const host = (): EffectiveHost =>
+    baseHost({ user: 'alice', port, identityFiles: [keyFile], userKnownHostsFiles: [knownHosts] });
 
   it('an unknown host key ends as hostKeyUnknown and nothing is written to known_hosts', async () => {
     fs.rmSync(knownHosts, { force: true });
     const silent = silentPrompts();
     let error: unknown;
     try {
-      const c = await connectSsh({ host: host(), env: {}, home: dir, useAgent: false, timeoutMs: 10_000, prompts: silent.prompts, passphrases: new PassphraseCache() });
+      const c = await connectSsh({
+        host: host(),
+        env: {},
+        home: dir,
+        useAgent: false,
+        timeoutMs: 10_000,
+        prompts: silent.prompts,
+        passphrases: new PassphraseCache(),
+      });
       c.close();
     } catch (e) {
       error = silent.explain(e);
@@ -133,7 +146,15 @@ describe('silent prompts against an in-process SSH server', () => {
     const silent = silentPrompts();
     let error: unknown;
     try {
-      const c = await connectSsh({ host: host(), env: {}, home: dir, useAgent: false, timeoutMs: 10_000, prompts: silent.prompts, passphrases: cache });
+      const c = await connectSsh({
+        host: host(),
+        env: {},
+        home: dir,
+        useAgent: false,
+        timeoutMs: 10_000,
+        prompts: silent.prompts,
+        passphrases: cache,
+      });
       c.close();
     } catch (e) {
       error = silent.explain(e);
@@ -170,7 +191,15 @@ describe('silent prompts against an in-process SSH server', () => {
 
     // With the passphrase cached, a background connection logs in without asking.
     const again = silentPrompts();
-    const bg = await connectSsh({ host: host(), env: {}, home: dir, useAgent: false, timeoutMs: 10_000, prompts: again.prompts, passphrases: cache });
+    const bg = await connectSsh({
+      host: host(),
+      env: {},
+      home: dir,
+      useAgent: false,
+      timeoutMs: 10_000,
+      prompts: again.prompts,
+      passphrases: cache,
+    });
     bg.close();
   });
 

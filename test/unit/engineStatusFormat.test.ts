@@ -81,17 +81,24 @@ describe('localBuildPlatform', () => {
     ['mipsel', 'linux/mipsle'],
   ];
   for (const [arch, platform, o] of cases) {
-    test(`${arch}${o ? ` ${JSON.stringify(o)}` : ''} → ${platform}`, () => assert.equal(localBuildPlatform(arch, o), platform));
+    test(`${arch}${o ? ` ${JSON.stringify(o)}` : ''} → ${platform}`, () =>
+      assert.equal(localBuildPlatform(arch, o), platform));
   }
   test('this machine maps to the platform its own daemon reports', () => {
     // The local dockerd of the tests reports Architecture x86_64 and Arch amd64 on this machine kind.
-    assert.equal(localBuildPlatform(process.arch), platformOf('linux', process.arch === 'x64' ? 'amd64' : process.arch, ''));
+    assert.equal(
+      localBuildPlatform(process.arch),
+      platformOf('linux', process.arch === 'x64' ? 'amd64' : process.arch, ''),
+    );
   });
 });
 
 describe('architectureMismatch', () => {
   test('Apple silicon against an x86-64 server', () => {
-    assert.deepEqual(architectureMismatch('linux/arm64', 'linux/amd64'), { local: 'linux/arm64', remote: 'linux/amd64' });
+    assert.deepEqual(architectureMismatch('linux/arm64', 'linux/amd64'), {
+      local: 'linux/arm64',
+      remote: 'linux/amd64',
+    });
   });
   test('the same architecture, also when the OS or the spelling differs', () => {
     assert.equal(architectureMismatch('linux/amd64', 'linux/amd64'), undefined);

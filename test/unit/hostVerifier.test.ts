@@ -10,7 +10,14 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreError, cancelledError } from '../../src/core/common/errors';
 import { MemoryLogger } from '../../src/core/common/log';
-import { createHostVerifier, strictModeFromConfig, type HostKeyDecisionRequest, type HostVerifier, type HostVerifierOptions, type StrictMode } from '../../src/core/ssh/hostVerifier';
+import {
+  createHostVerifier,
+  strictModeFromConfig,
+  type HostKeyDecisionRequest,
+  type HostVerifier,
+  type HostVerifierOptions,
+  type StrictMode,
+} from '../../src/core/ssh/hostVerifier';
 import type { HostKeyTarget } from '../../src/core/ssh/knownHosts';
 import { sshKeygen, sshKeygenFind } from '../support/openssh';
 
@@ -34,7 +41,7 @@ before(async () => {
     const file = path.join(root, name);
     await sshKeygen(['-q', '-t', type, '-N', '', '-C', '', '-f', file]);
     const [t, b64] = (await fs.readFile(file + '.pub', 'utf8')).trim().split(/\s+/) as [string, string];
-    const fingerprint = (await sshKeygen(['-l', '-E', 'sha256', '-f', file + '.pub'])).split(/\s+/)[1]!;
+    const fingerprint = (await sshKeygen(['-l', '-E', 'sha256', '-f', file + '.pub'])).split(/\s+/)[1];
     keys[name] = { text: `${t} ${b64}`, blob: Buffer.from(b64, 'base64'), fingerprint };
   }
 });
@@ -51,14 +58,22 @@ async function setup(content?: string): Promise<{ dir: string; file: string; tar
   if (content !== undefined) {
     await fs.writeFile(file, content);
   }
-  return { dir, file, target: { host: '127.0.0.1', port: 2222, userKnownHostsFiles: [file], globalKnownHostsFiles: [] } };
+  return {
+    dir,
+    file,
+    target: { host: '127.0.0.1', port: 2222, userKnownHostsFiles: [file], globalKnownHostsFiles: [] },
+  };
 }
 
 function verify(v: HostVerifier, key: Buffer): Promise<boolean> {
   return new Promise((resolve) => v.verifier(key, resolve));
 }
 
-async function verifierFor(target: HostKeyTarget, strict: StrictMode, extra: Partial<HostVerifierOptions> = {}): Promise<HostVerifier> {
+async function verifierFor(
+  target: HostKeyTarget,
+  strict: StrictMode,
+  extra: Partial<HostVerifierOptions> = {},
+): Promise<HostVerifier> {
   return createHostVerifier({ target, strict, hashKnownHosts: false, ...extra });
 }
 
@@ -91,7 +106,9 @@ describe('known keys', () => {
   });
 
   test('algorithms: several held types are pinned in preference order; none held means ssh2 defaults', async () => {
-    const { target } = await setup(`[127.0.0.1]:2222 ${keys.ec.text}\n[127.0.0.1]:2222 ${keys.ed.text}\nother ${keys.ed2.text}\n`);
+    const { target } = await setup(
+      `[127.0.0.1]:2222 ${keys.ec.text}\n[127.0.0.1]:2222 ${keys.ed.text}\nother ${keys.ed2.text}\n`,
+    );
     assert.deepEqual((await verifierFor(target, 'ask')).algorithms, ['ssh-ed25519', 'ecdsa-sha2-nistp256']);
     const empty = await setup();
     assert.equal((await verifierFor(empty.target, 'ask')).algorithms, undefined);
@@ -137,7 +154,15 @@ describe('unknown keys', () => {
       },
     });
     assert.equal(await verify(v, keys.ec.blob), true);
-    assert.deepEqual(requests, [{ host: '127.0.0.1', port: 2222, name: '[127.0.0.1]:2222', keyType: 'ecdsa-sha2-nistp256', fingerprint: keys.ec.fingerprint }]);
+    assert.deepEqual(requests, [
+      {
+        host: '127.0.0.1',
+        port: 2222,
+        name: '[127.0.0.1]:2222',
+        keyType: 'ecdsa-sha2-nistp256',
+        fingerprint: keys.ec.fingerprint,
+      },
+    ]);
     assert.equal(v.outcome(), 'added');
     const text = await fs.readFile(file, 'utf8');
     assert.match(text, /^\|1\|\S+\|\S+ ecdsa-sha2-nistp256 \S+\n$/);
@@ -187,7 +212,12 @@ describe('unknown keys', () => {
     const { dir } = await setup();
     const blocker = path.join(dir, 'not-a-dir');
     await fs.writeFile(blocker, '');
-    const target: HostKeyTarget = { host: 'h', port: 22, userKnownHostsFiles: [path.join(blocker, 'known_hosts')], globalKnownHostsFiles: [] };
+    const target: HostKeyTarget = {
+      host: 'h',
+      port: 22,
+      userKnownHostsFiles: [path.join(blocker, 'known_hosts')],
+      globalKnownHostsFiles: [],
+    };
     const v = await verifierFor(target, 'accept-new');
     assert.equal(await verify(v, keys.ed.blob), false);
     assert.ok(CoreError.is(v.failure(), 'fileUnwritable'));
@@ -250,7 +280,11 @@ describe('robustness', () => {
   test('an unreadable known_hosts file stops the verifier from being created', async () => {
     const { dir } = await setup();
     await assert.rejects(
-      createHostVerifier({ target: { host: 'h', port: 22, userKnownHostsFiles: [dir], globalKnownHostsFiles: [] }, strict: 'ask', hashKnownHosts: false }),
+      createHostVerifier({
+        target: { host: 'h', port: 22, userKnownHostsFiles: [dir], globalKnownHostsFiles: [] },
+        strict: 'ask',
+        hashKnownHosts: false,
+      }),
       (e: unknown) => CoreError.is(e, 'fileUnreadable'),
     );
   });
@@ -260,7 +294,10 @@ describe('robustness', () => {
     const logger = new MemoryLogger();
     const v = await verifierFor(target, 'accept-new', { logger });
     assert.equal(await verify(v, keys.ed.blob), true);
-    assert.ok(logger.lines.some((l) => l.includes('Added host key') && l.includes(keys.ed.fingerprint)), logger.lines.join('\n'));
+    assert.ok(
+      logger.lines.some((l) => l.includes('Added host key') && l.includes(keys.ed.fingerprint)),
+      logger.lines.join('\n'),
+    );
   });
 });
 

@@ -271,8 +271,14 @@ describe('publicKeyFingerprint', () => {
   }
 
   test('rejects text that is not a public key line', () => {
-    assert.throws(() => publicKeyFingerprint('hello'), (e: unknown) => CoreError.is(e, 'keyInvalid'));
-    assert.throws(() => publicKeyFingerprint('ssh-ed25519 not*base64'), (e: unknown) => CoreError.is(e, 'keyInvalid'));
+    assert.throws(
+      () => publicKeyFingerprint('hello'),
+      (e: unknown) => CoreError.is(e, 'keyInvalid'),
+    );
+    assert.throws(
+      () => publicKeyFingerprint('ssh-ed25519 not*base64'),
+      (e: unknown) => CoreError.is(e, 'keyInvalid'),
+    );
   });
 });
 
@@ -290,7 +296,10 @@ describe('listLocalKeys', () => {
     // A certificate, and files that are never keys.
     await sshKeygen(['-q', '-s', path.join(dir, 'ca'), '-I', 'id', '-n', 'u', path.join(dir, 'id_ed25519.pub')]);
     await fs.rm(path.join(dir, 'ca'));
-    await fs.writeFile(path.join(dir, 'known_hosts'), 'example.com ' + (await fs.readFile(path.join(dir, 'ca.pub'), 'utf8')));
+    await fs.writeFile(
+      path.join(dir, 'known_hosts'),
+      'example.com ' + (await fs.readFile(path.join(dir, 'ca.pub'), 'utf8')),
+    );
     await fs.writeFile(path.join(dir, 'authorized_keys'), await fs.readFile(path.join(dir, 'ca.pub')));
     await fs.writeFile(path.join(dir, 'config'), 'Host x\n  HostName y\n');
     await fs.writeFile(path.join(dir, 'notes'), 'not a key\n');

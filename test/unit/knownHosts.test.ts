@@ -40,7 +40,12 @@ const keys: Record<'edA' | 'edB' | 'ec' | 'rsa', HostKey> = {} as never;
 
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdc-known-hosts-'));
-  const specs = { edA: ['-t', 'ed25519'], edB: ['-t', 'ed25519'], ec: ['-t', 'ecdsa'], rsa: ['-t', 'rsa', '-b', '2048'] } as const;
+  const specs = {
+    edA: ['-t', 'ed25519'],
+    edB: ['-t', 'ed25519'],
+    ec: ['-t', 'ecdsa'],
+    rsa: ['-t', 'rsa', '-b', '2048'],
+  } as const;
   for (const [name, args] of Object.entries(specs) as [keyof typeof keys, readonly string[]][]) {
     const file = path.join(root, `host_${name}`);
     await sshKeygen(['-q', ...args, '-N', '', '-C', '', '-f', file]);
@@ -79,8 +84,14 @@ describe('fingerprints and blobs', () => {
   });
 
   test('keyTypeOfBlob refuses something that is no key blob', () => {
-    assert.throws(() => keyTypeOfBlob(Buffer.from('hi')), (e: unknown) => CoreError.is(e, 'keyInvalid'));
-    assert.throws(() => keyTypeOfBlob(Buffer.from([0, 0, 0, 50, 1, 2])), (e: unknown) => CoreError.is(e, 'keyInvalid'));
+    assert.throws(
+      () => keyTypeOfBlob(Buffer.from('hi')),
+      (e: unknown) => CoreError.is(e, 'keyInvalid'),
+    );
+    assert.throws(
+      () => keyTypeOfBlob(Buffer.from([0, 0, 0, 50, 1, 2])),
+      (e: unknown) => CoreError.is(e, 'keyInvalid'),
+    );
   });
 });
 
@@ -160,25 +171,39 @@ describe('which lines name a host: agreement with ssh-keygen -F', () => {
     const { edA, ec, rsa } = keys;
     await fs.writeFile(
       file,
-      [`hashed.example ${edA.text}`, `[hashed.example]:2222 ${ec.text}`, `multi1.example,multi2.example ${rsa.text}`, `# kept`, ''].join('\n'),
+      [
+        `hashed.example ${edA.text}`,
+        `[hashed.example]:2222 ${ec.text}`,
+        `multi1.example,multi2.example ${rsa.text}`,
+        `# kept`,
+        '',
+      ].join('\n'),
     );
     await sshKeygen(['-H', '-f', file]);
     const text = await fs.readFile(file, 'utf8');
     assert.match(text, /^\|1\|/m, 'ssh-keygen hashed the names');
     assert.doesNotMatch(text, /hashed\.example|multi1/);
-    for (const name of ['hashed.example', '[hashed.example]:2222', 'multi1.example', 'multi2.example', 'HASHED.example', 'other.example', '[hashed.example]:22']) {
+    for (const name of [
+      'hashed.example',
+      '[hashed.example]:2222',
+      'multi1.example',
+      'multi2.example',
+      'HASHED.example',
+      'other.example',
+      '[hashed.example]:22',
+    ]) {
       assert.deepEqual(await ourFind(name, file), await sshKeygenFind(name, file), name);
     }
     assert.equal((await ourFind('[hashed.example]:2222', file)).length, 1);
   });
 
-  test('our hash of a name, with ssh-keygen -H\'s salt, is the very string ssh-keygen wrote', async () => {
+  test("our hash of a name, with ssh-keygen -H's salt, is the very string ssh-keygen wrote", async () => {
     const dir = await workDir();
     const file = path.join(dir, 'known_hosts');
     await fs.writeFile(file, `[host.example]:2222 ${keys.edA.text}\n`);
     await sshKeygen(['-H', '-f', file]);
-    const field = (await fs.readFile(file, 'utf8')).split(' ')[0]!;
-    const salt = Buffer.from(field.split('|')[2]!, 'base64');
+    const field = (await fs.readFile(file, 'utf8')).split(' ')[0];
+    const salt = Buffer.from(field.split('|')[2], 'base64');
     assert.equal(salt.length, 20);
     assert.equal(hashKnownHostsName('[host.example]:2222', salt), field);
   });
@@ -189,7 +214,10 @@ describe('checkHostKey', () => {
     const dir = await workDir();
     const plain = path.join(dir, 'plain');
     const hashed = path.join(dir, 'hashed');
-    await fs.writeFile(plain, `# header\nother.example ${keys.edB.text}\nexample.com ${keys.edA.text}\n[example.com]:2222 ${keys.ec.text}\n`);
+    await fs.writeFile(
+      plain,
+      `# header\nother.example ${keys.edB.text}\nexample.com ${keys.edA.text}\n[example.com]:2222 ${keys.ec.text}\n`,
+    );
     await fs.copyFile(plain, hashed);
     await sshKeygen(['-H', '-f', hashed]);
     for (const file of [plain, hashed]) {
@@ -202,25 +230,38 @@ describe('checkHostKey', () => {
       assert.equal((await checkHostKey(t2222, keys.edA.blob)).status, 'changed', file);
       assert.equal((await checkHostKey(t22, keys.ec.blob)).status, 'changed', file);
     }
-    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: [plain] }), keys.edA.blob), { status: 'trusted', file: plain, line: 3 });
-    // ssh-keygen -H keeps the comment on line 1, so the line numbers stay the same
-    assert.deepEqual(await checkHostKey(target({ host: 'EXAMPLE.com', userKnownHostsFiles: [hashed] }), keys.edA.blob), {
+    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: [plain] }), keys.edA.blob), {
       status: 'trusted',
-      file: hashed,
+      file: plain,
       line: 3,
     });
+    // ssh-keygen -H keeps the comment on line 1, so the line numbers stay the same
+    assert.deepEqual(
+      await checkHostKey(target({ host: 'EXAMPLE.com', userKnownHostsFiles: [hashed] }), keys.edA.blob),
+      {
+        status: 'trusted',
+        file: hashed,
+        line: 3,
+      },
+    );
   });
 
   test('wildcards trust, a negated pattern excludes, comma lists work', async () => {
     const dir = await workDir();
     const file = path.join(dir, 'kh');
     await fs.writeFile(file, `*.corp,!secret.corp ${keys.edA.text}\nfirst.net,second.net ${keys.ec.text}\n`);
-    assert.equal((await checkHostKey(target({ host: 'web.corp', userKnownHostsFiles: [file] }), keys.edA.blob)).status, 'trusted');
+    assert.equal(
+      (await checkHostKey(target({ host: 'web.corp', userKnownHostsFiles: [file] }), keys.edA.blob)).status,
+      'trusted',
+    );
     assert.deepEqual(await checkHostKey(target({ host: 'secret.corp', userKnownHostsFiles: [file] }), keys.edA.blob), {
       status: 'unknown',
       knownTypes: [],
     });
-    assert.equal((await checkHostKey(target({ host: 'second.net', userKnownHostsFiles: [file] }), keys.ec.blob)).status, 'trusted');
+    assert.equal(
+      (await checkHostKey(target({ host: 'second.net', userKnownHostsFiles: [file] }), keys.ec.blob)).status,
+      'trusted',
+    );
   });
 
   test('another key of the same type is changed, naming the file and line', async () => {
@@ -255,7 +296,12 @@ describe('checkHostKey', () => {
     await fs.writeFile(global, `# global\nexample.com ${keys.edA.text}\n`);
     const t = target({ userKnownHostsFiles: [user, path.join(dir, 'user2-missing')], globalKnownHostsFiles: [global] });
     assert.deepEqual(await checkHostKey(t, keys.edA.blob), { status: 'trusted', file: global, line: 2 });
-    assert.deepEqual(await checkHostKey(t, keys.ec.blob), { status: 'changed', file: user, line: 1, knownType: 'ssh-ed25519' });
+    assert.deepEqual(await checkHostKey(t, keys.ec.blob), {
+      status: 'changed',
+      file: user,
+      line: 1,
+      knownType: 'ssh-ed25519',
+    });
     assert.deepEqual(await knownKeyTypes(t), ['ssh-ed25519']);
   });
 
@@ -297,13 +343,24 @@ describe('checkHostKey', () => {
     const dir = await workDir();
     const file = path.join(dir, 'kh');
     await fs.writeFile(file, `# windows editor\r\n\r\nexample.com ${keys.edA.text}\r\n`);
-    const missing = target({ userKnownHostsFiles: [path.join(dir, 'nope')], globalKnownHostsFiles: [path.join(dir, 'nope2', 'x')] });
+    const missing = target({
+      userKnownHostsFiles: [path.join(dir, 'nope')],
+      globalKnownHostsFiles: [path.join(dir, 'nope2', 'x')],
+    });
     assert.deepEqual(await checkHostKey(missing, keys.edA.blob), { status: 'unknown', knownTypes: [] });
-    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: ['none', file] }), keys.edA.blob), { status: 'trusted', file, line: 3 });
+    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: ['none', file] }), keys.edA.blob), {
+      status: 'trusted',
+      file,
+      line: 3,
+    });
     const home = process.env.HOME;
     process.env.HOME = dir;
     try {
-      assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: ['~/kh'] }), keys.edA.blob), { status: 'trusted', file, line: 3 });
+      assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: ['~/kh'] }), keys.edA.blob), {
+        status: 'trusted',
+        file,
+        line: 3,
+      });
     } finally {
       process.env.HOME = home;
     }
@@ -313,13 +370,27 @@ describe('checkHostKey', () => {
     const dir = await workDir();
     const file = path.join(dir, 'kh');
     const b64 = keys.edA.text.split(' ')[1];
-    await fs.writeFile(file, [`@bogus example.com ${keys.edA.text}`, `example.com ssh-rsa ${b64}`, `example.com ssh-ed25519 !!notbase64`, `example.com`].join('\n'));
-    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: [file] }), keys.edA.blob), { status: 'unknown', knownTypes: [] });
+    await fs.writeFile(
+      file,
+      [
+        `@bogus example.com ${keys.edA.text}`,
+        `example.com ssh-rsa ${b64}`,
+        `example.com ssh-ed25519 !!notbase64`,
+        `example.com`,
+      ].join('\n'),
+    );
+    assert.deepEqual(await checkHostKey(target({ userKnownHostsFiles: [file] }), keys.edA.blob), {
+      status: 'unknown',
+      knownTypes: [],
+    });
   });
 
   test('a known_hosts path that cannot be read is an error, not an unknown host', async () => {
     const dir = await workDir();
-    const err = await rejectsWith(checkHostKey(target({ userKnownHostsFiles: [dir] }), keys.edA.blob), 'fileUnreadable');
+    const err = await rejectsWith(
+      checkHostKey(target({ userKnownHostsFiles: [dir] }), keys.edA.blob),
+      'fileUnreadable',
+    );
     assert.equal(err.details.file, dir);
   });
 });
@@ -333,14 +404,17 @@ describe('knownKeyTypes and hostKeyAlgorithmsFor', () => {
     assert.deepEqual(types, ['ssh-rsa', 'ecdsa-sha2-nistp256']);
     assert.deepEqual(hostKeyAlgorithmsFor(types), ['ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
     assert.deepEqual(hostKeyAlgorithmsFor(['ssh-ed25519']), ['ssh-ed25519']);
-    assert.deepEqual(hostKeyAlgorithmsFor(['ecdsa-sha2-nistp521', 'ssh-ed25519']), ['ssh-ed25519', 'ecdsa-sha2-nistp521']);
+    assert.deepEqual(hostKeyAlgorithmsFor(['ecdsa-sha2-nistp521', 'ssh-ed25519']), [
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp521',
+    ]);
     assert.equal(hostKeyAlgorithmsFor([]), undefined);
     assert.equal(hostKeyAlgorithmsFor(['sk-ssh-ed25519@openssh.com']), undefined);
   });
 });
 
 describe('addKnownHost', () => {
-  test('plain: creates the directory 0700 and the file 0600 with exactly OpenSSH\'s line', async () => {
+  test("plain: creates the directory 0700 and the file 0600 with exactly OpenSSH's line", async () => {
     const dir = await workDir();
     const file = path.join(dir, 'new-ssh-dir', 'known_hosts');
     const t = target({ host: '127.0.0.1', port: 2222, userKnownHostsFiles: [file, path.join(dir, 'second')] });
@@ -361,7 +435,7 @@ describe('addKnownHost', () => {
     const text = await fs.readFile(file, 'utf8');
     const m = /^\|1\|([A-Za-z0-9+/]{27}=)\|([A-Za-z0-9+/]{27}=) (\S+) (\S+)\n$/.exec(text);
     assert.ok(m, text);
-    assert.equal(createHmac('sha1', Buffer.from(m[1]!, 'base64')).update('[127.0.0.1]:2222').digest('base64'), m[2]);
+    assert.equal(createHmac('sha1', Buffer.from(m[1], 'base64')).update('[127.0.0.1]:2222').digest('base64'), m[2]);
     assert.equal(`${m[3]} ${m[4]}`, keys.ec.text);
     assert.deepEqual(await sshKeygenFind('[127.0.0.1]:2222', file), [1]);
     assert.deepEqual(await sshKeygenFind('127.0.0.1', file), []);
@@ -378,7 +452,10 @@ describe('addKnownHost', () => {
     const after1 = await fs.readFile(file, 'utf8');
     assert.equal(after1, existing + `\nnew.example ${keys.edA.text}\n`);
     assert.equal((await fs.stat(file)).mode & 0o777, 0o644);
-    assert.deepEqual(await addKnownHost(target({ host: 'n2', port: 2022, userKnownHostsFiles: [file] }), keys.ec.blob, { hash: true }), { file, line: 7 });
+    assert.deepEqual(
+      await addKnownHost(target({ host: 'n2', port: 2022, userKnownHostsFiles: [file] }), keys.ec.blob, { hash: true }),
+      { file, line: 7 },
+    );
     const after2 = await fs.readFile(file, 'utf8');
     assert.ok(after2.startsWith(after1));
     assert.deepEqual(await sshKeygenFind('[n2]:2022', file), [7]);
@@ -398,21 +475,36 @@ describe('addKnownHost', () => {
   test('HostKeyAlias is written alone, lower-cased', async () => {
     const dir = await workDir();
     const file = path.join(dir, 'kh');
-    await addKnownHost(target({ host: '10.1.2.3', port: 2222, hostKeyAlias: 'Docker-Box', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: false });
+    await addKnownHost(
+      target({ host: '10.1.2.3', port: 2222, hostKeyAlias: 'Docker-Box', userKnownHostsFiles: [file] }),
+      keys.edA.blob,
+      { hash: false },
+    );
     assert.equal(await fs.readFile(file, 'utf8'), `docker-box ${keys.edA.text}\n`);
   });
 
   test('refuses what cannot be written: a name that would become a pattern list, UserKnownHostsFile none', async () => {
     const dir = await workDir();
     const file = path.join(dir, 'kh');
-    await rejectsWith(addKnownHost(target({ hostKeyAlias: 'a,b', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: false }), 'sshDestinationInvalid');
+    await rejectsWith(
+      addKnownHost(target({ hostKeyAlias: 'a,b', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: false }),
+      'sshDestinationInvalid',
+    );
     await assert.rejects(fs.stat(file));
     await addKnownHost(target({ hostKeyAlias: 'a,b', userKnownHostsFiles: [file] }), keys.edA.blob, { hash: true });
     assert.deepEqual(await sshKeygenFind('a,b', file), [1]);
-    await rejectsWith(addKnownHost(target({ userKnownHostsFiles: ['none'] }), keys.edA.blob, { hash: false }), 'fileUnwritable');
+    await rejectsWith(
+      addKnownHost(target({ userKnownHostsFiles: ['none'] }), keys.edA.blob, { hash: false }),
+      'fileUnwritable',
+    );
     const blocker = path.join(dir, 'a-file');
     await fs.writeFile(blocker, 'x');
-    const err = await rejectsWith(addKnownHost(target({ userKnownHostsFiles: [path.join(blocker, 'known_hosts')] }), keys.edA.blob, { hash: false }), 'fileUnwritable');
+    const err = await rejectsWith(
+      addKnownHost(target({ userKnownHostsFiles: [path.join(blocker, 'known_hosts')] }), keys.edA.blob, {
+        hash: false,
+      }),
+      'fileUnwritable',
+    );
     assert.equal(err.details.file, path.join(blocker, 'known_hosts'));
   });
 });

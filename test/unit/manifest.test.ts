@@ -32,7 +32,9 @@ interface MenuEntry {
   group?: string;
 }
 function menuEntries(): { menu: string; entry: MenuEntry }[] {
-  return Object.entries((contributes.menus ?? {}) as Record<string, MenuEntry[]>).flatMap(([menu, entries]) => entries.map((entry) => ({ menu, entry })));
+  return Object.entries((contributes.menus ?? {}) as Record<string, MenuEntry[]>).flatMap(([menu, entries]) =>
+    entries.map((entry) => ({ menu, entry })),
+  );
 }
 
 function sourceFiles(dir: string): string[] {
@@ -61,7 +63,12 @@ test('every command-id table entry gets a handler in registerCommands.ts', () =>
   const file = path.join(root, 'src/ui/registerCommands.ts');
   const handlerKeys: string[] = [];
   walk(parse(file), (n) => {
-    if (ts.isVariableDeclaration(n) && n.name.getText() === 'HANDLERS' && n.initializer && ts.isObjectLiteralExpression(n.initializer)) {
+    if (
+      ts.isVariableDeclaration(n) &&
+      n.name.getText() === 'HANDLERS' &&
+      n.initializer &&
+      ts.isObjectLiteralExpression(n.initializer)
+    ) {
       for (const p of n.initializer.properties) {
         handlerKeys.push(p.name?.getText() ?? '?');
       }
@@ -75,7 +82,11 @@ test('every command named in menus and activation events is contributed', () => 
   for (const { menu, entry } of menuEntries()) {
     assert.ok(known.has(entry.command), `${menu}: ${entry.command} is not a contributed command`);
   }
-  const views = new Set(Object.values(contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id));
+  const views = new Set(
+    Object.values(contributes.views as Record<string, { id: string }[]>)
+      .flat()
+      .map((v) => v.id),
+  );
   for (const ev of pkg.activationEvents as string[]) {
     if (ev.startsWith('onCommand:')) {
       assert.ok(known.has(ev.slice('onCommand:'.length)), ev);
@@ -105,7 +116,9 @@ test('every viewItem token used in a when clause exists in contextValues.ts', ()
   let seen = 0;
   for (const { menu, entry } of menuEntries()) {
     for (const clause of viewItemClauses(entry.when ?? '')) {
-      const words = clause.regex ? clause.regex.source.match(/[A-Za-z]{2,}/g) ?? [] : (clause.equals ?? '').split('+');
+      const words = clause.regex
+        ? (clause.regex.source.match(/[A-Za-z]{2,}/g) ?? [])
+        : (clause.equals ?? '').split('+');
       for (const w of words) {
         seen++;
         assert.ok(tokens.has(w), `${menu} ${entry.command}: "${w}" is not a token in contextValues.ts`);
@@ -121,7 +134,9 @@ test('item menus offer Use, Inspect, Remove, Open meta.json and the engine comma
     new Set(
       itemMenus
         .filter(({ entry }) => !group || group.test(entry.group ?? ''))
-        .filter(({ entry }) => viewItemClauses(entry.when ?? '').every((c) => (c.regex ? c.regex.test(value) : c.equals === value)))
+        .filter(({ entry }) =>
+          viewItemClauses(entry.when ?? '').every((c) => (c.regex ? c.regex.test(value) : c.equals === value)),
+        )
         .map(({ entry }) => entry.command),
     );
   let states = 0;
@@ -138,11 +153,19 @@ test('item menus offer Use, Inspect, Remove, Open meta.json and the engine comma
             assert.equal(cmds.has(CommandIds.useContext), !current && !broken, `Use for ${value}`);
             assert.equal(cmds.has(CommandIds.inspectContext), !broken, `Inspect for ${value}`);
             assert.equal(cmds.has(CommandIds.removeContext), !isDefault && !missing, `Remove for ${value}`);
-            assert.equal(cmds.has(CommandIds.openContextMeta), broken && !isDefault && !missing, `Open meta.json for ${value}`);
+            assert.equal(
+              cmds.has(CommandIds.openContextMeta),
+              broken && !isDefault && !missing,
+              `Open meta.json for ${value}`,
+            );
             assert.equal(cmds.has(CommandIds.showEngineInfo), !broken, `Show Remote Engine Info for ${value}`);
             assert.equal(cmds.has(CommandIds.diagnoseContext), !broken, `Diagnose for ${value}`);
             assert.equal(cmds.has(CommandIds.connectEngine), unreachable, `Connect for ${value}`);
-            assert.equal(offered(value, /^inline/).has(CommandIds.diagnoseContext), unreachable, `inline Diagnose for ${value}`);
+            assert.equal(
+              offered(value, /^inline/).has(CommandIds.diagnoseContext),
+              unreachable,
+              `inline Diagnose for ${value}`,
+            );
           }
         }
       }
@@ -187,7 +210,8 @@ function l10nStrings(): { file: string; line: number; text: string | undefined }
       if (ts.isCallExpression(n) && /(^|\.)l10n\.t$/.test(n.expression.getText())) {
         const arg = n.arguments[0];
         const line = sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
-        const literal = arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) ? arg.text : undefined;
+        const literal =
+          arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) ? arg.text : undefined;
         out.push({ file: path.relative(root, file), line, text: literal });
       }
     });
@@ -202,8 +226,15 @@ test('every vscode.l10n.t string is a literal with a Chinese translation carryin
   for (const s of strings) {
     assert.ok(s.text !== undefined, `${s.file}:${s.line}: l10n.t needs a string literal so it can be translated`);
     const zh = bundle[s.text];
-    assert.ok(typeof zh === 'string' && zh.length > 0, `${s.file}:${s.line}: no zh-cn translation for ${JSON.stringify(s.text)}`);
-    assert.deepEqual(placeholders(zh), placeholders(s.text), `${s.file}:${s.line}: placeholders differ for ${JSON.stringify(s.text)}`);
+    assert.ok(
+      typeof zh === 'string' && zh.length > 0,
+      `${s.file}:${s.line}: no zh-cn translation for ${JSON.stringify(s.text)}`,
+    );
+    assert.deepEqual(
+      placeholders(zh),
+      placeholders(s.text),
+      `${s.file}:${s.line}: placeholders differ for ${JSON.stringify(s.text)}`,
+    );
   }
   const used = new Set(strings.map((s) => s.text));
   const stale = Object.keys(bundle).filter((k) => !used.has(k));

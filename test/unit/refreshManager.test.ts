@@ -15,7 +15,12 @@ test('a burst of requests runs the handler once, with every reason, and resolves
   rm.register('contexts', (reasons) => {
     calls.push([...reasons]);
   });
-  await Promise.all([rm.request('contexts', 'files'), rm.request('contexts', 'files'), rm.request('all', 'command'), rm.request(['contexts'], 'settings')]);
+  await Promise.all([
+    rm.request('contexts', 'files'),
+    rm.request('contexts', 'files'),
+    rm.request('all', 'command'),
+    rm.request(['contexts'], 'settings'),
+  ]);
   assert.deepEqual(calls, [['files', 'command', 'settings']]);
   rm.dispose();
 });
@@ -65,7 +70,10 @@ test('a failing handler is logged and does not stop other handlers or the caller
   });
   await rm.request('contexts', 'command');
   assert.equal(secondRan, true);
-  assert.ok(logger.lines.some((l) => l.startsWith('[error]') && l.includes('boom')), logger.lines.join('\n'));
+  assert.ok(
+    logger.lines.some((l) => l.startsWith('[error]') && l.includes('boom')),
+    logger.lines.join('\n'),
+  );
   rm.dispose();
 });
 

@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { CoreError } from '../../src/core/common/errors';
 import { runProcess } from '../../src/core/common/exec';
-import { convtime, resolveHost, resolveHostBuiltin, resolveHostWithSsh, type ResolveOptions } from '../../src/core/sshConfig/resolveHost';
+import {
+  convtime,
+  resolveHost,
+  resolveHostBuiltin,
+  resolveHostWithSsh,
+  type ResolveOptions,
+} from '../../src/core/sshConfig/resolveHost';
 import { sshClientMissing } from '../support/openssh';
 import { tempDirs } from '../support/tempDirs';
 
@@ -104,14 +110,19 @@ describe('builtin resolver (expected values written by hand)', () => {
     assert.equal(h.user, 'mine');
     assert.equal(h.port, 2022);
     assert.equal(h.hashKnownHosts, true);
-    assert.equal((await resolveHostBuiltin('web', o)).hashKnownHosts, false, 'systemConfigFile: null reads no system file');
+    assert.equal(
+      (await resolveHostBuiltin('web', o)).hashKnownHosts,
+      false,
+      'systemConfigFile: null reads no system file',
+    );
     await fs.writeFile(withSystem.systemConfigFile, 'Include ~/.ssh/x\n');
     assert.equal(await reason(resolveHostBuiltin('web', withSystem)), 'sshConfigUnparsable');
   });
 
   test('Match exec is never run and never applies; nothing else executes either', async () => {
     const o = await setup({
-      '.ssh/config': 'Match exec "touch @HOME@/executed"\n  User exec-user\nHost *\n  ProxyCommand touch @HOME@/proxied\n',
+      '.ssh/config':
+        'Match exec "touch @HOME@/executed"\n  User exec-user\nHost *\n  ProxyCommand touch @HOME@/proxied\n',
     });
     const h = await resolveHostBuiltin('web', o);
     assert.equal(h.user, 'tester');
@@ -131,7 +142,15 @@ describe('builtin resolver (expected values written by hand)', () => {
   test('Include loops and bad values are refused like ssh refuses them', async () => {
     let o = await setup({ '.ssh/config': 'Include a\n', '.ssh/a': 'Include b\n', '.ssh/b': 'Include a\n' });
     assert.equal(await reason(resolveHostBuiltin('x', o)), 'sshIncludeLoop');
-    for (const bad of ['Port 0', 'Port 22x', 'StrictHostKeyChecking maybe', 'IdentitiesOnly sure', 'ConnectTimeout soon', 'ProxyJump @host', 'User a b']) {
+    for (const bad of [
+      'Port 0',
+      'Port 22x',
+      'StrictHostKeyChecking maybe',
+      'IdentitiesOnly sure',
+      'ConnectTimeout soon',
+      'ProxyJump @host',
+      'User a b',
+    ]) {
       o = await setup({ '.ssh/config': `Host other\n  ${bad}\n` });
       assert.equal(await reason(resolveHostBuiltin('x', o)), 'sshConfigUnparsable', bad);
     }
@@ -189,18 +208,22 @@ describe('resolveHost chooses ssh -G or the builtin', async () => {
     assert.deepEqual({ ...viaSsh, source: 'x' }, { ...builtin, source: 'x' });
   });
 
-  test('ssh -G that hangs (a FIFO in an Include) times out and can be cancelled; the builtin refuses the FIFO', { skip }, async () => {
-    const o = await setup({ '.ssh/config': 'Include conf.d/*\n' });
-    await fs.mkdir(path.join(o.ssh, 'conf.d'));
-    const mk = await runProcess('mkfifo', [path.join(o.ssh, 'conf.d', 'pipe')], { timeoutMs: 10_000 });
-    assert.equal(mk.code, 0, mk.stderr);
-    assert.equal(await reason(resolveHostWithSsh('web', { ...o, sshBinary: 'ssh', timeoutMs: 1500 })), 'timeout');
-    const ac = new AbortController();
-    const pending = resolveHostWithSsh('web', { ...o, sshBinary: 'ssh', signal: ac.signal, timeoutMs: 60_000 });
-    setTimeout(() => ac.abort(), 300);
-    assert.equal(await reason(pending), 'cancelled');
-    assert.equal(await reason(resolveHostBuiltin('web', o)), 'fileUnreadable');
-  });
+  test(
+    'ssh -G that hangs (a FIFO in an Include) times out and can be cancelled; the builtin refuses the FIFO',
+    { skip },
+    async () => {
+      const o = await setup({ '.ssh/config': 'Include conf.d/*\n' });
+      await fs.mkdir(path.join(o.ssh, 'conf.d'));
+      const mk = await runProcess('mkfifo', [path.join(o.ssh, 'conf.d', 'pipe')], { timeoutMs: 10_000 });
+      assert.equal(mk.code, 0, mk.stderr);
+      assert.equal(await reason(resolveHostWithSsh('web', { ...o, sshBinary: 'ssh', timeoutMs: 1500 })), 'timeout');
+      const ac = new AbortController();
+      const pending = resolveHostWithSsh('web', { ...o, sshBinary: 'ssh', signal: ac.signal, timeoutMs: 60_000 });
+      setTimeout(() => ac.abort(), 300);
+      assert.equal(await reason(pending), 'cancelled');
+      assert.equal(await reason(resolveHostBuiltin('web', o)), 'fileUnreadable');
+    },
+  );
 
   test('ssh -G runs Match exec (that is ssh); the builtin never does', { skip }, async () => {
     const o = await setup({ '.ssh/config': 'Match exec "touch @HOME@/ran-by-ssh"\n  User exec-user\n' });

@@ -14,7 +14,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/common/errors';
 import { runProcess } from '../../src/core/common/exec';
-import { resolveHostBuiltin, resolveHostWithSsh, type EffectiveHost, type ResolveOptions } from '../../src/core/sshConfig/resolveHost';
+import {
+  resolveHostBuiltin,
+  resolveHostWithSsh,
+  type EffectiveHost,
+  type ResolveOptions,
+} from '../../src/core/sshConfig/resolveHost';
 import { sshClientMissing } from '../support/openssh';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/ssh-config');
@@ -115,7 +120,12 @@ describe('builtin resolver agrees with ssh -G', async () => {
       homes.push(home);
       await fs.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
       await fs.writeFile(path.join(home, '.ssh', 'config'), 'Host *\n  User x\n', { mode: 0o600 });
-      options = { configFile: path.join(home, '.ssh', 'config'), home, localUser: os.userInfo().username, systemConfigFile: null };
+      options = {
+        configFile: path.join(home, '.ssh', 'config'),
+        home,
+        localUser: os.userInfo().username,
+        systemConfigFile: null,
+      };
     });
     for (const alias of corpus.refusedBySsh) {
       test(JSON.stringify(alias), async () => {
@@ -123,13 +133,17 @@ describe('builtin resolver agrees with ssh -G', async () => {
         const raw = await runProcess('ssh', ['-G', '-F', options.configFile, '--', alias], { timeoutMs: 30_000 });
         assert.notEqual(raw.code, 0);
         assert.match(raw.stderr, /hostname contains invalid characters/);
-        await assert.rejects(resolveHostWithSsh(alias, { ...options, sshBinary: 'ssh' }), { reason: 'sshAliasInvalid' });
+        await assert.rejects(resolveHostWithSsh(alias, { ...options, sshBinary: 'ssh' }), {
+          reason: 'sshAliasInvalid',
+        });
         await assert.rejects(resolveHostBuiltin(alias, options), { reason: 'sshAliasInvalid' });
       });
     }
     for (const alias of corpus.notAnAlias) {
       test(`${JSON.stringify(alias)} is not an alias (ssh would parse a user or URI out of it)`, async () => {
-        await assert.rejects(resolveHostWithSsh(alias, { ...options, sshBinary: 'ssh' }), { reason: 'sshAliasInvalid' });
+        await assert.rejects(resolveHostWithSsh(alias, { ...options, sshBinary: 'ssh' }), {
+          reason: 'sshAliasInvalid',
+        });
         await assert.rejects(resolveHostBuiltin(alias, options), { reason: 'sshAliasInvalid' });
       });
     }

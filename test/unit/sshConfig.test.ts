@@ -84,7 +84,10 @@ test('Include: relative paths live in <home>/.ssh even for a config elsewhere; a
   });
   const elsewhere = path.join(h.home, 'other', 'my_config');
   await fs.mkdir(path.dirname(elsewhere), { recursive: true });
-  await fs.writeFile(elsewhere, `Include inc/rel.conf\nInclude ${h.ssh}/abs.conf\nInclude ~/.ssh/tilde.conf\nInclude nothing-*.conf missing.conf\n`);
+  await fs.writeFile(
+    elsewhere,
+    `Include inc/rel.conf\nInclude ${h.ssh}/abs.conf\nInclude ~/.ssh/tilde.conf\nInclude nothing-*.conf missing.conf\n`,
+  );
   const snap = await readSshConfig({ configFile: elsewhere, home: h.home });
   assert.deepEqual(
     snap.hosts.map((x) => x.alias),

@@ -5,7 +5,14 @@ import { describe, test } from 'node:test';
 import SSHConfig from 'ssh-config';
 import { CoreError } from '../../src/core/common/errors';
 import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
-import { addSshHost, parseSshDestination, removeSshHost, suggestAlias, validateAlias, type NewSshHost } from '../../src/core/sshConfig/sshConfigEdit';
+import {
+  addSshHost,
+  parseSshDestination,
+  removeSshHost,
+  suggestAlias,
+  validateAlias,
+  type NewSshHost,
+} from '../../src/core/sshConfig/sshConfigEdit';
 import { tempDirs } from '../support/tempDirs';
 
 const newHome = tempDirs('rdc-sshcfg-edit-');
@@ -90,7 +97,10 @@ describe('addSshHost', () => {
 
     const h2 = await home({ config: 'Host a\n  User a\nMatch host *.example.com\n  User m\nHost *\n  User all\n' });
     await addSshHost(h2.config, NEW, { home: h2.home });
-    assert.equal(await read(h2.config), `Host a\n  User a\n${NEW_BLOCK}Match host *.example.com\n  User m\nHost *\n  User all\n`);
+    assert.equal(
+      await read(h2.config),
+      `Host a\n  User a\n${NEW_BLOCK}Match host *.example.com\n  User m\nHost *\n  User all\n`,
+    );
 
     // A Match on other host names only cannot apply: the block goes further down, before Host *.
     const h3 = await home({ config: 'Match host *.other.org\n  User m\n\nHost *\n  User all\n' });
@@ -116,7 +126,10 @@ describe('addSshHost', () => {
     const two = 'Host a\n  User a\n\n\nHost b\n  User b\n\n\nHost *\n  User all\n';
     let h = await home({ config: two });
     await addSshHost(h.config, NEW, { home: h.home });
-    assert.equal(await read(h.config), `Host a\n  User a\n\n\nHost b\n  User b\n\n\n${NEW_BLOCK}\n\nHost *\n  User all\n`);
+    assert.equal(
+      await read(h.config),
+      `Host a\n  User a\n\n\nHost b\n  User b\n\n\n${NEW_BLOCK}\n\nHost *\n  User all\n`,
+    );
 
     h = await home({ config: 'Host a\n  User a\nHost b\n  User b\n' });
     await addSshHost(h.config, NEW, { home: h.home });
@@ -124,7 +137,10 @@ describe('addSshHost', () => {
 
     h = await home({ config: 'Host a\r\n  User a\r\n\r\nHost *\r\n  User all\r\n' });
     await addSshHost(h.config, NEW, { home: h.home });
-    assert.equal(await read(h.config), `Host a\r\n  User a\r\n\r\n${NEW_BLOCK.replace(/\n/g, '\r\n')}\r\nHost *\r\n  User all\r\n`);
+    assert.equal(
+      await read(h.config),
+      `Host a\r\n  User a\r\n\r\n${NEW_BLOCK.replace(/\n/g, '\r\n')}\r\nHost *\r\n  User all\r\n`,
+    );
   });
 
   test('after global directives only: a blank line, then the block', async () => {
@@ -135,7 +151,11 @@ describe('addSshHost', () => {
 
   test('quotes an IdentityFile with blanks, doubles %, adds IdentitiesOnly yes; ssh-config reads it back', async () => {
     const h = await home();
-    await addSshHost(h.config, { alias: 'k', hostName: 'fe80::1%eth0', identityFile: '/keys/my key' }, { home: h.home });
+    await addSshHost(
+      h.config,
+      { alias: 'k', hostName: 'fe80::1%eth0', identityFile: '/keys/my key' },
+      { home: h.home },
+    );
     const text = await read(h.config);
     assert.equal(text, 'Host k\n  HostName fe80::1%%eth0\n  IdentityFile "/keys/my key"\n  IdentitiesOnly yes\n');
     const computed = SSHConfig.parse(text).compute('k');
@@ -144,7 +164,7 @@ describe('addSshHost', () => {
   });
 
   test('keeps an existing file’s mode and a symlink to the config', async () => {
-    const h = await home({ 'real_config': 'Host a\n' });
+    const h = await home({ real_config: 'Host a\n' });
     await fs.chmod(path.join(h.ssh, 'real_config'), 0o640);
     await fs.symlink(path.join(h.ssh, 'real_config'), h.config);
     await addSshHost(h.config, NEW, { home: h.home });
@@ -165,16 +185,40 @@ describe('addSshHost', () => {
 
   test('refuses invalid aliases and values; nothing is created', async () => {
     const h = await home({}, { noSshDir: true });
-    for (const alias of ['', 'has space', 'tab\there', 'web*', 'w?b', '!web', 'web#1', '"web"', "it's", '-oProxyCommand=x', 'a,b', 'a/b', 'a@b', 'x'.repeat(256)]) {
+    for (const alias of [
+      '',
+      'has space',
+      'tab\there',
+      'web*',
+      'w?b',
+      '!web',
+      'web#1',
+      '"web"',
+      "it's",
+      '-oProxyCommand=x',
+      'a,b',
+      'a/b',
+      'a@b',
+      'x'.repeat(256),
+    ]) {
       await expectReason(addSshHost(h.config, { ...NEW, alias }, { home: h.home }), 'sshAliasInvalid');
     }
-    await expectReason(addSshHost(h.config, { ...NEW, hostName: 'evil.com\n  ProxyCommand touch /tmp/x' }, { home: h.home }), 'sshDestinationInvalid');
+    await expectReason(
+      addSshHost(h.config, { ...NEW, hostName: 'evil.com\n  ProxyCommand touch /tmp/x' }, { home: h.home }),
+      'sshDestinationInvalid',
+    );
     await expectReason(addSshHost(h.config, { ...NEW, hostName: '' }, { home: h.home }), 'sshDestinationInvalid');
     await expectReason(addSshHost(h.config, { ...NEW, user: 'a b' }, { home: h.home }), 'sshDestinationInvalid');
     await expectReason(addSshHost(h.config, { ...NEW, port: 0 }, { home: h.home }), 'sshDestinationInvalid');
     await expectReason(addSshHost(h.config, { ...NEW, port: 70000 }, { home: h.home }), 'sshDestinationInvalid');
-    await expectReason(addSshHost(h.config, { ...NEW, identityFile: '/k\nProxyCommand x' }, { home: h.home }), 'keyInvalid');
-    await expectReason(addSshHost(h.config, { ...NEW, identityFile: '/k "quoted" key' }, { home: h.home }), 'keyInvalid');
+    await expectReason(
+      addSshHost(h.config, { ...NEW, identityFile: '/k\nProxyCommand x' }, { home: h.home }),
+      'keyInvalid',
+    );
+    await expectReason(
+      addSshHost(h.config, { ...NEW, identityFile: '/k "quoted" key' }, { home: h.home }),
+      'keyInvalid',
+    );
     await assert.rejects(fs.stat(h.ssh), { code: 'ENOENT' });
   });
 
@@ -232,7 +276,11 @@ describe('removeSshHost', () => {
   test('add then remove gives back the original bytes', async () => {
     for (const original of FILES.slice(1)) {
       const h = await home({ config: original });
-      await addSshHost(h.config, { alias: 'added', hostName: 'added.example.com', identityFile: '~/.ssh/k' }, { home: h.home });
+      await addSshHost(
+        h.config,
+        { alias: 'added', hostName: 'added.example.com', identityFile: '~/.ssh/k' },
+        { home: h.home },
+      );
       assert.notEqual(await read(h.config), original);
       await removeSshHost(h.config, 'added', { home: h.home });
       assert.equal(await read(h.config), original, JSON.stringify(original));
@@ -251,7 +299,8 @@ describe('removeSshHost', () => {
   });
 
   test('unknown alias: sshHostNotFound; shared, included or Include-holding blocks: sshHostNotEditable; nothing changes', async () => {
-    const original = 'Include extra.conf\n\nHost a b\n  User ab\n\nHost gated\n  Include gated.conf\n\nHost *.corp\n  User c\n';
+    const original =
+      'Include extra.conf\n\nHost a b\n  User ab\n\nHost gated\n  Include gated.conf\n\nHost *.corp\n  User c\n';
     const h = await home({ config: original, 'extra.conf': 'Host inc\n  User i\n', 'gated.conf': 'User g\n' });
     await expectReason(removeSshHost(h.config, 'nope', { home: h.home }), 'sshHostNotFound');
     await expectReason(removeSshHost(h.config, '*.corp', { home: h.home }), 'sshHostNotFound');
@@ -336,7 +385,10 @@ describe('parseSshDestination', () => {
   ];
   for (const input of rejected) {
     test(`rejects ${JSON.stringify(input)}`, () => {
-      assert.throws(() => parseSshDestination(input), (e: unknown) => CoreError.is(e, 'sshDestinationInvalid'));
+      assert.throws(
+        () => parseSshDestination(input),
+        (e: unknown) => CoreError.is(e, 'sshDestinationInvalid'),
+      );
     });
   }
 });

@@ -14,7 +14,13 @@ describe('what the SSH Hosts view watches', () => {
     fs.mkdirSync(path.join(ssh, 'extra'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(
       path.join(ssh, 'config'),
-      ['Include conf.d/*.conf', 'Include ~/.ssh/extra/one.conf "/nonexistent/x*/y.conf" ~/*/ssh.conf', 'Host a', '  HostName a.example', ''].join('\n'),
+      [
+        'Include conf.d/*.conf',
+        'Include ~/.ssh/extra/one.conf "/nonexistent/x*/y.conf" ~/*/ssh.conf',
+        'Host a',
+        '  HostName a.example',
+        '',
+      ].join('\n'),
       { mode: 0o600 },
     );
     fs.writeFileSync(path.join(ssh, 'extra', 'one.conf'), 'Include nested/*\n', { mode: 0o600 });
@@ -39,7 +45,9 @@ describe('what the SSH Hosts view watches', () => {
 
   it('watches a missing main file', async () => {
     const configFile = path.join(home, 'nowhere', 'config');
-    assert.deepEqual(await sshConfigWatchTargets({ configFile, files: [], home }), [{ path: configFile, kind: 'file' }]);
+    assert.deepEqual(await sshConfigWatchTargets({ configFile, files: [], home }), [
+      { path: configFile, kind: 'file' },
+    ]);
   });
 
   it('stops a glob at the deepest directory without a wildcard', () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,14 @@ import { inspect } from 'node:util';
 import { Server, utils, type Connection } from 'ssh2';
 import { CoreError } from '../../src/core/common/errors';
 import { MemoryLogger } from '../../src/core/common/log';
-import { agentPath, connectSsh, parseProxyJump, PassphraseCache, socketError, type ConnectOptions } from '../../src/core/ssh/connection';
+import {
+  agentPath,
+  connectSsh,
+  parseProxyJump,
+  PassphraseCache,
+  socketError,
+  type ConnectOptions,
+} from '../../src/core/ssh/connection';
 import { classifyDialStdioFailure } from '../../src/core/diagnose/diagnose';
 import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import { tcpServer } from '../support/ports';
@@ -39,7 +46,9 @@ function startServer(): Promise<TestServer> {
       if (ctx.username === 'kim') {
         // Passwords only through keyboard-interactive, like PAM-only servers.
         if (ctx.method === 'keyboard-interactive') {
-          ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => (answers[0] === PASSWORD ? ctx.accept() : ctx.reject(['keyboard-interactive'])));
+          ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
+            answers[0] === PASSWORD ? ctx.accept() : ctx.reject(['keyboard-interactive']),
+          );
           return;
         }
         ctx.reject(['keyboard-interactive']);
@@ -50,7 +59,9 @@ function startServer(): Promise<TestServer> {
         return;
       }
       if (ctx.username === 'alice' && ctx.method === 'keyboard-interactive') {
-        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => (answers[0] === PASSWORD ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive'])));
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
+          answers[0] === PASSWORD ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive']),
+        );
         return;
       }
       ctx.reject(['password', 'keyboard-interactive']);
@@ -93,7 +104,14 @@ describe('connectSsh with an in-process server', () => {
     source: 'builtin',
     ...o,
   });
-  const opts = (o: Partial<ConnectOptions> = {}): ConnectOptions => ({ host: host(), env: {}, home: dir, timeoutMs: 10_000, useAgent: false, ...o });
+  const opts = (o: Partial<ConnectOptions> = {}): ConnectOptions => ({
+    host: host(),
+    env: {},
+    home: dir,
+    timeoutMs: 10_000,
+    useAgent: false,
+    ...o,
+  });
 
   before(async () => {
     server = await startServer();
@@ -113,7 +131,9 @@ describe('connectSsh with an in-process server', () => {
     const asked: number[] = [];
     let error: unknown;
     try {
-      await connectSsh(opts({ logger, allowPassword: true, prompts: { password: async (r) => (asked.push(r.attempt), wrong) } }));
+      await connectSsh(
+        opts({ logger, allowPassword: true, prompts: { password: async (r) => (asked.push(r.attempt), wrong) } }),
+      );
     } catch (e) {
       error = e;
     }
@@ -130,7 +150,11 @@ describe('connectSsh with an in-process server', () => {
   it('answers keyboard-interactive with the password when that is all the server offers', async () => {
     const asked: number[] = [];
     const c = await connectSsh(
-      opts({ host: host({ user: 'kim' }), allowPassword: true, prompts: { password: async (r) => (asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD) } }),
+      opts({
+        host: host({ user: 'kim' }),
+        allowPassword: true,
+        prompts: { password: async (r) => (asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD) },
+      }),
     );
     assert.equal(c.authMethod, 'keyboard-interactive');
     assert.deepEqual(asked, [1, 2]);
@@ -157,9 +181,8 @@ describe('connectSsh with an in-process server', () => {
   });
 
   it('never asks for a password unless allowed', async () => {
-    await assert.rejects(
-      connectSsh(opts({ prompts: { password: async () => assert.fail('asked') } })),
-      (e: unknown) => CoreError.is(e, 'authFailed'),
+    await assert.rejects(connectSsh(opts({ prompts: { password: async () => assert.fail('asked') } })), (e: unknown) =>
+      CoreError.is(e, 'authFailed'),
     );
   });
 
@@ -201,7 +224,9 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('a server that sends binary garbage → notSsh', async () => {
     const srv = await tcpServer((s) => s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc])));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) => CoreError.is(e, 'notSsh'));
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) =>
+        CoreError.is(e, 'notSsh'),
+      );
     } finally {
       await srv.close();
     }
@@ -224,7 +249,9 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('an SSH-1 only server → sshProtocolError', async () => {
     const srv = await tcpServer((s) => s.write('SSH-1.5-OldServer\r\n'));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) => CoreError.is(e, 'sshProtocolError'));
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) =>
+        CoreError.is(e, 'sshProtocolError'),
+      );
     } finally {
       await srv.close();
     }
@@ -277,7 +304,9 @@ describe('connection helpers', () => {
       assert.equal(mapped.details.port, 22);
     }
     // Node's happy-eyeballs connect wraps the per-address errors.
-    const agg = Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed'));
+    const agg = Object.assign(
+      new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed'),
+    );
     assert.equal(socketError(agg, where).reason, 'connectionRefused');
   });
 

@@ -30,7 +30,11 @@ class Recorder {
 
   next(pred: (c: WatchChange) => boolean = () => true, what = 'a change'): Promise<WatchChange> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no event for ${what} within ${EVENT_DEADLINE_MS} ms; saw ${JSON.stringify(this.changes)}`)), EVENT_DEADLINE_MS);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no event for ${what} within ${EVENT_DEADLINE_MS} ms; saw ${JSON.stringify(this.changes)}`)),
+        EVENT_DEADLINE_MS,
+      );
       this.waiters.push({
         pred,
         resolve: (c) => {
@@ -53,7 +57,11 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await fs.rename(tmp, file);
 }
 
-async function withWatcher(configDir: string, fn: (rec: Recorder, targets: { config: string; meta: string }, w: PathWatcher) => Promise<void>, debounceMs = 100): Promise<void> {
+async function withWatcher(
+  configDir: string,
+  fn: (rec: Recorder, targets: { config: string; meta: string }, w: PathWatcher) => Promise<void>,
+  debounceMs = 100,
+): Promise<void> {
   const rec = new Recorder();
   const [config, meta] = dockerStoreWatchTargets(configDir);
   const w = watchPaths([config, meta], rec.listener, { debounceMs, logger: new MemoryLogger() });
@@ -134,7 +142,10 @@ test('changes to unrelated files next to config.json are not reported', async ()
     const next = rec.next(touches(t.meta), 'meta change');
     await fs.mkdir(path.join(t.meta, 'abc'));
     await next;
-    assert.ok(rec.changes.every((c) => !c.targets.includes(t.config)), JSON.stringify(rec.changes));
+    assert.ok(
+      rec.changes.every((c) => !c.targets.includes(t.config)),
+      JSON.stringify(rec.changes),
+    );
   });
 });
 
@@ -197,7 +208,10 @@ test('a burst of writes is coalesced into fewer reports than writes', async () =
         await writeAtomically(path.join(t.meta, `c${i}`, 'meta.json'), '{}');
       }
       await next;
-      assert.ok(rec.changes.length < writes, `expected coalescing, got ${rec.changes.length} reports for ${writes} writes`);
+      assert.ok(
+        rec.changes.length < writes,
+        `expected coalescing, got ${rec.changes.length} reports for ${writes} writes`,
+      );
     },
     1000,
   );

@@ -58,7 +58,12 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       timer = setTimeout(() => {
         child.kill('SIGKILL');
         finish(() =>
-          reject(new CoreError('timeout', `${command} did not finish within ${options.timeoutMs} ms`, { command, timeoutMs: options.timeoutMs })),
+          reject(
+            new CoreError('timeout', `${command} did not finish within ${options.timeoutMs} ms`, {
+              command,
+              timeoutMs: options.timeoutMs,
+            }),
+          ),
         );
       }, options.timeoutMs);
     }
@@ -66,7 +71,14 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => finish(() => reject(e)));
     child.on('close', (code, sig) =>
-      finish(() => resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
+      finish(() =>
+        resolve({
+          code,
+          signal: sig,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      ),
     );
     child.stdin.on('error', () => undefined); // a program that exits without reading its input
     child.stdin.end(options.input ?? '');

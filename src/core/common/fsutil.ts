@@ -16,7 +16,11 @@ export interface AtomicWriteOptions {
  * same directory, flushed, then renamed over the target, so a reader sees the old or the new
  * content and never half of it. A symlinked target is followed so the link survives.
  */
-export async function writeFileAtomic(target: string, data: string | Buffer, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Buffer,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const real = await resolveSymlink(target);
   const dir = path.dirname(real);
   let mode = options.mode ?? 0o644;

@@ -56,5 +56,7 @@ export class LatestSnapshot<T> {
  * resolve): an error counts by its reason code and message.
  */
 export function dataKey(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? [(v as { reason?: unknown }).reason, v.message] : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v instanceof Error ? [(v as { reason?: unknown }).reason, v.message] : v,
+  );
 }

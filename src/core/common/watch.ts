@@ -49,8 +49,17 @@ export function dockerStoreWatchTargets(configDir: string): WatchTarget[] {
   ];
 }
 
-export function watchPaths(targets: readonly WatchTarget[], onChange: (change: WatchChange) => void, options: WatchOptions = {}): PathWatcher {
-  return new PathWatcherImpl(targets, onChange, options.debounceMs ?? DEFAULT_DEBOUNCE_MS, options.logger ?? nullLogger);
+export function watchPaths(
+  targets: readonly WatchTarget[],
+  onChange: (change: WatchChange) => void,
+  options: WatchOptions = {},
+): PathWatcher {
+  return new PathWatcherImpl(
+    targets,
+    onChange,
+    options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    options.logger ?? nullLogger,
+  );
 }
 
 /** What is being watched for one target right now. */
@@ -179,7 +188,9 @@ class PathWatcherImpl implements PathWatcher {
     const slot: Armed = { ...root, ino: st.ino, dev: st.dev, recursive, watcher: undefined };
     slot.watcher = this.open(i, slot);
     this.armed[i] = slot;
-    this.logger.trace(`File watcher: ${target.path} via ${root.dir}${recursive ? ' (recursive)' : ''}${slot.filter ? ` [${slot.filter}]` : ''}`);
+    this.logger.trace(
+      `File watcher: ${target.path} via ${root.dir}${recursive ? ' (recursive)' : ''}${slot.filter ? ` [${slot.filter}]` : ''}`,
+    );
   }
 
   private open(i: number, slot: Armed): fs.FSWatcher | undefined {
@@ -214,7 +225,9 @@ class PathWatcherImpl implements PathWatcher {
       if (slot.recursive && !isNotFound(e)) {
         // Recursive watching unsupported (older runtimes) or inotify limits reached: watching the
         // top directory still catches contexts being added and removed.
-        this.logger.warn(`File watcher: recursive watch of ${slot.dir} failed (${errnoCode(e) ?? describeError(e)}); watching the top level only`);
+        this.logger.warn(
+          `File watcher: recursive watch of ${slot.dir} failed (${errnoCode(e) ?? describeError(e)}); watching the top level only`,
+        );
         slot.recursive = false;
         try {
           return tryWatch(false);

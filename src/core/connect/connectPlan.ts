@@ -48,7 +48,11 @@ export function formatDestination(d: { user?: string; host: string; port?: numbe
  * names are), same port (22 when not given) and same user (`defaultUser` when not given: the
  * user ssh would log in as without a `User` line).
  */
-export function hostMatchesDestination(host: Pick<HostFacts, 'hostname' | 'user' | 'port'>, dest: SshDestination, defaultUser: string): boolean {
+export function hostMatchesDestination(
+  host: Pick<HostFacts, 'hostname' | 'user' | 'port'>,
+  dest: SshDestination,
+  defaultUser: string,
+): boolean {
   return (
     host.hostname.toLowerCase() === dest.host.toLowerCase() &&
     host.port === (dest.port ?? DEFAULT_SSH_PORT) &&
@@ -57,7 +61,11 @@ export function hostMatchesDestination(host: Pick<HostFacts, 'hostname' | 'user'
 }
 
 /** An existing alias for the same destination, to offer instead of writing a second block. */
-export function findAliasFor(dest: SshDestination, hosts: readonly HostFacts[], defaultUser: string): HostFacts | undefined {
+export function findAliasFor(
+  dest: SshDestination,
+  hosts: readonly HostFacts[],
+  defaultUser: string,
+): HostFacts | undefined {
   return hosts.find((h) => hostMatchesDestination(h, dest, defaultUser));
 }
 
@@ -70,11 +78,18 @@ export type AliasDecision =
   | { kind: 'conflict'; alias: string; host: HostFacts };
 
 /** `existing` is the alias's effective settings when the SSH configuration defines it (any case). */
-export function decideAlias(alias: string, dest: SshDestination, existing: HostFacts | undefined, defaultUser: string): AliasDecision {
+export function decideAlias(
+  alias: string,
+  dest: SshDestination,
+  existing: HostFacts | undefined,
+  defaultUser: string,
+): AliasDecision {
   if (!existing) {
     return { kind: 'new', alias };
   }
-  return hostMatchesDestination(existing, dest, defaultUser) ? { kind: 'reuse', alias: existing.alias, host: existing } : { kind: 'conflict', alias: existing.alias, host: existing };
+  return hostMatchesDestination(existing, dest, defaultUser)
+    ? { kind: 'reuse', alias: existing.alias, host: existing }
+    : { kind: 'conflict', alias: existing.alias, host: existing };
 }
 
 export type KeyChoice =
@@ -90,7 +105,11 @@ export type KeyChoice =
  * OpenSSH's defaults are listed), `id_ed25519` among the defaults. Undefined when every such
  * place holds a `.pub` without its private key (nothing may be overwritten).
  */
-export function keyForReusedAlias(host: HostFacts, exists: (file: string) => boolean, defaultIdentityFiles: readonly string[]): KeyChoice | undefined {
+export function keyForReusedAlias(
+  host: HostFacts,
+  exists: (file: string) => boolean,
+  defaultIdentityFiles: readonly string[],
+): KeyChoice | undefined {
   const found = host.identityFiles.find((f) => exists(f));
   if (found) {
     return { kind: 'existing', path: found };
@@ -100,7 +119,9 @@ export function keyForReusedAlias(host: HostFacts, exists: (file: string) => boo
   if (explicit) {
     return { kind: 'generate', path: explicit };
   }
-  const ed = defaultIdentityFiles.find((f) => /(^|[\\/])id_ed25519$/.test(f) && host.identityFiles.includes(f) && !exists(`${f}.pub`));
+  const ed = defaultIdentityFiles.find(
+    (f) => /(^|[\\/])id_ed25519$/.test(f) && host.identityFiles.includes(f) && !exists(`${f}.pub`),
+  );
   if (ed) {
     return { kind: 'generate', path: ed };
   }
@@ -112,9 +133,15 @@ export function keyForReusedAlias(host: HostFacts, exists: (file: string) => boo
  * A path as people write it in ssh_config and read it in lists: `~/…` (with `/`, which ssh
  * accepts on every platform) when it is inside `home`, else unchanged.
  */
-export function tildePath(file: string, home: string, pathModule: Pick<typeof import('node:path'), 'relative' | 'isAbsolute' | 'sep'> = nodePath): string {
+export function tildePath(
+  file: string,
+  home: string,
+  pathModule: Pick<typeof import('node:path'), 'relative' | 'isAbsolute' | 'sep'> = nodePath,
+): string {
   const rel = pathModule.relative(home, file);
-  return rel !== '' && !rel.startsWith('..') && !pathModule.isAbsolute(rel) ? `~/${rel.split(pathModule.sep).join('/')}` : file;
+  return rel !== '' && !rel.startsWith('..') && !pathModule.isAbsolute(rel)
+    ? `~/${rel.split(pathModule.sep).join('/')}`
+    : file;
 }
 
 /** True when a new key may be written at `path`: neither it nor its `.pub` exists. */
@@ -230,7 +257,8 @@ export interface ConnectPlan {
  */
 export function planConnect(input: ConnectPlanInput): ConnectPlan {
   const existingContext = contextsUsingAlias(input.contexts, input.alias.alias)[0];
-  const step = (id: ConnectStepId, skip: SkipReason | undefined): PlannedStep => (skip ? { id, action: 'skip', skip } : { id, action: 'run' });
+  const step = (id: ConnectStepId, skip: SkipReason | undefined): PlannedStep =>
+    skip ? { id, action: 'skip', skip } : { id, action: 'run' };
   return {
     existingContext,
     steps: [
@@ -239,7 +267,10 @@ export function planConnect(input: ConnectPlanInput): ConnectPlan {
       step('writeConfig', input.alias.kind === 'reuse' ? 'aliasExists' : undefined),
       step('diagnose', undefined),
       step('createContext', existingContext !== undefined ? 'contextExists' : undefined),
-      step('useContext', existingContext !== undefined && existingContext === input.currentContext ? 'alreadyCurrent' : undefined),
+      step(
+        'useContext',
+        existingContext !== undefined && existingContext === input.currentContext ? 'alreadyCurrent' : undefined,
+      ),
     ],
   };
 }

@@ -1,4 +1,14 @@
-import { JsonMember, JsonNode, JsonObject, compareGoKeys, encodeGo, foldEquals, goMapMembers, goQuote, toPlain } from './jsonDocument';
+import {
+  type JsonMember,
+  type JsonNode,
+  type JsonObject,
+  compareGoKeys,
+  encodeGo,
+  foldEquals,
+  goMapMembers,
+  goQuote,
+  toPlain,
+} from './jsonDocument';
 
 /**
  * One context's meta.json as the docker CLI reads it (cli/context/store metadatastore.go and
@@ -35,7 +45,13 @@ export const DOCKER_ENDPOINT = 'docker';
  * a type the CLI cannot decode is a MetaShapeError (the CLI fails `docker context ls` on it).
  */
 export function interpretMeta(root: JsonNode): ContextMeta {
-  const meta: ContextMeta = { name: '', metadata: undefined, docker: undefined, otherEndpoints: new Map(), topExtras: [] };
+  const meta: ContextMeta = {
+    name: '',
+    metadata: undefined,
+    docker: undefined,
+    otherEndpoints: new Map(),
+    topExtras: [],
+  };
   if (root.type === 'null') {
     return meta;
   }
@@ -237,7 +253,12 @@ export function encodeContextMeta(meta: ContextMeta): string {
 function metadataMembers(md: { description: string; extras: JsonMember[] }): JsonMember[] {
   const members = md.extras.slice();
   if (md.description !== '') {
-    members.push({ key: 'Description', keyStart: -1, keyEnd: -1, value: { type: 'string', value: md.description, start: -1, end: -1 } });
+    members.push({
+      key: 'Description',
+      keyStart: -1,
+      keyEnd: -1,
+      value: { type: 'string', value: md.description, start: -1, end: -1 },
+    });
   }
   return goMapMembers(members);
 }

@@ -1,10 +1,18 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoreError, Reason } from '../common/errors';
+import { CoreError, type Reason } from '../common/errors';
 import { ensureDir, errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
-import { ContextMeta, MetaShapeError, encodeContextMeta, inspectFields, interpretMeta, newContextMeta, summarizeCanonicalMeta } from './contextMeta';
-import { DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
+import {
+  type ContextMeta,
+  MetaShapeError,
+  encodeContextMeta,
+  inspectFields,
+  interpretMeta,
+  newContextMeta,
+  summarizeCanonicalMeta,
+} from './contextMeta';
+import { type DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
 import { JsonSyntaxError, compareGoKeys, foldEquals, parseJsonStrict } from './jsonDocument';
 import { naturalCompare } from '../common/naturalCompare';
@@ -79,17 +87,23 @@ export function validateContextName(name: string): void {
     throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
   }
   if (!NAME_PATTERN.test(name)) {
-    throw new CoreError('contextNameInvalid', `context name "${name}" is invalid, names are validated against regexp "${NAME_PATTERN_TEXT}"`, {
-      name,
-      rule: NAME_PATTERN_TEXT,
-    });
+    throw new CoreError(
+      'contextNameInvalid',
+      `context name "${name}" is invalid, names are validated against regexp "${NAME_PATTERN_TEXT}"`,
+      {
+        name,
+        rule: NAME_PATTERN_TEXT,
+      },
+    );
   }
 }
 
 /** The directory name of a context: lowercase hex SHA-256 of its name. */
 export function contextId(name: string): string {
   // crypto.hash (Node >= 20.12) is several times cheaper than a Hash object; listing calls this per context.
-  return typeof crypto.hash === 'function' ? crypto.hash('sha256', name, 'hex') : crypto.createHash('sha256').update(name, 'utf8').digest('hex');
+  return typeof crypto.hash === 'function'
+    ? crypto.hash('sha256', name, 'hex')
+    : crypto.createHash('sha256').update(name, 'utf8').digest('hex');
 }
 
 /** What was found in one directory of contexts/meta. */
@@ -102,7 +116,9 @@ interface MetaFile {
 }
 
 /** What a context's meta.json could be turned into. */
-type Loaded = { ok: true; meta: ContextMeta } | { ok: false; reason: 'contextMetaUnreadable' | 'contextMetaCorrupt'; message: string; jsonName?: string };
+type Loaded =
+  | { ok: true; meta: ContextMeta }
+  | { ok: false; reason: 'contextMetaUnreadable' | 'contextMetaCorrupt'; message: string; jsonName?: string };
 
 /**
  * The docker CLI's context store (`$DOCKER_CONFIG/contexts`, `config.json`'s `currentContext`),
@@ -175,7 +191,8 @@ export class ContextStore {
     const id = contextId(input.name);
     const dir = path.join(this.metaDir, id);
     const file = path.join(dir, META_FILE);
-    const exists = (): CoreError => new CoreError('contextExists', `context "${input.name}" already exists`, { name: input.name, file });
+    const exists = (): CoreError =>
+      new CoreError('contextExists', `context "${input.name}" already exists`, { name: input.name, file });
     // Even a broken meta.json is someone's context: never overwrite it.
     if (lstatOrUndefined(file)) {
       throw exists();
@@ -209,19 +226,28 @@ export class ContextStore {
     }
     const meta = this.loadOrThrow(name, found);
     if (meta.name !== name) {
-      throw new CoreError('contextMetaCorrupt', `${found.file} names the context "${meta.name}", not "${name}"; refusing to rewrite it`, {
-        name,
-        file: found.file,
-      });
+      throw new CoreError(
+        'contextMetaCorrupt',
+        `${found.file} names the context "${meta.name}", not "${name}"; refusing to rewrite it`,
+        {
+          name,
+          file: found.file,
+        },
+      );
     }
     if (changes.endpoint === undefined && changes.description === undefined) {
       return this.get(name);
     }
     if (changes.endpoint !== undefined) {
-      meta.docker = meta.docker ? { ...meta.docker, host: changes.endpoint } : { host: changes.endpoint, skipTLSVerify: false, extras: [] };
+      meta.docker = meta.docker
+        ? { ...meta.docker, host: changes.endpoint }
+        : { host: changes.endpoint, skipTLSVerify: false, extras: [] };
     }
     // The CLI always writes Metadata after an update, as an object.
-    meta.metadata = { description: changes.description ?? meta.metadata?.description ?? '', extras: meta.metadata?.extras ?? [] };
+    meta.metadata = {
+      description: changes.description ?? meta.metadata?.description ?? '',
+      extras: meta.metadata?.extras ?? [],
+    };
     try {
       await writeFileAtomic(found.file, encodeContextMeta(meta), { mode: 0o644 });
     } catch (e) {
@@ -366,7 +392,12 @@ export class ContextStore {
       if (isNotFound(e)) {
         return found;
       }
-      throw new CoreError('fileUnreadable', `${this.metaDir} cannot be read: ${(e as Error).message}`, { file: this.metaDir }, { cause: e });
+      throw new CoreError(
+        'fileUnreadable',
+        `${this.metaDir} cannot be read: ${(e as Error).message}`,
+        { file: this.metaDir },
+        { cause: e },
+      );
     }
     const pending: string[] = [];
     for (const d of rootEntries) {
@@ -435,7 +466,9 @@ export class ContextStore {
       if (!loaded.ok) {
         // No name can be trusted from a file that does not load; a `Name` string it still holds is
         // used, else the current context's name when this is its directory, else the directory id.
-        const name = loaded.jsonName || (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
+        const name =
+          loaded.jsonName ||
+          (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
         return {
           name,
           description: '',
@@ -505,7 +538,9 @@ export class ContextStore {
       if (isNotFound(e)) {
         return out;
       }
-      throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}: ${(e as Error).message}`, { file: path.join(this.tlsDir, id) });
+      throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}: ${(e as Error).message}`, {
+        file: path.join(this.tlsDir, id),
+      });
     }
     for (const ep of endpoints.filter((d) => d.isDirectory()).sort((a, b) => compareGoKeys(a.name, b.name))) {
       let files: string[];
@@ -519,7 +554,9 @@ export class ContextStore {
         if (isNotFound(e)) {
           continue;
         }
-        throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}/${ep.name}: ${(e as Error).message}`, { file: path.join(this.tlsDir, id, ep.name) });
+        throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}/${ep.name}: ${(e as Error).message}`, {
+          file: path.join(this.tlsDir, id, ep.name),
+        });
       }
       out[ep.name] = files.length > 0 ? files : null;
     }
@@ -559,7 +596,11 @@ function readMetaFile(dir: string, dirId: string): MetaFile | undefined {
 
 function load(f: MetaFile): Loaded {
   if (f.readError || f.text === undefined) {
-    return { ok: false, reason: 'contextMetaUnreadable', message: `${f.file} cannot be read: ${f.readError?.message ?? 'unknown error'}` };
+    return {
+      ok: false,
+      reason: 'contextMetaUnreadable',
+      message: `${f.file} cannot be read: ${f.readError?.message ?? 'unknown error'}`,
+    };
   }
   let root;
   try {
@@ -582,7 +623,12 @@ function load(f: MetaFile): Loaded {
           }
         }
       }
-      return { ok: false, reason: 'contextMetaCorrupt', message: `${f.file} cannot be loaded by docker: ${e.message}`, jsonName };
+      return {
+        ok: false,
+        reason: 'contextMetaCorrupt',
+        message: `${f.file} cannot be loaded by docker: ${e.message}`,
+        jsonName,
+      };
     }
     throw e;
   }
@@ -608,7 +654,10 @@ function missingCurrentSummary(current: CurrentContext): DockerContextSummary {
     isDefault: false,
     hasTls: false,
     current: true,
-    error: { reason: 'contextNotFound', message: `context "${current.name}" does not exist (selected by ${current.source})` },
+    error: {
+      reason: 'contextNotFound',
+      message: `context "${current.name}" does not exist (selected by ${current.source})`,
+    },
   };
 }
 

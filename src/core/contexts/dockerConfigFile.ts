@@ -1,6 +1,6 @@
 import { CoreError } from '../common/errors';
 import { isNotFound } from '../common/fsutil';
-import { JsonObject, JsonSyntaxError, foldEquals, goQuote, parseJsonDocument } from './jsonDocument';
+import { type JsonObject, JsonSyntaxError, foldEquals, goQuote, parseJsonDocument } from './jsonDocument';
 import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 
 export type DockerConfigProblemReason = 'dockerConfigUnparsable' | 'fileUnreadable';
@@ -39,7 +39,10 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     if (isNotFound(e)) {
       return snap;
     }
-    const problem: DockerConfigProblem = { reason: 'fileUnreadable', message: `${file} cannot be read: ${(e as Error).message}` };
+    const problem: DockerConfigProblem = {
+      reason: 'fileUnreadable',
+      message: `${file} cannot be read: ${(e as Error).message}`,
+    };
     snap.problem = problem;
     snap.refuseWrite = problem;
     return snap;
@@ -49,7 +52,10 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     doc = parseJsonDocument(snap.text);
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
-      const problem: DockerConfigProblem = { reason: 'dockerConfigUnparsable', message: `${file} is not valid JSON: ${e.message}` };
+      const problem: DockerConfigProblem = {
+        reason: 'dockerConfigUnparsable',
+        message: `${file} is not valid JSON: ${e.message}`,
+      };
       snap.problem = problem;
       snap.refuseWrite = problem;
       return snap;
@@ -60,7 +66,10 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     return snap; // Go decodes an empty or `null` document into an empty config
   }
   if (doc.value.type !== 'object') {
-    const problem: DockerConfigProblem = { reason: 'dockerConfigUnparsable', message: `${file} holds a JSON ${doc.value.type}, not an object` };
+    const problem: DockerConfigProblem = {
+      reason: 'dockerConfigUnparsable',
+      message: `${file} holds a JSON ${doc.value.type}, not an object`,
+    };
     snap.problem = problem;
     snap.refuseWrite = problem;
     return snap;
@@ -69,7 +78,10 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
   if (doc.trailingAt < snap.text.length) {
     // The CLI's decoder stops after the first value and ignores the rest; an edit could not.
     const at = new JsonSyntaxError('unexpected text after the JSON object', snap.text, doc.trailingAt);
-    const problem: DockerConfigProblem = { reason: 'dockerConfigUnparsable', message: `${file} is not valid JSON: ${at.message}` };
+    const problem: DockerConfigProblem = {
+      reason: 'dockerConfigUnparsable',
+      message: `${file} is not valid JSON: ${at.message}`,
+    };
     snap.problem = problem;
     snap.refuseWrite = problem;
   }
@@ -80,7 +92,10 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     if (m.value.type === 'string') {
       snap.currentContext = m.value.value;
     } else if (m.value.type !== 'null') {
-      snap.problem ??= { reason: 'dockerConfigUnparsable', message: `${file}: "${m.key}" is a JSON ${m.value.type}, not a string` };
+      snap.problem ??= {
+        reason: 'dockerConfigUnparsable',
+        message: `${file}: "${m.key}" is a JSON ${m.value.type}, not a string`,
+      };
     }
   }
   return snap;

@@ -25,7 +25,8 @@ export interface DockerEndpoint {
  * - leadingDash: a user or host that ssh would read as an option (`ssh://-oProxyCommand=…`);
  * - syntax: anything else the URL parser rejects (control characters, bad escapes, bad host).
  */
-export type EndpointRule = 'password' | 'query' | 'fragment' | 'emptyHost' | 'emptyPath' | 'scheme' | 'port' | 'leadingDash' | 'syntax';
+export type EndpointRule =
+  'password' | 'query' | 'fragment' | 'emptyHost' | 'emptyPath' | 'scheme' | 'port' | 'leadingDash' | 'syntax';
 
 /**
  * Validates an endpoint the way `docker context create --docker host=…` does (Go's url.Parse
@@ -42,7 +43,10 @@ export function parseEndpoint(raw: string): DockerEndpoint {
   }
   const scheme = schemeMatch[1].toLowerCase();
   if (scheme !== 'ssh' && scheme !== 'unix' && scheme !== 'tcp' && scheme !== 'npipe') {
-    return fail('scheme', `Invalid endpoint "${raw}": unsupported scheme "${scheme}" (use ssh://, unix://, tcp:// or npipe://).`);
+    return fail(
+      'scheme',
+      `Invalid endpoint "${raw}": unsupported scheme "${scheme}" (use ssh://, unix://, tcp:// or npipe://).`,
+    );
   }
   if (scheme === 'unix' || scheme === 'npipe') {
     if (/[\x00-\x1f\x7f]/.test(raw)) {
@@ -54,7 +58,10 @@ export function parseEndpoint(raw: string): DockerEndpoint {
     }
     const path = rest.slice(2);
     if (path === '') {
-      return fail('emptyPath', `Invalid endpoint "${raw}": unable to parse docker host \`${raw}\` (the path is empty).`);
+      return fail(
+        'emptyPath',
+        `Invalid endpoint "${raw}": unable to parse docker host \`${raw}\` (the path is empty).`,
+      );
     }
     return { raw, scheme, path };
   }
@@ -84,7 +91,10 @@ export function parseEndpoint(raw: string): DockerEndpoint {
       return fail('fragment', `Invalid SSH URL "${raw}": fragments are not allowed: "${url.fragment}".`);
     }
     if (url.hostname.startsWith('-') || url.user?.startsWith('-')) {
-      return fail('leadingDash', `Invalid SSH URL "${raw}": a user or host name starting with "-" would be read by ssh as an option.`);
+      return fail(
+        'leadingDash',
+        `Invalid SSH URL "${raw}": a user or host name starting with "-" would be read by ssh as an option.`,
+      );
     }
   } else if (url.hostname === '') {
     return fail('emptyHost', `Invalid endpoint "${raw}": unable to parse docker host \`${raw}\` (the host is empty).`);
@@ -116,7 +126,10 @@ export function defaultDockerHost(env: NodeJS.ProcessEnv, platform: NodeJS.Platf
 }
 
 /** Like defaultDockerHost, and tells why the CLI would refuse DOCKER_HOST. */
-export function resolveDefaultDockerHost(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): { host: string; error?: CoreError } {
+export function resolveDefaultDockerHost(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): { host: string; error?: CoreError } {
   const value = env.DOCKER_HOST ?? '';
   // DOCKER_TLS_VERIFY / DOCKER_TLS switch the default (not a given DOCKER_HOST) to the TLS port.
   const defaultToTls = !!env.DOCKER_TLS_VERIFY || !!env.DOCKER_TLS;
@@ -126,7 +139,10 @@ export function resolveDefaultDockerHost(env: NodeJS.ProcessEnv, platform: NodeJ
     if (e instanceof UrlError) {
       return {
         host: value.trim(),
-        error: new CoreError('endpointInvalid', `DOCKER_HOST "${value}" is invalid: ${e.message}.`, { endpoint: value, rule: e.rule }),
+        error: new CoreError('endpointInvalid', `DOCKER_HOST "${value}" is invalid: ${e.message}.`, {
+          endpoint: value,
+          rule: e.rule,
+        }),
       };
     }
     throw e;
@@ -355,6 +371,9 @@ function unescape(s: string, what: string): string {
     return decodeURIComponent(s);
   } catch {
     // Go accepts escapes that are not UTF-8; decode byte-wise like it does.
-    return Buffer.from(s.replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    return Buffer.from(
+      s.replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
   }
 }

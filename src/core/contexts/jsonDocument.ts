@@ -458,7 +458,13 @@ export function goMapMembers(members: readonly JsonMember[]): JsonMember[] {
 export function encodeGo(node: JsonNode): string {
   switch (node.type) {
     case 'object':
-      return '{' + goMapMembers(node.members).map((m) => goQuote(m.key) + ':' + encodeGo(m.value)).join(',') + '}';
+      return (
+        '{' +
+        goMapMembers(node.members)
+          .map((m) => goQuote(m.key) + ':' + encodeGo(m.value))
+          .join(',') +
+        '}'
+      );
     case 'array':
       return '[' + node.items.map(encodeGo).join(',') + ']';
     case 'string':

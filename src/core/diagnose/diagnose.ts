@@ -21,7 +21,13 @@ import { isIP } from 'node:net';
 import type { ClientChannel } from 'ssh2';
 import { CoreError, cancelledError, describeError, isCancelled, type Reason } from '../common/errors';
 import { nullLogger } from '../common/log';
-import { connectSsh, parseProxyJump, type ConnectOptions, type ConnectStage, type SshConnection } from '../ssh/connection';
+import {
+  connectSsh,
+  parseProxyJump,
+  type ConnectOptions,
+  type ConnectStage,
+  type SshConnection,
+} from '../ssh/connection';
 import { execRemote } from '../ssh/remoteExec';
 
 export type DiagnoseStepId = 'resolve' | 'tcp' | 'hostKey' | 'auth' | 'dockerCli' | 'dockerSocket' | 'daemon';
@@ -44,7 +50,8 @@ export interface DiagnoseStep {
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 const STEP_ORDER: DiagnoseStepId[] = ['resolve', 'tcp', 'hostKey', 'auth', 'dockerCli', 'dockerSocket', 'daemon'];
 const REMOTE_TIMEOUT_MS = 15_000;
-const PING_REQUEST = 'GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: remote-docker-contexts-diagnose\r\nConnection: close\r\n\r\n';
+const PING_REQUEST =
+  'GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: remote-docker-contexts-diagnose\r\nConnection: close\r\n\r\n';
 
 /**
  * `command -v` as the docker CLI would meet it: the PATH of a non-interactive session. When it
@@ -129,16 +136,35 @@ export async function diagnoseHost(options: ConnectOptions & { socketPath?: stri
   const greetAt = stageTimes.greeting ?? Date.now();
   const keyAt = stageTimes.hostKey ?? greetAt;
   const authAt = stageTimes.auth ?? keyAt;
-  put({ id: 'tcp', status: 'ok', detail: `${host.hostname}:${host.port}${conn.jumpHosts.length ? ` via ${conn.jumpHosts.join(' → ')}` : ''}`, durationMs: greetAt - t });
-  put({ id: 'hostKey', status: 'ok', detail: `${conn.hostKey.type} ${conn.hostKey.fingerprint} (${conn.hostKey.outcome})`, durationMs: keyAt - greetAt });
-  put({ id: 'auth', status: 'ok', detail: `${host.user} by ${conn.authMethod}${conn.identityFile ? ` (${conn.identityFile})` : ''}`, durationMs: authAt - keyAt });
+  put({
+    id: 'tcp',
+    status: 'ok',
+    detail: `${host.hostname}:${host.port}${conn.jumpHosts.length ? ` via ${conn.jumpHosts.join(' → ')}` : ''}`,
+    durationMs: greetAt - t,
+  });
+  put({
+    id: 'hostKey',
+    status: 'ok',
+    detail: `${conn.hostKey.type} ${conn.hostKey.fingerprint} (${conn.hostKey.outcome})`,
+    durationMs: keyAt - greetAt,
+  });
+  put({
+    id: 'auth',
+    status: 'ok',
+    detail: `${host.user} by ${conn.authMethod}${conn.identityFile ? ` (${conn.identityFile})` : ''}`,
+    durationMs: authAt - keyAt,
+  });
 
   try {
     await diagnoseDocker(conn, options, put);
   } finally {
     conn.close();
   }
-  logger.debug(`diagnose ${host.alias}: ${result().map((s) => `${s.id}=${s.status}${s.reason ? `(${s.reason})` : ''}`).join(' ')}`);
+  logger.debug(
+    `diagnose ${host.alias}: ${result()
+      .map((s) => `${s.id}=${s.status}${s.reason ? `(${s.reason})` : ''}`)
+      .join(' ')}`,
+  );
   return result();
 }
 
@@ -203,7 +229,11 @@ interface CliProbe {
   output?: string;
 }
 
-async function diagnoseDocker(conn: SshConnection, options: ConnectOptions & { socketPath?: string }, put: (s: DiagnoseStep) => void): Promise<void> {
+async function diagnoseDocker(
+  conn: SshConnection,
+  options: ConnectOptions & { socketPath?: string },
+  put: (s: DiagnoseStep) => void,
+): Promise<void> {
   const signal = options.signal;
   const user = conn.host.user;
 
@@ -219,7 +249,12 @@ async function diagnoseDocker(conn: SshConnection, options: ConnectOptions & { s
   let socketReachedByForwarding = false;
   if (forwarded.opened) {
     socketReachedByForwarding = true;
-    put({ id: 'dockerSocket', status: 'ok', detail: `${socketPath} (SSH socket forwarding)`, durationMs: Date.now() - t });
+    put({
+      id: 'dockerSocket',
+      status: 'ok',
+      detail: `${socketPath} (SSH socket forwarding)`,
+      durationMs: Date.now() - t,
+    });
     put(daemonStepFromPing(forwarded.ping, forwarded.pingMs));
   } else {
     await diagnoseWithoutForwarding(conn, options.socketPath, socketPath, cli, user, t, signal, put, forwarded.error);
@@ -247,7 +282,7 @@ async function diagnoseDocker(conn: SshConnection, options: ConnectOptions & { s
         status: weak,
         reason: 'dockerCliMissing',
         detail:
-          'No docker command on the remote PATH of non-interactive SSH sessions: the docker CLI\'s ssh:// contexts run `docker system dial-stdio` there and will fail' +
+          "No docker command on the remote PATH of non-interactive SSH sessions: the docker CLI's ssh:// contexts run `docker system dial-stdio` there and will fail" +
           (socketReachedByForwarding ? '; this extension still reaches the daemon through socket forwarding.' : '.'),
         fix: { kind: 'installDockerCli' },
         durationMs: cliMs,
@@ -320,7 +355,12 @@ async function tryStreamLocal(
 
 function daemonStepFromPing(ping: PingResult, durationMs: number): DiagnoseStep {
   if (ping.status === 200) {
-    return { id: 'daemon', status: 'ok', detail: `GET /_ping → 200${ping.apiVersion ? `, API ${ping.apiVersion}` : ''}`, durationMs };
+    return {
+      id: 'daemon',
+      status: 'ok',
+      detail: `GET /_ping → 200${ping.apiVersion ? `, API ${ping.apiVersion}` : ''}`,
+      durationMs,
+    };
   }
   if (ping.error) {
     return { id: 'daemon', status: 'failed', reason: ping.error.reason, detail: ping.error.message, durationMs };
@@ -335,7 +375,13 @@ function daemonStepFromPing(ping: PingResult, durationMs: number): DiagnoseStep 
       durationMs,
     };
   }
-  return { id: 'daemon', status: 'failed', reason: 'engineApiError', detail: `GET /_ping → ${ping.status} ${ping.body ?? ''}`.trim(), durationMs };
+  return {
+    id: 'daemon',
+    status: 'failed',
+    reason: 'engineApiError',
+    detail: `GET /_ping → ${ping.status} ${ping.body ?? ''}`.trim(),
+    durationMs,
+  };
 }
 
 async function diagnoseWithoutForwarding(
@@ -382,7 +428,10 @@ async function diagnoseWithoutForwarding(
 
   const dialText = dial?.stderr ?? '';
   const dialReason = dial ? classifyDialStdioFailure(dial.stderr, dial.code).reason : undefined;
-  const permissionDenied = dialReason === 'dockerSocketPermission' || (probe?.lsDenied ?? false) || (probe?.kind === 'socket' && probe.access === 'denied');
+  const permissionDenied =
+    dialReason === 'dockerSocketPermission' ||
+    (probe?.lsDenied ?? false) ||
+    (probe?.kind === 'socket' && probe.access === 'denied');
   if (permissionDenied) {
     const group = probe?.group && probe.group !== 'root' ? probe.group : 'docker';
     const who = probe?.user ?? user;
@@ -405,7 +454,12 @@ async function diagnoseWithoutForwarding(
   if (daemonDown) {
     if (probe?.kind === 'socket' && probe.access === 'rw') {
       // A socket file nobody listens on: left behind by a daemon that stopped.
-      put({ id: 'dockerSocket', status: 'ok', detail: `${target} exists and ${probe.user ?? user} may open it`, durationMs: elapsed() });
+      put({
+        id: 'dockerSocket',
+        status: 'ok',
+        detail: `${target} exists and ${probe.user ?? user} may open it`,
+        durationMs: elapsed(),
+      });
       put({
         id: 'daemon',
         status: 'failed',
@@ -474,7 +528,11 @@ export function classifyDialStdioFailure(stderr: string, code: number | null): {
   if (/permission denied/i.test(stderr)) {
     return { reason: 'dockerSocketPermission', fix: { kind: 'addToDockerGroup' } };
   }
-  if (/no such file or directory|connection refused|cannot connect to the docker daemon|is the docker daemon running/i.test(stderr)) {
+  if (
+    /no such file or directory|connection refused|cannot connect to the docker daemon|is the docker daemon running/i.test(
+      stderr,
+    )
+  ) {
     return { reason: 'daemonNotRunning', fix: { kind: 'startDaemon', command: 'sudo systemctl start docker' } };
   }
   return { reason: 'engineApiError' };
@@ -490,11 +548,19 @@ interface SocketProbe {
   group?: string;
 }
 
-async function probeSocket(conn: SshConnection, socketPath: string, signal: AbortSignal | undefined): Promise<SocketProbe | undefined> {
+async function probeSocket(
+  conn: SshConnection,
+  socketPath: string,
+  signal: AbortSignal | undefined,
+): Promise<SocketProbe | undefined> {
   if (/[\r\n]/.test(socketPath)) {
     return undefined; // a line break cannot be passed as one stdin line
   }
-  const r = await execRemote(conn.client, SOCKET_PROBE_COMMAND, { input: socketPath + '\n', timeoutMs: REMOTE_TIMEOUT_MS, signal });
+  const r = await execRemote(conn.client, SOCKET_PROBE_COMMAND, {
+    input: socketPath + '\n',
+    timeoutMs: REMOTE_TIMEOUT_MS,
+    signal,
+  });
   const field = (name: string): string | undefined => {
     const line = r.stdout.split(/\r?\n/).find((l) => l.startsWith(`rdc-${name}:`));
     return line?.slice(name.length + 5);
@@ -528,7 +594,12 @@ function parsePing(raw: string): PingResult {
 }
 
 /** Writes a request on a channel and collects the reply until the other side closes. */
-function readAll(channel: ClientChannel, request: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<string> {
+function readAll(
+  channel: ClientChannel,
+  request: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

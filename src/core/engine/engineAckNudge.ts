@@ -43,7 +43,9 @@ export interface AckNudger {
  */
 function connectionStream(client: Client): Duplex | undefined {
   const sock = (client as unknown as { _sock?: unknown })._sock as Partial<Duplex> | undefined;
-  return sock && typeof sock.on === 'function' && typeof sock.removeListener === 'function' ? (sock as Duplex) : undefined;
+  return sock && typeof sock.on === 'function' && typeof sock.removeListener === 'function'
+    ? (sock as Duplex)
+    : undefined;
 }
 
 export function createAckNudger(client: Client, options: { wholeConnection?: boolean } = {}): AckNudger {

@@ -43,7 +43,10 @@ export class EngineChannelAgent extends http.Agent {
     super({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2, scheduling: 'lifo', ...options });
   }
 
-  override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    _options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     this.opening++;
     this.open().then(
       (ch) => {

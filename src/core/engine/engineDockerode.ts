@@ -9,7 +9,13 @@ import { CoreError, cancelledError } from '../common/errors';
 import { apiError } from './engineHttp';
 
 /** Variables docker-modem's constructor reads (lib/modem.js defaultOpts). */
-const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'] as const;
+const MODEM_ENV = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_PATH_PREFIX',
+  'DOCKER_CLIENT_TIMEOUT',
+] as const;
 
 export interface DockerodeTransport {
   /** unix / npipe socket path (host then undefined). */
@@ -119,7 +125,13 @@ function wrapDial(docker: Dockerode, call: DockerodeCallOptions): void {
       }
       user?.removeEventListener('abort', onUserAbort);
       Promise.resolve()
-        .then(() => mapDialError(err, { timedOut, userAborted: !!user?.aborted, timeoutMs: call.timeoutMs, path: String(options.path ?? '') }, call.mapError))
+        .then(() =>
+          mapDialError(
+            err,
+            { timedOut, userAborted: !!user?.aborted, timeoutMs: call.timeoutMs, path: String(options.path ?? '') },
+            call.mapError,
+          ),
+        )
         .then(
           (e) => callback(e, null),
           (e: unknown) => callback(e, null),
@@ -138,11 +150,20 @@ async function mapDialError(
   }
   const e = err as { statusCode?: unknown; json?: unknown; message?: unknown; name?: unknown };
   if (typeof e?.statusCode === 'number') {
-    const body = e.json !== undefined && e.json !== null ? (Buffer.isBuffer(e.json) ? e.json : JSON.stringify(e.json)) : String(e.message ?? '');
+    const body =
+      e.json !== undefined && e.json !== null
+        ? Buffer.isBuffer(e.json)
+          ? e.json
+          : JSON.stringify(e.json)
+        : String(e.message ?? '');
     return apiError(e.statusCode, body, s.path.replace(/\?.*$/, ''));
   }
   if (s.timedOut) {
-    return new CoreError('timeout', `The Docker Engine did not answer ${s.path.replace(/\?.*$/, '')} within ${s.timeoutMs} ms.`, { timeoutMs: s.timeoutMs });
+    return new CoreError(
+      'timeout',
+      `The Docker Engine did not answer ${s.path.replace(/\?.*$/, '')} within ${s.timeoutMs} ms.`,
+      { timeoutMs: s.timeoutMs },
+    );
   }
   if (s.userAborted) {
     return cancelledError();

@@ -34,8 +34,16 @@ export function socketMissing(ctx: SocketContext, details: ErrorDetails = {}): C
   // dockerd removes its socket when it stops: a socket that answered before and is now gone
   // means the daemon stopped; one never seen may as well be at another path.
   return ctx.daemonSeen
-    ? new CoreError('daemonNotRunning', `The Docker daemon at ${ctx.where} stopped: its socket ${ctx.socketPath} is gone.`, d)
-    : new CoreError('dockerSocketMissing', `There is no Docker socket at ${ctx.socketPath} on ${ctx.where}: the daemon is not running or listens elsewhere.`, d);
+    ? new CoreError(
+        'daemonNotRunning',
+        `The Docker daemon at ${ctx.where} stopped: its socket ${ctx.socketPath} is gone.`,
+        d,
+      )
+    : new CoreError(
+        'dockerSocketMissing',
+        `There is no Docker socket at ${ctx.socketPath} on ${ctx.where}: the daemon is not running or listens elsewhere.`,
+        d,
+      );
 }
 
 export function socketPermission(ctx: SocketContext, details: ErrorDetails = {}): CoreError {
@@ -47,18 +55,30 @@ export function socketPermission(ctx: SocketContext, details: ErrorDetails = {})
 }
 
 export function daemonRefused(ctx: SocketContext, details: ErrorDetails = {}): CoreError {
-  return new CoreError('daemonNotRunning', `Nothing answers on the Docker socket ${ctx.socketPath} on ${ctx.where}: the daemon is not running.`, detailsOf(ctx, details));
+  return new CoreError(
+    'daemonNotRunning',
+    `Nothing answers on the Docker socket ${ctx.socketPath} on ${ctx.where}: the daemon is not running.`,
+    detailsOf(ctx, details),
+  );
 }
 
 /**
  * The error `docker system dial-stdio` reported on stderr (with its exit status), or undefined
  * when it printed nothing that explains a failure.
  */
-export function dialStdioError(stderr: string, exitCode: number | null | undefined, ctx: SocketContext): CoreError | undefined {
+export function dialStdioError(
+  stderr: string,
+  exitCode: number | null | undefined,
+  ctx: SocketContext,
+): CoreError | undefined {
   const text = trimStderr(stderr);
   const d: ErrorDetails = { stderr: text, exitCode: exitCode ?? undefined, transport: 'dial-stdio' };
   if (exitCode === 127 || /command not found|docker: not found|unknown command: docker/i.test(text)) {
-    return new CoreError('dockerCliMissing', `The docker command is not available to non-interactive SSH sessions on ${ctx.where}.`, { ...ctx.base, ...d });
+    return new CoreError(
+      'dockerCliMissing',
+      `The docker command is not available to non-interactive SSH sessions on ${ctx.where}.`,
+      { ...ctx.base, ...d },
+    );
   }
   if (/permission denied/i.test(text)) {
     return socketPermission({ ...ctx, socketPath: socketPathIn(text) ?? ctx.socketPath }, d);
@@ -70,10 +90,17 @@ export function dialStdioError(stderr: string, exitCode: number | null | undefin
     return socketMissing({ ...ctx, socketPath: socketPathIn(text) ?? ctx.socketPath }, d);
   }
   if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(text)) {
-    return new CoreError('daemonNotRunning', `The Docker daemon on ${ctx.where} does not answer.`, { ...ctx.base, ...d });
+    return new CoreError('daemonNotRunning', `The Docker daemon on ${ctx.where} does not answer.`, {
+      ...ctx.base,
+      ...d,
+    });
   }
   if (text !== '') {
-    return new CoreError('remoteCommandFailed', `docker system dial-stdio failed on ${ctx.where}: ${text.split('\n').pop() ?? text}`, { ...ctx.base, ...d });
+    return new CoreError(
+      'remoteCommandFailed',
+      `docker system dial-stdio failed on ${ctx.where}: ${text.split('\n').pop() ?? text}`,
+      { ...ctx.base, ...d },
+    );
   }
   return undefined;
 }
@@ -84,14 +111,22 @@ function socketPathIn(text: string): string | undefined {
 }
 
 /** The reason behind an opaque stream-local "open failed", from the remote probe. */
-export function probeError(probe: SocketProbe, ctx: SocketContext, streamLocalWorkedBefore: boolean): CoreError | undefined {
+export function probeError(
+  probe: SocketProbe,
+  ctx: SocketContext,
+  streamLocalWorkedBefore: boolean,
+): CoreError | undefined {
   switch (probe) {
     case 'missing':
       return socketMissing(ctx, { transport: 'streamlocal' });
     case 'denied':
       return socketPermission(ctx, { transport: 'streamlocal' });
     case 'notsocket':
-      return new CoreError('dockerSocketMissing', `${ctx.socketPath} on ${ctx.where} is not a socket.`, detailsOf(ctx, { detail: 'notSocket' }));
+      return new CoreError(
+        'dockerSocketMissing',
+        `${ctx.socketPath} on ${ctx.where} is not a socket.`,
+        detailsOf(ctx, { detail: 'notSocket' }),
+      );
     case 'ok':
       // The socket is there and may be opened, yet sshd could not connect to it: either nobody
       // listens (a stale socket) or sshd forbids stream-local forwarding. If forwarding worked
@@ -126,10 +161,14 @@ export function localSocketError(e: unknown, ctx: SocketContext): CoreError | un
 
 /** A request that died with its connection ("socket hang up", ECONNRESET, EPIPE). */
 export function lostError(e: unknown, where: string, details: ErrorDetails = {}): CoreError {
-  return new CoreError('connectionLost', `The connection to the Docker Engine at ${where} was lost: ${describeError(e)}`, {
-    message: describeError(e),
-    ...details,
-  });
+  return new CoreError(
+    'connectionLost',
+    `The connection to the Docker Engine at ${where} was lost: ${describeError(e)}`,
+    {
+      message: describeError(e),
+      ...details,
+    },
+  );
 }
 
 /**
@@ -142,10 +181,14 @@ const SAFE_PATH = /^\/[A-Za-z0-9_.\/@%+=:,~ -]*$/;
 /** `'PATH'` for a remote POSIX command line, or an endpointInvalid error. */
 export function quoteRemotePath(p: string): string {
   if (!SAFE_PATH.test(p) || p.length > 1024) {
-    throw new CoreError('endpointInvalid', `The socket path "${p}" contains characters that cannot be passed safely to the remote shell.`, {
-      socketPath: p,
-      rule: 'socketPath',
-    });
+    throw new CoreError(
+      'endpointInvalid',
+      `The socket path "${p}" contains characters that cannot be passed safely to the remote shell.`,
+      {
+        socketPath: p,
+        rule: 'socketPath',
+      },
+    );
   }
   return `'${p}'`;
 }

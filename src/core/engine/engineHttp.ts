@@ -82,7 +82,13 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
           size += c.length;
           if (size > (o.maxBodyBytes ?? DEFAULT_MAX_BODY)) {
             req.destroy();
-            settle(() => reject(new CoreError('engineApiError', `The answer to ${o.method} ${o.path} is too large.`, { request: `${o.method} ${o.path}` })));
+            settle(() =>
+              reject(
+                new CoreError('engineApiError', `The answer to ${o.method} ${o.path} is too large.`, {
+                  request: `${o.method} ${o.path}`,
+                }),
+              ),
+            );
             return;
           }
           chunks.push(c);
@@ -147,11 +153,15 @@ export function apiError(status: number, body: Buffer | string, request: string)
     // not JSON: keep the text
   }
   message = message.slice(0, 500);
-  return new CoreError('engineApiError', `The Docker Engine answered ${request} with HTTP ${status}${message ? `: ${message}` : ''}.`, {
-    status,
-    message,
-    request,
-  });
+  return new CoreError(
+    'engineApiError',
+    `The Docker Engine answered ${request} with HTTP ${status}${message ? `: ${message}` : ''}.`,
+    {
+      status,
+      message,
+      request,
+    },
+  );
 }
 
 /** The body as JSON, or an engineApiError naming the request. */
@@ -159,6 +169,9 @@ export function jsonBody(r: EngineResponse, request: string): unknown {
   try {
     return JSON.parse(r.body.toString('utf8')) as unknown;
   } catch {
-    throw new CoreError('engineApiError', `The Docker Engine's answer to ${request} is not JSON.`, { status: r.status, request });
+    throw new CoreError('engineApiError', `The Docker Engine's answer to ${request} is not JSON.`, {
+      status: r.status,
+      request,
+    });
   }
 }

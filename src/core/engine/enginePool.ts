@@ -273,7 +273,7 @@ export class EnginePool {
     }
     const d = await this.directEntry(target, endpoint);
     d.dockerode ??= createDockerode(
-      { socketPath: d.base.socketPath as string, protocol: 'http', agent: d.agent },
+      { socketPath: d.base.socketPath, protocol: 'http', agent: d.agent },
       { timeoutMs: this.options.requestTimeoutMs, mapError: (e) => this.directFailure(d, target, e) },
     );
     return d.dockerode;
@@ -304,14 +304,30 @@ export class EnginePool {
     }
   }
 
-  private async readInfo(route: Route, key: string, ping: EngineResponse, signal: AbortSignal | undefined, deadline: number): Promise<EngineInfo> {
+  private async readInfo(
+    route: Route,
+    key: string,
+    ping: EngineResponse,
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<EngineInfo> {
     const generation = route.generation();
-    const [i, v] = await Promise.all([this.call(route, 'GET', '/info', signal, deadline), this.call(route, 'GET', '/version', signal, deadline)]);
+    const [i, v] = await Promise.all([
+      this.call(route, 'GET', '/info', signal, deadline),
+      this.call(route, 'GET', '/version', signal, deadline),
+    ]);
     return this.remember(route, key, generation, ping, i, v);
   }
 
   /** The EngineInfo of these answers, cached for status() under the connection generation it was read on. */
-  private remember(route: Route, key: string, generation: number, ping: EngineResponse, i: EngineResponse, v: EngineResponse): EngineInfo {
+  private remember(
+    route: Route,
+    key: string,
+    generation: number,
+    ping: EngineResponse,
+    i: EngineResponse,
+    v: EngineResponse,
+  ): EngineInfo {
     const apiHeader = ping.headers['api-version'];
     const info = toEngineInfo(jsonBody(i, 'GET /info'), jsonBody(v, 'GET /version'), {
       rttMs: ping.elapsedMs,
@@ -323,7 +339,13 @@ export class EnginePool {
     return info;
   }
 
-  private async call(route: Route, method: 'GET' | 'HEAD', urlPath: string, signal: AbortSignal | undefined, deadline: number): Promise<EngineResponse> {
+  private async call(
+    route: Route,
+    method: 'GET' | 'HEAD',
+    urlPath: string,
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<EngineResponse> {
     const end = route.begin?.();
     try {
       const r = await engineRequest({
@@ -375,7 +397,12 @@ export class EnginePool {
   }
 
   /** Races a shared connection attempt with this caller's deadline and signal (the attempt itself goes on for others). */
-  private withDeadline<T>(p: Promise<T>, signal: AbortSignal | undefined, target: EngineTarget, deadline = Date.now() + this.options.requestTimeoutMs): Promise<T> {
+  private withDeadline<T>(
+    p: Promise<T>,
+    signal: AbortSignal | undefined,
+    target: EngineTarget,
+    deadline = Date.now() + this.options.requestTimeoutMs,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) {
         reject(cancelledError());
@@ -386,10 +413,14 @@ export class EnginePool {
         cleanup();
         reject(
           decorate(
-            new CoreError('timeout', `No connection to ${target.endpoint} within ${this.options.requestTimeoutMs} ms.`, {
-              timeoutMs: this.options.requestTimeoutMs,
-              stage: 'connect',
-            }),
+            new CoreError(
+              'timeout',
+              `No connection to ${target.endpoint} within ${this.options.requestTimeoutMs} ms.`,
+              {
+                timeoutMs: this.options.requestTimeoutMs,
+                stage: 'connect',
+              },
+            ),
             target,
           ),
         );
@@ -460,7 +491,14 @@ export class EnginePool {
       try {
         conn = await this.options.connect(endpoint, ac.signal);
       } catch (e) {
-        throw e instanceof CoreError ? e : new CoreError('internal', `Connecting to ${endpoint.raw} failed: ${describeError(e)}`, { endpoint: endpoint.raw }, { cause: e });
+        throw e instanceof CoreError
+          ? e
+          : new CoreError(
+              'internal',
+              `Connecting to ${endpoint.raw} failed: ${describeError(e)}`,
+              { endpoint: endpoint.raw },
+              { cause: e },
+            );
       }
       if (ac.signal.aborted || this.disposed) {
         conn.close();
@@ -509,7 +547,9 @@ export class EnginePool {
       entry.agent.destroy();
       this.clearIdle(entry);
     }
-    this.logger.info(`engine ${entry.endpoint.raw}: disconnected${error ? ` (${error.reason}: ${error.message})` : ''}`);
+    this.logger.info(
+      `engine ${entry.endpoint.raw}: disconnected${error ? ` (${error.reason}: ${error.message})` : ''}`,
+    );
     this.emit({ endpoint: entry.endpoint.raw, state: 'disconnected', ...(error ? { error } : {}) });
   }
 
@@ -553,7 +593,12 @@ export class EnginePool {
   }
 
   /** A request failure on an ssh:// endpoint: the connection's death, or a lost channel. */
-  private async sshFailure(entry: SshEntry, target: EngineTarget, e: unknown, socket: Duplex | undefined): Promise<CoreError> {
+  private async sshFailure(
+    entry: SshEntry,
+    target: EngineTarget,
+    e: unknown,
+    socket: Duplex | undefined,
+  ): Promise<CoreError> {
     if (e instanceof CoreError) {
       return decorate(e, target);
     }
@@ -574,13 +619,19 @@ export class EnginePool {
     }
     let entry: DirectEntry;
     if (endpoint.scheme === 'unix' || endpoint.scheme === 'npipe') {
-      const socketPath = endpoint.scheme === 'npipe' ? (endpoint.path ?? '').replace(/\//g, '\\') : (endpoint.path ?? '');
+      const socketPath =
+        endpoint.scheme === 'npipe' ? (endpoint.path ?? '').replace(/\//g, '\\') : (endpoint.path ?? '');
       const agent = new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2 });
       entry = {
         base: { socketPath, agent },
-          transport: endpoint.scheme,
+        transport: endpoint.scheme,
         agent,
-        ctx: { socketPath, where: 'this machine', daemonSeen: false, base: { endpoint: target.endpoint, context: target.contextName } },
+        ctx: {
+          socketPath,
+          where: 'this machine',
+          daemonSeen: false,
+          base: { endpoint: target.endpoint, context: target.contextName },
+        },
         generation: 0,
         dockerode: undefined,
       };
@@ -592,9 +643,14 @@ export class EnginePool {
       entry = {
         // The agent speaks TLS itself, so HTTP runs over its socket as plain http.
         base: { socketPath: TCP_AGENT_SOCKET, agent },
-          transport: tls ? 'tls' : 'tcp',
+        transport: tls ? 'tls' : 'tcp',
         agent,
-        ctx: { socketPath: `${host}:${port}`, where: `${host}:${port}`, daemonSeen: false, base: { endpoint: target.endpoint, context: target.contextName, host, port } },
+        ctx: {
+          socketPath: `${host}:${port}`,
+          where: `${host}:${port}`,
+          daemonSeen: false,
+          base: { endpoint: target.endpoint, context: target.contextName, host, port },
+        },
         generation: 0,
         dockerode: undefined,
       };
@@ -620,16 +676,30 @@ export class EnginePool {
     }
     const code = (e as { code?: unknown })?.code;
     if (code === 'ECONNREFUSED') {
-      return decorate(new CoreError('daemonNotRunning', `Nothing listens on ${d.ctx.where}: the Docker daemon is not running there.`, { ...d.ctx.base, code }), target);
-    }
-    if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO/.test(code))) {
       return decorate(
-        new CoreError('tlsMaterialMissing', `The TLS handshake with ${d.ctx.where} failed (${code}): the context's certificates do not fit this daemon.`, {
-          ...d.ctx.base,
-          name: target.contextName,
-          code,
-          detail: 'handshake',
-        }),
+        new CoreError(
+          'daemonNotRunning',
+          `Nothing listens on ${d.ctx.where}: the Docker daemon is not running there.`,
+          { ...d.ctx.base, code },
+        ),
+        target,
+      );
+    }
+    if (
+      typeof code === 'string' &&
+      (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO/.test(code))
+    ) {
+      return decorate(
+        new CoreError(
+          'tlsMaterialMissing',
+          `The TLS handshake with ${d.ctx.where} failed (${code}): the context's certificates do not fit this daemon.`,
+          {
+            ...d.ctx.base,
+            name: target.contextName,
+            code,
+            detail: 'handshake',
+          },
+        ),
         target,
       );
     }
@@ -677,24 +747,36 @@ async function loadTls(target: EngineTarget): Promise<tls.ConnectionOptions | un
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         return undefined;
       }
-      throw new CoreError('tlsMaterialMissing', `${path.join(target.tlsDir as string, name)} cannot be read: ${describeError(e)}`, {
-        name: target.contextName,
-        file: path.join(target.tlsDir as string, name),
-      });
+      throw new CoreError(
+        'tlsMaterialMissing',
+        `${path.join(target.tlsDir as string, name)} cannot be read: ${describeError(e)}`,
+        {
+          name: target.contextName,
+          file: path.join(target.tlsDir as string, name),
+        },
+      );
     }
   };
   const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
   if (!ca && !cert && !key) {
-    throw new CoreError('tlsMaterialMissing', `The TLS directory of context "${target.contextName}" holds no ca.pem, cert.pem or key.pem.`, {
-      name: target.contextName,
-      file: target.tlsDir,
-    });
+    throw new CoreError(
+      'tlsMaterialMissing',
+      `The TLS directory of context "${target.contextName}" holds no ca.pem, cert.pem or key.pem.`,
+      {
+        name: target.contextName,
+        file: target.tlsDir,
+      },
+    );
   }
   if (!!cert !== !!key) {
-    throw new CoreError('tlsMaterialMissing', `Context "${target.contextName}" has ${cert ? 'cert.pem without key.pem' : 'key.pem without cert.pem'}.`, {
-      name: target.contextName,
-      file: target.tlsDir,
-    });
+    throw new CoreError(
+      'tlsMaterialMissing',
+      `Context "${target.contextName}" has ${cert ? 'cert.pem without key.pem' : 'key.pem without cert.pem'}.`,
+      {
+        name: target.contextName,
+        file: target.tlsDir,
+      },
+    );
   }
   return {
     ...(ca ? { ca } : {}),

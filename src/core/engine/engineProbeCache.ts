@@ -102,7 +102,11 @@ export class EngineProbeCache<T> {
    */
   run(key: string, probe: Probe<T>, o: { join?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult<T>> {
     if (this.disposed) {
-      return Promise.resolve({ ok: false, error: new CoreError('cancelled', 'The probe cache was disposed.'), at: this.now() });
+      return Promise.resolve({
+        ok: false,
+        error: new CoreError('cancelled', 'The probe cache was disposed.'),
+        at: this.now(),
+      });
     }
     const slot = this.slot(key);
     if ((o.join ?? true) && slot.inflight) {
@@ -184,7 +188,12 @@ export class EngineProbeCache<T> {
     }
   }
 
-  private start(key: string, slot: Slot<T>, probe: Probe<T>, timeoutMs = this.options.timeoutMs): Promise<ProbeResult<T>> {
+  private start(
+    key: string,
+    slot: Slot<T>,
+    probe: Probe<T>,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<ProbeResult<T>> {
     const seq = ++this.seq;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;

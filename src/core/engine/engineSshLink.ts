@@ -20,7 +20,14 @@ import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
 import { execRemote } from '../ssh/remoteExec';
 import { createAckNudger, type AckNudger } from './engineAckNudge';
-import { dialStdioError, lostError, probeError, quoteRemotePath, type SocketContext, type SocketProbe } from './engineErrors';
+import {
+  dialStdioError,
+  lostError,
+  probeError,
+  quoteRemotePath,
+  type SocketContext,
+  type SocketProbe,
+} from './engineErrors';
 
 export type SshTransport = 'streamlocal' | 'dial-stdio';
 
@@ -160,7 +167,9 @@ export class EngineSshLink {
       }
       streamLocalFailure = e;
     }
-    this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socketPath} failed (${describeError(streamLocalFailure)}); trying docker system dial-stdio`);
+    this.logger.debug(
+      `engine ${this.where}: stream-local forwarding to ${this.socketPath} failed (${describeError(streamLocalFailure)}); trying docker system dial-stdio`,
+    );
     let dial: { ch: ClientChannel; state: DialStdioState };
     try {
       dial = await this.execDialStdio();
@@ -197,7 +206,9 @@ export class EngineSshLink {
   private streamLocal(): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        this.connection.client.openssh_forwardOutStreamLocal(this.socketPath, (err, ch) => (err ? reject(err) : resolve(guarded(ch))));
+        this.connection.client.openssh_forwardOutStreamLocal(this.socketPath, (err, ch) =>
+          err ? reject(err) : resolve(guarded(ch)),
+        );
       } catch (e) {
         reject(e);
       }
@@ -290,7 +301,13 @@ export class EngineSshLink {
             }
             const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'))?.[1];
             if (status !== '200') {
-              finish(new CoreError('engineApiError', `The Docker Engine at ${this.where} answered /_ping with ${status ? `HTTP ${status}` : 'something else than HTTP'}.`, { ...this.base, status: status ?? '', transport: 'dial-stdio' }));
+              finish(
+                new CoreError(
+                  'engineApiError',
+                  `The Docker Engine at ${this.where} answered /_ping with ${status ? `HTTP ${status}` : 'something else than HTTP'}.`,
+                  { ...this.base, status: status ?? '', transport: 'dial-stdio' },
+                ),
+              );
               return;
             }
             this.o.onDaemonSeen();
@@ -298,26 +315,43 @@ export class EngineSshLink {
             return;
           }
           if (head.length > 64 * 1024) {
-            finish(new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, { ...this.base, transport: 'dial-stdio' }));
+            finish(
+              new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, {
+                ...this.base,
+                transport: 'dial-stdio',
+              }),
+            );
             return;
           }
         }
       };
       const onEnd = (): void => {
         // 'error' (dial-stdio's explanation) is emitted just before 'end' when there is one.
-        setImmediate(() => finish(dialStdioError(state.stderr, state.exitCode, this.ctx()) ?? lostError(new Error('docker system dial-stdio ended without an answer'), this.where, { ...this.base, transport: 'dial-stdio' })));
+        setImmediate(() =>
+          finish(
+            dialStdioError(state.stderr, state.exitCode, this.ctx()) ??
+              lostError(new Error('docker system dial-stdio ended without an answer'), this.where, {
+                ...this.base,
+                transport: 'dial-stdio',
+              }),
+          ),
+        );
       };
       const onError = (e: unknown): void => {
         finish(e instanceof CoreError ? e : lostError(e, this.where, { ...this.base, transport: 'dial-stdio' }));
       };
       const timer = setTimeout(() => {
         finish(
-          new CoreError('timeout', `docker system dial-stdio on ${this.where} did not answer within ${this.o.helperTimeoutMs} ms.`, {
-            ...this.base,
-            timeoutMs: this.o.helperTimeoutMs,
-            transport: 'dial-stdio',
-            stderr: state.stderr.trim().slice(0, 500),
-          }),
+          new CoreError(
+            'timeout',
+            `docker system dial-stdio on ${this.where} did not answer within ${this.o.helperTimeoutMs} ms.`,
+            {
+              ...this.base,
+              timeoutMs: this.o.helperTimeoutMs,
+              transport: 'dial-stdio',
+              stderr: state.stderr.trim().slice(0, 500),
+            },
+          ),
         );
       }, this.o.helperTimeoutMs);
       ch.on('readable', onReadable);
@@ -371,10 +405,14 @@ export class EngineSshLink {
       return this.lostError(e);
     }
     if (transport === 'dial-stdio' && isOpenFailure(e)) {
-      return new CoreError('remoteCommandFailed', `The SSH server on ${this.where} refused a session for docker system dial-stdio (MaxSessions?).`, {
-        ...this.base,
-        message: describeError(e),
-      });
+      return new CoreError(
+        'remoteCommandFailed',
+        `The SSH server on ${this.where} refused a session for docker system dial-stdio (MaxSessions?).`,
+        {
+          ...this.base,
+          message: describeError(e),
+        },
+      );
     }
     return lostError(e, this.where, this.base);
   }

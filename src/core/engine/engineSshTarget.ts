@@ -12,7 +12,10 @@ import type { DockerEndpoint } from '../contexts/endpoint';
  * configuration, with the URL's user and port winning over them, as the docker CLI's
  * `ssh -l USER -p PORT -- alias` does.
  */
-export function sshHostForEndpoint(resolved: EffectiveHost, endpoint: Pick<DockerEndpoint, 'user' | 'port'>): EffectiveHost {
+export function sshHostForEndpoint(
+  resolved: EffectiveHost,
+  endpoint: Pick<DockerEndpoint, 'user' | 'port'>,
+): EffectiveHost {
   return {
     ...resolved,
     ...(endpoint.user !== undefined && endpoint.user !== '' ? { user: endpoint.user } : {}),
@@ -48,12 +51,25 @@ export function silentPrompts(): SilentPrompts {
     prompts: {
       passphrase: async (req) => {
         lockedKey ??= req.keyPath;
-        throw new CoreError('keyPassphraseRequired', `The key ${req.keyPath} needs its passphrase, and this connection may not ask for it.`, { file: req.keyPath });
+        throw new CoreError(
+          'keyPassphraseRequired',
+          `The key ${req.keyPath} needs its passphrase, and this connection may not ask for it.`,
+          { file: req.keyPath },
+        );
       },
     },
     explain: (e) => {
-      if (lockedKey !== undefined && e instanceof CoreError && (e.reason === 'authFailed' || e.reason === 'keyPassphraseRequired')) {
-        return new CoreError('keyPassphraseRequired', `The key ${lockedKey} needs its passphrase to log in.`, { ...e.details, file: lockedKey }, { cause: e });
+      if (
+        lockedKey !== undefined &&
+        e instanceof CoreError &&
+        (e.reason === 'authFailed' || e.reason === 'keyPassphraseRequired')
+      ) {
+        return new CoreError(
+          'keyPassphraseRequired',
+          `The key ${lockedKey} needs its passphrase to log in.`,
+          { ...e.details, file: lockedKey },
+          { cause: e },
+        );
       }
       return e;
     },

@@ -13,12 +13,15 @@ export type StatusFormat = 'full' | 'short' | 'name';
 export const STATUS_FORMATS: readonly StatusFormat[] = ['full', 'short', 'name'];
 
 export function parseStatusFormat(value: unknown): StatusFormat {
-  return typeof value === 'string' && (STATUS_FORMATS as readonly string[]).includes(value) ? (value as StatusFormat) : 'full';
+  return typeof value === 'string' && (STATUS_FORMATS as readonly string[]).includes(value)
+    ? (value as StatusFormat)
+    : 'full';
 }
 
 /** The facts after the context name: full = OS and architecture, short = architecture, name = none. */
 export function statusFacts(format: StatusFormat, info: { operatingSystem: string; architecture: string }): string[] {
-  const facts = format === 'full' ? [info.operatingSystem, info.architecture] : format === 'short' ? [info.architecture] : [];
+  const facts =
+    format === 'full' ? [info.operatingSystem, info.architecture] : format === 'short' ? [info.architecture] : [];
   return facts.map((f) => f.trim()).filter((f) => f !== '');
 }
 
@@ -75,7 +78,10 @@ const NODE_ARCH: Record<string, string> = {
  * Desktop on macOS and Windows runs a Linux VM of the machine's architecture). `armVersion` is
  * Node's `process.config.variables.arm_version` on 32-bit ARM; `endianness` tells ppc64 from ppc64le.
  */
-export function localBuildPlatform(nodeArch: string, o: { armVersion?: string | number; endianness?: 'BE' | 'LE' } = {}): string {
+export function localBuildPlatform(
+  nodeArch: string,
+  o: { armVersion?: string | number; endianness?: 'BE' | 'LE' } = {},
+): string {
   let arch = NODE_ARCH[nodeArch] ?? nodeArch.toLowerCase();
   if (nodeArch === 'ppc64' && o.endianness === 'BE') {
     arch = 'ppc64';
@@ -92,7 +98,10 @@ export function localBuildPlatform(nodeArch: string, o: { armVersion?: string | 
  * `os/arch[/variant]`); undefined when they agree or either is unknown. Only the architecture
  * (and the ARM variant, when both name one) counts: the daemon's OS is what it is.
  */
-export function architectureMismatch(localPlatform: string, remotePlatform: string): { local: string; remote: string } | undefined {
+export function architectureMismatch(
+  localPlatform: string,
+  remotePlatform: string,
+): { local: string; remote: string } | undefined {
   const split = (p: string): { arch: string; variant?: string } | undefined => {
     const parts = p.trim().toLowerCase().split('/');
     if (parts.length < 2 || !parts[1] || parts[1] === 'unknown') {
@@ -116,5 +125,7 @@ export function architectureMismatch(localPlatform: string, remotePlatform: stri
  * it (the usual `default` context on a laptop without Docker Desktop). Shown without alarm.
  */
 export function isCalmFailure(scheme: EndpointScheme | undefined, reason: Reason): boolean {
-  return (scheme === 'unix' || scheme === 'npipe') && (reason === 'dockerSocketMissing' || reason === 'daemonNotRunning');
+  return (
+    (scheme === 'unix' || scheme === 'npipe') && (reason === 'dockerSocketMissing' || reason === 'daemonNotRunning')
+  );
 }

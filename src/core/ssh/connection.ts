@@ -51,7 +51,13 @@ export interface SshPrompts {
   /** Passphrase for an encrypted key; undefined = skip this key. Asked at most once per key per cache. */
   passphrase?(req: { keyPath: string; attempt: number }): Promise<string | undefined>;
   /** Password for user@host (only when allowPassword); undefined = cancel. */
-  password?(req: { user: string; host: string; port: number; attempt: number; prompt?: string }): Promise<string | undefined>;
+  password?(req: {
+    user: string;
+    host: string;
+    port: number;
+    attempt: number;
+    prompt?: string;
+  }): Promise<string | undefined>;
 }
 
 /** How far a connection attempt got; diagnose turns these into separate steps. */
@@ -123,26 +129,34 @@ async function connectWithDepth(options: ConnectOptions, depth: number): Promise
   if (host.proxyCommand && host.proxyCommand.trim().toLowerCase() !== 'none' && !host.proxyJump) {
     // Connecting straight to HostName would bypass the path the user configured (and may reach
     // a different machine), so refuse instead of guessing.
-    throw new CoreError('hostUnreachable', `${host.alias} is reached through a ProxyCommand, which this extension does not run; use ProxyJump instead.`, {
-      host: host.hostname,
-      port: host.port,
-      detail: 'proxyCommand',
-    });
+    throw new CoreError(
+      'hostUnreachable',
+      `${host.alias} is reached through a ProxyCommand, which this extension does not run; use ProxyJump instead.`,
+      {
+        host: host.hostname,
+        port: host.port,
+        detail: 'proxyCommand',
+      },
+    );
   }
   const hops = parseProxyJump(host.proxyJump);
   if (hops.length === 0) {
     return connectOnce(options, undefined);
   }
   if (depth >= MAX_JUMP_DEPTH) {
-    throw new CoreError('sshDestinationInvalid', `The ProxyJump chain to ${host.alias} is longer than ${MAX_JUMP_DEPTH} hops (a loop?).`, {
-      host: host.hostname,
-      port: host.port,
-      proxyJump: host.proxyJump,
-    });
+    throw new CoreError(
+      'sshDestinationInvalid',
+      `The ProxyJump chain to ${host.alias} is longer than ${MAX_JUMP_DEPTH} hops (a loop?).`,
+      {
+        host: host.hostname,
+        port: host.port,
+        proxyJump: host.proxyJump,
+      },
+    );
   }
   // `ProxyJump a,b` means: reach b through a, then the target through b. b's own ProxyJump is
   // replaced by the rest of the list, as OpenSSH does by running `ssh -J a b`.
-  const lastSpec = hops[hops.length - 1] as string;
+  const lastSpec = hops[hops.length - 1];
   const resolved = await resolveJump(lastSpec, options);
   const jumpHost: EffectiveHost = hops.length > 1 ? { ...resolved, proxyJump: hops.slice(0, -1).join(',') } : resolved;
   const jump = await connectWithDepth(
@@ -184,7 +198,9 @@ async function resolveJump(spec: string, options: ConnectOptions): Promise<Effec
   // same known_hosts files as the target and uses the default keys.
   const m = /^(?:ssh:\/\/)?(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/.exec(spec);
   if (!m || !m[2]) {
-    throw new CoreError('sshDestinationInvalid', `Cannot read the ProxyJump destination "${spec}".`, { proxyJump: spec });
+    throw new CoreError('sshDestinationInvalid', `Cannot read the ProxyJump destination "${spec}".`, {
+      proxyJump: spec,
+    });
   }
   const target = options.host;
   const hostname = m[2].replace(/^\[|\]$/g, '');
@@ -281,12 +297,21 @@ interface Progress {
 function connectOnce(options: ConnectOptions, via: SshConnection | undefined): Promise<SshConnection> {
   const host = options.host;
   const logger = options.logger ?? nullLogger;
-  const where: ErrorDetails = { host: host.hostname, port: host.port, ...(host.alias !== host.hostname ? { alias: host.alias } : {}) };
+  const where: ErrorDetails = {
+    host: host.hostname,
+    port: host.port,
+    ...(host.alias !== host.hostname ? { alias: host.alias } : {}),
+  };
   if (via) {
     where.via = via.host.alias;
   }
   const timeoutMs = options.timeoutMs ?? (host.connectTimeout ? host.connectTimeout * 1000 : DEFAULT_TIMEOUT_MS);
-  const progress: Progress = { tcpConnected: false, greetingBytes: Buffer.alloc(0), sawIdent: false, handshakeDone: false };
+  const progress: Progress = {
+    tcpConnected: false,
+    greetingBytes: Buffer.alloc(0),
+    sawIdent: false,
+    handshakeDone: false,
+  };
   const label = `${host.user}@${host.hostname}:${host.port}`;
 
   return new Promise<SshConnection>((resolve, reject) => {
@@ -325,29 +350,47 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
     const timeoutError = (): CoreError => {
       const d = { ...where, timeoutMs };
       if (!progress.tcpConnected) {
-        return new CoreError('timeout', `No TCP connection to ${host.hostname}:${host.port} within ${timeoutMs} ms.`, { ...d, stage: 'tcp' });
+        return new CoreError('timeout', `No TCP connection to ${host.hostname}:${host.port} within ${timeoutMs} ms.`, {
+          ...d,
+          stage: 'tcp',
+        });
       }
       if (progress.greetingBytes.length === 0) {
-        return new CoreError('timeout', `${host.hostname}:${host.port} accepted the TCP connection but sent no SSH greeting within ${timeoutMs} ms.`, {
-          ...d,
-          stage: 'greeting',
-          detail: 'no SSH greeting',
-        });
+        return new CoreError(
+          'timeout',
+          `${host.hostname}:${host.port} accepted the TCP connection but sent no SSH greeting within ${timeoutMs} ms.`,
+          {
+            ...d,
+            stage: 'greeting',
+            detail: 'no SSH greeting',
+          },
+        );
       }
       if (!progress.sawIdent) {
         return notSshError();
       }
       if (!progress.handshakeDone) {
-        return new CoreError('timeout', `The SSH key exchange with ${host.hostname}:${host.port} did not finish within ${timeoutMs} ms.`, { ...d, stage: 'hostKey' });
+        return new CoreError(
+          'timeout',
+          `The SSH key exchange with ${host.hostname}:${host.port} did not finish within ${timeoutMs} ms.`,
+          { ...d, stage: 'hostKey' },
+        );
       }
-      return new CoreError('timeout', `Authentication at ${host.hostname}:${host.port} did not finish within ${timeoutMs} ms.`, {
-        ...d,
-        stage: 'auth',
-        methodsTried: auth?.tried.join(', '),
-      });
+      return new CoreError(
+        'timeout',
+        `Authentication at ${host.hostname}:${host.port} did not finish within ${timeoutMs} ms.`,
+        {
+          ...d,
+          stage: 'auth',
+          methodsTried: auth?.tried.join(', '),
+        },
+      );
     };
     const notSshError = (): CoreError =>
-      new CoreError('notSsh', `${host.hostname}:${host.port} is not an SSH server.`, { ...where, greeting: printable(progress.greetingBytes) });
+      new CoreError('notSsh', `${host.hostname}:${host.port} is not an SSH server.`, {
+        ...where,
+        greeting: printable(progress.greetingBytes),
+      });
 
     /** Classifies a failure before `ready`, using how far the connection got. */
     const mapError = (err: Error & { level?: string; code?: unknown }): CoreError => {
@@ -366,30 +409,46 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
         if (progress.greetingBytes.length > 0) {
           return notSshError();
         }
-        return new CoreError('connectionLost', `${host.hostname}:${host.port} closed the connection before sending an SSH greeting.`, {
-          ...where,
-          stage: 'greeting',
-          message,
-        });
+        return new CoreError(
+          'connectionLost',
+          `${host.hostname}:${host.port} closed the connection before sending an SSH greeting.`,
+          {
+            ...where,
+            stage: 'greeting',
+            message,
+          },
+        );
       }
       if (err.level === 'client-authentication' || (progress.handshakeDone && /authentication/i.test(message))) {
         return auth ? auth.failure(where) : new CoreError('authFailed', 'Authentication failed.', where);
       }
       if (/protocol version not supported|invalid identification/i.test(message)) {
-        return new CoreError('sshProtocolError', `${host.hostname}:${host.port} speaks an SSH version this client does not support.`, {
-          ...where,
-          greeting: printable(progress.greetingBytes),
-          message,
-        });
+        return new CoreError(
+          'sshProtocolError',
+          `${host.hostname}:${host.port} speaks an SSH version this client does not support.`,
+          {
+            ...where,
+            greeting: printable(progress.greetingBytes),
+            message,
+          },
+        );
       }
       if (!progress.handshakeDone) {
-        return new CoreError('sshProtocolError', `The SSH key exchange with ${host.hostname}:${host.port} failed: ${message}`, { ...where, stage: 'hostKey', message });
+        return new CoreError(
+          'sshProtocolError',
+          `The SSH key exchange with ${host.hostname}:${host.port} failed: ${message}`,
+          { ...where, stage: 'hostKey', message },
+        );
       }
-      return new CoreError('connectionLost', `The SSH connection to ${host.hostname}:${host.port} was lost during authentication.`, {
-        ...where,
-        stage: 'auth',
-        message,
-      });
+      return new CoreError(
+        'connectionLost',
+        `The SSH connection to ${host.hostname}:${host.port} was lost during authentication.`,
+        {
+          ...where,
+          stage: 'auth',
+          message,
+        },
+      );
     };
 
     const start = async (): Promise<void> => {
@@ -439,7 +498,8 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
       if (!v || !auth) {
         return;
       }
-      const keepaliveInterval = options.keepaliveIntervalMs ?? (host.serverAliveInterval ? host.serverAliveInterval * 1000 : 0);
+      const keepaliveInterval =
+        options.keepaliveIntervalMs ?? (host.serverAliveInterval ? host.serverAliveInterval * 1000 : 0);
       const keepaliveCountMax = options.keepaliveCountMax ?? host.serverAliveCountMax ?? 3;
       const config: ConnectConfig = {
         sock: s,
@@ -455,7 +515,9 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
         authHandler: auth.handler,
       };
       if (v.algorithms && v.algorithms.length > 0) {
-        config.algorithms = { serverHostKey: v.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+        config.algorithms = {
+          serverHostKey: v.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+        };
       }
       c.on('handshake', () => {
         progress.handshakeDone = true;
@@ -491,7 +553,14 @@ function connectOnce(options: ConnectOptions, via: SshConnection | undefined): P
         c.connect(config);
       } catch (e) {
         // ssh2 validates some options synchronously (e.g. a malformed algorithm list).
-        fail(new CoreError('internal', `Cannot start the SSH connection: ${describeError(e)}`, { ...where, message: describeError(e) }, { cause: e }));
+        fail(
+          new CoreError(
+            'internal',
+            `Cannot start the SSH connection: ${describeError(e)}`,
+            { ...where, message: describeError(e) },
+            { cause: e },
+          ),
+        );
         return;
       }
       // ssh2 paused the stream; this listener sees the same bytes once ssh2 resumes it.
@@ -536,13 +605,23 @@ function makeConnection(
     }
     died ??=
       err.level === 'client-timeout'
-        ? new CoreError('timeout', `${host.hostname}:${host.port} stopped answering keepalives.`, { ...where, detail: 'keepalive' })
-        : new CoreError('connectionLost', `The SSH connection to ${host.hostname}:${host.port} was lost.`, { ...where, message: describeError(err) });
+        ? new CoreError('timeout', `${host.hostname}:${host.port} stopped answering keepalives.`, {
+            ...where,
+            detail: 'keepalive',
+          })
+        : new CoreError('connectionLost', `The SSH connection to ${host.hostname}:${host.port} was lost.`, {
+            ...where,
+            message: describeError(err),
+          });
   });
   client.on('close', () => {
     via?.close();
     if (!closing && !died) {
-      died = new CoreError('connectionLost', `The SSH connection to ${host.hostname}:${host.port} was closed by the other side.`, where);
+      died = new CoreError(
+        'connectionLost',
+        `The SSH connection to ${host.hostname}:${host.port} was closed by the other side.`,
+        where,
+      );
     }
     logger.debug(`ssh ${host.user}@${host.hostname}:${host.port}: closed${died ? ` (${died.reason})` : ''}`);
     resolveClosed(closing ? undefined : died);
@@ -619,7 +698,14 @@ function openForward(via: SshConnection, host: EffectiveHost, where: ErrorDetail
         resolve(ch);
       });
     } catch (e) {
-      reject(new CoreError('connectionLost', `The connection to the jump host ${via.host.alias} is closed.`, { ...where, message: describeError(e) }, { cause: e }));
+      reject(
+        new CoreError(
+          'connectionLost',
+          `The connection to the jump host ${via.host.alias} is closed.`,
+          { ...where, message: describeError(e) },
+          { cause: e },
+        ),
+      );
     }
   });
 }
@@ -628,18 +714,30 @@ function forwardError(err: Error & { reason?: number }, via: SshConnection, wher
   const message = describeError(err);
   const d = { ...where, message, jumpHost: via.host.alias };
   if (/refused/i.test(message)) {
-    return new CoreError('connectionRefused', `${where.host}:${where.port} refused the connection from the jump host ${via.host.alias}.`, d);
+    return new CoreError(
+      'connectionRefused',
+      `${where.host}:${where.port} refused the connection from the jump host ${via.host.alias}.`,
+      d,
+    );
   }
   if (/name or service|not known|resolve|getaddrinfo|nodename/i.test(message)) {
     return new CoreError('dnsFailed', `The jump host ${via.host.alias} cannot resolve ${where.host}.`, d);
   }
   if (err.reason === 1 || /prohibited/i.test(message)) {
-    return new CoreError('hostUnreachable', `The jump host ${via.host.alias} does not allow forwarding to ${where.host}:${where.port}.`, {
-      ...d,
-      detail: 'forwarding prohibited',
-    });
+    return new CoreError(
+      'hostUnreachable',
+      `The jump host ${via.host.alias} does not allow forwarding to ${where.host}:${where.port}.`,
+      {
+        ...d,
+        detail: 'forwarding prohibited',
+      },
+    );
   }
-  return new CoreError('hostUnreachable', `The jump host ${via.host.alias} could not reach ${where.host}:${where.port}.`, d);
+  return new CoreError(
+    'hostUnreachable',
+    `The jump host ${via.host.alias} could not reach ${where.host}:${where.port}.`,
+    d,
+  );
 }
 
 /** Maps a socket error code to the reason a person can act on. */
@@ -650,7 +748,9 @@ export function socketError(e: unknown, where: ErrorDetails): CoreError {
   const target = `${where.host}:${where.port}`;
   switch (code) {
     case 'ECONNREFUSED':
-      return new CoreError('connectionRefused', `${target} refused the connection (nothing listens on that port).`, d, { cause: e });
+      return new CoreError('connectionRefused', `${target} refused the connection (nothing listens on that port).`, d, {
+        cause: e,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
@@ -664,7 +764,12 @@ export function socketError(e: unknown, where: ErrorDetails): CoreError {
     case 'EADDRNOTAVAIL':
       return new CoreError('hostUnreachable', `${target} is unreachable.`, d, { cause: e });
     case 'ETIMEDOUT':
-      return new CoreError('timeout', `The TCP connection to ${target} timed out.`, { ...d, stage: 'tcp' }, { cause: e });
+      return new CoreError(
+        'timeout',
+        `The TCP connection to ${target} timed out.`,
+        { ...d, stage: 'tcp' },
+        { cause: e },
+      );
     default:
       return new CoreError('connectionLost', `The connection to ${target} failed: ${message}`, d, { cause: e });
   }
@@ -695,7 +800,7 @@ function hasIdentLine(data: Buffer): boolean {
 function printable(data: Buffer): string {
   return data
     .toString('latin1')
-    .split(/\r?\n/)[0]!
+    .split(/\r?\n/)[0]
     .replace(/[^\x20-\x7e]/g, '?')
     .slice(0, 80);
 }
@@ -742,7 +847,9 @@ class Authenticator {
 
   readonly handler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
     if (this.current) {
-      this.logger.debug(`ssh ${this.label()}: ${this.current.method}${this.current.file ? ` ${this.current.file}` : ''} not accepted`);
+      this.logger.debug(
+        `ssh ${this.label()}: ${this.current.method}${this.current.file ? ` ${this.current.file}` : ''} not accepted`,
+      );
     }
     if (methodsLeft === null || methodsLeft === undefined) {
       // OpenSSH starts with "none" too: the answer lists the methods the server accepts.
@@ -830,7 +937,7 @@ class Authenticator {
   private async pick(): Promise<AnyAuthMethod | undefined> {
     this.candidates ??= await this.buildCandidates();
     while (this.index < this.candidates.length) {
-      const c = this.candidates[this.index] as Candidate;
+      const c = this.candidates[this.index];
       if (c.kind === 'password') {
         const m = await this.nextPassword();
         if (m) {
@@ -898,7 +1005,13 @@ class Authenticator {
     return {
       type: 'keyboard-interactive',
       username: this.user,
-      prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+      prompt: (
+        _name: string,
+        _instructions: string,
+        _lang: string,
+        prompts: Prompt[],
+        finish: KeyboardInteractiveCallback,
+      ) => {
         rounds++;
         // One round: the password answers every hidden prompt. A second round (a one-time
         // code, a changed-password dialog) is answered empty so it fails instead of looping.
@@ -933,7 +1046,9 @@ class Authenticator {
   }
 
   private fileList(): string[] {
-    return (this.candidates ?? []).filter((c): c is { kind: 'file'; path: string } => c.kind === 'file').map((c) => c.path);
+    return (this.candidates ?? [])
+      .filter((c): c is { kind: 'file'; path: string } => c.kind === 'file')
+      .map((c) => c.path);
   }
 
   private async fileAgent(file: string): Promise<BaseAgent | undefined> {
@@ -1032,11 +1147,15 @@ class Authenticator {
         this.logger.info(`ssh ${this.label()}: wrong passphrase for ${file} (attempt ${attempt})`);
       }
     }
-    this.passphraseFailure = new CoreError('keyPassphraseWrong', `The passphrase for ${file} was wrong ${MAX_PASSPHRASE_ATTEMPTS} times.`, {
-      file,
-      host: this.host.hostname,
-      port: this.host.port,
-    });
+    this.passphraseFailure = new CoreError(
+      'keyPassphraseWrong',
+      `The passphrase for ${file} was wrong ${MAX_PASSPHRASE_ATTEMPTS} times.`,
+      {
+        file,
+        host: this.host.hostname,
+        port: this.host.port,
+      },
+    );
     throw new KeySkipped();
   }
 }
@@ -1054,7 +1173,7 @@ async function openPrivateKey(file: string, passphrase: string | undefined): Pro
       const data = await fs.readFile(file);
       let parsed: ParsedKey | ParsedKey[] | Error;
       try {
-        parsed = loadSsh2().utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
+        parsed = loadSsh2().utils.parseKey(data, passphrase);
       } catch (e) {
         parsed = e instanceof Error ? e : new Error(String(e));
       }
@@ -1103,7 +1222,11 @@ function dedupe(list: string[]): string[] {
  * Which agent to ask: `IdentityAgent` (`none` disables it, `SSH_AUTH_SOCK` or `$VAR` name an
  * environment variable), else SSH_AUTH_SOCK, else on Windows the OpenSSH agent's named pipe.
  */
-export function agentPath(identityAgent: string | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+export function agentPath(
+  identityAgent: string | undefined,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   if (identityAgent !== undefined && identityAgent !== '') {
     if (identityAgent.toLowerCase() === 'none') {
       return undefined;
@@ -1175,7 +1298,12 @@ function agentClasses(): AgentClasses {
       });
     }
 
-    sign(pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    sign(
+      pubKey: string | Buffer | ParsedKey,
+      data: Buffer,
+      options: SigningRequestOptions | SignCallback,
+      cb?: SignCallback,
+    ): void {
       if (typeof options === 'function') {
         this.inner.sign(pubKey, data, options);
       } else {
@@ -1202,7 +1330,12 @@ function agentClasses(): AgentClasses {
       cb(undefined, [this.publicLine]);
     }
 
-    sign(_pubKey: string | Buffer | ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    sign(
+      _pubKey: string | Buffer | ParsedKey,
+      data: Buffer,
+      options: SigningRequestOptions | SignCallback,
+      cb?: SignCallback,
+    ): void {
       const done = typeof options === 'function' ? options : cb;
       const hash = typeof options === 'function' ? undefined : options?.hash;
       if (!done) {

@@ -43,7 +43,9 @@ export const INSTALL_KEY_COMMAND =
 
 const REMOTE_TIMEOUT_MS = 30_000;
 
-export async function copyPublicKey(options: ConnectOptions & { privateKeyPath: string; passphrase?: string }): Promise<CopyIdResult> {
+export async function copyPublicKey(
+  options: ConnectOptions & { privateKeyPath: string; passphrase?: string },
+): Promise<CopyIdResult> {
   const logger = options.logger ?? nullLogger;
   const host = options.host;
   const where = { host: host.hostname, port: host.port, user: host.user };
@@ -69,7 +71,9 @@ export async function copyPublicKey(options: ConnectOptions & { privateKeyPath: 
   //    settles the host key before any password is typed.
   const first = await tryKeyLogin(keyOnly);
   if (first === 'ok') {
-    logger.info(`copy-id ${host.user}@${host.hostname}:${host.port}: the key ${keyPath} already logs in; nothing changed.`);
+    logger.info(
+      `copy-id ${host.user}@${host.hostname}:${host.port}: the key ${keyPath} already logs in; nothing changed.`,
+    );
     return { status: 'alreadyInstalled' };
   }
 
@@ -104,7 +108,9 @@ export async function copyPublicKey(options: ConnectOptions & { privateKeyPath: 
     }
     authorizedKeysFile = (marker[2] ?? '').trim();
     if (marker[1] === 'present') {
-      logger.warn(`copy-id ${host.user}@${host.hostname}: the key is already in ${authorizedKeysFile} but was refused; not adding it twice.`);
+      logger.warn(
+        `copy-id ${host.user}@${host.hostname}: the key is already in ${authorizedKeysFile} but was refused; not adding it twice.`,
+      );
     }
   } finally {
     install.close();
@@ -119,7 +125,9 @@ export async function copyPublicKey(options: ConnectOptions & { privateKeyPath: 
       { ...where, file: authorizedKeysFile, detail: 'installedButRefused' },
     );
   }
-  logger.info(`copy-id ${host.user}@${host.hostname}:${host.port}: installed ${keyPath}.pub into ${authorizedKeysFile}.`);
+  logger.info(
+    `copy-id ${host.user}@${host.hostname}:${host.port}: installed ${keyPath}.pub into ${authorizedKeysFile}.`,
+  );
   return { status: 'installed', authorizedKeysFile };
 }
 
@@ -151,6 +159,12 @@ export async function requirePosixShell(conn: SshConnection, signal?: AbortSigna
     `The login shell of ${host.user} on ${host.hostname} does not run commands through sh -c` +
       (output ? `; it answered: ${output}` : '') +
       '. Give the user a login shell that can run commands (e.g. /bin/sh or /bin/bash).',
-    { host: host.hostname, port: host.port, user: host.user, code: probe.code ?? undefined, output: output || undefined },
+    {
+      host: host.hostname,
+      port: host.port,
+      user: host.user,
+      code: probe.code ?? undefined,
+      output: output || undefined,
+    },
   );
 }

@@ -129,11 +129,15 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
         return true;
       case 'revoked':
         return reject(
-          new CoreError('hostKeyRevoked', `The host key ${keyType} ${fingerprint} of ${name} is marked @revoked in ${check.file}:${check.line}.`, {
-            ...details,
-            file: check.file,
-            line: check.line,
-          }),
+          new CoreError(
+            'hostKeyRevoked',
+            `The host key ${keyType} ${fingerprint} of ${name} is marked @revoked in ${check.file}:${check.line}.`,
+            {
+              ...details,
+              file: check.file,
+              line: check.line,
+            },
+          ),
           check,
         );
       case 'changed':
@@ -151,13 +155,24 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
 
     if (options.strict === 'yes') {
       return reject(
-        new CoreError('hostKeyUnknown', `The host key ${keyType} ${fingerprint} of ${name} is not in known_hosts and StrictHostKeyChecking is yes.`, details),
+        new CoreError(
+          'hostKeyUnknown',
+          `The host key ${keyType} ${fingerprint} of ${name} is not in known_hosts and StrictHostKeyChecking is yes.`,
+          details,
+        ),
         check,
       );
     }
     if (options.strict === 'ask') {
       if (!options.confirmUnknownKey) {
-        return reject(new CoreError('hostKeyUnknown', `The host key ${keyType} ${fingerprint} of ${name} is not in known_hosts.`, details), check);
+        return reject(
+          new CoreError(
+            'hostKeyUnknown',
+            `The host key ${keyType} ${fingerprint} of ${name} is not in known_hosts.`,
+            details,
+          ),
+          check,
+        );
       }
       let answer: boolean;
       try {
@@ -166,10 +181,20 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
         if (e instanceof CoreError) {
           return reject(e, check); // e.g. cancelled
         }
-        return reject(new CoreError('hostKeyRejected', `The host key of ${name} was not confirmed.`, details, { cause: e }), check);
+        return reject(
+          new CoreError('hostKeyRejected', `The host key of ${name} was not confirmed.`, details, { cause: e }),
+          check,
+        );
       }
       if (answer !== true) {
-        return reject(new CoreError('hostKeyRejected', `The host key ${keyType} ${fingerprint} of ${name} was not trusted.`, details), check);
+        return reject(
+          new CoreError(
+            'hostKeyRejected',
+            `The host key ${keyType} ${fingerprint} of ${name} was not trusted.`,
+            details,
+          ),
+          check,
+        );
       }
     }
 
@@ -177,7 +202,12 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
     try {
       added = await addKnownHost(target, key, { hash: options.hashKnownHosts });
     } catch (e) {
-      const error = e instanceof CoreError ? e : new CoreError('fileUnwritable', `Cannot add the host key of ${name} to known_hosts.`, details, { cause: e });
+      const error =
+        e instanceof CoreError
+          ? e
+          : new CoreError('fileUnwritable', `Cannot add the host key of ${name} to known_hosts.`, details, {
+              cause: e,
+            });
       return reject(error, check);
     }
     report = { name, keyType, fingerprint, check, outcome: 'added', added };
@@ -208,7 +238,12 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
         failure =
           e instanceof CoreError
             ? e
-            : new CoreError('internal', `The host key of ${name} could not be checked.`, { host: target.host, port: target.port, name }, { cause: e });
+            : new CoreError(
+                'internal',
+                `The host key of ${name} could not be checked.`,
+                { host: target.host, port: target.port, name },
+                { cause: e },
+              );
         log.error(failure.message);
         return false;
       })

@@ -83,7 +83,11 @@ export function publicKeyFingerprint(publicKeyLine: string): string {
  * Never replaces anything: if either file exists nothing is written (`keyExists`). An empty
  * passphrase means none, as with `ssh-keygen -N ''`.
  */
-export async function generateKey(options: { privateKeyPath: string; passphrase?: string; comment?: string }): Promise<GeneratedKey> {
+export async function generateKey(options: {
+  privateKeyPath: string;
+  passphrase?: string;
+  comment?: string;
+}): Promise<GeneratedKey> {
   const privateKeyPath = options.privateKeyPath;
   const publicKeyPath = privateKeyPath + '.pub';
   for (const file of [privateKeyPath, publicKeyPath]) {
@@ -101,7 +105,12 @@ export async function generateKey(options: { privateKeyPath: string; passphrase?
     // recursive mkdir leaves existing directories as they are; only new ones get 0700.
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new CoreError('fileUnwritable', `Cannot create the directory ${dir}.`, { file: dir, code: errnoCode(e) }, { cause: e });
+    throw new CoreError(
+      'fileUnwritable',
+      `Cannot create the directory ${dir}.`,
+      { file: dir, code: errnoCode(e) },
+      { cause: e },
+    );
   }
   // Exclusive creation: a file that appeared since the check above is still never replaced.
   await writeKeyFile(privateKeyPath, pair.private, 0o600);
@@ -123,7 +132,10 @@ const MAX_GENERATE_ATTEMPTS = 8;
  * from the public key it takes out of Node's DER output, so about one pair in 256 carries a
  * short public key that OpenSSH refuses to load; such a pair is thrown away and made again.
  */
-export async function generateEd25519Pair(comment: string, passphrase: string | undefined): Promise<{ private: string; public: string }> {
+export async function generateEd25519Pair(
+  comment: string,
+  passphrase: string | undefined,
+): Promise<{ private: string; public: string }> {
   const opts = passphrase === undefined ? { comment } : { comment, passphrase, cipher: 'aes256-ctr' };
   for (let attempt = 1; ; attempt++) {
     const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
@@ -134,7 +146,11 @@ export async function generateEd25519Pair(comment: string, passphrase: string | 
       return pair;
     }
     if (attempt >= MAX_GENERATE_ATTEMPTS) {
-      throw new CoreError('internal', `The key generator made ${MAX_GENERATE_ATTEMPTS} malformed ed25519 keys in a row.`, {});
+      throw new CoreError(
+        'internal',
+        `The key generator made ${MAX_GENERATE_ATTEMPTS} malformed ed25519 keys in a row.`,
+        {},
+      );
     }
   }
 }
@@ -171,7 +187,7 @@ type Inspection =
 function inspectKeyData(data: Buffer): Inspection {
   let parsed: ParsedKey | ParsedKey[] | Error;
   try {
-    parsed = loadSsh2().utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
+    parsed = loadSsh2().utils.parseKey(data);
   } catch {
     return { kind: 'other' };
   }
@@ -252,7 +268,10 @@ async function readPubFile(file: string): Promise<{ line: string; blob: Buffer; 
     }
     throw new CoreError('fileUnreadable', `Cannot read ${file}.`, { file, code: errnoCode(e) }, { cause: e });
   }
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
+  const line = text
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '')
+    ?.trim();
   if (!line) {
     return undefined;
   }
@@ -300,31 +319,45 @@ export async function loadPrivateKey(privateKeyPath: string, passphrase?: string
   const data = await readKeyFile(privateKeyPath);
   const inspection = inspectKeyData(data);
   if (inspection.kind === 'other') {
-    throw new CoreError('keyInvalid', `${privateKeyPath} is not a private key that can be used.`, { file: privateKeyPath });
+    throw new CoreError('keyInvalid', `${privateKeyPath} is not a private key that can be used.`, {
+      file: privateKeyPath,
+    });
   }
   let key: ParsedKey;
   if (inspection.kind === 'private') {
     key = inspection.key;
   } else {
     if (!passphrase) {
-      throw new CoreError('keyPassphraseRequired', `The key ${privateKeyPath} is protected by a passphrase.`, { file: privateKeyPath });
+      throw new CoreError('keyPassphraseRequired', `The key ${privateKeyPath} is protected by a passphrase.`, {
+        file: privateKeyPath,
+      });
     }
     let parsed: ParsedKey | ParsedKey[] | Error;
     try {
-      parsed = loadSsh2().utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
+      parsed = loadSsh2().utils.parseKey(data, passphrase);
     } catch {
       // The message of a parser failure never contains the passphrase, but do not pass it on either.
-      throw new CoreError('keyPassphraseWrong', `The passphrase for ${privateKeyPath} is wrong.`, { file: privateKeyPath });
+      throw new CoreError('keyPassphraseWrong', `The passphrase for ${privateKeyPath} is wrong.`, {
+        file: privateKeyPath,
+      });
     }
     if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) {
-      throw new CoreError('keyPassphraseWrong', `The passphrase for ${privateKeyPath} is wrong.`, { file: privateKeyPath });
+      throw new CoreError('keyPassphraseWrong', `The passphrase for ${privateKeyPath} is wrong.`, {
+        file: privateKeyPath,
+      });
     }
     key = parsed;
   }
   const blob = key.getPublicSSH();
   const pub = await readPubFile(privateKeyPath + '.pub');
   const publicKey = pub && pub.blob.equals(blob) ? pub.line : publicLine(key);
-  return { data, publicKey, type: key.type, fingerprint: keyBlobFingerprint(blob), encrypted: inspection.kind === 'encrypted' };
+  return {
+    data,
+    publicKey,
+    type: key.type,
+    fingerprint: keyBlobFingerprint(blob),
+    encrypted: inspection.kind === 'encrypted',
+  };
 }
 
 /**
@@ -337,7 +370,9 @@ export async function readPublicKey(privateKeyPath: string, passphrase?: string)
   const inspection = inspectKeyData(data);
   const pub = await readPubFile(privateKeyPath + '.pub');
   if (inspection.kind === 'other') {
-    throw new CoreError('keyInvalid', `${privateKeyPath} is not a private key that can be used.`, { file: privateKeyPath });
+    throw new CoreError('keyInvalid', `${privateKeyPath} is not a private key that can be used.`, {
+      file: privateKeyPath,
+    });
   }
   if (inspection.kind === 'encrypted') {
     if (pub && inspection.publicBlob) {

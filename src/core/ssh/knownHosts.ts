@@ -220,7 +220,10 @@ export async function matchingEntries(target: HostKeyTarget): Promise<KnownHosts
   const name = knownHostsName(target);
   const out: KnownHostsEntry[] = [];
   const seen = new Set<string>();
-  for (const file of [...knownHostsFiles(target.userKnownHostsFiles), ...knownHostsFiles(target.globalKnownHostsFiles)]) {
+  for (const file of [
+    ...knownHostsFiles(target.userKnownHostsFiles),
+    ...knownHostsFiles(target.globalKnownHostsFiles),
+  ]) {
     if (seen.has(file)) {
       continue;
     }
@@ -256,7 +259,7 @@ export async function checkHostKey(target: HostKeyTarget, keyBlob: Buffer): Prom
   }
   if (plain.length > 0) {
     const type = keyBlobType(keyBlob);
-    const offending = plain.find((e) => e.keyType === type) ?? plain[0]!;
+    const offending = plain.find((e) => e.keyType === type) ?? plain[0];
     return { status: 'changed', file: offending.file, line: offending.line, knownType: offending.keyType };
   }
   return { status: 'unknown', knownTypes: [] };
@@ -307,7 +310,11 @@ export function hostKeyAlgorithmsFor(types: string[]): string[] | undefined {
  * keeps the file's inode, owner, mode and any hard or symbolic link untouched, and never
  * rewrites a byte of the existing lines.
  */
-export async function addKnownHost(target: HostKeyTarget, keyBlob: Buffer, options: { hash: boolean }): Promise<{ file: string; line: number }> {
+export async function addKnownHost(
+  target: HostKeyTarget,
+  keyBlob: Buffer,
+  options: { hash: boolean },
+): Promise<{ file: string; line: number }> {
   const file = knownHostsFiles(target.userKnownHostsFiles)[0];
   if (!file) {
     throw new CoreError('fileUnwritable', 'No user known_hosts file is configured (UserKnownHostsFile none).', {});
@@ -347,7 +354,12 @@ export async function addKnownHost(target: HostKeyTarget, keyBlob: Buffer, optio
       await handle.close();
     }
   } catch (e) {
-    throw new CoreError('fileUnwritable', `Cannot add the host key to ${file}.`, { file, code: errnoCode(e) }, { cause: e });
+    throw new CoreError(
+      'fileUnwritable',
+      `Cannot add the host key to ${file}.`,
+      { file, code: errnoCode(e) },
+      { cause: e },
+    );
   }
   // The line number comes from the file as it is now, so lines appended meanwhile are counted.
   const lines = (await fs.readFile(file, 'utf8')).split('\n');

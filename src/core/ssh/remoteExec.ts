@@ -27,7 +27,11 @@ export interface ExecRemoteResult {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
-export function execRemote(client: Client, command: string, options: ExecRemoteOptions = {}): Promise<ExecRemoteResult> {
+export function execRemote(
+  client: Client,
+  command: string,
+  options: ExecRemoteOptions = {},
+): Promise<ExecRemoteResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   return new Promise<ExecRemoteResult>((resolve, reject) => {
@@ -65,7 +69,12 @@ export function execRemote(client: Client, command: string, options: ExecRemoteO
     const timer = setTimeout(() => {
       dropChannel();
       finish(() =>
-        reject(new CoreError('timeout', `The remote command did not finish within ${timeoutMs} ms.`, { timeoutMs, stderr: err.text().slice(0, 500) })),
+        reject(
+          new CoreError('timeout', `The remote command did not finish within ${timeoutMs} ms.`, {
+            timeoutMs,
+            stderr: err.text().slice(0, 500),
+          }),
+        ),
       );
     }, timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -92,7 +101,9 @@ export function execRemote(client: Client, command: string, options: ExecRemoteO
       });
       ch.on('error', () => undefined); // reported through 'close' and a missing exit status
       ch.on('close', () => {
-        finish(() => resolve({ code, ...(exitSignal ? { signal: exitSignal } : {}), stdout: out.text(), stderr: err.text() }));
+        finish(() =>
+          resolve({ code, ...(exitSignal ? { signal: exitSignal } : {}), stdout: out.text(), stderr: err.text() }),
+        );
       });
       ch.end(options.input ?? '');
     };
@@ -101,7 +112,11 @@ export function execRemote(client: Client, command: string, options: ExecRemoteO
       client.exec(command, onOpen);
     } catch (e) {
       // ssh2 throws "Not connected" synchronously when the transport is already closed.
-      finish(() => reject(new CoreError('connectionLost', 'The SSH connection is closed.', { message: describeError(e) }, { cause: e })));
+      finish(() =>
+        reject(
+          new CoreError('connectionLost', 'The SSH connection is closed.', { message: describeError(e) }, { cause: e }),
+        ),
+      );
     }
   });
 }
@@ -110,9 +125,19 @@ export function execRemote(client: Client, command: string, options: ExecRemoteO
 export function channelOpenError(e: Error): CoreError {
   const message = describeError(e);
   if (/no response from server|not connected/i.test(message)) {
-    return new CoreError('connectionLost', 'The SSH connection closed while opening a channel.', { message }, { cause: e });
+    return new CoreError(
+      'connectionLost',
+      'The SSH connection closed while opening a channel.',
+      { message },
+      { cause: e },
+    );
   }
-  return new CoreError('remoteCommandFailed', 'The SSH server refused to open a session channel.', { message }, { cause: e });
+  return new CoreError(
+    'remoteCommandFailed',
+    'The SSH server refused to open a session channel.',
+    { message },
+    { cause: e },
+  );
 }
 
 class Collector {

@@ -95,7 +95,12 @@ export async function resolveHost(alias: string, options: ResolveOptions): Promi
  * and parse `ssh://` URIs. None of those is an alias the resolvers can answer for.
  */
 function checkAlias(alias: string): void {
-  if (alias === '' || alias.startsWith('-') || /['`"$\\;&<>|(){},@\s\x00-\x1f\x7f]/.test(alias) || /^ssh:\/\//i.test(alias)) {
+  if (
+    alias === '' ||
+    alias.startsWith('-') ||
+    /['`"$\\;&<>|(){},@\s\x00-\x1f\x7f]/.test(alias) ||
+    /^ssh:\/\//i.test(alias)
+  ) {
     throw new CoreError('sshAliasInvalid', `"${alias}" is not a host alias ssh can be given`, { alias });
   }
 }
@@ -119,7 +124,10 @@ function checkAlias(alias: string): void {
  * when that differs from `home` the passwd home prefix is mapped to `home` so both resolvers
  * describe the same files.
  */
-export async function resolveHostWithSsh(alias: string, options: ResolveOptions & { sshBinary: string }): Promise<EffectiveHost> {
+export async function resolveHostWithSsh(
+  alias: string,
+  options: ResolveOptions & { sshBinary: string },
+): Promise<EffectiveHost> {
   checkAlias(alias);
   throwIfAborted(options.signal);
   const passwdHome = passwdHomeDir();
@@ -334,7 +342,9 @@ export async function resolveHostBuiltin(alias: string, options: ResolveOptions)
     proxyCommand: opts.proxyCommand === undefined || opts.proxyCommand === 'none' ? undefined : opts.proxyCommand,
     hostKeyAlias,
     userKnownHostsFiles: (opts.userKnownHostsFiles ?? DEFAULT_USER_KNOWN_HOSTS).map((f) => expandPath(f, tokens)),
-    globalKnownHostsFiles: (opts.globalKnownHostsFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS).map((f) => expandTilde(f, options.home)),
+    globalKnownHostsFiles: (opts.globalKnownHostsFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS).map((f) =>
+      expandTilde(f, options.home),
+    ),
     strictHostKeyChecking: opts.strictHostKeyChecking ?? 'ask',
     hashKnownHosts: opts.hashKnownHosts ?? false,
     connectTimeout: opts.connectTimeout,
@@ -363,7 +373,15 @@ function finish(h: EffectiveHost): EffectiveHost {
 async function readAllFiles(pass: Pass): Promise<void> {
   const { options } = pass;
   const userCtx = { home: options.home, userConf: true, systemDir: '/etc/ssh' };
-  await readConfigFile(pass, options.configFile, { ...userCtx, checkPerm: isDefaultUserConfig(options.configFile, options.home) }, { active: true }, false, 0, []);
+  await readConfigFile(
+    pass,
+    options.configFile,
+    { ...userCtx, checkPerm: isDefaultUserConfig(options.configFile, options.home) },
+    { active: true },
+    false,
+    0,
+    [],
+  );
   const system = options.systemConfigFile === undefined ? DEFAULT_SYSTEM_CONFIG : options.systemConfigFile;
   if (system !== null) {
     // Relative includes of the system file live next to it (/etc/ssh for the real one).
@@ -406,7 +424,12 @@ async function readConfigFile(
     if (errnoCode(e) === 'EISDIR') {
       return; // ssh's fopen() succeeds on a directory and reads no lines from it
     }
-    throw new CoreError('fileUnreadable', `Cannot read ssh config ${file}: ${errnoCode(e) ?? String(e)}`, { file }, { cause: e });
+    throw new CoreError(
+      'fileUnreadable',
+      `Cannot read ssh config ${file}: ${errnoCode(e) ?? String(e)}`,
+      { file },
+      { cause: e },
+    );
   }
   if (ctx.checkPerm) {
     const bad = await unsafePermissions(file, false);
@@ -423,7 +446,11 @@ async function readConfigFile(
       continue;
     }
     if (p.kind === 'error') {
-      throw configError(file, lineNo, p.error === 'invalidQuotes' ? 'invalid quotes' : `no argument after keyword "${p.key}"`);
+      throw configError(
+        file,
+        lineNo,
+        p.error === 'invalidQuotes' ? 'invalid quotes' : `no argument after keyword "${p.key}"`,
+      );
     }
     const { key, args } = p;
     switch (key) {
@@ -463,9 +490,15 @@ async function readConfigFile(
           for (const inc of await globFiles(pattern)) {
             const incReal = await fs.realpath(inc).catch(() => path.resolve(inc));
             if (stack.includes(incReal) || incReal === real) {
-              throw new CoreError('sshIncludeLoop', `${file} line ${lineNo}: Include of ${inc} loops`, { file, line: lineNo });
+              throw new CoreError('sshIncludeLoop', `${file} line ${lineNo}: Include of ${inc} loops`, {
+                file,
+                line: lineNo,
+              });
             }
-            await readConfigFile(pass, inc, { ...ctx, checkPerm: true }, state, neverMatch || !oactive, depth + 1, [...stack, real]);
+            await readConfigFile(pass, inc, { ...ctx, checkPerm: true }, state, neverMatch || !oactive, depth + 1, [
+              ...stack,
+              real,
+            ]);
             state.active = oactive;
           }
         }
@@ -500,7 +533,15 @@ function parseFlag(v: string, file: string, line: number, key: string): boolean 
   }
 }
 
-function applyOption(pass: Pass, key: string, args: string[], rest: string, active: boolean, file: string, line: number): void {
+function applyOption(
+  pass: Pass,
+  key: string,
+  args: string[],
+  rest: string,
+  active: boolean,
+  file: string,
+  line: number,
+): void {
   const o = pass.opts;
   switch (key) {
     case 'hostname': {
@@ -588,7 +629,15 @@ function applyOption(pass: Pass, key: string, args: string[], rest: string, acti
     }
     case 'stricthostkeychecking': {
       const v = single(args, file, line, key).toLowerCase();
-      const map: Record<string, StrictHostKeyChecking> = { yes: 'yes', true: 'yes', no: 'no', false: 'no', off: 'no', ask: 'ask', 'accept-new': 'accept-new' };
+      const map: Record<string, StrictHostKeyChecking> = {
+        yes: 'yes',
+        true: 'yes',
+        no: 'no',
+        false: 'no',
+        off: 'no',
+        ask: 'ask',
+        'accept-new': 'accept-new',
+      };
       if (!(v in map)) {
         throw configError(file, line, `unsupported option "${v}" for ${key}`);
       }
@@ -742,7 +791,11 @@ function matchCfgLine(pass: Pass, condition: string, file: string, line: number)
   const o = pass.opts;
   const { alias, options } = pass;
   const ruser = o.user ?? options.localUser;
-  const host = pass.finalPass ? (o.hostname as string) : o.hostname !== undefined ? expandHostnameTokens(o.hostname, alias) : alias;
+  const host = pass.finalPass
+    ? (o.hostname as string)
+    : o.hostname !== undefined
+      ? expandHostnameTokens(o.hostname, alias)
+      : alias;
   let result = true;
   let attributes = 0;
   let cp: string | null = condition;
@@ -853,7 +906,14 @@ interface TokenContext {
   values: Record<string, string>;
 }
 
-function tokenContext(options: ResolveOptions, alias: string, hostname: string, user: string, port: number, hostKeyAlias: string | undefined): TokenContext {
+function tokenContext(
+  options: ResolveOptions,
+  alias: string,
+  hostname: string,
+  user: string,
+  port: number,
+  hostKeyAlias: string | undefined,
+): TokenContext {
   const thisHost = os.hostname();
   const shortHost = thisHost.split('.')[0];
   const portStr = String(port);
@@ -866,7 +926,9 @@ function tokenContext(options: ResolveOptions, alias: string, hostname: string, 
     env,
     values: {
       '%': '%',
-      C: createHash('sha1').update(thisHost + hostname + portStr + user).digest('hex'),
+      C: createHash('sha1')
+        .update(thisHost + hostname + portStr + user)
+        .digest('hex'),
       L: shortHost,
       i: String(process.getuid?.() ?? 0),
       k: hostKeyAlias ?? alias,

@@ -65,7 +65,11 @@ export async function readSshConfig(options: { configFile: string; home: string 
         // `Include conf.d/*` matching a sub-directory: ssh reads it as an empty file.
         return;
       }
-      snapshot.problems.push({ file, reason: 'fileUnreadable', message: `Cannot read ${file}: ${errnoCode(e) ?? String(e)}` });
+      snapshot.problems.push({
+        file,
+        reason: 'fileUnreadable',
+        message: `Cannot read ${file}: ${errnoCode(e) ?? String(e)}`,
+      });
       return;
     }
     if (!seenFiles.has(file)) {
@@ -84,7 +88,10 @@ export async function readSshConfig(options: { configFile: string; home: string 
         file,
         line: err.line,
         reason: 'sshConfigUnparsable',
-        message: err.error === 'invalidQuotes' ? `${file} line ${err.line}: unbalanced quotes` : `${file} line ${err.line}: no argument after "${err.keyword}"`,
+        message:
+          err.error === 'invalidQuotes'
+            ? `${file} line ${err.line}: unbalanced quotes`
+            : `${file} line ${err.line}: no argument after "${err.keyword}"`,
       });
     }
     const editableBlocks = isMain && doc.errors.length === 0 ? editableHostLines(doc) : new Set<number>();

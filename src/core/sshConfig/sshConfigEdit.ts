@@ -312,7 +312,12 @@ async function readForEdit(configFile: string): Promise<string | undefined> {
     if (isNotFound(e)) {
       return undefined;
     }
-    throw new CoreError('fileUnreadable', `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`, { file: configFile }, { cause: e });
+    throw new CoreError(
+      'fileUnreadable',
+      `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`,
+      { file: configFile },
+      { cause: e },
+    );
   }
 }
 
@@ -326,15 +331,24 @@ function parseForEdit(configFile: string, text: string): ConfigDocument {
   const doc = parseDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    throw new CoreError('sshConfigUnparsable', `${configFile} line ${e.line}: ${e.error === 'invalidQuotes' ? 'unbalanced quotes' : `no argument after "${e.keyword}"`}`, {
-      file: configFile,
-      line: e.line,
-    });
+    throw new CoreError(
+      'sshConfigUnparsable',
+      `${configFile} line ${e.line}: ${e.error === 'invalidQuotes' ? 'unbalanced quotes' : `no argument after "${e.keyword}"`}`,
+      {
+        file: configFile,
+        line: e.line,
+      },
+    );
   }
   try {
     SSHConfig.parse(text);
   } catch (err) {
-    throw new CoreError('sshConfigUnparsable', `${configFile}: ${(err as Error).message}`, { file: configFile }, { cause: err });
+    throw new CoreError(
+      'sshConfigUnparsable',
+      `${configFile}: ${(err as Error).message}`,
+      { file: configFile },
+      { cause: err },
+    );
   }
   return doc;
 }
@@ -347,7 +361,12 @@ async function writeIfUnchanged(configFile: string, original: string | undefined
   try {
     await writeFileAtomic(configFile, next, { mode: 0o600 });
   } catch (e) {
-    throw new CoreError('fileUnwritable', `Cannot write ${configFile}: ${errnoCode(e) ?? String(e)}`, { file: configFile }, { cause: e });
+    throw new CoreError(
+      'fileUnwritable',
+      `Cannot write ${configFile}: ${errnoCode(e) ?? String(e)}`,
+      { file: configFile },
+      { cause: e },
+    );
   }
   return true;
 }
@@ -395,7 +414,9 @@ function validateNewHost(host: NewSshHost): void {
     checkPort(host.port);
   }
   if (host.identityFile !== undefined && (host.identityFile === '' || /[\x00-\x1f\x7f]/.test(host.identityFile))) {
-    throw new CoreError('keyInvalid', `Invalid identity file path "${host.identityFile}"`, { value: host.identityFile });
+    throw new CoreError('keyInvalid', `Invalid identity file path "${host.identityFile}"`, {
+      value: host.identityFile,
+    });
   }
 }
 
@@ -447,13 +468,21 @@ function sectionMayApply(doc: ConfigDocument, i: number, host: NewSshHost): bool
   }
 }
 
-function computeAddition(text: string, doc: ConfigDocument, host: NewSshHost): { next: string; line: number; offset: number; inserted: string } {
+function computeAddition(
+  text: string,
+  doc: ConfigDocument,
+  host: NewSshHost,
+): { next: string; line: number; offset: number; inserted: string } {
   const eol = doc.eol;
   const { lines: block } = blockLines(host);
   let target = -1;
   for (let i = doc.firstSectionIndex; i < doc.lines.length; i++) {
     const p = doc.parsed[i];
-    if ((p.kind === 'directive' || p.kind === 'error') && (p.key === 'host' || p.key === 'match') && sectionMayApply(doc, i, host)) {
+    if (
+      (p.kind === 'directive' || p.kind === 'error') &&
+      (p.key === 'host' || p.key === 'match') &&
+      sectionMayApply(doc, i, host)
+    ) {
       target = attachedCommentStart(doc, i);
       break;
     }
@@ -463,7 +492,12 @@ function computeAddition(text: string, doc: ConfigDocument, host: NewSshHost): {
     const after = onlyBlankBefore(doc, target) ? usualSeparation(doc) : blankRunAbove(doc, target);
     const inserted = block.join(eol) + eol + eol.repeat(after);
     const offset = doc.lines[target].start;
-    return { next: text.slice(0, offset) + inserted + text.slice(offset), line: doc.lines[target].number, offset, inserted };
+    return {
+      next: text.slice(0, offset) + inserted + text.slice(offset),
+      line: doc.lines[target].number,
+      offset,
+      inserted,
+    };
   }
   // At the end: after a newline for an unterminated last line, then the file's usual gap.
   let prefix = '';
@@ -482,11 +516,20 @@ function computeAddition(text: string, doc: ConfigDocument, host: NewSshHost): {
 }
 
 /** Checks the new text with both parsers before anything is written. */
-function verifyAddition(configFile: string, original: string, next: string, result: { line: number; offset: number; inserted: string }, host: NewSshHost): void {
+function verifyAddition(
+  configFile: string,
+  original: string,
+  next: string,
+  result: { line: number; offset: number; inserted: string },
+  host: NewSshHost,
+): void {
   const fail = (why: string): never => {
     throw new CoreError('internal', `Refusing to write ${configFile}: ${why}`, { file: configFile });
   };
-  if (next.slice(0, result.offset) !== original.slice(0, result.offset) || next.slice(result.offset + result.inserted.length) !== original.slice(result.offset)) {
+  if (
+    next.slice(0, result.offset) !== original.slice(0, result.offset) ||
+    next.slice(result.offset + result.inserted.length) !== original.slice(result.offset)
+  ) {
     fail('the rest of the file would change');
   }
   const doc = parseDocument(next);
@@ -515,10 +558,18 @@ function verifyAddition(configFile: string, original: string, next: string, resu
   } catch {
     return fail('the result would not parse');
   }
-  const section = lib.find((l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'host' && l.value === host.alias);
+  const section = lib.find(
+    (l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'host' && l.value === host.alias,
+  );
   const hostNameLine =
-    section && 'config' in section ? section.config.find((l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'hostname') : undefined;
-  if (!hostNameLine || hostNameLine.type !== LineType.DIRECTIVE || String(hostNameLine.value).replace(/%%/g, '%') !== host.hostName) {
+    section && 'config' in section
+      ? section.config.find((l) => l.type === LineType.DIRECTIVE && l.param.toLowerCase() === 'hostname')
+      : undefined;
+  if (
+    !hostNameLine ||
+    hostNameLine.type !== LineType.DIRECTIVE ||
+    String(hostNameLine.value).replace(/%%/g, '%') !== host.hostName
+  ) {
     fail('the ssh-config parser does not find the new block');
   }
 }
@@ -538,7 +589,11 @@ function verifyAddition(configFile: string, original: string, next: string, resu
  * section cannot be overtaken this way: any line put before that `Include` would pull the
  * `Include` into the new block.
  */
-export async function addSshHost(configFile: string, host: NewSshHost, options: { home: string }): Promise<{ line: number }> {
+export async function addSshHost(
+  configFile: string,
+  host: NewSshHost,
+  options: { home: string },
+): Promise<{ line: number }> {
   validateNewHost(host);
   for (let attempt = 1; ; attempt++) {
     const original = await readForEdit(configFile);
@@ -552,11 +607,15 @@ export async function addSshHost(configFile: string, host: NewSshHost, options: 
     }
     const clash = snapshot.hosts.find((h) => h.alias.toLowerCase() === host.alias.toLowerCase());
     if (clash) {
-      throw new CoreError('sshAliasExists', `Host "${clash.alias}" is already defined in ${clash.file} line ${clash.line}`, {
-        alias: clash.alias,
-        file: clash.file,
-        line: clash.line,
-      });
+      throw new CoreError(
+        'sshAliasExists',
+        `Host "${clash.alias}" is already defined in ${clash.file} line ${clash.line}`,
+        {
+          alias: clash.alias,
+          file: clash.file,
+          line: clash.line,
+        },
+      );
     }
     const result = computeAddition(text, doc, host);
     verifyAddition(configFile, text, result.next, result, host);
@@ -567,7 +626,9 @@ export async function addSshHost(configFile: string, host: NewSshHost, options: 
       return { line: result.line };
     }
     if (attempt >= EDIT_ATTEMPTS) {
-      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, { file: configFile });
+      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, {
+        file: configFile,
+      });
     }
   }
 }
@@ -579,14 +640,24 @@ async function ensureSshDir(dir: string): Promise<void> {
     return;
   } catch (e) {
     if (!isNotFound(e)) {
-      throw new CoreError('fileUnwritable', `Cannot use ${dir}: ${errnoCode(e) ?? String(e)}`, { file: dir }, { cause: e });
+      throw new CoreError(
+        'fileUnwritable',
+        `Cannot use ${dir}: ${errnoCode(e) ?? String(e)}`,
+        { file: dir },
+        { cause: e },
+      );
     }
   }
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     await fs.chmod(dir, 0o700); // the umask may have narrowed or widened nothing, but be sure
   } catch (e) {
-    throw new CoreError('fileUnwritable', `Cannot create ${dir}: ${errnoCode(e) ?? String(e)}`, { file: dir }, { cause: e });
+    throw new CoreError(
+      'fileUnwritable',
+      `Cannot create ${dir}: ${errnoCode(e) ?? String(e)}`,
+      { file: dir },
+      { cause: e },
+    );
   }
 }
 
@@ -611,16 +682,24 @@ export async function removeSshHost(configFile: string, alias: string, options: 
       throw new CoreError('sshHostNotFound', `No Host "${alias}" in the SSH configuration`, { alias });
     }
     if (original === undefined || path.resolve(entry.file) !== path.resolve(configFile)) {
-      throw new CoreError('sshHostNotEditable', `Host "${alias}" is defined in ${entry.file}, not in ${configFile}`, { alias, file: entry.file, line: entry.line });
+      throw new CoreError('sshHostNotEditable', `Host "${alias}" is defined in ${entry.file}, not in ${configFile}`, {
+        alias,
+        file: entry.file,
+        line: entry.line,
+      });
     }
     const doc = parseForEdit(configFile, original);
     const block = doc.blocks.find((b) => doc.lines[b.index].number === entry.line);
     if (!entry.editable || !block) {
-      throw new CoreError('sshHostNotEditable', `Host "${alias}" at ${configFile} line ${entry.line} shares its block with other patterns or holds an Include`, {
-        alias,
-        file: configFile,
-        line: entry.line,
-      });
+      throw new CoreError(
+        'sshHostNotEditable',
+        `Host "${alias}" at ${configFile} line ${entry.line} shares its block with other patterns or holds an Include`,
+        {
+          alias,
+          file: configFile,
+          line: entry.line,
+        },
+      );
     }
     const { from, to } = removalRange(doc, block);
     const start = doc.lines[from].start;
@@ -628,13 +707,17 @@ export async function removeSshHost(configFile: string, alias: string, options: 
     const next = original.slice(0, start) + original.slice(end);
     const after = parseDocument(next);
     if (after.errors.length || after.blocks.length !== doc.blocks.length - 1) {
-      throw new CoreError('internal', `Refusing to write ${configFile}: removing the block would change other blocks`, { file: configFile });
+      throw new CoreError('internal', `Refusing to write ${configFile}: removing the block would change other blocks`, {
+        file: configFile,
+      });
     }
     if (await writeIfUnchanged(configFile, original, next)) {
       return;
     }
     if (attempt >= EDIT_ATTEMPTS) {
-      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, { file: configFile });
+      throw new CoreError('fileUnwritable', `${configFile} kept changing while it was being edited`, {
+        file: configFile,
+      });
     }
   }
 }

@@ -13,7 +13,11 @@ const MAGIC = /[*?[]/;
  * matching file (the first one in `conf.d/`, say) is not among the files read yet. Directory
  * watches are limited to `~/.ssh`, the main file's folder and `/etc/ssh`.
  */
-export async function sshConfigWatchTargets(o: { configFile: string; files: readonly string[]; home: string }): Promise<WatchTarget[]> {
+export async function sshConfigWatchTargets(o: {
+  configFile: string;
+  files: readonly string[];
+  home: string;
+}): Promise<WatchTarget[]> {
   const out = new Map<string, WatchTarget>();
   const add = (t: WatchTarget): void => {
     const key = `${t.kind}:${path.resolve(t.path)}`;

@@ -108,14 +108,23 @@ async function globWindows(pattern: string): Promise<string[]> {
   const norm = pattern.replace(/\\/g, '/');
   const root = /^[A-Za-z]:\//.exec(norm)?.[0] ?? (norm.startsWith('//') ? '//' : '/');
   let current = [root];
-  const segments = norm.slice(root.length).split('/').filter((s) => s !== '');
+  const segments = norm
+    .slice(root.length)
+    .split('/')
+    .filter((s) => s !== '');
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i];
     const next: string[] = [];
     for (const base of current) {
       if (!MAGIC.test(seg)) {
         const candidate = joinPath(base, seg);
-        if (i < segments.length - 1 || (await fs.lstat(candidate).then(() => true, () => false))) {
+        if (
+          i < segments.length - 1 ||
+          (await fs.lstat(candidate).then(
+            () => true,
+            () => false,
+          ))
+        ) {
           next.push(candidate);
         }
         continue;

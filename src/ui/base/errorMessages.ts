@@ -61,7 +61,13 @@ function hostKeyName(details: ErrorDetails): string {
 
 /** The destination that was refused, as it was given (typed, or a ProxyJump entry). */
 function destination(details: ErrorDetails): string {
-  return str(details, 'input') ?? str(details, 'value') ?? str(details, 'proxyJump') ?? str(details, 'name') ?? hostName(details);
+  return (
+    str(details, 'input') ??
+    str(details, 'value') ??
+    str(details, 'proxyJump') ??
+    str(details, 'name') ??
+    hostName(details)
+  );
 }
 
 /** An SSH configuration host: its alias. */
@@ -73,7 +79,9 @@ function alias(details: ErrorDetails): string {
 export function endpointRuleText(rule: string | undefined): string {
   switch (rule) {
     case 'password':
-      return vscode.l10n.t('A password in the URL is not supported (the docker CLI refuses it too); use an SSH key or ssh-agent.');
+      return vscode.l10n.t(
+        'A password in the URL is not supported (the docker CLI refuses it too); use an SSH key or ssh-agent.',
+      );
     case 'query':
       return vscode.l10n.t('Query parameters (?…) are not allowed in the endpoint URL.');
     case 'fragment':
@@ -89,7 +97,9 @@ export function endpointRuleText(rule: string | undefined): string {
     case 'leadingDash':
       return vscode.l10n.t('A user or host name may not start with "-" (ssh would read it as an option).');
     default:
-      return vscode.l10n.t('This is not a valid endpoint URL. Examples: ssh://user@host, ssh://user@host:2222, unix:///var/run/docker.sock.');
+      return vscode.l10n.t(
+        'This is not a valid endpoint URL. Examples: ssh://user@host, ssh://user@host:2222, unix:///var/run/docker.sock.',
+      );
   }
 }
 
@@ -100,32 +110,72 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
     case 'cancelled':
       return { message: vscode.l10n.t('The operation was cancelled.') };
     case 'internal':
-      return { message: vscode.l10n.t('Something went wrong inside Remote Docker.'), nextStep: vscode.l10n.t('The log has the details.') };
+      return {
+        message: vscode.l10n.t('Something went wrong inside Remote Docker.'),
+        nextStep: vscode.l10n.t('The log has the details.'),
+      };
     case 'fileUnreadable':
-      return { message: vscode.l10n.t('Cannot read {0}.', fileRef(details)), nextStep: vscode.l10n.t('Check that the file exists and that you may read it.') };
+      return {
+        message: vscode.l10n.t('Cannot read {0}.', fileRef(details)),
+        nextStep: vscode.l10n.t('Check that the file exists and that you may read it.'),
+      };
     case 'fileUnwritable':
-      return { message: vscode.l10n.t('Cannot write {0}.', fileRef(details)), nextStep: vscode.l10n.t('Check the permissions of the file and its folder.') };
+      return {
+        message: vscode.l10n.t('Cannot write {0}.', fileRef(details)),
+        nextStep: vscode.l10n.t('Check the permissions of the file and its folder.'),
+      };
 
     case 'contextNameInvalid':
       return {
-        message: vscode.l10n.t('Context name "{0}" is invalid: names must match {1} (at least 2 characters), as the docker CLI requires.', str(details, 'name') ?? '', CONTEXT_NAME_RULE),
+        message: vscode.l10n.t(
+          'Context name "{0}" is invalid: names must match {1} (at least 2 characters), as the docker CLI requires.',
+          str(details, 'name') ?? '',
+          CONTEXT_NAME_RULE,
+        ),
       };
     case 'contextNameReserved':
-      return { message: vscode.l10n.t('"default" is a reserved context name.'), nextStep: vscode.l10n.t('Choose another name.') };
+      return {
+        message: vscode.l10n.t('"default" is a reserved context name.'),
+        nextStep: vscode.l10n.t('Choose another name.'),
+      };
     case 'contextExists':
       return { message: vscode.l10n.t('A Docker context named "{0}" already exists.', str(details, 'name') ?? '') };
     case 'contextNotFound':
-      return { message: vscode.l10n.t('There is no Docker context named "{0}".', str(details, 'name') ?? ''), nextStep: vscode.l10n.t('Select another context.') };
+      return {
+        message: vscode.l10n.t('There is no Docker context named "{0}".', str(details, 'name') ?? ''),
+        nextStep: vscode.l10n.t('Select another context.'),
+      };
     case 'contextMetaCorrupt':
-      return { message: vscode.l10n.t('The metadata of Docker context "{0}" is not valid JSON ({1}).', str(details, 'name') ?? '?', fileRef(details)), nextStep: vscode.l10n.t('Fix or remove the file; other contexts are not affected.') };
+      return {
+        message: vscode.l10n.t(
+          'The metadata of Docker context "{0}" is not valid JSON ({1}).',
+          str(details, 'name') ?? '?',
+          fileRef(details),
+        ),
+        nextStep: vscode.l10n.t('Fix or remove the file; other contexts are not affected.'),
+      };
     case 'contextMetaUnreadable':
-      return { message: vscode.l10n.t('The metadata of Docker context "{0}" cannot be read ({1}).', str(details, 'name') ?? '?', fileRef(details)), nextStep: vscode.l10n.t('Check the file permissions.') };
+      return {
+        message: vscode.l10n.t(
+          'The metadata of Docker context "{0}" cannot be read ({1}).',
+          str(details, 'name') ?? '?',
+          fileRef(details),
+        ),
+        nextStep: vscode.l10n.t('Check the file permissions.'),
+      };
     case 'contextInUse':
       return { message: vscode.l10n.t('Docker context "{0}" is in use.', str(details, 'name') ?? '') };
     case 'defaultContextImmutable':
-      return { message: vscode.l10n.t('The "default" context cannot be changed or removed: it is built from DOCKER_HOST or the platform default.') };
+      return {
+        message: vscode.l10n.t(
+          'The "default" context cannot be changed or removed: it is built from DOCKER_HOST or the platform default.',
+        ),
+      };
     case 'endpointInvalid':
-      return { message: vscode.l10n.t('Invalid Docker endpoint "{0}".', str(details, 'endpoint') ?? ''), nextStep: endpointRuleText(str(details, 'rule')) };
+      return {
+        message: vscode.l10n.t('Invalid Docker endpoint "{0}".', str(details, 'endpoint') ?? ''),
+        nextStep: endpointRuleText(str(details, 'rule')),
+      };
     case 'dockerConfigUnparsable':
       return {
         message: vscode.l10n.t('{0} is not valid JSON, so it was left untouched.', fileRef(details)),
@@ -133,27 +183,49 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
       };
 
     case 'sshConfigUnparsable':
-      return { message: vscode.l10n.t('The SSH configuration {0} cannot be parsed.', fileRef(details)), nextStep: vscode.l10n.t('Fix the file; nothing was written to it.') };
+      return {
+        message: vscode.l10n.t('The SSH configuration {0} cannot be parsed.', fileRef(details)),
+        nextStep: vscode.l10n.t('Fix the file; nothing was written to it.'),
+      };
     case 'sshConfigPermissions':
       return {
         message: vscode.l10n.t('ssh refuses {0} because other users may write to it.', fileRef(details)),
-        nextStep: vscode.l10n.t('Run "chmod 600 {0}" (and make sure you own it).', str(details, 'file') ?? '~/.ssh/config'),
+        nextStep: vscode.l10n.t(
+          'Run "chmod 600 {0}" (and make sure you own it).',
+          str(details, 'file') ?? '~/.ssh/config',
+        ),
       };
     case 'sshIncludeLoop':
       return { message: vscode.l10n.t('The SSH configuration includes itself in a loop ({0}).', fileRef(details)) };
     case 'sshAliasExists':
       return { message: vscode.l10n.t('The SSH configuration already has a host "{0}".', alias(details)) };
     case 'sshAliasInvalid':
-      return { message: vscode.l10n.t('"{0}" cannot be used as an SSH host alias: use letters, digits, ".", "_" and "-" only.', alias(details)) };
+      return {
+        message: vscode.l10n.t(
+          '"{0}" cannot be used as an SSH host alias: use letters, digits, ".", "_" and "-" only.',
+          alias(details),
+        ),
+      };
     case 'sshHostNotFound':
       return { message: vscode.l10n.t('The SSH configuration has no host "{0}".', alias(details)) };
     case 'sshHostNotEditable':
-      return { message: vscode.l10n.t('The host "{0}" is written in a way this extension cannot edit safely.', alias(details)), nextStep: vscode.l10n.t('Edit it in the SSH configuration file instead.') };
+      return {
+        message: vscode.l10n.t('The host "{0}" is written in a way this extension cannot edit safely.', alias(details)),
+        nextStep: vscode.l10n.t('Edit it in the SSH configuration file instead.'),
+      };
     case 'sshDestinationInvalid':
-      return { message: vscode.l10n.t('"{0}" is not a valid SSH destination. Use user@host or user@host:port.', destination(details)) };
+      return {
+        message: vscode.l10n.t(
+          '"{0}" is not a valid SSH destination. Use user@host or user@host:port.',
+          destination(details),
+        ),
+      };
 
     case 'keyExists':
-      return { message: vscode.l10n.t('The key file {0} already exists and was not overwritten.', fileRef(details)), nextStep: vscode.l10n.t('Choose another file name or use the existing key.') };
+      return {
+        message: vscode.l10n.t('The key file {0} already exists and was not overwritten.', fileRef(details)),
+        nextStep: vscode.l10n.t('Choose another file name or use the existing key.'),
+      };
     case 'keyInvalid':
       return { message: vscode.l10n.t('{0} is not a usable SSH key.', fileRef(details)) };
     case 'keyPassphraseRequired':
@@ -162,63 +234,147 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
       return { message: vscode.l10n.t('The passphrase for {0} is wrong.', fileRef(details)) };
 
     case 'dnsFailed':
-      return { message: vscode.l10n.t('The host name "{0}" could not be resolved.', hostName(details)), nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.') };
+      return {
+        message: vscode.l10n.t('The host name "{0}" could not be resolved.', hostName(details)),
+        nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.'),
+      };
     case 'hostUnreachable':
-      return { message: vscode.l10n.t('{0} cannot be reached.', address(details)), nextStep: vscode.l10n.t('Check the network, VPN or firewall.') };
+      return {
+        message: vscode.l10n.t('{0} cannot be reached.', address(details)),
+        nextStep: vscode.l10n.t('Check the network, VPN or firewall.'),
+      };
     case 'connectionRefused':
-      return { message: vscode.l10n.t('{0} refused the connection.', address(details)), nextStep: vscode.l10n.t('Check that sshd runs there and listens on that port.') };
+      return {
+        message: vscode.l10n.t('{0} refused the connection.', address(details)),
+        nextStep: vscode.l10n.t('Check that sshd runs there and listens on that port.'),
+      };
     case 'timeout':
-      return { message: vscode.l10n.t('{0} did not answer in time.', address(details)), nextStep: vscode.l10n.t('Check the host and port, or try again.') };
+      return {
+        message: vscode.l10n.t('{0} did not answer in time.', address(details)),
+        nextStep: vscode.l10n.t('Check the host and port, or try again.'),
+      };
     case 'notSsh':
-      return { message: vscode.l10n.t('{0} does not speak SSH on that port.', address(details)), nextStep: vscode.l10n.t('Check the port number.') };
+      return {
+        message: vscode.l10n.t('{0} does not speak SSH on that port.', address(details)),
+        nextStep: vscode.l10n.t('Check the port number.'),
+      };
     case 'hostKeyUnknown':
-      return { message: vscode.l10n.t('The host key of {0} is not known yet ({1}).', hostKeyName(details), str(details, 'fingerprint') ?? '?'), nextStep: vscode.l10n.t('Confirm the fingerprint with the server owner before trusting it.') };
+      return {
+        message: vscode.l10n.t(
+          'The host key of {0} is not known yet ({1}).',
+          hostKeyName(details),
+          str(details, 'fingerprint') ?? '?',
+        ),
+        nextStep: vscode.l10n.t('Confirm the fingerprint with the server owner before trusting it.'),
+      };
     case 'hostKeyChanged':
       return {
-        message: vscode.l10n.t('The host key of {0} has changed since it was recorded in {1}. The connection was refused.', hostKeyName(details), fileRef(details)),
+        message: vscode.l10n.t(
+          'The host key of {0} has changed since it was recorded in {1}. The connection was refused.',
+          hostKeyName(details),
+          fileRef(details),
+        ),
         nextStep:
           str(details, 'name') && str(details, 'file')
-            ? vscode.l10n.t('If the server was reinstalled, remove the old key with: ssh-keygen -f "{0}" -R "{1}". Otherwise someone may be intercepting the connection.', str(details, 'file') ?? '', str(details, 'name') ?? '')
-            : vscode.l10n.t('If the server was reinstalled, remove the old line from that file; otherwise someone may be intercepting the connection.'),
+            ? vscode.l10n.t(
+                'If the server was reinstalled, remove the old key with: ssh-keygen -f "{0}" -R "{1}". Otherwise someone may be intercepting the connection.',
+                str(details, 'file') ?? '',
+                str(details, 'name') ?? '',
+              )
+            : vscode.l10n.t(
+                'If the server was reinstalled, remove the old line from that file; otherwise someone may be intercepting the connection.',
+              ),
       };
     case 'hostKeyRevoked':
-      return { message: vscode.l10n.t('The host key of {0} is marked as revoked in {1}. The connection was refused.', hostKeyName(details), fileRef(details)) };
+      return {
+        message: vscode.l10n.t(
+          'The host key of {0} is marked as revoked in {1}. The connection was refused.',
+          hostKeyName(details),
+          fileRef(details),
+        ),
+      };
     case 'hostKeyRejected':
-      return { message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', hostKeyName(details)) };
+      return {
+        message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', hostKeyName(details)),
+      };
     case 'authFailed':
-      return { message: vscode.l10n.t('Authentication to {0} failed.', address(details)), nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.') };
+      return {
+        message: vscode.l10n.t('Authentication to {0} failed.', address(details)),
+        nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.'),
+      };
     case 'connectionLost':
-      return { message: vscode.l10n.t('The connection to {0} was lost.', address(details)), nextStep: vscode.l10n.t('It will be re-established on the next request.') };
+      return {
+        message: vscode.l10n.t('The connection to {0} was lost.', address(details)),
+        nextStep: vscode.l10n.t('It will be re-established on the next request.'),
+      };
     case 'sshProtocolError':
       return { message: vscode.l10n.t('The SSH conversation with {0} failed.', address(details)) };
     case 'remoteCommandFailed':
       return { message: vscode.l10n.t('A command on {0} failed.', hostName(details)) };
     case 'remoteShellNotPosix':
-      return { message: vscode.l10n.t('The login shell on {0} is not a POSIX shell, so the key cannot be installed automatically.', hostName(details)) };
+      return {
+        message: vscode.l10n.t(
+          'The login shell on {0} is not a POSIX shell, so the key cannot be installed automatically.',
+          hostName(details),
+        ),
+      };
 
     case 'dockerCliMissing':
-      return { message: vscode.l10n.t('The docker command is not installed on {0}.', hostName(details)), nextStep: vscode.l10n.t('Install Docker Engine on the remote host.') };
+      return {
+        message: vscode.l10n.t('The docker command is not installed on {0}.', hostName(details)),
+        nextStep: vscode.l10n.t('Install Docker Engine on the remote host.'),
+      };
     case 'dockerSocketPermission':
       return {
-        message: vscode.l10n.t('{0} may not use the Docker socket on the remote host.', str(details, 'user') ?? hostName(details)),
-        nextStep: vscode.l10n.t('Run "sudo usermod -aG docker {0}" there, then reconnect.', str(details, 'user') ?? 'USER'),
+        message: vscode.l10n.t(
+          '{0} may not use the Docker socket on the remote host.',
+          str(details, 'user') ?? hostName(details),
+        ),
+        nextStep: vscode.l10n.t(
+          'Run "sudo usermod -aG docker {0}" there, then reconnect.',
+          str(details, 'user') ?? 'USER',
+        ),
       };
     case 'dockerSocketMissing':
-      return { message: vscode.l10n.t('The Docker socket {0} does not exist on the remote host.', str(details, 'path') ?? '/var/run/docker.sock') };
+      return {
+        message: vscode.l10n.t(
+          'The Docker socket {0} does not exist on the remote host.',
+          str(details, 'path') ?? '/var/run/docker.sock',
+        ),
+      };
     case 'daemonNotRunning':
-      return { message: vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)), nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".') };
+      return {
+        message: vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)),
+        nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".'),
+      };
     case 'streamLocalForbidden':
-      return { message: vscode.l10n.t('The SSH server on {0} does not allow forwarding to the Docker socket.', address(details)) };
+      return {
+        message: vscode.l10n.t(
+          'The SSH server on {0} does not allow forwarding to the Docker socket.',
+          address(details),
+        ),
+      };
     case 'engineApiError':
       return { message: vscode.l10n.t('The Docker Engine API returned an error: {0}', str(details, 'message') ?? '?') };
     case 'tlsMaterialMissing':
       if (str(details, 'detail') === 'handshake') {
         return {
-          message: vscode.l10n.t('The TLS handshake with {0} failed: the certificates of Docker context "{1}" do not fit this daemon.', address(details), str(details, 'name') ?? '?'),
-          nextStep: vscode.l10n.t('Check the CA, certificate and key given to "docker context create --docker ca=…,cert=…,key=…".'),
+          message: vscode.l10n.t(
+            'The TLS handshake with {0} failed: the certificates of Docker context "{1}" do not fit this daemon.',
+            address(details),
+            str(details, 'name') ?? '?',
+          ),
+          nextStep: vscode.l10n.t(
+            'Check the CA, certificate and key given to "docker context create --docker ca=…,cert=…,key=…".',
+          ),
         };
       }
-      return { message: vscode.l10n.t('The TLS certificates of Docker context "{0}" are missing.', str(details, 'name') ?? '?') };
+      return {
+        message: vscode.l10n.t(
+          'The TLS certificates of Docker context "{0}" are missing.',
+          str(details, 'name') ?? '?',
+        ),
+      };
     default:
       return assertNever(reason);
   }

@@ -33,7 +33,9 @@ export function whyCurrent(current: CurrentContext, configFile: string): string 
 
 /** Short marker for the source when it is an environment variable, e.g. "DOCKER_HOST". */
 export function envMarker(current: CurrentContext | undefined): string | undefined {
-  return current && (current.source === 'DOCKER_HOST' || current.source === 'DOCKER_CONTEXT') ? current.source : undefined;
+  return current && (current.source === 'DOCKER_HOST' || current.source === 'DOCKER_CONTEXT')
+    ? current.source
+    : undefined;
 }
 
 /** One warning per override variable set in VS Code's environment. */
@@ -50,9 +52,12 @@ export function envOverrideWarnings(env: EnvOverrides): string[] {
   if (env.dockerContext) {
     out.push(
       env.dockerHost
-        ? vscode.l10n.t("DOCKER_CONTEXT is also set in VS Code's environment ({0}), but DOCKER_HOST takes precedence.", env.dockerContext)
+        ? vscode.l10n.t(
+            "DOCKER_CONTEXT is also set in VS Code's environment ({0}), but DOCKER_HOST takes precedence.",
+            env.dockerContext,
+          )
         : vscode.l10n.t(
-            "DOCKER_CONTEXT is set in VS Code's environment: docker in terminals uses context \"{0}\", and switching contexts here does not change that.",
+            'DOCKER_CONTEXT is set in VS Code\'s environment: docker in terminals uses context "{0}", and switching contexts here does not change that.',
             env.dockerContext,
           ),
     );
@@ -75,4 +80,3 @@ export function brokenDescription(reason: Reason, fallback: string): string {
       return fallback;
   }
 }
-

@@ -14,13 +14,16 @@ export interface ProgressStep {
  * core then throws its `cancelled` error, which the command wrapper keeps silent).
  */
 export async function withSshProgress<T>(title: string, run: (p: ProgressStep) => Promise<T>): Promise<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      return await run({ report: (message) => progress.report({ message }), signal: controller.signal, token });
-    } finally {
-      sub.dispose();
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      try {
+        return await run({ report: (message) => progress.report({ message }), signal: controller.signal, token });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
 }

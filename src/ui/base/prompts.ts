@@ -135,7 +135,9 @@ export async function confirmModal(message: string, detail: string, action: stri
 }
 
 /** A single pick (no steps, no Back); Escape throws UserCancelledError. */
-export async function pickOne<T extends vscode.QuickPickItem>(o: Omit<PickStepOptions<T>, 'step' | 'totalSteps'>): Promise<T> {
+export async function pickOne<T extends vscode.QuickPickItem>(
+  o: Omit<PickStepOptions<T>, 'step' | 'totalSteps'>,
+): Promise<T> {
   const r = await pickStep(o);
   if (r === BACK) {
     throw new UserCancelledError(o.title);

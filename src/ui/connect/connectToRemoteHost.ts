@@ -16,13 +16,27 @@ import { CoreError, isCancelled } from '../../core/common/errors';
 import type { DiagnoseStep } from '../../core/diagnose/diagnose';
 import { defaultIdentityFiles, generateKey } from '../../core/ssh/keys';
 import type { EffectiveHost } from '../../core/sshConfig/resolveHost';
-import { addSshHost, parseSshDestination, suggestAlias, validateAlias, type SshDestination } from '../../core/sshConfig/sshConfigEdit';
+import {
+  addSshHost,
+  parseSshDestination,
+  suggestAlias,
+  validateAlias,
+  type SshDestination,
+} from '../../core/sshConfig/sshConfigEdit';
 import { sshEndpointForAlias } from '../../core/connect/sshHostUsage';
 import { errorSentence } from '../base/errorMessages';
 import { BACK, inputStep, pickOne, pickStep, type Back } from '../base/prompts';
 import type { Services } from '../services';
 import { chooseAfterDiagnose } from '../sshHosts/sshDiagnoseReport';
-import { askNewKey, fileExists, generateKeyItem, keyItems, localKeys, tildePath, type KeyItem } from '../sshHosts/sshPickers';
+import {
+  askNewKey,
+  fileExists,
+  generateKeyItem,
+  keyItems,
+  localKeys,
+  tildePath,
+  type KeyItem,
+} from '../sshHosts/sshPickers';
 import { withSshProgress, type ProgressStep } from '../base/progress';
 import type { SshHostEntry } from '../sshHosts/sshService';
 import { UserCancelledError } from '../base/userCancelledError';
@@ -107,7 +121,12 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
   const args = asConnectArgs(arg);
   const answers = await ask(s, title, args);
   const contexts = await s.contexts.snapshot;
-  const plan = planConnect({ alias: answers.alias, key: answers.key, contexts: contexts.contexts, currentContext: contexts.current?.name });
+  const plan = planConnect({
+    alias: answers.alias,
+    key: answers.key,
+    contexts: contexts.contexts,
+    currentContext: contexts.current?.name,
+  });
   const alias = answers.alias.alias;
   s.logger.info(
     `Connect to a Remote Docker Host: ${formatDestination(answers.dest)} as "${alias}"; plan: ${plan.steps.map((st) => (st.action === 'skip' ? `${st.id} (skip: ${st.skip})` : st.id)).join(', ')}`,
@@ -121,7 +140,10 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
     reportStop(s, alias, state, e);
     if (CoreError.is(e, 'hostKeyRejected')) {
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('The host key of {0} was not trusted, so nothing was written to the SSH configuration.', formatDestination(answers.dest)),
+        vscode.l10n.t(
+          'The host key of {0} was not trusted, so nothing was written to the SSH configuration.',
+          formatDestination(answers.dest),
+        ),
       );
       throw new UserCancelledError(title);
     }
@@ -133,7 +155,10 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
     const stop = vscode.l10n.t('Stop Here');
     let choice: string;
     try {
-      choice = await chooseAfterDiagnose(steps, { title: vscode.l10n.t('Docker on {0} does not work yet', alias), actions: [createAnyway, stop] });
+      choice = await chooseAfterDiagnose(steps, {
+        title: vscode.l10n.t('Docker on {0} does not work yet', alias),
+        actions: [createAnyway, stop],
+      });
     } catch (e) {
       reportStop(s, alias, state, e);
       throw e;
@@ -141,7 +166,10 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
     if (choice !== createAnyway) {
       reportStop(s, alias, state, new UserCancelledError('diagnose'));
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('SSH to "{0}" is set up; no Docker context was created. Fix the problems shown, then run "Test SSH Connection" or this command again.', alias),
+        vscode.l10n.t(
+          'SSH to "{0}" is set up; no Docker context was created. Fix the problems shown, then run "Test SSH Connection" or this command again.',
+          alias,
+        ),
       );
       return;
     }
@@ -149,7 +177,10 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
     const cli = steps.find((st) => st.id === 'dockerCli' && st.status === 'warning');
     void vscode.window.showWarningMessage(
       cli
-        ? vscode.l10n.t('There is no docker command on the PATH of {0}: this extension reaches the daemon, but the docker CLI on this machine cannot use the context until docker is installed there.', alias)
+        ? vscode.l10n.t(
+            'There is no docker command on the PATH of {0}: this extension reaches the daemon, but the docker CLI on this machine cannot use the context until docker is installed there.',
+            alias,
+          )
         : vscode.l10n.t('Docker on {0} works, with warnings; "Test SSH Connection" shows them.', alias),
     );
   }
@@ -157,13 +188,24 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
   let contextName = plan.existingContext;
   if (plan.existingContext === undefined) {
     // Normally asked; only if a context that used the alias vanished since then is a name made up here.
-    contextName = answers.contextName ?? suggestContextName(alias, (await s.contexts.snapshot).contexts.map((c) => c.name));
+    contextName =
+      answers.contextName ??
+      suggestContextName(
+        alias,
+        (await s.contexts.snapshot).contexts.map((c) => c.name),
+      );
     s.logger.info(`Creating Docker context ${contextName} → ${sshEndpointForAlias(alias)}`);
-    await s.docker.store.create({ name: contextName, endpoint: sshEndpointForAlias(alias), description: answers.description || undefined });
+    await s.docker.store.create({
+      name: contextName,
+      endpoint: sshEndpointForAlias(alias),
+      description: answers.description || undefined,
+    });
     state.contextCreated = contextName;
     await s.refresh.request(['contexts', 'sshHosts'], 'afterChange');
   } else {
-    s.logger.info(`Docker context ${plan.existingContext} already uses ${sshEndpointForAlias(alias)}; not creating another`);
+    s.logger.info(
+      `Docker context ${plan.existingContext} already uses ${sshEndpointForAlias(alias)}; not creating another`,
+    );
   }
   s.logger.info(`Connect to a Remote Docker Host: "${alias}" is ready (context ${contextName})`);
   await offerUse(s, contextName as string, plan, args.useNow);
@@ -181,7 +223,11 @@ async function offerUse(s: Services, name: string, plan: ConnectPlan, useNow: bo
     const use = { label: vscode.l10n.t('Use now'), description: vscode.l10n.t('docker context use {0}', name) };
     const notNow = { label: vscode.l10n.t('Not now') };
     try {
-      const choice = await pickOne({ title: vscode.l10n.t('Docker context "{0}" is ready', name), placeholder: vscode.l10n.t('Switch to it now?'), items: [use, notNow] });
+      const choice = await pickOne({
+        title: vscode.l10n.t('Docker context "{0}" is ready', name),
+        placeholder: vscode.l10n.t('Switch to it now?'),
+        items: [use, notNow],
+      });
       if (choice !== use) {
         return;
       }
@@ -205,7 +251,13 @@ interface FlowState {
   contextCreated?: string;
 }
 
-async function runWrites(s: Services, a: Answers, plan: ConnectPlan, state: FlowState, p: ProgressStep): Promise<DiagnoseStep[]> {
+async function runWrites(
+  s: Services,
+  a: Answers,
+  plan: ConnectPlan,
+  state: FlowState,
+  p: ProgressStep,
+): Promise<DiagnoseStep[]> {
   const alias = a.alias.alias;
   const run = (id: string): boolean => plan.steps.find((st) => st.id === id)?.action === 'run';
 
@@ -226,7 +278,9 @@ async function runWrites(s: Services, a: Answers, plan: ConnectPlan, state: Flow
   // 2. The first connection: host key (asked, never silently accepted), then the key alone,
   //    then, only if needed, the password once to append the key.
   const host = a.reusedHost ?? (await plannedHost(s, a, keyPath, p.signal));
-  p.report(vscode.l10n.t('Connecting to {0}…', formatDestination({ user: host.user, host: host.hostname, port: host.port })));
+  p.report(
+    vscode.l10n.t('Connecting to {0}…', formatDestination({ user: host.user, host: host.hostname, port: host.port })),
+  );
   const installed = await installKey(s, host, keyPath, p);
   state.keyInstalled = installed.status === 'alreadyInstalled' ? 'already' : 'installed';
 
@@ -235,14 +289,22 @@ async function runWrites(s: Services, a: Answers, plan: ConnectPlan, state: Flow
     p.report(vscode.l10n.t('Adding "Host {0}" to {1}…', alias, tildePath(s.ssh.configFile, s.ssh.home)));
     const { line } = await addSshHost(
       s.ssh.configFile,
-      { alias, hostName: a.dest.host, user: a.dest.user, port: a.dest.port, identityFile: tildePath(keyPath, s.ssh.home) },
+      {
+        alias,
+        hostName: a.dest.host,
+        user: a.dest.user,
+        port: a.dest.port,
+        identityFile: tildePath(keyPath, s.ssh.home),
+      },
       { home: s.ssh.home },
     );
     state.configWritten = `${s.ssh.configFile}:${line}`;
     s.logger.info(`Added Host ${alias} to ${s.ssh.configFile} line ${line}`);
     await s.refresh.request('sshHosts', 'afterChange');
   } else {
-    s.logger.info(`The SSH configuration already has "${alias}" for ${formatDestination(a.dest)}; not writing it again`);
+    s.logger.info(
+      `The SSH configuration already has "${alias}" for ${formatDestination(a.dest)}; not writing it again`,
+    );
   }
 
   // 4. Diagnose through the alias as ssh now reads it (this also proves the block).
@@ -301,7 +363,8 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
   const localUser = s.ssh.localUser();
 
   let destText = args.destination;
-  let dest: SshDestination | undefined = destText && destinationProblem(destText) === undefined ? parseSshDestination(destText) : undefined;
+  let dest: SshDestination | undefined =
+    destText && destinationProblem(destText) === undefined ? parseSshDestination(destText) : undefined;
   let aliasText = args.alias;
   let alias: Answers['alias'] | undefined;
   let reusedHost: EffectiveHost | undefined;
@@ -310,7 +373,12 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
   let contextName = args.contextName;
   let description = args.description;
   // A prefilled value is used as it is (no step shown) the first time; Back shows the step.
-  const prefilled = { alias: args.alias !== undefined, key: args.keyPath !== undefined, contextName: args.contextName !== undefined, description: args.description !== undefined };
+  const prefilled = {
+    alias: args.alias !== undefined,
+    key: args.keyPath !== undefined,
+    contextName: args.contextName !== undefined,
+    description: args.description !== undefined,
+  };
 
   // An alias alone (from the SSH Hosts view, or a script) names an existing host.
   if (!dest && aliasText) {
@@ -329,14 +397,21 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
         continue;
       }
       // Typing an alias of the configuration (no user, no port) means that host, not a DNS name.
-      const typedAlias = typeof r === 'string' && !/[@:\s]/.test(r) ? snap.hosts.find((h) => h.host.alias.toLowerCase() === r.toLowerCase()) : undefined;
+      const typedAlias =
+        typeof r === 'string' && !/[@:\s]/.test(r)
+          ? snap.hosts.find((h) => h.host.alias.toLowerCase() === r.toLowerCase())
+          : undefined;
       if (typeof r === 'string' && !typedAlias) {
         destText = r;
         dest = parseSshDestination(r);
         aliasText = undefined;
       } else {
         const entry = typedAlias ?? (r as SshHostEntry);
-        dest = { user: entry.effective?.user, host: entry.effective?.hostname ?? entry.host.alias, port: entry.effective?.port };
+        dest = {
+          user: entry.effective?.user,
+          host: entry.effective?.hostname ?? entry.host.alias,
+          port: entry.effective?.port,
+        };
         destText = formatDestination(dest);
         aliasText = entry.host.alias;
         prefilled.alias = true;
@@ -350,7 +425,10 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
           title,
           step,
           totalSteps: TOTAL_STEPS,
-          prompt: vscode.l10n.t('Alias for {0}: the name for "ssh ALIAS" and the Docker endpoint ssh://ALIAS', formatDestination(d)),
+          prompt: vscode.l10n.t(
+            'Alias for {0}: the name for "ssh ALIAS" and the Docker endpoint ssh://ALIAS',
+            formatDestination(d),
+          ),
           value,
           validate: (v) => aliasStepProblem(v, d, hosts, localUser),
         });
@@ -364,10 +442,19 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
       // Confirm with ssh -G what the builtin values suggested.
       const existing = snap.hosts.find((h) => h.host.alias.toLowerCase() === value.toLowerCase());
       const resolved = existing ? await s.ssh.resolve(existing.host.alias) : undefined;
-      const decision = decideAlias(value, d, resolved ? { ...facts(resolved), alias: existing?.host.alias ?? value } : undefined, localUser);
+      const decision = decideAlias(
+        value,
+        d,
+        resolved ? { ...facts(resolved), alias: existing?.host.alias ?? value } : undefined,
+        localUser,
+      );
       if (decision.kind === 'conflict') {
         void vscode.window.showWarningMessage(
-          vscode.l10n.t('The SSH host "{0}" already points to {1}. Choose another alias.', decision.alias, formatDestination({ user: decision.host.user, host: decision.host.hostname, port: decision.host.port })),
+          vscode.l10n.t(
+            'The SSH host "{0}" already points to {1}. Choose another alias.',
+            decision.alias,
+            formatDestination({ user: decision.host.user, host: decision.host.hostname, port: decision.host.port }),
+          ),
         );
         aliasText = undefined;
         continue;
@@ -383,7 +470,13 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
       }
       step++;
     } else if (step === 3) {
-      const r = await keyStep(s, title, alias as Answers['alias'], reusedHost, prefilled.key ? args.keyPath : undefined);
+      const r = await keyStep(
+        s,
+        title,
+        alias as Answers['alias'],
+        reusedHost,
+        prefilled.key ? args.keyPath : undefined,
+      );
       prefilled.key = false;
       if (r === BACK) {
         step--;
@@ -398,7 +491,11 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
       passphrase = r.passphrase;
       step++;
     } else if (step === 4) {
-      const existing = planConnect({ alias: alias as Answers['alias'], key: key as KeyChoice, contexts }).existingContext;
+      const existing = planConnect({
+        alias: alias as Answers['alias'],
+        key: key as KeyChoice,
+        contexts,
+      }).existingContext;
       if (existing !== undefined) {
         s.logger.info(`Docker context ${existing} already uses ssh://${alias?.alias}; no new context will be created`);
         step = TOTAL_STEPS + 1;
@@ -426,7 +523,11 @@ async function ask(s: Services, title: string, args: ConnectArgs): Promise<Answe
     } else {
       const d = dest as SshDestination;
       const h = reusedHost;
-      const suggested = sshContextDescription(h?.user ?? d.user ?? localUser, h?.hostname ?? d.host, h?.port ?? d.port ?? 22);
+      const suggested = sshContextDescription(
+        h?.user ?? d.user ?? localUser,
+        h?.hostname ?? d.host,
+        h?.port ?? d.port ?? 22,
+      );
       if (!prefilled.description) {
         const r = await inputStep({
           title,
@@ -461,20 +562,36 @@ interface HostPickItem extends vscode.QuickPickItem {
 }
 
 /** A typed destination, or an existing host (only offered when the configuration lists some). */
-async function destinationStep(title: string, value: string | undefined, hosts: readonly SshHostEntry[]): Promise<string | SshHostEntry | Back> {
+async function destinationStep(
+  title: string,
+  value: string | undefined,
+  hosts: readonly SshHostEntry[],
+): Promise<string | SshHostEntry | Back> {
   if (hosts.length > 0 && value === undefined) {
-    const typeIt: HostPickItem = { label: vscode.l10n.t('Enter a new destination (user@host:port)…'), iconPath: new vscode.ThemeIcon('edit'), alwaysShow: true };
+    const typeIt: HostPickItem = {
+      label: vscode.l10n.t('Enter a new destination (user@host:port)…'),
+      iconPath: new vscode.ThemeIcon('edit'),
+      alwaysShow: true,
+    };
     const items: HostPickItem[] = [
       typeIt,
       { label: vscode.l10n.t('SSH hosts'), kind: vscode.QuickPickItemKind.Separator },
       ...hosts.map((entry) => ({
         label: entry.host.alias,
-        description: entry.effective ? `${entry.effective.user}@${entry.effective.hostname}:${entry.effective.port}` : undefined,
+        description: entry.effective
+          ? `${entry.effective.user}@${entry.effective.hostname}:${entry.effective.port}`
+          : undefined,
         iconPath: new vscode.ThemeIcon('vm'),
         entry,
       })),
     ];
-    const picked = await pickStep({ title, step: 1, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Which machine runs the Docker daemon?'), items });
+    const picked = await pickStep({
+      title,
+      step: 1,
+      totalSteps: TOTAL_STEPS,
+      placeholder: vscode.l10n.t('Which machine runs the Docker daemon?'),
+      items,
+    });
     if (picked === BACK) {
       return BACK;
     }
@@ -486,7 +603,9 @@ async function destinationStep(title: string, value: string | undefined, hosts: 
     title,
     step: 1,
     totalSteps: TOTAL_STEPS,
-    prompt: vscode.l10n.t('SSH destination of the Docker host: user@host or user@host:port (a pasted "ssh -p 2222 user@host" works too)'),
+    prompt: vscode.l10n.t(
+      'SSH destination of the Docker host: user@host or user@host:port (a pasted "ssh -p 2222 user@host" works too)',
+    ),
     placeholder: vscode.l10n.t('for example: ubuntu@192.0.2.10'),
     value,
     validate: destinationProblem,
@@ -495,13 +614,22 @@ async function destinationStep(title: string, value: string | undefined, hosts: 
 }
 
 /** The alias box accepts a new alias, or an existing one that reaches the same account (reused). */
-function aliasStepProblem(value: string, dest: SshDestination, hosts: readonly HostFacts[], localUser: string): string | undefined {
+function aliasStepProblem(
+  value: string,
+  dest: SshDestination,
+  hosts: readonly HostFacts[],
+  localUser: string,
+): string | undefined {
   const v = value.trim();
   const existing = hosts.find((h) => h.alias.toLowerCase() === v.toLowerCase());
   if (existing) {
     const d = decideAlias(v, dest, existing, localUser);
     return d.kind === 'conflict'
-      ? vscode.l10n.t('"{0}" already points to {1}. Choose another alias.', existing.alias, formatDestination({ user: existing.user, host: existing.hostname, port: existing.port }))
+      ? vscode.l10n.t(
+          '"{0}" already points to {1}. Choose another alias.',
+          existing.alias,
+          formatDestination({ user: existing.user, host: existing.hostname, port: existing.port }),
+        )
       : undefined;
   }
   return aliasProblem(v, []); // an existing alias was handled above
@@ -519,7 +647,10 @@ async function keyStep(
   reusedHost: EffectiveHost | undefined,
   prefilledPath: string | undefined,
 ): Promise<{ key: KeyChoice; passphrase: string } | Back | 'changeAlias'> {
-  const withPassphrase = async (key: KeyChoice, alias: string): Promise<{ key: KeyChoice; passphrase: string } | Back> => {
+  const withPassphrase = async (
+    key: KeyChoice,
+    alias: string,
+  ): Promise<{ key: KeyChoice; passphrase: string } | Back> => {
     if (key.kind === 'existing') {
       return { key, passphrase: '' };
     }
@@ -528,30 +659,51 @@ async function keyStep(
   };
 
   if (alias.kind === 'reuse' && reusedHost) {
-    const names = await Promise.all([...reusedHost.identityFiles, ...reusedHost.identityFiles.map((f) => `${f}.pub`)].map(async (f) => [f, await fileExists(f)] as const));
+    const names = await Promise.all(
+      [...reusedHost.identityFiles, ...reusedHost.identityFiles.map((f) => `${f}.pub`)].map(
+        async (f) => [f, await fileExists(f)] as const,
+      ),
+    );
     const present = new Set(names.filter(([, ok]) => ok).map(([f]) => f));
     const choice = keyForReusedAlias(facts(reusedHost), (f) => present.has(f), defaultIdentityFiles(s.ssh.home));
     if (!choice) {
       void vscode.window.showWarningMessage(
-        vscode.l10n.t('"{0}" names key files that cannot be used or created ({1}). Choose another alias.', alias.alias, reusedHost.identityFiles.map((f) => tildePath(f, s.ssh.home)).join(', ')),
+        vscode.l10n.t(
+          '"{0}" names key files that cannot be used or created ({1}). Choose another alias.',
+          alias.alias,
+          reusedHost.identityFiles.map((f) => tildePath(f, s.ssh.home)).join(', '),
+        ),
       );
       return 'changeAlias';
     }
-    s.logger.info(choice.kind === 'existing' ? `"${alias.alias}" uses the key ${choice.path}` : `"${alias.alias}" names ${choice.path}, which does not exist yet: a new key goes there`);
+    s.logger.info(
+      choice.kind === 'existing'
+        ? `"${alias.alias}" uses the key ${choice.path}`
+        : `"${alias.alias}" names ${choice.path}, which does not exist yet: a new key goes there`,
+    );
     return withPassphrase(choice, alias.alias);
   }
 
   if (prefilledPath !== undefined) {
     const exists = await fileExists(prefilledPath);
     if (exists || !(await fileExists(`${prefilledPath}.pub`))) {
-      return withPassphrase(exists ? { kind: 'existing', path: prefilledPath } : { kind: 'generate', path: prefilledPath }, alias.alias);
+      return withPassphrase(
+        exists ? { kind: 'existing', path: prefilledPath } : { kind: 'generate', path: prefilledPath },
+        alias.alias,
+      );
     }
     s.logger.warn(`${prefilledPath}.pub exists without its private key; asking for another key`);
   }
 
   const items: KeyItem[] = [generateKeyItem(), ...keyItems(await localKeys(s), s.ssh.home)];
   for (;;) {
-    const picked = await pickStep({ title, step: 3, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Which SSH key should log in to {0}?', alias.alias), items });
+    const picked = await pickStep({
+      title,
+      step: 3,
+      totalSteps: TOTAL_STEPS,
+      placeholder: vscode.l10n.t('Which SSH key should log in to {0}?', alias.alias),
+      items,
+    });
     if (picked === BACK) {
       return BACK;
     }

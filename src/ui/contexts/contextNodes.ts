@@ -27,7 +27,12 @@ export type ContextsTreeNode = ContextNode | MessageNode;
 
 /** Command arguments arrive untyped (menus, keybindings, other extensions): check before use. */
 export function asContextNode(arg: unknown): ContextNode | undefined {
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'context' && typeof (arg as ContextNode).summary?.name === 'string') {
+  if (
+    typeof arg === 'object' &&
+    arg !== null &&
+    (arg as { kind?: unknown }).kind === 'context' &&
+    typeof (arg as ContextNode).summary?.name === 'string'
+  ) {
     return arg as ContextNode;
   }
   return undefined;

@@ -3,11 +3,24 @@ import type { DockerContextSummary } from '../../core/contexts/contextStore';
 import { statusFacts } from '../../core/engine/engineStatusFormat';
 import { CommandIds } from '../base/commandIds';
 import type { ContextsSnapshot } from './contextsModel';
-import { appendEngineFacts, architectureWarning, FAILURE_LINK_COMMANDS, failureLinks, shortReason } from '../engine/enginePresentation';
+import {
+  appendEngineFacts,
+  architectureWarning,
+  FAILURE_LINK_COMMANDS,
+  failureLinks,
+  shortReason,
+} from '../engine/enginePresentation';
 import { needsInteraction } from '../../core/engine/engineSshTarget';
 import type { EngineRowState } from '../engine/engineService';
 import { reasonText } from '../base/errorMessages';
-import { brokenDescription, codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
+import {
+  brokenDescription,
+  codeSpan,
+  envMarker,
+  envOverrideWarnings,
+  escapeMarkdown,
+  whyCurrent,
+} from '../base/presentation';
 import { contextItemValue, ContextValueBase } from '../base/contextValues';
 import type { ContextNode, ContextsTreeNode, MessageNode } from './contextNodes';
 
@@ -34,7 +47,11 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
       description: configError.file,
       tooltip: text.nextStep ? `${text.message} ${text.nextStep}` : text.message,
       severity: 'warning',
-      command: { title: vscode.l10n.t('Open File'), command: 'vscode.open', arguments: [vscode.Uri.file(configError.file)] },
+      command: {
+        title: vscode.l10n.t('Open File'),
+        command: 'vscode.open',
+        arguments: [vscode.Uri.file(configError.file)],
+      },
     });
   }
   if (snap.currentError) {
@@ -64,14 +81,26 @@ export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot, engi
 }
 
 /** What the row says about its daemon: OS and architecture, "…" while the first probe runs, or why it cannot be reached. */
-function engineSummary(engine: EngineRowState | undefined): { text?: string; spoken?: string; unreachable: boolean; alarming: boolean } {
+function engineSummary(engine: EngineRowState | undefined): {
+  text?: string;
+  spoken?: string;
+  unreachable: boolean;
+  alarming: boolean;
+} {
   const r = engine?.result;
   if (!r) {
-    return engine?.probing ? { text: '…', unreachable: false, alarming: false } : { unreachable: false, alarming: false };
+    return engine?.probing
+      ? { text: '…', unreachable: false, alarming: false }
+      : { unreachable: false, alarming: false };
   }
   if (r.ok) {
     const facts = statusFacts('full', r.value).join(' · ');
-    return { text: facts || undefined, spoken: statusFacts('full', r.value).join(', ') || undefined, unreachable: false, alarming: false };
+    return {
+      text: facts || undefined,
+      spoken: statusFacts('full', r.value).join(', ') || undefined,
+      unreachable: false,
+      alarming: false,
+    };
   }
   const reason = shortReason(r.error.reason, r.error.details);
   return { text: reason, spoken: reason, unreachable: true, alarming: !engine.calm };
@@ -106,9 +135,13 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: Eng
   // The endpoint first and "current" last, so both stay where people (and tests) look for them.
   const where = daemon.text ? `${c.endpoint} · ${daemon.text}` : c.endpoint;
   const spokenWhere = daemon.spoken ? `${c.endpoint}, ${daemon.spoken}` : c.endpoint;
-  const warning = daemon.alarming ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : undefined;
+  const warning = daemon.alarming
+    ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+    : undefined;
   if (node.current) {
-    item.description = marker ? vscode.l10n.t('{0} · current ({1})', where, marker) : vscode.l10n.t('{0} · current', where);
+    item.description = marker
+      ? vscode.l10n.t('{0} · current ({1})', where, marker)
+      : vscode.l10n.t('{0} · current', where);
     item.iconPath = warning ?? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
     item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, spokenWhere) };
   } else {
@@ -134,7 +167,9 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: Engi
   }
   md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Endpoint:'))} ${codeSpan(c.endpoint || '—')}\n\n`);
   if (c.skipTLSVerify) {
-    md.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('TLS verification is turned off for this context.'))}\n\n`);
+    md.appendMarkdown(
+      `$(warning) ${escapeMarkdown(vscode.l10n.t('TLS verification is turned off for this context.'))}\n\n`,
+    );
   }
   if (c.error) {
     const problem = reasonText(c.error.reason, { name: c.name, file: c.metaPath, endpoint: c.endpoint });
@@ -145,7 +180,9 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: Engi
     md.appendMarkdown('\n\n');
   }
   if (node.current && snap.current) {
-    md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`);
+    md.appendMarkdown(
+      `${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`,
+    );
   }
   const r = engine?.result;
   if (r?.ok) {
@@ -156,9 +193,13 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: Engi
     }
   } else if (r && !r.ok) {
     const t = reasonText(r.error.reason, r.error.details);
-    md.appendMarkdown(`${engine?.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+    md.appendMarkdown(
+      `${engine?.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`,
+    );
     md.isTrusted = { enabledCommands: [...FAILURE_LINK_COMMANDS] };
-    md.appendMarkdown(`${failureLinks(c.name, { reason: r.error.reason, interactive: needsInteraction(r.error), ssh: /^ssh:/i.test(c.endpoint) }).join(' · ')}\n\n`);
+    md.appendMarkdown(
+      `${failureLinks(c.name, { reason: r.error.reason, interactive: needsInteraction(r.error), ssh: /^ssh:/i.test(c.endpoint) }).join(' · ')}\n\n`,
+    );
   } else if (engine?.probing) {
     md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
   }
@@ -175,7 +216,12 @@ function messageTreeItem(node: MessageNode): vscode.TreeItem {
   item.description = node.description;
   item.tooltip = node.tooltip;
   const icon = node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info';
-  const color = node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined;
+  const color =
+    node.severity === 'error'
+      ? 'list.errorForeground'
+      : node.severity === 'warning'
+        ? 'list.warningForeground'
+        : undefined;
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.accessibilityInformation = { label: `${node.label}. ${node.tooltip}` };
   item.command = node.command;

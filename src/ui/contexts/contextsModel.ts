@@ -31,7 +31,6 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv = process.env): EnvOverr
   };
 }
 
-
 export function currentSummary(s: ContextsSnapshot): DockerContextSummary | undefined {
   return s.current ? s.contexts.find((c) => c.name === s.current?.name) : undefined;
 }
@@ -44,7 +43,11 @@ export function currentSummary(s: ContextsSnapshot): DockerContextSummary | unde
 export class ContextsModel implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ContextsSnapshot>();
   readonly onDidChange = this.emitter.event;
-  private readonly cell = new LatestSnapshot(() => this.load(), dataKey, (s) => this.emitter.fire(s));
+  private readonly cell = new LatestSnapshot(
+    () => this.load(),
+    dataKey,
+    (s) => this.emitter.fire(s),
+  );
 
   constructor(
     private readonly docker: DockerStoreService,
@@ -78,10 +81,16 @@ export class ContextsModel implements vscode.Disposable {
       env: readEnvOverrides(),
     };
     if (snap.listError) {
-      this.logger.error(`Listing Docker contexts in ${store.configDir} failed: ${describeError(snap.listError)}`, snap.listError);
+      this.logger.error(
+        `Listing Docker contexts in ${store.configDir} failed: ${describeError(snap.listError)}`,
+        snap.listError,
+      );
     }
     if (snap.currentError) {
-      this.logger.error(`Resolving the current Docker context failed: ${describeError(snap.currentError)}`, snap.currentError);
+      this.logger.error(
+        `Resolving the current Docker context failed: ${describeError(snap.currentError)}`,
+        snap.currentError,
+      );
     }
     // A refresh can race a settings change that swapped the store: keep only the newest store's data.
     if (store !== this.docker.store) {

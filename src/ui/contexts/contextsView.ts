@@ -22,8 +22,15 @@ export class ContextsView implements vscode.Disposable {
 
   constructor(model: ContextsModel, engine?: EngineService) {
     this.provider = new ContextsTreeProvider(model, engine);
-    this.treeView = vscode.window.createTreeView(CONTEXTS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: false });
-    this.subscriptions.push(this.provider, this.treeView, model.onDidChange((s) => this.update(s)));
+    this.treeView = vscode.window.createTreeView(CONTEXTS_VIEW_ID, {
+      treeDataProvider: this.provider,
+      showCollapseAll: false,
+    });
+    this.subscriptions.push(
+      this.provider,
+      this.treeView,
+      model.onDidChange((s) => this.update(s)),
+    );
     const first = model.peek();
     if (first) {
       this.update(first);
@@ -33,7 +40,9 @@ export class ContextsView implements vscode.Disposable {
   private update(snap: ContextsSnapshot): void {
     const failed = snap.listError !== undefined;
     void vscode.commands.executeCommand('setContext', CONTEXTS_LOAD_FAILED_KEY, failed);
-    const lines = failed ? [vscode.l10n.t('Docker contexts in {0} cannot be listed: {1}', snap.configDir, errorSentence(snap.listError))] : [];
+    const lines = failed
+      ? [vscode.l10n.t('Docker contexts in {0} cannot be listed: {1}', snap.configDir, errorSentence(snap.listError))]
+      : [];
     lines.push(...envOverrideWarnings(snap.env));
     this.treeView.message = lines.length > 0 ? lines.join(' ') : undefined;
   }

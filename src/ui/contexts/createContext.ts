@@ -94,7 +94,11 @@ export async function createContext(s: Services, arg?: unknown): Promise<void> {
   const notNow = { label: vscode.l10n.t('Not now') };
   let choice: vscode.QuickPickItem;
   try {
-    choice = await pickOne({ title: vscode.l10n.t('Docker context "{0}" created', name), placeholder: vscode.l10n.t('Switch to it now?'), items: [useNow, notNow] });
+    choice = await pickOne({
+      title: vscode.l10n.t('Docker context "{0}" created', name),
+      placeholder: vscode.l10n.t('Switch to it now?'),
+      items: [useNow, notNow],
+    });
   } catch (e) {
     if (e instanceof UserCancelledError) {
       return; // dismissing the question means "not now"; the context exists either way
@@ -142,16 +146,37 @@ interface SuggestionItem extends vscode.QuickPickItem {
 }
 
 /** The endpoint: picked from the registered suggestions (SSH hosts, later) or typed. */
-async function endpointStep(title: string, step: number, value: string | undefined, suggestions: readonly EndpointSuggestion[], values: CreateContextPrefill): Promise<string | Back> {
+async function endpointStep(
+  title: string,
+  step: number,
+  value: string | undefined,
+  suggestions: readonly EndpointSuggestion[],
+  values: CreateContextPrefill,
+): Promise<string | Back> {
   for (;;) {
     if (suggestions.length > 0 && value === undefined) {
-      const typeIt: SuggestionItem = { label: vscode.l10n.t('Enter an endpoint URL…'), iconPath: new vscode.ThemeIcon('edit'), alwaysShow: true };
+      const typeIt: SuggestionItem = {
+        label: vscode.l10n.t('Enter an endpoint URL…'),
+        iconPath: new vscode.ThemeIcon('edit'),
+        alwaysShow: true,
+      };
       const items: SuggestionItem[] = [
-        ...suggestions.map((sg) => ({ label: sg.label, description: sg.description ?? sg.endpoint, detail: sg.detail, suggestion: sg })),
+        ...suggestions.map((sg) => ({
+          label: sg.label,
+          description: sg.description ?? sg.endpoint,
+          detail: sg.detail,
+          suggestion: sg,
+        })),
         { label: '', kind: vscode.QuickPickItemKind.Separator },
         typeIt,
       ];
-      const picked = await pickStep({ title, step, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Where is the Docker daemon?'), items });
+      const picked = await pickStep({
+        title,
+        step,
+        totalSteps: TOTAL_STEPS,
+        placeholder: vscode.l10n.t('Where is the Docker daemon?'),
+        items,
+      });
       if (picked === BACK) {
         return BACK;
       }
@@ -164,7 +189,9 @@ async function endpointStep(title: string, step: number, value: string | undefin
       title,
       step,
       totalSteps: TOTAL_STEPS,
-      prompt: vscode.l10n.t('Docker endpoint: ssh://[user@]host[:port][/socket], unix:///path, tcp://host:port or npipe://'),
+      prompt: vscode.l10n.t(
+        'Docker endpoint: ssh://[user@]host[:port][/socket], unix:///path, tcp://host:port or npipe://',
+      ),
       placeholder: vscode.l10n.t('for example: ssh://ubuntu@192.0.2.10 or ssh://my-ssh-alias'),
       value,
       validate: validateEndpoint,

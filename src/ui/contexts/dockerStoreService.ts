@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { ContextStore, dockerConfigDir } from '../../core/contexts/contextStore';
 import type { Logger } from '../../core/common/log';
 import { dockerStoreWatchTargets, watchPaths, type PathWatcher } from '../../core/common/watch';
@@ -41,10 +41,14 @@ export class DockerStoreService implements vscode.Disposable {
     // the right one to resolve DOCKER_HOST / DOCKER_CONTEXT against.
     const store = new ContextStore({ configDir, env: process.env, platform: process.platform });
     this.watcher?.close();
-    this.watcher = watchPaths(dockerStoreWatchTargets(store.configDir), (change) => {
-      this.logger.debug(`Docker config changed on disk: ${change.targets.join(', ')}`);
-      void this.refresh.request('contexts', 'files');
-    }, { logger: this.logger });
+    this.watcher = watchPaths(
+      dockerStoreWatchTargets(store.configDir),
+      (change) => {
+        this.logger.debug(`Docker config changed on disk: ${change.targets.join(', ')}`);
+        void this.refresh.request('contexts', 'files');
+      },
+      { logger: this.logger },
+    );
     this.logger.info(`Docker config directory: ${store.configDir}`);
     return store;
   }

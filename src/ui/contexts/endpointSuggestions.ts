@@ -69,7 +69,9 @@ export class EndpointSuggestions {
         try {
           return await Promise.race([
             p.provideEndpointSuggestions(signal),
-            new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true })),
+            new Promise<never>((_, reject) =>
+              signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
+            ),
           ]);
         } catch (e) {
           this.logger.warn(`Endpoint suggestions from ${p.id} failed: ${describeError(e)}`);

@@ -32,7 +32,10 @@ export function contextPickItems(snap: ContextsSnapshot, o: PickContextOptions):
       items.push({
         label: c.name,
         iconPath: new vscode.ThemeIcon('warning'),
-        description: brokenDescription(c.error.reason, reasonText(c.error.reason, { name: c.name, file: c.metaPath }).message),
+        description: brokenDescription(
+          c.error.reason,
+          reasonText(c.error.reason, { name: c.name, file: c.metaPath }).message,
+        ),
         summary: c,
       });
       continue;
@@ -41,20 +44,32 @@ export function contextPickItems(snap: ContextsSnapshot, o: PickContextOptions):
     items.push({
       label: c.name,
       iconPath: new vscode.ThemeIcon(isCurrent ? 'check' : 'blank'),
-      description: isCurrent ? (marker ? vscode.l10n.t('current ({0})', marker) : vscode.l10n.t('current')) : c.description || undefined,
+      description: isCurrent
+        ? marker
+          ? vscode.l10n.t('current ({0})', marker)
+          : vscode.l10n.t('current')
+        : c.description || undefined,
       detail: isCurrent && c.description ? `${c.endpoint} — ${c.description}` : c.endpoint,
       summary: c,
     });
   }
   if (o.offerCreate) {
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-    items.push({ label: vscode.l10n.t('Create Docker Context…'), iconPath: new vscode.ThemeIcon('add'), create: true, alwaysShow: true });
+    items.push({
+      label: vscode.l10n.t('Create Docker Context…'),
+      iconPath: new vscode.ThemeIcon('add'),
+      create: true,
+      alwaysShow: true,
+    });
   }
   return items;
 }
 
 /** Shows the picker; resolves with the chosen context, or `'create'` for the create entry. */
-export async function pickContext(snap: ContextsSnapshot, o: PickContextOptions): Promise<DockerContextSummary | 'create'> {
+export async function pickContext(
+  snap: ContextsSnapshot,
+  o: PickContextOptions,
+): Promise<DockerContextSummary | 'create'> {
   const items = contextPickItems(snap, o);
   const active = items.find((i) => i.summary && i.summary.name === snap.current?.name);
   const chosen = await pickOne({ title: o.title, placeholder: o.placeholder, items, active });

@@ -30,7 +30,10 @@ export async function removeContext(s: Services, arg?: unknown): Promise<void> {
     : vscode.l10n.t('Remove Docker context "{0}" ({1})?', name, endpoint);
   const detail = [
     isCurrent
-      ? vscode.l10n.t('It is the context docker uses now. After removing it, docker falls back to "default" ({0}), like "docker context rm -f".', defaultEndpoint ?? '?')
+      ? vscode.l10n.t(
+          'It is the context docker uses now. After removing it, docker falls back to "default" ({0}), like "docker context rm -f".',
+          defaultEndpoint ?? '?',
+        )
       : undefined,
     vscode.l10n.t('Its metadata and TLS files are deleted from {0}. This cannot be undone.', snap.configDir),
   ]

@@ -39,7 +39,11 @@ export async function switchToContext(s: Services, name: string): Promise<void> 
   await s.docker.store.use(name);
   await s.refresh.request('contexts', 'afterChange');
   const snap = await s.contexts.snapshot;
-  if (snap.current && snap.current.name !== name && (snap.current.source === 'DOCKER_HOST' || snap.current.source === 'DOCKER_CONTEXT')) {
+  if (
+    snap.current &&
+    snap.current.name !== name &&
+    (snap.current.source === 'DOCKER_HOST' || snap.current.source === 'DOCKER_CONTEXT')
+  ) {
     void vscode.window.showWarningMessage(
       vscode.l10n.t(
         'Docker context "{0}" is now selected in the docker config, but {1} is set in VS Code\'s environment, so docker in VS Code\'s terminals still uses "{2}".',

@@ -27,5 +27,13 @@ export async function connectEngine(s: Services, arg?: unknown): Promise<void> {
   if (!r.ok) {
     throw r.error;
   }
-  vscode.window.setStatusBarMessage(vscode.l10n.t('The Docker daemon of {0} answers: {1} · {2}', summary.name, r.value.operatingSystem, r.value.architecture), 5_000);
+  vscode.window.setStatusBarMessage(
+    vscode.l10n.t(
+      'The Docker daemon of {0} answers: {1} · {2}',
+      summary.name,
+      r.value.operatingSystem,
+      r.value.architecture,
+    ),
+    5_000,
+  );
 }

@@ -32,11 +32,18 @@ export async function diagnoseContext(s: Services, arg?: unknown): Promise<void>
     await showDiagnoseReport(steps, { title: vscode.l10n.t('Diagnose Docker Context: {0}', summary.name) });
     return;
   }
-  const r = await withSshProgress(vscode.l10n.t('Checking the Docker daemon of {0}…', summary.name), (p) => s.engine.probe(summary, { interactive: true, signal: p.signal }));
+  const r = await withSshProgress(vscode.l10n.t('Checking the Docker daemon of {0}…', summary.name), (p) =>
+    s.engine.probe(summary, { interactive: true, signal: p.signal }),
+  );
   s.logger.info(`Diagnose ${summary.name} (${summary.endpoint}): ${describeProbe(r)}`);
   if (r.ok) {
     void vscode.window.showInformationMessage(
-      vscode.l10n.t('The Docker daemon of {0} answers: {1} · {2}', summary.name, r.value.operatingSystem, r.value.architecture),
+      vscode.l10n.t(
+        'The Docker daemon of {0} answers: {1} · {2}',
+        summary.name,
+        r.value.operatingSystem,
+        r.value.architecture,
+      ),
     );
     return;
   }

@@ -38,7 +38,10 @@ export class EngineInfoDocuments implements vscode.TextDocumentContentProvider, 
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? `// ${vscode.l10n.t('Run "Show Remote Engine Info" again to read this daemon\'s information.')}\n`;
+    return (
+      this.texts.get(uri.toString()) ??
+      `// ${vscode.l10n.t('Run "Show Remote Engine Info" again to read this daemon\'s information.')}\n`
+    );
   }
 
   dispose(): void {

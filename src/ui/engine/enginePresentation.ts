@@ -54,7 +54,9 @@ export function shortReason(reason: Reason, details?: ErrorDetails): string {
       return vscode.l10n.t('Engine API error');
     case 'tlsMaterialMissing':
       // The same reason covers certificates that are there but that the daemon does not accept.
-      return details?.detail === 'handshake' ? vscode.l10n.t('TLS handshake failed') : vscode.l10n.t('TLS certificates missing');
+      return details?.detail === 'handshake'
+        ? vscode.l10n.t('TLS handshake failed')
+        : vscode.l10n.t('TLS certificates missing');
     case 'endpointInvalid':
       return vscode.l10n.t('invalid endpoint');
     default:
@@ -116,7 +118,11 @@ export function transportName(t: EngineTransport): string {
 export function architectureWarning(info: EngineInfo, localPlatform: string): string | undefined {
   const m = architectureMismatch(localPlatform, info.platform);
   return m
-    ? vscode.l10n.t('This machine is {0}, the daemon is {1}: images you build there are {1}, not {0}.', m.local, m.remote)
+    ? vscode.l10n.t(
+        'This machine is {0}, the daemon is {1}: images you build there are {1}, not {0}.',
+        m.local,
+        m.remote,
+      )
     : undefined;
 }
 
@@ -125,8 +131,20 @@ export function appendEngineFacts(md: vscode.MarkdownString, info: EngineInfo): 
   const rows: [string, string | undefined][] = [
     [vscode.l10n.t('Operating system:'), info.operatingSystem],
     [vscode.l10n.t('Kernel:'), info.kernelVersion],
-    [vscode.l10n.t('Architecture:'), info.architecture && info.platform ? `${info.architecture} (${info.platform})` : info.architecture || info.platform],
-    [vscode.l10n.t('Engine version:'), info.serverVersion ? (info.apiVersion ? vscode.l10n.t('{0} (API {1})', info.serverVersion, info.apiVersion) : info.serverVersion) : undefined],
+    [
+      vscode.l10n.t('Architecture:'),
+      info.architecture && info.platform
+        ? `${info.architecture} (${info.platform})`
+        : info.architecture || info.platform,
+    ],
+    [
+      vscode.l10n.t('Engine version:'),
+      info.serverVersion
+        ? info.apiVersion
+          ? vscode.l10n.t('{0} (API {1})', info.serverVersion, info.apiVersion)
+          : info.serverVersion
+        : undefined,
+    ],
     [vscode.l10n.t('CPUs:'), info.ncpu > 0 ? String(info.ncpu) : undefined],
     [vscode.l10n.t('Memory:'), info.memTotal > 0 ? formatBytes(info.memTotal) : undefined],
     [vscode.l10n.t('Host name:'), info.name],

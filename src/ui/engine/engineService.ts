@@ -110,7 +110,10 @@ export class EngineService implements vscode.Disposable {
   constructor(private readonly deps: EngineServiceDeps) {
     this.settingsValue = readEngineSettings();
     const arm = (process.config.variables as Record<string, unknown>).arm_version;
-    this.localPlatform = localBuildPlatform(process.arch, { armVersion: typeof arm === 'string' || typeof arm === 'number' ? arm : undefined, endianness: os.endianness() });
+    this.localPlatform = localBuildPlatform(process.arch, {
+      armVersion: typeof arm === 'string' || typeof arm === 'number' ? arm : undefined,
+      endianness: os.endianness(),
+    });
     this.cache = new EngineProbeCache<EngineInfo>({
       ttlMs: this.settingsValue.probeTtlMs,
       concurrency: PROBE_CONCURRENCY,
@@ -126,13 +129,16 @@ export class EngineService implements vscode.Disposable {
       intervalMs: this.settingsValue.refreshIntervalMs,
       focused: vscode.window.state.focused,
       // Nobody sees the result while the status item is hidden; a switch or Refresh still probes.
-      tick: () => (deps.settings.current.statusBarEnabled ? this.refreshStatus({ interactive: false }, 'interval') : undefined),
+      tick: () =>
+        deps.settings.current.statusBarEnabled ? this.refreshStatus({ interactive: false }, 'interval') : undefined,
     });
     this.subscriptions.push(
       this.changeEmitter,
       this.invalidateEmitter,
       vscode.window.onDidChangeWindowState((s) => {
-        deps.logger.trace(`Window ${s.focused ? 'focused' : 'not focused'}: status refresh ${s.focused ? 'on' : 'paused'}`);
+        deps.logger.trace(
+          `Window ${s.focused ? 'focused' : 'not focused'}: status refresh ${s.focused ? 'on' : 'paused'}`,
+        );
         this.timer.setFocused(s.focused);
       }),
       deps.settings.onDidChange(() => this.applySettings()),
@@ -234,7 +240,9 @@ export class EngineService implements vscode.Disposable {
 
   /** For a row of the view: what is known, and a background probe queued when nothing fresh is. */
   rowState(summary: DockerContextSummary): EngineRowState {
-    const entry = this.cache.request(engineKey(summary), (signal) => this.status(summary, { interactive: false, signal }));
+    const entry = this.cache.request(engineKey(summary), (signal) =>
+      this.status(summary, { interactive: false, signal }),
+    );
     return this.rowOf(summary, entry);
   }
 
@@ -270,7 +278,9 @@ export class EngineService implements vscode.Disposable {
       contextName: summary.name,
       endpoint: summary.endpoint,
       skipTLSVerify: summary.skipTLSVerify,
-      ...(summary.hasTls ? { tlsDir: path.join(this.deps.docker.store.tlsDir, contextId(summary.name), 'docker') } : {}),
+      ...(summary.hasTls
+        ? { tlsDir: path.join(this.deps.docker.store.tlsDir, contextId(summary.name), 'docker') }
+        : {}),
     };
   }
 
@@ -307,7 +317,12 @@ export class EngineService implements vscode.Disposable {
    * for us), or ran out of time while a prompt was open, it runs once more: the attempt the
    * prompt belongs to goes on and the second call waits for it.
    */
-  private async withPrompts<T>(endpoint: string, signal: AbortSignal, fn: () => Promise<T>, askAgain = false): Promise<T> {
+  private async withPrompts<T>(
+    endpoint: string,
+    signal: AbortSignal,
+    fn: () => Promise<T>,
+    askAgain = false,
+  ): Promise<T> {
     if (schemeOf(endpoint) !== 'ssh') {
       return fn();
     }
@@ -316,7 +331,9 @@ export class EngineService implements vscode.Disposable {
     signal.addEventListener('abort', onAbort, { once: true });
     const asked = { open: 0, any: false };
     const base = this.deps.ssh.prompts(cts.token);
-    const track = <A extends unknown[], R>(f: ((...a: A) => Promise<R>) | undefined): ((...a: A) => Promise<R>) | undefined =>
+    const track = <A extends unknown[], R>(
+      f: ((...a: A) => Promise<R>) | undefined,
+    ): ((...a: A) => Promise<R>) | undefined =>
       f &&
       (async (...a: A): Promise<R> => {
         asked.open++;
@@ -342,7 +359,8 @@ export class EngineService implements vscode.Disposable {
           return await fn();
         } catch (e) {
           const waitedForPerson = CoreError.is(e, 'timeout') && (asked.open > 0 || asked.any !== askedBefore);
-          const retry = !signal.aborted && attempt < 3 && ((attempt === 1 && needsInteraction(e) && !asked.any) || waitedForPerson);
+          const retry =
+            !signal.aborted && attempt < 3 && ((attempt === 1 && needsInteraction(e) && !asked.any) || waitedForPerson);
           if (!retry) {
             throw e;
           }
@@ -376,7 +394,9 @@ export class EngineService implements vscode.Disposable {
         }
       }
     }
-    this.deps.logger.debug(`engine ${endpoint.raw}: connecting to ${host.user}@${host.hostname}:${host.port}${prompts ? '' : ' (in the background: no prompts)'}`);
+    this.deps.logger.debug(
+      `engine ${endpoint.raw}: connecting to ${host.user}@${host.hostname}:${host.port}${prompts ? '' : ' (in the background: no prompts)'}`,
+    );
     try {
       return await connectSsh({
         ...this.deps.ssh.connectOptions(host, { signal, prompts: prompts ?? silent?.prompts }),
@@ -430,7 +450,11 @@ export class EngineService implements vscode.Disposable {
 
   private rowOf(summary: DockerContextSummary, entry: ProbeEntry<EngineInfo>): EngineRowState {
     const r = entry.result;
-    return { ...entry, calm: !!r && !r.ok && isCalmFailure(schemeOf(summary.endpoint), r.error.reason), localPlatform: this.localPlatform };
+    return {
+      ...entry,
+      calm: !!r && !r.ok && isCalmFailure(schemeOf(summary.endpoint), r.error.reason),
+      localPlatform: this.localPlatform,
+    };
   }
 
   private applySettings(): void {
@@ -491,7 +515,9 @@ function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
 
 /** For log lines and messages that name what a probe found. */
 export function describeProbe(r: ProbeResult<EngineInfo>): string {
-  return r.ok ? `${r.value.operatingSystem} ${r.value.architecture} (${r.value.platform})` : `${r.error.reason}: ${describeError(r.error)}`;
+  return r.ok
+    ? `${r.value.operatingSystem} ${r.value.architecture} (${r.value.platform})`
+    : `${r.error.reason}: ${describeError(r.error)}`;
 }
 
 /** Context summaries a snapshot holds by name (the commands' fallback when an argument is only a name). */

@@ -10,7 +10,11 @@ import { pickContext } from '../contexts/pickContext';
  * pass one), or the person's choice in a picker (the current context preselected). Broken
  * contexts have no daemon to talk to and are not offered.
  */
-export async function contextForCommand(s: Services, arg: unknown, o: { title: string; placeholder: string }): Promise<DockerContextSummary> {
+export async function contextForCommand(
+  s: Services,
+  arg: unknown,
+  o: { title: string; placeholder: string },
+): Promise<DockerContextSummary> {
   const snap = await s.contexts.snapshot;
   const node = asContextNode(arg);
   const name = node?.summary.name ?? (typeof arg === 'string' && arg !== '' ? arg : undefined);
@@ -21,7 +25,11 @@ export async function contextForCommand(s: Services, arg: unknown, o: { title: s
       throw new CoreError('contextNotFound', `There is no Docker context named "${name}".`, { name });
     }
     if (found.error) {
-      throw new CoreError(found.error.reason, found.error.message, { name, file: found.metaPath, endpoint: found.endpoint });
+      throw new CoreError(found.error.reason, found.error.message, {
+        name,
+        file: found.metaPath,
+        endpoint: found.endpoint,
+      });
     }
     return found;
   }

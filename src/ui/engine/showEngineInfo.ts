@@ -14,8 +14,15 @@ export async function showEngineInfo(s: Services, arg?: unknown): Promise<void> 
     title: vscode.l10n.t('Show Remote Engine Info'),
     placeholder: vscode.l10n.t('Select the context whose Docker daemon to describe'),
   });
-  const raw = await withSshProgress(vscode.l10n.t('Reading the Docker daemon information of {0}…', summary.name), (p) => s.engine.rawInfo(summary, p.signal));
-  const text = JSON.stringify({ Context: summary.name, Endpoint: summary.endpoint, Info: raw.info, Version: raw.version }, null, 4) + '\n';
+  const raw = await withSshProgress(vscode.l10n.t('Reading the Docker daemon information of {0}…', summary.name), (p) =>
+    s.engine.rawInfo(summary, p.signal),
+  );
+  const text =
+    JSON.stringify(
+      { Context: summary.name, Endpoint: summary.endpoint, Info: raw.info, Version: raw.version },
+      null,
+      4,
+    ) + '\n';
   const uri = engineInfoUri(summary.name);
   s.engineInfo.set(uri, text);
   const doc = await vscode.workspace.openTextDocument(uri);

@@ -5,7 +5,14 @@ import { statusFacts, type StatusFormat } from '../../core/engine/engineStatusFo
 import type { ErrorDetails, Reason } from '../../core/common/errors';
 import { CommandIds } from '../base/commandIds';
 import { currentSummary, type ContextsSnapshot, type EnvOverrides } from '../contexts/contextsModel';
-import { appendEngineFacts, architectureWarning, commandLink, FAILURE_LINK_COMMANDS, failureLinks, shortReason } from './enginePresentation';
+import {
+  appendEngineFacts,
+  architectureWarning,
+  commandLink,
+  FAILURE_LINK_COMMANDS,
+  failureLinks,
+  shortReason,
+} from './enginePresentation';
 import { errorSentence, reasonText } from '../base/errorMessages';
 
 function reasonSentence(reason: Reason, details: Record<string, string>): string {
@@ -88,7 +95,13 @@ export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState, 
 }
 
 /** Commands the tooltip's links may run (a MarkdownString runs only those it lists). */
-const TOOLTIP_COMMANDS = [CommandIds.useContext, CommandIds.showLog, CommandIds.showEngineInfo, CommandIds.refresh, ...FAILURE_LINK_COMMANDS];
+const TOOLTIP_COMMANDS = [
+  CommandIds.useContext,
+  CommandIds.showLog,
+  CommandIds.showEngineInfo,
+  CommandIds.refresh,
+  ...FAILURE_LINK_COMMANDS,
+];
 
 /** The one place that decides how the item looks: `$(server) context · OS · arch`, a spinner while connecting, a warning with the reason. */
 export function renderStatus(m: StatusModel): RenderedStatus {
@@ -97,7 +110,15 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   const e = m.engine;
   const format = m.format ?? 'full';
   const alarming = !!m.problem || (e.kind === 'error' && !e.calm);
-  const icon = !m.loaded ? '$(sync~spin)' : e.kind === 'connecting' ? '$(loading~spin)' : alarming ? '$(warning)' : e.kind === 'error' ? '$(debug-disconnect)' : '$(server)';
+  const icon = !m.loaded
+    ? '$(sync~spin)'
+    : e.kind === 'connecting'
+      ? '$(loading~spin)'
+      : alarming
+        ? '$(warning)'
+        : e.kind === 'error'
+          ? '$(debug-disconnect)'
+          : '$(server)';
   let text = `${icon} ${name}`;
   if (marker) {
     text += ` (${marker})`;
@@ -120,7 +141,9 @@ export function renderStatus(m: StatusModel): RenderedStatus {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Endpoint:'))} ${codeSpan(m.endpoint)}\n\n`);
   }
   if (m.source && m.context) {
-    md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json'))}\n\n`);
+    md.appendMarkdown(
+      `${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json'))}\n\n`,
+    );
   }
   appendEngine(md, e, m.context);
   if (m.problem) {
@@ -179,9 +202,13 @@ function appendEngine(md: vscode.MarkdownString, e: EngineState, context: string
     case 'error': {
       md.appendMarkdown('---\n\n');
       const t = reasonText(e.reason, e.details ?? {});
-      md.appendMarkdown(`${e.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`);
+      md.appendMarkdown(
+        `${e.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`,
+      );
       if (e.at) {
-        md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Last checked:'))} ${codeSpan(new Date(e.at).toLocaleTimeString())}\n\n`);
+        md.appendMarkdown(
+          `${escapeMarkdown(vscode.l10n.t('Last checked:'))} ${codeSpan(new Date(e.at).toLocaleTimeString())}\n\n`,
+        );
       }
       if (context) {
         const actions = [...failureLinks(context, e), commandLink(vscode.l10n.t('Show Log'), CommandIds.showLog)];
@@ -212,7 +239,11 @@ export class StatusBar implements vscode.Disposable {
   }
 
   setContexts(snap: ContextsSnapshot): void {
-    this.model = statusFromSnapshot(snap, this.model.context === snap.current?.name ? this.model.engine : { kind: 'unknown' }, this.format);
+    this.model = statusFromSnapshot(
+      snap,
+      this.model.context === snap.current?.name ? this.model.engine : { kind: 'unknown' },
+      this.format,
+    );
     this.schedule();
   }
 

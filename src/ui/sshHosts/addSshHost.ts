@@ -1,6 +1,12 @@
 import * as vscode from 'vscode';
 import { CoreError } from '../../core/common/errors';
-import { addSshHost as addHostBlock, parseSshDestination, suggestAlias, validateAlias, type SshDestination } from '../../core/sshConfig/sshConfigEdit';
+import {
+  addSshHost as addHostBlock,
+  parseSshDestination,
+  suggestAlias,
+  validateAlias,
+  type SshDestination,
+} from '../../core/sshConfig/sshConfigEdit';
 import { errorText } from '../base/errorMessages';
 import { BACK, inputStep, pickStep } from '../base/prompts';
 import type { Services } from '../services';
@@ -88,21 +94,37 @@ export async function addSshHost(s: Services): Promise<void> {
       alias = v;
       step++;
     } else {
-      const none: KeyItem = { label: vscode.l10n.t('No key'), description: vscode.l10n.t('use ssh-agent and the default keys'), none: true };
+      const none: KeyItem = {
+        label: vscode.l10n.t('No key'),
+        description: vscode.l10n.t('use ssh-agent and the default keys'),
+        none: true,
+      };
       const items = [...keyItems(await localKeys(s), s.ssh.home), generateKeyItem(), none];
-      const picked = await pickStep({ title, step, totalSteps: TOTAL_STEPS, placeholder: vscode.l10n.t('Which key should {0} use?', alias ?? ''), items });
+      const picked = await pickStep({
+        title,
+        step,
+        totalSteps: TOTAL_STEPS,
+        placeholder: vscode.l10n.t('Which key should {0} use?', alias ?? ''),
+        items,
+      });
       if (picked === BACK) {
         step--;
         continue;
       }
-      keyPath = picked.key ? picked.key.privateKeyPath : picked.generate ? (await generateKeyInteractive(s, { title, alias })).privateKeyPath : null;
+      keyPath = picked.key
+        ? picked.key.privateKeyPath
+        : picked.generate
+          ? (await generateKeyInteractive(s, { title, alias })).privateKeyPath
+          : null;
       step++;
     }
   }
   const dest = destination as SshDestination;
   const name = alias as string;
   const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
-  s.logger.info(`Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`);
+  s.logger.info(
+    `Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`,
+  );
   const { line } = await addHostBlock(
     s.ssh.configFile,
     { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
@@ -111,7 +133,11 @@ export async function addSshHost(s: Services): Promise<void> {
   await s.refresh.request('sshHosts', 'afterChange');
   const test = vscode.l10n.t('Test Connection');
   const create = vscode.l10n.t('Create Docker Context…');
-  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)), test, create);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)),
+    test,
+    create,
+  );
   if (choice === test) {
     await testSshConnection(s, name);
   } else if (choice === create) {

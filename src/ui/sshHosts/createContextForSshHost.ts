@@ -10,7 +10,12 @@ import { createContext } from '../contexts/createContext';
 export async function createContextForSshHost(s: Services, arg?: unknown): Promise<void> {
   const alias =
     aliasFromArg(arg) ??
-    (await pickSshHost(s, { title: vscode.l10n.t('Create Docker Context'), placeholder: vscode.l10n.t('Select the SSH host the Docker context should use') })).host.alias;
+    (
+      await pickSshHost(s, {
+        title: vscode.l10n.t('Create Docker Context'),
+        placeholder: vscode.l10n.t('Select the SSH host the Docker context should use'),
+      })
+    ).host.alias;
   const snap = await s.ssh.snapshot;
   const effective = snap.hosts.find((h) => h.host.alias === alias)?.effective;
   const taken = (await s.contexts.snapshot).contexts.map((c) => c.name);

@@ -19,7 +19,9 @@ export async function generateSshKey(s: Services): Promise<void> {
   );
   if (choice === copy) {
     await vscode.env.clipboard.writeText(`${key.publicKey}\n`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('The public key {0} is on the clipboard.', tildePath(key.publicKeyPath, s.ssh.home)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('The public key {0} is on the clipboard.', tildePath(key.publicKeyPath, s.ssh.home)),
+    );
   } else if (choice === install) {
     await copyPublicKey(s);
   }
@@ -31,11 +33,16 @@ export async function generateKeyInteractive(s: Services, o: { title: string; al
   if (answers === BACK) {
     throw new UserCancelledError(o.title);
   }
-  const key = await generateKey({ privateKeyPath: answers.privateKeyPath, passphrase: answers.passphrase || undefined });
+  const key = await generateKey({
+    privateKeyPath: answers.privateKeyPath,
+    passphrase: answers.passphrase || undefined,
+  });
   if (answers.passphrase) {
     // Typed twice just now: no reason to ask again for this session's connections.
     s.ssh.passphrases.set(key.privateKeyPath, answers.passphrase);
   }
-  s.logger.info(`Generated the SSH key ${key.privateKeyPath} (${key.fingerprint})${answers.passphrase ? ' with a passphrase' : ''}`);
+  s.logger.info(
+    `Generated the SSH key ${key.privateKeyPath} (${key.fingerprint})${answers.passphrase ? ' with a passphrase' : ''}`,
+  );
   return key;
 }

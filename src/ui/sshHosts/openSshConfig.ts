@@ -29,7 +29,10 @@ export async function openSshConfig(s: Services): Promise<void> {
 /** Opens a file in an editor with the cursor at the start of a 1-based line. */
 export async function openFileAtLine(file: string, line: number | undefined): Promise<void> {
   const l = Math.max(0, (line ?? 1) - 1);
-  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false, selection: new vscode.Range(l, 0, l, 0) });
+  await vscode.window.showTextDocument(vscode.Uri.file(file), {
+    preview: false,
+    selection: new vscode.Range(l, 0, l, 0),
+  });
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -60,6 +63,11 @@ async function createPrivateFile(file: string): Promise<void> {
     if (errnoCode(e) === 'EEXIST') {
       return; // created meanwhile (a terminal, another window): open what is there
     }
-    throw new CoreError('fileUnwritable', `Cannot create ${file}: ${errnoCode(e) ?? String(e)}`, { file }, { cause: e });
+    throw new CoreError(
+      'fileUnwritable',
+      `Cannot create ${file}: ${errnoCode(e) ?? String(e)}`,
+      { file },
+      { cause: e },
+    );
   }
 }

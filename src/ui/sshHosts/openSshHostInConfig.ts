@@ -10,6 +10,9 @@ export async function openSshHostInConfig(s: Services, arg?: unknown): Promise<v
   const snap = await s.ssh.snapshot;
   const entry =
     (alias !== undefined ? snap.hosts.find((h) => h.host.alias === alias) : undefined) ??
-    (await pickSshHost(s, { title: vscode.l10n.t('Open in SSH Config'), placeholder: vscode.l10n.t('Select the host to show in its configuration file') }));
+    (await pickSshHost(s, {
+      title: vscode.l10n.t('Open in SSH Config'),
+      placeholder: vscode.l10n.t('Select the host to show in its configuration file'),
+    }));
   await openFileAtLine(entry.host.file, entry.host.line);
 }

@@ -13,12 +13,21 @@ export async function removeSshHost(s: Services, arg?: unknown): Promise<void> {
   const snap = await s.ssh.snapshot;
   const entry =
     (alias !== undefined ? snap.hosts.find((h) => h.host.alias === alias) : undefined) ??
-    (await pickSshHost(s, { title, placeholder: vscode.l10n.t('Select the host to remove from the SSH configuration') }));
+    (await pickSshHost(s, {
+      title,
+      placeholder: vscode.l10n.t('Select the host to remove from the SSH configuration'),
+    }));
   const name = entry.host.alias;
   const users = contextsUsingAlias((await s.contexts.snapshot).contexts, name);
   const detail = [
-    vscode.l10n.t('The "Host {0}" block is removed from {1}; comments and every other line stay as they are. Keys and known_hosts are not touched.', name, entry.host.file),
-    users.length > 0 ? vscode.l10n.t('Docker context {0} uses this host and will stop working.', users.join(', ')) : undefined,
+    vscode.l10n.t(
+      'The "Host {0}" block is removed from {1}; comments and every other line stay as they are. Keys and known_hosts are not touched.',
+      name,
+      entry.host.file,
+    ),
+    users.length > 0
+      ? vscode.l10n.t('Docker context {0} uses this host and will stop working.', users.join(', '))
+      : undefined,
   ]
     .filter((x) => x)
     .join('\n\n');

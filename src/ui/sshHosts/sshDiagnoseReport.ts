@@ -37,7 +37,9 @@ export function fixSentence(fix: DiagnoseFix): string | undefined {
     case 'checkHostName':
       return vscode.l10n.t('Check the host name, your DNS, or use an IP address.');
     case 'trustHostKey':
-      return vscode.l10n.t('Test the connection again and trust the host key when asked (compare the fingerprint with the server first).');
+      return vscode.l10n.t(
+        'Test the connection again and trust the host key when asked (compare the fingerprint with the server first).',
+      );
     case 'removeKnownHost':
       return c
         ? vscode.l10n.t('If the server was reinstalled, remove the old key: {0}', c)
@@ -49,7 +51,9 @@ export function fixSentence(fix: DiagnoseFix): string | undefined {
     case 'addDockerToRemotePath':
       return vscode.l10n.t('Add {0} to the PATH of non-interactive SSH sessions on the host.', c);
     case 'installDockerCli':
-      return vscode.l10n.t('Install the docker command on the host: the docker CLI\'s ssh:// contexts run "docker system dial-stdio" there.');
+      return vscode.l10n.t(
+        'Install the docker command on the host: the docker CLI\'s ssh:// contexts run "docker system dial-stdio" there.',
+      );
     case 'changeLoginShell':
       return vscode.l10n.t('Give the user a login shell that runs commands: {0}', c);
     case 'addToDockerGroup':
@@ -135,8 +139,14 @@ export interface ReportOptions {
  * step whose fix is a command has a copy button (Enter on the row copies it too) and the list
  * stays open. Resolves with the chosen action, or undefined when closed.
  */
-export async function showDiagnoseReport(steps: readonly DiagnoseStep[], o: ReportOptions): Promise<string | undefined> {
-  const copy: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy the command') };
+export async function showDiagnoseReport(
+  steps: readonly DiagnoseStep[],
+  o: ReportOptions,
+): Promise<string | undefined> {
+  const copy: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('copy'),
+    tooltip: vscode.l10n.t('Copy the command'),
+  };
   const items: StepItem[] = steps.map((st) => {
     const text = st.reason ? reasonText(st.reason, {}) : undefined;
     const fix = st.fix ? fixSentence(st.fix) : undefined;
@@ -208,7 +218,10 @@ export async function showDiagnoseReport(steps: readonly DiagnoseStep[], o: Repo
 }
 
 /** Like showDiagnoseReport, but closing the list without an action is a cancel. */
-export async function chooseAfterDiagnose(steps: readonly DiagnoseStep[], o: ReportOptions & { actions: string[] }): Promise<string> {
+export async function chooseAfterDiagnose(
+  steps: readonly DiagnoseStep[],
+  o: ReportOptions & { actions: string[] },
+): Promise<string> {
   const chosen = await showDiagnoseReport(steps, o);
   if (chosen === undefined) {
     throw new UserCancelledError(o.title);

@@ -37,7 +37,9 @@ export class SshEndpointProvider implements EndpointSuggestionProvider {
         endpoint: sshEndpointForAlias(alias),
         label: `$(vm) ${alias}`,
         description: e ? `${e.user}@${e.hostname}:${e.port}` : sshEndpointForAlias(alias),
-        detail: users ? vscode.l10n.t('SSH host · already used by Docker context {0}', users.join(', ')) : vscode.l10n.t('SSH host from {0}', entry.host.file),
+        detail: users
+          ? vscode.l10n.t('SSH host · already used by Docker context {0}', users.join(', '))
+          : vscode.l10n.t('SSH host from {0}', entry.host.file),
         suggestedName: suggestContextName(alias, taken),
         suggestedDescription: e ? sshContextDescription(e.user, e.hostname, e.port) : undefined,
       };
@@ -56,7 +58,9 @@ export class SshEndpointProvider implements EndpointSuggestionProvider {
       await withSshProgress(vscode.l10n.t('Checking the SSH connection to {0}…', alias), async (p) => {
         // The URL's user and port win over the configuration's, as with the docker CLI's `ssh -l … -p …`.
         const host = sshHostForEndpoint(await s.ssh.resolve(alias, p.signal), ep);
-        const conn = await connectSsh(s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }));
+        const conn = await connectSsh(
+          s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }),
+        );
         s.logger.info(`Connection check for ${endpoint}: logged in as ${host.user} by ${conn.authMethod}`);
         conn.close();
       });
@@ -82,7 +86,10 @@ export class SshEndpointProvider implements EndpointSuggestionProvider {
           const host = sshHostForEndpoint(await s.ssh.resolve(alias, p.signal), ep);
           return diagnoseResolved(s, host, p, ep.path);
         });
-        const chosen = await showDiagnoseReport(steps, { title: vscode.l10n.t('Test SSH Connection: {0}', alias), actions: [createAnyway] });
+        const chosen = await showDiagnoseReport(steps, {
+          title: vscode.l10n.t('Test SSH Connection: {0}', alias),
+          actions: [createAnyway],
+        });
         return chosen === createAnyway;
       }
       return false;

@@ -21,7 +21,12 @@ export type SshHostsTreeNode = SshHostNode | SshProblemNode;
 
 /** Command arguments arrive untyped (menus, keybindings, other extensions): check before use. */
 export function asSshHostNode(arg: unknown): SshHostNode | undefined {
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'sshHost' && typeof (arg as SshHostNode).entry?.host?.alias === 'string') {
+  if (
+    typeof arg === 'object' &&
+    arg !== null &&
+    (arg as { kind?: unknown }).kind === 'sshHost' &&
+    typeof (arg as SshHostNode).entry?.host?.alias === 'string'
+  ) {
     return arg as SshHostNode;
   }
   return undefined;

@@ -15,10 +15,19 @@ export function sshHostItemId(alias: string): string {
 
 /** Problems first (they explain missing hosts), then the hosts in file order. */
 export function sshHostsTreeNodes(snap: SshHostsSnapshot, contexts: ContextsSnapshot | undefined): SshHostsTreeNode[] {
-  const nodes: SshHostsTreeNode[] = snap.problems.map((problem, i) => ({ kind: 'sshProblem', id: `remoteDocker.sshProblem:${i}`, problem }));
+  const nodes: SshHostsTreeNode[] = snap.problems.map((problem, i) => ({
+    kind: 'sshProblem',
+    id: `remoteDocker.sshProblem:${i}`,
+    problem,
+  }));
   const used = contextsByAlias(contexts?.contexts ?? []);
   for (const entry of snap.hosts) {
-    nodes.push({ kind: 'sshHost', id: sshHostItemId(entry.host.alias), entry, contexts: used.get(entry.host.alias.toLowerCase()) ?? [] });
+    nodes.push({
+      kind: 'sshHost',
+      id: sshHostItemId(entry.host.alias),
+      entry,
+      contexts: used.get(entry.host.alias.toLowerCase()) ?? [],
+    });
   }
   return nodes;
 }
@@ -45,10 +54,14 @@ function hostItem(node: SshHostNode): vscode.TreeItem {
   item.contextValue = sshHostItemValue({ used, editable: node.entry.host.editable });
   const dest = hostDestination(node) ?? vscode.l10n.t('settings cannot be resolved');
   item.description = used ? vscode.l10n.t('{0} · context: {1}', dest, node.contexts.join(', ')) : dest;
-  item.iconPath = used ? new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon('vm');
+  item.iconPath = used
+    ? new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('charts.green'))
+    : new vscode.ThemeIcon('vm');
   item.tooltip = hostTooltip(node);
   item.accessibilityInformation = {
-    label: used ? vscode.l10n.t('SSH host {0}, {1}, used by Docker context {2}', alias, dest, node.contexts.join(', ')) : vscode.l10n.t('SSH host {0}, {1}', alias, dest),
+    label: used
+      ? vscode.l10n.t('SSH host {0}, {1}, used by Docker context {2}', alias, dest, node.contexts.join(', '))
+      : vscode.l10n.t('SSH host {0}, {1}', alias, dest),
   };
   return item;
 }
@@ -76,12 +89,16 @@ function hostTooltip(node: SshHostNode): vscode.MarkdownString {
   row(vscode.l10n.t('Defined in:'), `${host.file}:${host.line}`);
   md.appendMarkdown('\n');
   if (node.contexts.length > 0) {
-    md.appendMarkdown(`$(vm-active) ${escapeMarkdown(vscode.l10n.t('Used by Docker context: {0}', node.contexts.join(', ')))}\n\n`);
+    md.appendMarkdown(
+      `$(vm-active) ${escapeMarkdown(vscode.l10n.t('Used by Docker context: {0}', node.contexts.join(', ')))}\n\n`,
+    );
   } else {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('No Docker context uses this host yet.'))}\n\n`);
   }
   if (!host.editable) {
-    md.appendMarkdown(`$(info) ${escapeMarkdown(vscode.l10n.t('Edit this host in the SSH configuration file (it shares its block, holds an Include, or is in an included file).'))}\n\n`);
+    md.appendMarkdown(
+      `$(info) ${escapeMarkdown(vscode.l10n.t('Edit this host in the SSH configuration file (it shares its block, holds an Include, or is in an included file).'))}\n\n`,
+    );
   }
   return md;
 }

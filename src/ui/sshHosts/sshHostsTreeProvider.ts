@@ -17,7 +17,10 @@ export class SshHostsTreeProvider implements vscode.TreeDataProvider<SshHostsTre
     private readonly ssh: SshService,
     private readonly contexts: ContextsModel,
   ) {
-    this.subscriptions = [ssh.onDidChange(() => this.emitter.fire(undefined)), contexts.onDidChange(() => this.emitter.fire(undefined))];
+    this.subscriptions = [
+      ssh.onDidChange(() => this.emitter.fire(undefined)),
+      contexts.onDidChange(() => this.emitter.fire(undefined)),
+    ];
   }
 
   async getChildren(element?: SshHostsTreeNode): Promise<SshHostsTreeNode[]> {

@@ -15,8 +15,15 @@ export class SshHostsView implements vscode.Disposable {
 
   constructor(ssh: SshService, contexts: ContextsModel) {
     this.provider = new SshHostsTreeProvider(ssh, contexts);
-    this.treeView = vscode.window.createTreeView(SSH_HOSTS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: false });
-    this.subscriptions.push(this.provider, this.treeView, ssh.onDidChange((s) => this.update(s)));
+    this.treeView = vscode.window.createTreeView(SSH_HOSTS_VIEW_ID, {
+      treeDataProvider: this.provider,
+      showCollapseAll: false,
+    });
+    this.subscriptions.push(
+      this.provider,
+      this.treeView,
+      ssh.onDidChange((s) => this.update(s)),
+    );
     const first = ssh.peek();
     if (first) {
       this.update(first);
@@ -24,7 +31,10 @@ export class SshHostsView implements vscode.Disposable {
   }
 
   private update(snap: SshHostsSnapshot): void {
-    this.treeView.message = snap.error !== undefined ? vscode.l10n.t('The SSH configuration {0} cannot be read: {1}', snap.configFile, errorSentence(snap.error)) : undefined;
+    this.treeView.message =
+      snap.error !== undefined
+        ? vscode.l10n.t('The SSH configuration {0} cannot be read: {1}', snap.configFile, errorSentence(snap.error))
+        : undefined;
   }
 
   dispose(): void {

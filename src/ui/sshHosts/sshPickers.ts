@@ -1,7 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { keyFileNameProblem, suggestKeyFileName, tildePath, type KeyFileNameProblem } from '../../core/connect/connectPlan';
+import {
+  keyFileNameProblem,
+  suggestKeyFileName,
+  tildePath,
+  type KeyFileNameProblem,
+} from '../../core/connect/connectPlan';
 import { contextsByAlias } from '../../core/connect/sshHostUsage';
 import { listLocalKeys, type LocalKey } from '../../core/ssh/keys';
 import { BACK, inputStep, pickOne, type Back } from '../base/prompts';
@@ -24,7 +29,12 @@ interface HostItem extends vscode.QuickPickItem {
 export async function pickSshHost(s: Services, o: { title: string; placeholder: string }): Promise<SshHostEntry> {
   const snap = await s.ssh.snapshot;
   if (snap.hosts.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} lists no SSH hosts yet. Use "Add SSH Host…" or "Connect to a Remote Docker Host…".', snap.configFile));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        '{0} lists no SSH hosts yet. Use "Add SSH Host…" or "Connect to a Remote Docker Host…".',
+        snap.configFile,
+      ),
+    );
     throw new UserCancelledError(o.title);
   }
   const used = contextsByAlias((await s.contexts.snapshot).contexts);
@@ -62,13 +72,21 @@ export function keyItems(keys: readonly LocalKey[], home: string, preferred: rea
     .map((k) => ({
       label: path.basename(k.privateKeyPath),
       description: keyDescription(k),
-      detail: preferred.includes(k.privateKeyPath) ? vscode.l10n.t('{0} — used by this host', tildePath(k.privateKeyPath, home)) : tildePath(k.privateKeyPath, home),
+      detail: preferred.includes(k.privateKeyPath)
+        ? vscode.l10n.t('{0} — used by this host', tildePath(k.privateKeyPath, home))
+        : tildePath(k.privateKeyPath, home),
       key: k,
     }));
 }
 
 export function generateKeyItem(): KeyItem {
-  return { label: vscode.l10n.t('Generate a new key…'), description: vscode.l10n.t('ed25519, in ~/.ssh'), iconPath: new vscode.ThemeIcon('key'), generate: true, alwaysShow: true };
+  return {
+    label: vscode.l10n.t('Generate a new key…'),
+    description: vscode.l10n.t('ed25519, in ~/.ssh'),
+    iconPath: new vscode.ThemeIcon('key'),
+    generate: true,
+    alwaysShow: true,
+  };
 }
 
 export async function localKeys(s: Services): Promise<LocalKey[]> {
@@ -136,7 +154,10 @@ export async function askNewKey(
       title: o.title,
       step,
       totalSteps,
-      prompt: vscode.l10n.t('File name of the new ed25519 key in {0} (the public key gets ".pub")', tildePath(sshDir, s.ssh.home)),
+      prompt: vscode.l10n.t(
+        'File name of the new ed25519 key in {0} (the public key gets ".pub")',
+        tildePath(sshDir, s.ssh.home),
+      ),
       value: suggestion,
       validate: async (v) => {
         const problem = keyFileNameProblem(v.trim());
@@ -146,7 +167,11 @@ export async function askNewKey(
         const current = await sshDirNames(sshDir);
         if (current.has(v.trim()) || current.has(`${v.trim()}.pub`)) {
           const free = suggestKeyFileName(o.alias ?? 'key', (n) => current.has(n) || n === v.trim());
-          return vscode.l10n.t('{0} already exists and is never overwritten. Choose another name, for example {1}.', v.trim(), free);
+          return vscode.l10n.t(
+            '{0} already exists and is never overwritten. Choose another name, for example {1}.',
+            v.trim(),
+            free,
+          );
         }
         return undefined;
       },
@@ -175,7 +200,8 @@ export async function askNewKey(
       prompt: vscode.l10n.t('Enter the same passphrase again.'),
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v === passphrase || v.length < passphrase.length ? undefined : vscode.l10n.t('The passphrases do not match.')),
+      validateInput: (v) =>
+        v === passphrase || v.length < passphrase.length ? undefined : vscode.l10n.t('The passphrases do not match.'),
     });
     if (again === undefined) {
       throw new UserCancelledError(o.title);

@@ -47,7 +47,9 @@ export function createSshPrompts(logger: Logger, token?: vscode.CancellationToke
         trust,
       );
       const ok = choice === trust;
-      logger.info(ok ? `The user trusted the host key of ${req.name}` : `The user did not trust the host key of ${req.name}`);
+      logger.info(
+        ok ? `The user trusted the host key of ${req.name}` : `The user did not trust the host key of ${req.name}`,
+      );
       return ok;
     },
 
@@ -58,7 +60,10 @@ export function createSshPrompts(logger: Logger, token?: vscode.CancellationToke
           prompt:
             req.attempt > 1
               ? vscode.l10n.t('The passphrase was wrong. Enter the passphrase of the key {0} again.', req.keyPath)
-              : vscode.l10n.t('Enter the passphrase of the key {0} (kept in memory for this session only).', req.keyPath),
+              : vscode.l10n.t(
+                  'Enter the passphrase of the key {0} (kept in memory for this session only).',
+                  req.keyPath,
+                ),
           password: true,
           ignoreFocusOut: true,
         },
@@ -68,17 +73,29 @@ export function createSshPrompts(logger: Logger, token?: vscode.CancellationToke
       return value === undefined || value === '' ? undefined : value;
     },
 
-    password: async (req: { user: string; host: string; port: number; attempt: number; prompt?: string }): Promise<string | undefined> => {
+    password: async (req: {
+      user: string;
+      host: string;
+      port: number;
+      attempt: number;
+      prompt?: string;
+    }): Promise<string | undefined> => {
       const who = req.port === 22 ? `${req.user}@${req.host}` : `${req.user}@${req.host}:${req.port}`;
       // A keyboard-interactive server may ask something other than "Password:"; show its words then.
       const serverPrompt = req.prompt?.trim();
-      const unusual = serverPrompt !== undefined && serverPrompt !== '' && !/^password:?$/i.test(serverPrompt) && !/'s password:?$/i.test(serverPrompt);
+      const unusual =
+        serverPrompt !== undefined &&
+        serverPrompt !== '' &&
+        !/^password:?$/i.test(serverPrompt) &&
+        !/'s password:?$/i.test(serverPrompt);
       const value = await vscode.window.showInputBox(
         {
           title: vscode.l10n.t('Password for {0}', who),
           prompt:
             req.attempt > 1
-              ? vscode.l10n.t('Permission denied, please try again. The password is used once to install your key and is not stored.')
+              ? vscode.l10n.t(
+                  'Permission denied, please try again. The password is used once to install your key and is not stored.',
+                )
               : unusual
                 ? vscode.l10n.t('{0} asks: {1}', who, serverPrompt)
                 : vscode.l10n.t('The password of {0} is used once to install your key and is not stored.', who),

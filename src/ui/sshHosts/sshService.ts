@@ -52,7 +52,11 @@ export class SshService implements vscode.Disposable {
   private disposed = false;
   private readonly emitter = new vscode.EventEmitter<SshHostsSnapshot>();
   readonly onDidChange = this.emitter.event;
-  private readonly cell = new LatestSnapshot(() => this.load(), dataKey, (s) => this.emitter.fire(s));
+  private readonly cell = new LatestSnapshot(
+    () => this.load(),
+    dataKey,
+    (s) => this.emitter.fire(s),
+  );
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -124,7 +128,10 @@ export class SshService implements vscode.Disposable {
       const config = await readSshConfig({ configFile, home });
       const hosts = await mapLimit(config.hosts, RESOLVE_CONCURRENCY, async (host): Promise<SshHostEntry> => {
         try {
-          return { host, effective: await resolveHostBuiltin(host.alias, { configFile, home, localUser: this.localUser() }) };
+          return {
+            host,
+            effective: await resolveHostBuiltin(host.alias, { configFile, home, localUser: this.localUser() }),
+          };
         } catch (e) {
           return { host, resolveError: e };
         }
@@ -197,7 +204,11 @@ export class SshService implements vscode.Disposable {
   private async resolveJump(spec: string, signal: AbortSignal | undefined): Promise<EffectiveHost> {
     const d = parseSshDestination(spec);
     const h = await this.resolve(d.host, signal);
-    return { ...h, ...(d.user !== undefined ? { user: d.user } : {}), ...(d.port !== undefined ? { port: d.port } : {}) };
+    return {
+      ...h,
+      ...(d.user !== undefined ? { user: d.user } : {}),
+      ...(d.port !== undefined ? { port: d.port } : {}),
+    };
   }
 
   dispose(): void {

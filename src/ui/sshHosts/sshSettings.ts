@@ -21,7 +21,8 @@ export function readSshSettings(home: string = os.homedir()): SshSettings {
   const timeout = c.get<number>('ssh.connectTimeout', DEFAULT_CONNECT_TIMEOUT_SECONDS);
   return {
     configFile: configured || path.join(home, '.ssh', 'config'),
-    connectTimeoutSeconds: Number.isFinite(timeout) && timeout >= 1 ? Math.min(timeout, 600) : DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    connectTimeoutSeconds:
+      Number.isFinite(timeout) && timeout >= 1 ? Math.min(timeout, 600) : DEFAULT_CONNECT_TIMEOUT_SECONDS,
     checkConnectionOnCreate: c.get<boolean>('ssh.checkConnectionOnCreate', true),
   };
 }

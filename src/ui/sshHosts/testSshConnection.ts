@@ -12,7 +12,8 @@ import { aliasFromArg } from './sshHostNodes';
 export async function testSshConnection(s: Services, arg?: unknown): Promise<void> {
   const title = vscode.l10n.t('Test SSH Connection');
   const alias =
-    aliasFromArg(arg) ?? (await pickSshHost(s, { title, placeholder: vscode.l10n.t('Select the host to test') })).host.alias;
+    aliasFromArg(arg) ??
+    (await pickSshHost(s, { title, placeholder: vscode.l10n.t('Select the host to test') })).host.alias;
   // A context that reaches a rootless daemon through this alias names its socket: test that one.
   const socketPath = dockerSocketForAlias((await s.contexts.snapshot).contexts, alias);
   const steps = await withSshProgress(vscode.l10n.t('Testing the SSH connection to {0}…', alias), async (p) => {
@@ -26,7 +27,12 @@ export async function testSshConnection(s: Services, arg?: unknown): Promise<voi
  * Diagnoses a resolved host inside a progress notification: an unknown host key is asked about
  * (never accepted silently), a passphrase is asked once; no password is ever used here.
  */
-export async function diagnoseResolved(s: Services, host: EffectiveHost, p: ProgressStep, socketPath?: string): Promise<DiagnoseStep[]> {
+export async function diagnoseResolved(
+  s: Services,
+  host: EffectiveHost,
+  p: ProgressStep,
+  socketPath?: string,
+): Promise<DiagnoseStep[]> {
   p.report(vscode.l10n.t('Connecting to {0}…', host.alias));
   const steps = await diagnoseHost({
     ...s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }),
