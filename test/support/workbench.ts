@@ -14,7 +14,13 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { register, registerProcess } from './cleanup';
 import { REPO_ROOT } from './codeServer';
+import { exactly, escapeAttr, type PageElement, type PageGlobals } from './pageDom';
 import { procTable, removeTreeSync } from './processes';
+import { InputBox, QuickPick, quickInputWidget } from './quickInput';
+import { waitFor } from './waitFor';
+
+export { waitFor, waitUntil } from './waitFor';
+export type { QuickPickRow } from './quickInput';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const UI_TIMEOUT = 30_000;
@@ -35,13 +41,6 @@ export interface TreeRow {
   text: string;
 }
 
-export interface QuickPickRow {
-  label: string;
-  description: string;
-  detail: string;
-  ariaLabel: string;
-}
-
 /** `test-results/screenshots/<name>` in the repository. */
 export function screenshotsDirFor(testName: string): string {
   return path.join(REPO_ROOT, 'test-results', 'screenshots', slug(testName));
@@ -57,48 +56,9 @@ function slug(s: string): string {
   );
 }
 
-function escapeAttr(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-}
-
-/**
- * Polls `probe` until `ok` holds and returns that value; after `timeoutMs` throws with the last
- * value seen, so a failure says what the UI (or the CLI) showed instead. A probe that throws
- * counts as "not yet".
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: { value?: T; error?: unknown } = {};
-  for (;;) {
-    try {
-      const value = await probe();
-      if (ok(value)) {
-        return value;
-      }
-      last = { value };
-    } catch (error) {
-      last = { error };
-    }
-    if (Date.now() > deadline) {
-      const seen = 'error' in last ? `error ${String(last.error)}` : JSON.stringify(last.value);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Polls `check` until it is true (30 s by default, as long UI steps take); fails like `waitFor`. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  await waitFor(what, check, (ok) => ok, timeoutMs);
-}
-
 export class Workbench {
   private shots = 0;
+  private dumps = 0;
   private readonly consoleLines: string[] = [];
 
   private constructor(
@@ -109,6 +69,8 @@ export class Workbench {
   ) {
     page.on('console', (m) => this.consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => this.consoleLines.push(`[pageerror] ${e.message}`));
+    this.quickPick = new QuickPick(page);
+    this.inputBox = new InputBox(page);
   }
 
   static async open(url: string, options: WorkbenchOptions): Promise<Workbench> {
@@ -157,6 +119,11 @@ export class Workbench {
     return wb;
   }
 
+  /** How many failures were dumped so far (a test's hooks use it to dump a failure only once). */
+  get failuresDumped(): number {
+    return this.dumps;
+  }
+
   /** Browser console lines so far. */
   consoleLog(): string[] {
     return [...this.consoleLines];
@@ -191,6 +158,7 @@ export class Workbench {
 
   /** Writes a FAILED screenshot and prints the browser console and server log to stderr. */
   async dumpFailure(name: string): Promise<void> {
+    this.dumps++;
     try {
       await this.screenshot(`FAILED-${name}`);
     } catch {
@@ -207,7 +175,7 @@ export class Workbench {
   // ---- command palette and quick input ----
 
   private get quickInput(): Locator {
-    return this.page.locator('.quick-input-widget');
+    return quickInputWidget(this.page);
   }
 
   /** F1, type the command title, pick the row with exactly that label, Enter. */
@@ -241,86 +209,10 @@ export class Workbench {
     );
   }
 
-  readonly quickPick = {
-    /** Waits until a quick pick / input box is visible. */
-    waitOpen: async (): Promise<void> => {
-      await this.quickInput.locator('input').waitFor({ state: 'visible' });
-    },
-    isOpen: async (): Promise<boolean> => this.quickInput.isVisible(),
-    /** Replaces the filter text. */
-    type: async (text: string): Promise<void> => {
-      await this.quickInput.locator('input').fill(text);
-    },
-    /** Visible rows. */
-    rows: async (): Promise<QuickPickRow[]> => {
-      await this.quickPick.waitOpen();
-      return this.quickInput.locator('.monaco-list-row').evaluateAll((els) =>
-        els.map((el) => ({
-          label:
-            el
-              .querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')
-              ?.textContent?.trim() ?? '',
-          description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
-          detail: el.querySelector('.quick-input-list-label-meta')?.textContent?.trim() ?? '',
-          ariaLabel: el.getAttribute('aria-label') ?? '',
-        })),
-      );
-    },
-    /** Clicks the row whose label is exactly `label` (or matches the regex). */
-    pick: async (label: string | RegExp): Promise<void> => {
-      await this.quickPick.waitOpen();
-      const exact =
-        typeof label === 'string' ? new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : label;
-      const row = this.quickInput
-        .locator('.monaco-list-row')
-        .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
-        .first();
-      await row.waitFor({ state: 'visible' });
-      await row.click();
-    },
-    /** Enter. */
-    accept: async (): Promise<void> => {
-      await this.quickInput.locator('input').press('Enter');
-    },
-    /** Escape. */
-    cancel: async (): Promise<void> => {
-      await this.quickInput.locator('input').press('Escape');
-    },
-    /** The widget's title (e.g. a step of a multi-step flow). */
-    title: async (): Promise<string> =>
-      (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
-    /** Label of the focused (active) row, '' when none. */
-    activeLabel: async (): Promise<string> => {
-      const row = this.quickInput.locator('.monaco-list-row.focused .label-name').first();
-      return (await row.count()) > 0 ? ((await row.textContent())?.trim() ?? '') : '';
-    },
-    waitClosed: async (): Promise<void> => {
-      await this.quickInput.waitFor({ state: 'hidden' });
-    },
-  };
-
-  readonly inputBox = {
-    /** Waits for an input box, types `text` (password boxes too) and presses Enter unless `submit: false`. */
-    fill: async (text: string, o: { submit?: boolean } = {}): Promise<void> => {
-      const input = this.quickInput.locator('input');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(text);
-      if (o.submit !== false) {
-        await input.press('Enter');
-      }
-    },
-    /** True when the visible input hides what is typed. */
-    isPassword: async (): Promise<boolean> =>
-      (await this.quickInput.locator('input').getAttribute('type')) === 'password',
-    /** The prompt or validation message under the input. */
-    message: async (): Promise<string> =>
-      (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
-    /** True when the message under the input is shown (e.g. a validation message). */
-    messageVisible: async (): Promise<boolean> => this.quickInput.locator('.quick-input-message').isVisible(),
-    placeholder: async (): Promise<string> =>
-      (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
-    value: async (): Promise<string> => this.quickInput.locator('input').inputValue(),
-  };
+  /** The quick pick of the palette and of the extension's flows. */
+  readonly quickPick: QuickPick;
+  /** The input box (and password box) of the same widget. */
+  readonly inputBox: InputBox;
 
   // ---- views ----
 
@@ -346,13 +238,7 @@ export class Workbench {
     const edge = bar.x + bar.width;
     const sashes = await this.page
       .locator('.monaco-sash.vertical:not(.disabled)')
-      .evaluateAll((els) =>
-        els.map((el) =>
-          (
-            el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }
-          ).getBoundingClientRect(),
-        ),
-      );
+      .evaluateAll((els: PageElement[]) => els.map((el) => el.getBoundingClientRect()));
     const sash = sashes.find((r) => Math.abs(r.x + r.width / 2 - edge) < 6 && r.height > bar.height / 2);
     if (!sash) {
       throw new Error(`no sash at the side bar's edge (x=${edge})`);
@@ -385,11 +271,8 @@ export class Workbench {
     if (!viewTitle) {
       return sidebar;
     }
-    const t = viewTitle.toLowerCase();
     return sidebar.locator('.pane').filter({
-      has: this.page.locator('.pane-header .title', {
-        hasText: new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i'),
-      }),
+      has: this.page.locator('.pane-header .title', { hasText: exactly(viewTitle, 'i') }),
     });
   }
 
@@ -397,22 +280,21 @@ export class Workbench {
   async treeRows(viewTitle?: string): Promise<TreeRow[]> {
     return this.pane(viewTitle)
       .locator('.pane-body .monaco-list-row')
-      .evaluateAll((els) =>
+      .evaluateAll((els: PageElement[]) =>
         els.map((el) => ({
           label: el.querySelector('.label-name')?.textContent?.trim() ?? '',
           description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
           ariaLabel: el.getAttribute('aria-label') ?? '',
-          text: ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim(),
+          text: (el.innerText ?? el.textContent ?? '').trim(),
         })),
       );
   }
 
   /** The tree row whose label is exactly `label`. */
   treeRow(label: string, viewTitle?: string): Locator {
-    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
     return this.pane(viewTitle)
       .locator('.pane-body .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) })
       .first();
   }
 
@@ -426,12 +308,9 @@ export class Workbench {
   async waitTreeQuiet(viewTitle?: string, quietMs = 700, timeoutMs = 15_000): Promise<void> {
     const body = this.pane(viewTitle).locator('.pane-body').first();
     await body.evaluate(
-      (el, o) =>
+      (el: PageElement, o: { quietMs: number; timeoutMs: number }) =>
         new Promise<void>((resolve, reject) => {
-          // Runs in the page: the DOM types are not in this project's lib, hence the loose typing.
-          const g = globalThis as unknown as {
-            MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void };
-          };
+          const g = globalThis as unknown as PageGlobals;
           let quiet: ReturnType<typeof setTimeout>;
           const observer = new g.MutationObserver(() => {
             clearTimeout(quiet);
@@ -483,9 +362,9 @@ export class Workbench {
         return;
       } catch (e) {
         if (attempt >= 5) {
-          throw new Error(
-            `context menu entry "${item}" of "${label}" did not run after ${attempt} clicks: ${String(e)}`,
-          );
+          throw new Error(`context menu entry "${item}" of "${label}" did not run after ${attempt} clicks`, {
+            cause: e,
+          });
         }
       }
     }
@@ -493,10 +372,9 @@ export class Workbench {
 
   /** An entry of the open context menu, by its exact title. */
   contextMenuItem(item: string): Locator {
-    const exact = new RegExp(`^\\s*${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
     return this.page
       .locator('.monaco-menu .action-item')
-      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
+      .filter({ has: this.page.locator('.action-label', { hasText: exactly(item) }) })
       .first();
   }
 
@@ -514,9 +392,7 @@ export class Workbench {
   }
 
   /** Waits for a modal dialog (e.g. a `showWarningMessage` with `modal: true`). */
-  async modalDialog(
-    timeoutMs = UI_TIMEOUT,
-  ): Promise<{
+  async modalDialog(timeoutMs = UI_TIMEOUT): Promise<{
     locator: Locator;
     text: string;
     detail: string;
@@ -553,11 +429,8 @@ export class Workbench {
   async editorText(): Promise<string> {
     const lines = await this.page
       .locator('.editor-group-container.active .monaco-editor .view-lines .view-line')
-      .evaluateAll((els) =>
-        els.map((el) => ({
-          top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0,
-          text: el.textContent ?? '',
-        })),
+      .evaluateAll((els: PageElement[]) =>
+        els.map((el) => ({ top: parseFloat(el.style.top) || 0, text: el.textContent ?? '' })),
       );
     return lines
       .sort((a, b) => a.top - b.top)
@@ -570,13 +443,24 @@ export class Workbench {
     const open = this.page.locator(
       '.context-view .monaco-menu:visible, .quick-input-widget:visible, .monaco-dialog-box:visible, .workbench-hover:not(.hidden):visible',
     );
-    for (let i = 0; i < 4 && (await open.count()) > 0; i++) {
+    for (let i = 0, count = await open.count(); i < 4 && count > 0; i++) {
       await this.page.keyboard.press('Escape');
-      await this.settle(200);
+      // Each Escape closes the topmost one; wait for that (bounded: an Escape may close nothing).
+      const before = count;
+      count = await waitFor(
+        'an Escape to close something',
+        () => open.count(),
+        (n) => n < before,
+        2_000,
+      ).catch(() => open.count());
     }
   }
 
-  /** A short pause for the UI to react where there is nothing to wait for (e.g. to prove nothing happened). */
+  /**
+   * A fixed pause, for a screenshot only. Never use it to prove that nothing happened (a slow
+   * machine makes such a test pass for the wrong reason): wait for a marker instead, something
+   * the extension does after the thing that must not happen would have happened.
+   */
   async settle(ms = 300): Promise<void> {
     await this.page.waitForTimeout(ms);
   }
@@ -614,6 +498,13 @@ export class Workbench {
       .filter({ hasText: text })
       .first();
     await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+    // A toast slides in; the workbench marks it when the transition has ended (for the screenshot).
+    await this.page
+      .locator('.notification-toast.notification-fade-in-done .notification-list-item')
+      .filter({ hasText: text })
+      .first()
+      .waitFor({ state: 'visible', timeout: 2_000 })
+      .catch(() => undefined); // in the notification center, or no transition to end
     return {
       locator,
       text: (await locator.innerText()).trim(),
@@ -626,9 +517,7 @@ export class Workbench {
     return this.page
       .locator('.notifications-toasts .notification-list-item')
       .filter({ has: this.page.locator('.codicon-error') })
-      .evaluateAll((els) =>
-        els.map((el) => ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim()),
-      );
+      .evaluateAll((els: PageElement[]) => els.map((el) => (el.innerText ?? el.textContent ?? '').trim()));
   }
 
   async close(): Promise<void> {
