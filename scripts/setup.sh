@@ -5,7 +5,8 @@
 #   - Debian packages: sshd, dockerd, static busybox (container image), Chromium (e2e browser),
 #     tcsh (a csh-like login shell for the copy-id tests), and what code-server's native modules
 #     build against;
-#   - the extension's npm packages (npm ci), when node_modules is missing or older than the lock;
+#   - the extension's npm packages (npm ci), when node_modules does not hold what the lock lists
+#     (eslint, prettier, tsc and vsce among them: `npm test` starts with `npm run lint`);
 #   - code-server 4.100.3 under test/e2e (its own lock file), with Debian's ripgrep standing in
 #     for the download its postinstall would attempt;
 #   - the `docker` group (dockerd makes its socket root:docker 660) and sshd's /run/sshd.
@@ -65,12 +66,38 @@ mkdir -p /run/sshd
 chmod 755 /run/sshd
 
 # ---- the extension's npm packages ------------------------------------------------------------
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm keeps what it installed in node_modules/.package-lock.json. Compare that with the lock by
+# content, not by date: a checkout or merge gives the lock a new mtime without changing it, and a
+# lock that changed can still be older than an install made from another one. Every package the
+# lock lists must be installed at its version and integrity (optional ones may be absent: npm
+# skips those of other platforms), and nothing else installed. `npm test` runs the linters from
+# these devDependencies, so a stale node_modules fails there.
+lock_matches_install() {
+  [ -f node_modules/.package-lock.json ] || return 1
+  node -e '
+    const lock = require("./package-lock.json").packages || {};
+    const got = require("./node_modules/.package-lock.json").packages || {};
+    const bad = [];
+    for (const [key, want] of Object.entries(lock)) {
+      if (key === "") continue;
+      const have = got[key];
+      if (!have) { if (!want.optional) bad.push(`${key} missing`); continue; }
+      if (have.version !== want.version || (want.integrity && have.integrity !== want.integrity)) bad.push(`${key} ${have.version} != ${want.version}`);
+    }
+    for (const key of Object.keys(got)) if (!(key in lock)) bad.push(`${key} not in the lock`);
+    if (bad.length) { console.error(`[setup] node_modules differs from package-lock.json: ${bad.slice(0, 5).join("; ")}${bad.length > 5 ? " …" : ""}`); process.exit(1); }
+  '
+}
+if ! lock_matches_install; then
   log "npm ci (extension)"
   npm ci --no-audit --no-fund
+  lock_matches_install || die "node_modules still differs from package-lock.json after npm ci"
 else
-  log "node_modules: up to date"
+  log "node_modules: matches package-lock.json"
 fi
+for tool in tsc eslint prettier vsce esbuild; do
+  [ -x "node_modules/.bin/$tool" ] || die "node_modules/.bin/$tool is missing (npm test needs it)"
+done
 
 # ---- code-server for the e2e tests and the demo ----------------------------------------------
 CS_VERSION="$(node -p 'require("./test/e2e/package.json").dependencies["code-server"]')"
