@@ -9,7 +9,7 @@
  */
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T>,
+  probe: () => T | Promise<T>,
   ok: (value: T) => boolean,
   timeoutMs = 15_000,
 ): Promise<T> {
@@ -33,6 +33,10 @@ export async function waitFor<T>(
 }
 
 /** Polls `check` until it is true (30 s by default, as long UI steps take); fails like `waitFor`. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   await waitFor(what, check, (ok) => ok, timeoutMs);
 }
