@@ -55,7 +55,14 @@ fi
 for tool in /usr/sbin/sshd /usr/sbin/dockerd /bin/busybox /usr/bin/chromium /usr/bin/rg /usr/bin/unshare; do
   [ -x "$tool" ] || die "$tool is missing after the package install"
 done
-[ -x /usr/local/bin/docker ] || die "/usr/local/bin/docker (the machine's docker CLI 28.x) is missing"
+# The docker CLI the tests use is the one a shell finds on PATH (test/support/busybox.ts does the
+# same); Debian's 20.10 cannot be it: `docker context ls --format json` needs 23 or later.
+DOCKER_CLI="$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v docker || true)"
+[ -n "$DOCKER_CLI" ] || die "no docker CLI on PATH"
+docker_version="$("$DOCKER_CLI" version --format '{{.Client.Version}}' 2>/dev/null || true)"
+[ "${docker_version%%.*}" -ge 23 ] 2>/dev/null \
+  || die "$DOCKER_CLI is docker ${docker_version:-?}; the tests need a docker CLI 23 or later first on PATH"
+log "docker CLI: $DOCKER_CLI $docker_version"
 
 # ---- groups and runtime dirs -----------------------------------------------------------------
 if ! getent group docker >/dev/null; then
