@@ -150,13 +150,20 @@ async function start<U extends string>(s: E2eSession<U>, o: E2eSessionOptions<U>
   const p = s.parts;
   // A vsix built elsewhere (e.g. into a private folder while others build the shared one).
   const vsix = process.env.RDC_E2E_VSIX || packageExtension();
-  const [dockerd, sshd] = await Promise.all([
+  // Both at once; keep whichever started even when the other failed, so `after` stops it.
+  const [dockerd, sshd] = await Promise.allSettled([
     o.dockerd ? startDockerd(o.dockerd === true ? {} : o.dockerd) : undefined,
     o.sshd ? startSshd(o.sshd === true ? {} : o.sshd) : undefined,
   ]);
-  Object.assign(p, { dockerd, sshd });
+  p.dockerd = dockerd.status === 'fulfilled' ? dockerd.value : undefined;
+  p.sshd = sshd.status === 'fulfilled' ? sshd.value : undefined;
+  for (const r of [dockerd, sshd]) {
+    if (r.status === 'rejected') {
+      throw r.reason;
+    }
+  }
   for (const [key, userOptions] of Object.entries(o.users ?? {}) as [U, CreateUserOptions][]) {
-    p.users[key] = await createUser({ dockerHost: dockerd?.host, ...userOptions });
+    p.users[key] = await createUser({ dockerHost: p.dockerd?.host, ...userOptions });
   }
   p.home = tempHome();
   p.env = { ...p.home.env, ...o.env?.(s) };
