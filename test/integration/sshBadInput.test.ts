@@ -224,16 +224,15 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     const bh = await blackholePort();
     try {
       await unchanged(async () => {
-        const started = Date.now();
+        // The port never speaks, so only the deadline can end the attempt: the reason, the stage
+        // and the limit in the details prove it was the deadline, without timing anything.
         const err = await fails(
           copyPublicKey({ ...opts({ host: host({ port: bh.port }), timeoutMs: 2_000 }), privateKeyPath: keyPath }),
           'timeout',
         );
-        const elapsed = Date.now() - started;
-        assert.equal(err.details.detail, 'no SSH greeting');
+        assert.equal(err.details.detail, 'noGreeting');
+        assert.equal(err.details.stage, 'greeting');
         assert.equal(err.details.timeoutMs, 2_000);
-        assert.ok(elapsed >= 1_900, 'it waited for the limit');
-        assert.ok(elapsed < 60_000, 'it did not hang');
         assert.equal(bh.accepted(), 1);
       });
       await noConnectionsTo(bh.port);

@@ -34,7 +34,14 @@ interface TestServer {
   close(): Promise<void>;
 }
 
-/** ssh2's server: password (and keyboard-interactive) for user "alice", nothing else. */
+/** What the server saw in the second keyboard-interactive round, per attempt. */
+const secondRoundAnswers: string[][] = [];
+
+/**
+ * ssh2's server: password (and keyboard-interactive) for user "alice"; keyboard-interactive only
+ * for "kim"; for "otp" a password round then a one-time-code round (which never succeeds); for
+ * "pat" publickey is offered (the server says it would take the key) but only the password logs in.
+ */
 function startServer(): Promise<TestServer> {
   const hostKey = utils.generateKeyPairSync('ed25519');
   const clients = new Set<Connection>();
@@ -43,6 +50,35 @@ function startServer(): Promise<TestServer> {
     client.on('error', () => undefined);
     client.on('close', () => clients.delete(client));
     client.on('authentication', (ctx) => {
+      if (ctx.username === 'otp') {
+        if (ctx.method !== 'keyboard-interactive') {
+          ctx.reject(['keyboard-interactive']);
+          return;
+        }
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (first) => {
+          if (first[0] !== PASSWORD) {
+            ctx.reject(['keyboard-interactive']);
+            return;
+          }
+          ctx.prompt([{ prompt: 'Verification code: ', echo: false }], (second) => {
+            secondRoundAnswers.push(second);
+            ctx.reject(['keyboard-interactive']);
+          });
+        });
+        return;
+      }
+      if (ctx.username === 'pat') {
+        if (ctx.method === 'publickey' && !ctx.signature) {
+          ctx.accept(); // "this key would do": the client must now sign, so it needs the passphrase
+          return;
+        }
+        if (ctx.method === 'password' && ctx.password === PASSWORD) {
+          ctx.accept();
+          return;
+        }
+        ctx.reject(['publickey', 'password']);
+        return;
+      }
       if (ctx.username === 'kim') {
         // Passwords only through keyboard-interactive, like PAM-only servers.
         if (ctx.method === 'keyboard-interactive') {
@@ -161,15 +197,65 @@ describe('connectSsh with an in-process server', () => {
     c.close();
   });
 
-  it('does not count the time a person spends on a prompt against the timeout', async () => {
+  it('does not count the time a person spends on a prompt against the timeout', async (t) => {
+    // The clock is mocked, so no real handshake can run out of time: while the password prompt
+    // is open, the test moves the clock far past the 300 ms limit. Only a deadline that is paused
+    // during the prompt lets the connection through; one that is not fires on that tick.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const c = await connectSsh(
       opts({
         timeoutMs: 300,
         allowPassword: true,
-        prompts: { password: () => new Promise((r) => setTimeout(() => r(PASSWORD), 900)) },
+        prompts: {
+          password: () => {
+            t.mock.timers.tick(60_000);
+            return Promise.resolve(PASSWORD);
+          },
+        },
       }),
     );
     assert.equal(c.authMethod, 'password');
+    c.close();
+  });
+
+  it('answers a second keyboard-interactive round empty, so it fails instead of sending the password again', async () => {
+    secondRoundAnswers.length = 0;
+    const asked: number[] = [];
+    await assert.rejects(
+      connectSsh(
+        opts({
+          host: host({ user: 'otp' }),
+          allowPassword: true,
+          prompts: { password: (r) => (asked.push(r.attempt), Promise.resolve(PASSWORD)) },
+        }),
+      ),
+      (e: unknown) => CoreError.is(e, 'authFailed'),
+    );
+    assert.deepEqual(asked, [1, 2, 3], 'each attempt asks again, up to the limit');
+    assert.deepEqual(secondRoundAnswers, [[''], [''], ['']], 'the one-time code round got empty answers');
+  });
+
+  it('a dismissed passphrase skips that key and moves on to the password', async () => {
+    const keyFile = path.join(dir, 'id_pat');
+    const pair = utils.generateKeyPairSync('ed25519', { passphrase: 'key-pass', cipher: 'aes256-ctr', rounds: 4 });
+    fs.writeFileSync(keyFile, pair.private, { mode: 0o600 });
+    fs.writeFileSync(keyFile + '.pub', pair.public + '\n');
+    const order: string[] = [];
+    const passphrases = new PassphraseCache();
+    const c = await connectSsh(
+      opts({
+        host: host({ user: 'pat', identityFiles: [keyFile] }),
+        allowPassword: true,
+        passphrases,
+        prompts: {
+          passphrase: (r) => (order.push(`passphrase ${path.basename(r.keyPath)}`), Promise.resolve(undefined)),
+          password: () => (order.push('password'), Promise.resolve(PASSWORD)),
+        },
+      }),
+    );
+    assert.equal(c.authMethod, 'password');
+    assert.deepEqual(order, ['passphrase id_pat', 'password']);
+    assert.ok(passphrases.isDeclined(keyFile), 'the dismissal is remembered for this key');
     c.close();
   });
 
@@ -237,7 +323,7 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
     try {
       await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 300 }), (e: unknown) => {
         assert.ok(CoreError.is(e, 'timeout'), String(e));
-        assert.equal(e.details.detail, 'no SSH greeting');
+        assert.equal(e.details.detail, 'noGreeting');
         assert.equal(e.details.stage, 'greeting');
         return true;
       });
