@@ -67,6 +67,7 @@ export function checkAlias(alias: string): void {
   if (
     alias === '' ||
     alias.startsWith('-') ||
+    // eslint-disable-next-line no-control-regex -- control characters are among what ssh refuses
     /['`"$\\;&<>|(){},@\s\x00-\x1f\x7f]/.test(alias) ||
     /^ssh:\/\//i.test(alias)
   ) {
