@@ -297,7 +297,8 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('a server that talks but is not SSH and stays open → notSsh (at the deadline)', async () => {
     const srv = await tcpServer((s) => s.write('220 smtp.example.com ESMTP ready\r\n'));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) => {
+      // The limit only has to outlast a loopback write of one line, even on a loaded machine.
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) => {
         assert.ok(CoreError.is(e, 'notSsh'), String(e));
         assert.match(String(e.details.greeting), /^220 smtp/);
         return true;
@@ -310,9 +311,38 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('a server that sends binary garbage → notSsh', async () => {
     const srv = await tcpServer((s) => s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc])));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) =>
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) =>
         CoreError.is(e, 'notSsh'),
       );
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a ProxyJump chain that loops is refused at the hop limit, before any connection', async () => {
+    let connections = 0;
+    const srv = await tcpServer(() => connections++);
+    const resolved: string[] = [];
+    try {
+      await assert.rejects(
+        connectSsh({
+          host: { ...host(srv.port), proxyJump: 'a' },
+          env: {},
+          // a → b → a → …: every hop names the other as its own jump host.
+          resolveJumpHost: (spec) => {
+            resolved.push(spec);
+            return Promise.resolve({ ...host(srv.port), alias: spec, proxyJump: spec === 'a' ? 'b' : 'a' });
+          },
+        }),
+        (e: unknown) => {
+          assert.ok(CoreError.is(e, 'sshDestinationInvalid'), String(e));
+          assert.equal(e.details.detail, 'jumpDepth');
+          assert.equal(e.details.maxHops, 8);
+          return true;
+        },
+      );
+      assert.deepEqual(resolved, ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+      assert.equal(connections, 0, 'nothing was dialled');
     } finally {
       await srv.close();
     }
