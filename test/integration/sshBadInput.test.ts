@@ -61,7 +61,7 @@ function snapshot(dir: string): Record<string, string> {
 function establishedTo(port: number): number {
   let n = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
@@ -168,7 +168,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         copyPublicKey({
           ...opts({ logger }),
           privateKeyPath: keyPath,
-          prompts: { password: async (r) => (attempts.push(r.attempt), secret) },
+          prompts: { password: (r) => Promise.resolve((attempts.push(r.attempt), secret)) },
         }),
         'authFailed',
       );
@@ -186,7 +186,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         connectSsh(
           opts({
             host: host({ identityFiles: [lockedPath], identitiesOnly: true }),
-            prompts: { passphrase: async (r) => (attempts.push(r.attempt), 'nope') },
+            prompts: { passphrase: (r) => Promise.resolve((attempts.push(r.attempt), 'nope')) },
           }),
         ),
         'keyPassphraseWrong',
@@ -198,8 +198,8 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         copyPublicKey({
           ...opts({
             prompts: {
-              passphrase: async () => 'nope',
-              password: async () => assert.fail('no password after a passphrase failure'),
+              passphrase: () => Promise.resolve('nope'),
+              password: () => Promise.resolve(assert.fail('no password after a passphrase failure')),
             },
           }),
           privateKeyPath: lockedPath,
@@ -245,7 +245,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     await unchanged(async () => {
       await fails(
         copyPublicKey({
-          ...opts({ host: host({ user: 'rdc-no-such-user' }), prompts: { password: async () => 'whatever' } }),
+          ...opts({
+            host: host({ user: 'rdc-no-such-user' }),
+            prompts: { password: () => Promise.resolve('whatever') },
+          }),
           privateKeyPath: keyPath,
         }),
         'authFailed',
@@ -260,8 +263,8 @@ describe('bad input: nothing changes, every failure has its reason', () => {
           ...opts({
             host: host({ userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts_other')] }),
             prompts: {
-              confirmHostKey: async () => false,
-              password: async () => assert.fail('no password for an untrusted host'),
+              confirmHostKey: () => Promise.resolve(false),
+              password: () => Promise.resolve(assert.fail('no password for an untrusted host')),
             },
           }),
           privateKeyPath: keyPath,
@@ -308,7 +311,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     await unchanged(async () => {
       const err = await fails(
         copyPublicKey({
-          ...opts({ host: host({ user: nologin.name }), prompts: { password: async () => nologin.password } }),
+          ...opts({
+            host: host({ user: nologin.name }),
+            prompts: { password: () => Promise.resolve(nologin.password) },
+          }),
           privateKeyPath: keyPath,
         }),
         'remoteShellNotPosix',
@@ -372,7 +378,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         await noConnectionsTo(sshd.port);
 
         const dismissed = await copyPublicKey({
-          ...opts({ prompts: { password: async () => undefined } }),
+          ...opts({ prompts: { password: () => Promise.resolve(undefined) } }),
           privateKeyPath: keyPath,
         }).then(
           () => assert.fail('expected cancel'),

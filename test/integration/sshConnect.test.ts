@@ -189,9 +189,9 @@ describe('connectSsh against a real sshd', () => {
     const cache = new PassphraseCache();
     const host = hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true });
     const prompts = {
-      passphrase: async (req: { keyPath: string; attempt: number }) => {
+      passphrase: (req: { keyPath: string; attempt: number }) => {
         asked.push(req);
-        return answers.shift();
+        return Promise.resolve(answers.shift());
       },
     };
     const c = keep(await connectSsh(base(h, host, { prompts, passphrases: cache })));
@@ -235,7 +235,7 @@ describe('connectSsh against a real sshd', () => {
       const c = keep(
         await connectSsh(
           base(h, hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true }), {
-            prompts: { passphrase: async () => (asked++, kind.passphrase) },
+            prompts: { passphrase: () => Promise.resolve((asked++, kind.passphrase)) },
           }),
         ),
       );
@@ -254,7 +254,7 @@ describe('connectSsh against a real sshd', () => {
     const err = await rejectsWith(
       connectSsh(
         base(h, hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true }), {
-          prompts: { passphrase: async () => (asked++, 'secret') },
+          prompts: { passphrase: () => Promise.resolve((asked++, 'secret')) },
         }),
       ),
       'authFailed',
@@ -327,7 +327,7 @@ describe('connectSsh against a real sshd', () => {
     const h = home();
     addKnownHost(h.home, knownHostsLine(sshd));
     const logger = new MemoryLogger();
-    const prompts = { password: async () => user.password };
+    const prompts = { password: () => Promise.resolve(user.password) };
     await rejectsWith(connectSsh(base(h, hostFor(h, sshd, user.name), { prompts, logger })), 'authFailed');
     const c = keep(await connectSsh(base(h, hostFor(h, sshd, user.name), { prompts, logger, allowPassword: true })));
     assert.equal(c.authMethod, 'password');
@@ -349,7 +349,7 @@ describe('connectSsh against a real sshd', () => {
       const seen: Array<{ fingerprint: string; keyType: string; name: string }> = [];
       const host = hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' });
       await rejectsWith(
-        connectSsh(base(h, host, { prompts: { confirmHostKey: async (req) => (seen.push(req), false) } })),
+        connectSsh(base(h, host, { prompts: { confirmHostKey: (req) => Promise.resolve((seen.push(req), false)) } })),
         'hostKeyRejected',
       );
       assert.equal(seen.length, 1);
@@ -358,14 +358,16 @@ describe('connectSsh against a real sshd', () => {
       assert.equal(seen[0]?.name, `[127.0.0.1]:${sshd.port}`);
       assert.equal(fs.existsSync(kh), false, 'a declined key is not written');
 
-      const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => true } })));
+      const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: () => Promise.resolve(true) } })));
       assert.equal(c.hostKey.outcome, 'added');
       c.close();
       assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'));
       const r = await realSsh(h, sshd.port, user.name, key.privateKey);
       assert.equal(r.code, 0, `the real ssh must trust the added key: ${r.stderr}`);
       const second = keep(
-        await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => assert.fail('asked again') } })),
+        await connectSsh(
+          base(h, host, { prompts: { confirmHostKey: () => Promise.resolve(assert.fail('asked again')) } }),
+        ),
       );
       assert.equal(second.hostKey.outcome, 'trusted');
       second.close();
@@ -402,9 +404,9 @@ describe('connectSsh against a real sshd', () => {
       const c = keep(
         await connectSsh(
           base(h, target, {
-            resolveJumpHost: async (spec) => {
+            resolveJumpHost: (spec) => {
               jumpSpecs.push(spec);
-              return hostFor(h, sshd, user.name, { alias: spec });
+              return Promise.resolve(hostFor(h, sshd, user.name, { alias: spec }));
             },
           }),
         ),
@@ -423,7 +425,7 @@ describe('connectSsh against a real sshd', () => {
       const chain = keep(
         await connectSsh(
           base(h, hostFor(h, sshd, user.name, { proxyJump: 'j1,j2' }), {
-            resolveJumpHost: async (spec) => hostFor(h, sshd, user.name, { alias: spec }),
+            resolveJumpHost: (spec) => Promise.resolve(hostFor(h, sshd, user.name, { alias: spec })),
           }),
         ),
       );
@@ -438,7 +440,10 @@ describe('connectSsh against a real sshd', () => {
         alias: 'hop2',
         userKnownHostsFiles: [path.join(h.home, 'empty_known_hosts')],
       });
-      await rejectsWith(connectSsh(base(h, target, { resolveJumpHost: async () => strictHop })), 'hostKeyUnknown');
+      await rejectsWith(
+        connectSsh(base(h, target, { resolveJumpHost: () => Promise.resolve(strictHop) })),
+        'hostKeyUnknown',
+      );
     },
   );
 
@@ -558,7 +563,9 @@ describe('connectSsh: the closed promise on a second sshd', () => {
     const err = await rejectsWith(
       connectSsh(
         base(h, hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' }), {
-          prompts: { confirmHostKey: async () => assert.fail('a changed key must never be offered for confirmation') },
+          prompts: {
+            confirmHostKey: () => Promise.resolve(assert.fail('a changed key must never be offered for confirmation')),
+          },
         }),
       ),
       'hostKeyChanged',

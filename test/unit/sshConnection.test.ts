@@ -168,7 +168,11 @@ describe('connectSsh with an in-process server', () => {
     let error: unknown;
     try {
       await connectSsh(
-        opts({ logger, allowPassword: true, prompts: { password: async (r) => (asked.push(r.attempt), wrong) } }),
+        opts({
+          logger,
+          allowPassword: true,
+          prompts: { password: (r) => Promise.resolve((asked.push(r.attempt), wrong)) },
+        }),
       );
     } catch (e) {
       error = e;
@@ -189,7 +193,7 @@ describe('connectSsh with an in-process server', () => {
       opts({
         host: host({ user: 'kim' }),
         allowPassword: true,
-        prompts: { password: async (r) => (asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD) },
+        prompts: { password: (r) => Promise.resolve((asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD)) },
       }),
     );
     assert.equal(c.authMethod, 'keyboard-interactive');
@@ -261,14 +265,15 @@ describe('connectSsh with an in-process server', () => {
 
   it('a prompt dismissed (undefined) cancels the connection', async () => {
     await assert.rejects(
-      connectSsh(opts({ allowPassword: true, prompts: { password: async () => undefined } })),
+      connectSsh(opts({ allowPassword: true, prompts: { password: () => Promise.resolve(undefined) } })),
       (e: unknown) => CoreError.is(e, 'cancelled'),
     );
   });
 
   it('never asks for a password unless allowed', async () => {
-    await assert.rejects(connectSsh(opts({ prompts: { password: async () => assert.fail('asked') } })), (e: unknown) =>
-      CoreError.is(e, 'authFailed'),
+    await assert.rejects(
+      connectSsh(opts({ prompts: { password: () => Promise.resolve(assert.fail('asked')) } })),
+      (e: unknown) => CoreError.is(e, 'authFailed'),
     );
   });
 
@@ -420,9 +425,7 @@ describe('connection helpers', () => {
       assert.equal(mapped.details.port, 22);
     }
     // Node's happy-eyeballs connect wraps the per-address errors.
-    const agg = Object.assign(
-      new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed'),
-    );
+    const agg = new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed');
     assert.equal(socketError(agg, where).reason, 'connectionRefused');
   });
 

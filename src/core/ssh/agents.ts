@@ -47,6 +47,7 @@ let agentClassesCache: AgentClasses | undefined;
  * first loaded (see loadSsh2), once.
  */
 export function agentClasses(): AgentClasses {
+  // Both classes must be declared in here, after ssh2 is loaded, so the function is as long as they are.
   if (agentClassesCache) {
     return agentClassesCache;
   }

@@ -5,6 +5,7 @@ import { matchHostname, matchPatternList } from './sshPattern';
 
 /** `match_cfg_line` for the criteria that need no execution, DNS or network. */
 export function matchCfgLine(pass: Pass, condition: string, file: string, line: number): boolean {
+  // Follows match_cfg_line's single token loop step by step, so it can be read against ssh's source.
   const o = pass.opts;
   const { alias, options } = pass;
   const ruser = o.user ?? options.localUser;

@@ -34,6 +34,8 @@ export function applyOption(
   file: string,
   line: number,
 ): void {
+  // One short arm per keyword, as in readconf.c's process_config_line; split up, the
+  // first-value-wins rule would be scattered over many functions.
   const o = pass.opts;
   switch (key) {
     case 'hostname': {

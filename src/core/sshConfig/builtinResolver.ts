@@ -114,6 +114,8 @@ async function readConfigFile(
   depth: number,
   stack: string[],
 ): Promise<void> {
+  // ssh's read_config_file_depth loop: Host, Match and Include change the state in which the
+  // rest of the file is read, so they stay in this one loop.
   throwIfAborted(pass.options.signal);
   if (depth > MAX_INCLUDE_DEPTH) {
     throw new CoreError('sshIncludeLoop', `Too many recursive configuration includes at ${file}`, { file });

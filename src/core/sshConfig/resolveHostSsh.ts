@@ -40,6 +40,8 @@ export async function resolveHostWithSsh(
   alias: string,
   options: ResolveOptions & { sshBinary: string },
 ): Promise<EffectiveHost> {
+  // One straight sequence (choose -F, run ssh -G, read each field); split, its parts would only
+  // hand the same values to each other.
   checkAlias(alias);
   throwIfAborted(options.signal);
   const passwdHome = passwdHomeDir();
