@@ -22,25 +22,27 @@ export interface SshDestination {
  * the shell metacharacters ssh refuses in a host name.
  */
 export function validateAlias(alias: string): void {
+  // A code the UI can word (empty, tooLong, leadingDash, whitespace, wildcard, negation, comment,
+  // quote, character); its own message already states the whole rule.
   let problem: string | undefined;
   if (alias === '') {
     problem = 'empty';
   } else if (alias.length > 255) {
-    problem = 'too long';
+    problem = 'tooLong';
   } else if (alias.startsWith('-')) {
-    problem = "starts with '-'";
+    problem = 'leadingDash';
   } else if (/\s/.test(alias)) {
-    problem = 'contains whitespace';
+    problem = 'whitespace';
   } else if (/[*?]/.test(alias)) {
-    problem = 'contains a wildcard';
+    problem = 'wildcard';
   } else if (alias.includes('!')) {
-    problem = "contains '!'";
+    problem = 'negation';
   } else if (alias.includes('#')) {
-    problem = "contains '#'";
+    problem = 'comment';
   } else if (/["'`]/.test(alias)) {
-    problem = 'contains a quote';
+    problem = 'quote';
   } else if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(alias)) {
-    problem = 'may only contain letters, digits, ".", "_" and "-"';
+    problem = 'character';
   }
   if (problem) {
     throw new CoreError('sshAliasInvalid', `Invalid SSH host alias "${alias}": ${problem}`, { alias, problem });
@@ -82,8 +84,17 @@ export function parsePort(s: string): number {
 // ---------------------------------------------------------------------------------------------
 // Destinations
 
-function invalidDestination(input: string, why: string): CoreError {
-  return new CoreError('sshDestinationInvalid', `Not an SSH destination (${why}): ${input}`, { input, why });
+/** `why` is a code for the UI and the log (urlPath, unbalancedQuotes, twoUsers, …), never a sentence. */
+function invalidDestination(input: string, why: string, option?: string): CoreError {
+  return new CoreError(
+    'sshDestinationInvalid',
+    `Not an SSH destination (${why}${option ? ` ${option}` : ''}): ${input}`,
+    {
+      input,
+      why,
+      ...(option ? { option } : {}),
+    },
+  );
 }
 
 /** Splits a pasted command line on blanks, honouring simple quotes; nothing is expanded. */
@@ -133,10 +144,10 @@ function parseDestinationWord(word: string, input: string): SshDestination {
       s = s.slice(0, -1);
     }
     if (s.includes('/') || s.includes('?') || s.includes('#')) {
-      throw invalidDestination(input, 'a path, query or fragment in the URL');
+      throw invalidDestination(input, 'urlPath');
     }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-    throw invalidDestination(input, 'not an ssh:// URL');
+    throw invalidDestination(input, 'notSshUrl');
   }
   let user: string | undefined;
   const at = s.lastIndexOf('@');
@@ -144,12 +155,12 @@ function parseDestinationWord(word: string, input: string): SshDestination {
     user = s.slice(0, at);
     if (isUri) {
       if (user.includes(':')) {
-        throw invalidDestination(input, 'a password in the URL');
+        throw invalidDestination(input, 'urlPassword');
       }
       try {
         user = decodeURIComponent(user);
       } catch {
-        throw invalidDestination(input, 'bad escape in the user name');
+        throw invalidDestination(input, 'userEscape');
       }
     }
     s = s.slice(at + 1);
@@ -159,13 +170,13 @@ function parseDestinationWord(word: string, input: string): SshDestination {
   if (s.startsWith('[')) {
     const close = s.indexOf(']');
     if (close < 0) {
-      throw invalidDestination(input, 'unclosed [');
+      throw invalidDestination(input, 'unclosedBracket');
     }
     host = s.slice(1, close);
     const rest = s.slice(close + 1);
     if (rest !== '') {
       if (!rest.startsWith(':')) {
-        throw invalidDestination(input, 'text after ]');
+        throw invalidDestination(input, 'textAfterBracket');
       }
       port = parsePort(rest.slice(1));
     }
@@ -193,14 +204,14 @@ function parseDestinationWord(word: string, input: string): SshDestination {
 export function parseSshDestination(input: string): SshDestination {
   const words = splitWords(input.trim());
   if (words === undefined) {
-    throw invalidDestination(input, 'unbalanced quotes');
+    throw invalidDestination(input, 'unbalancedQuotes');
   }
   if (words.length === 0) {
     throw invalidDestination(input, 'empty');
   }
   if (words[0] !== 'ssh') {
     if (words.length !== 1) {
-      throw invalidDestination(input, 'more than one word');
+      throw invalidDestination(input, 'severalWords');
     }
     return parseDestinationWord(words[0], input);
   }
@@ -215,38 +226,38 @@ export function parseSshDestination(input: string): SshDestination {
       }
       const v = words[++i];
       if (v === undefined) {
-        throw invalidDestination(input, `${flag} without a value`);
+        throw invalidDestination(input, 'optionWithoutValue', flag);
       }
       return v;
     };
     if (w.startsWith('-p')) {
       if (port !== undefined) {
-        throw invalidDestination(input, '-p given twice');
+        throw invalidDestination(input, 'portTwice');
       }
       port = parsePort(takeValue('-p'));
     } else if (w.startsWith('-l')) {
       if (user !== undefined) {
-        throw invalidDestination(input, '-l given twice');
+        throw invalidDestination(input, 'userTwice');
       }
       user = takeValue('-l');
       checkUser(user);
     } else if (w.startsWith('-')) {
-      throw invalidDestination(input, `unsupported option ${w}`);
+      throw invalidDestination(input, 'unsupportedOption', w);
     } else if (dest === undefined) {
       dest = w;
     } else {
-      throw invalidDestination(input, 'a remote command or a second host');
+      throw invalidDestination(input, 'remoteCommand');
     }
   }
   if (dest === undefined) {
-    throw invalidDestination(input, 'no host');
+    throw invalidDestination(input, 'noHost');
   }
   const parsed = parseDestinationWord(dest, input);
   if (port !== undefined && parsed.port !== undefined && port !== parsed.port) {
-    throw invalidDestination(input, 'two different ports');
+    throw invalidDestination(input, 'twoPorts');
   }
   if (user !== undefined && parsed.user !== undefined && user !== parsed.user) {
-    throw invalidDestination(input, 'two different users');
+    throw invalidDestination(input, 'twoUsers');
   }
   const u = parsed.user ?? user;
   const p = parsed.port ?? port;
