@@ -2,10 +2,9 @@
 import { promises as fs } from 'node:fs';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../common/errors';
+import { MAX_KEY_FILE_BYTES } from './keyFiles';
 import { loadPrivateKey, readPublicKey } from './keys';
 import { loadSsh2 } from './loadSsh2';
-
-const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 /**
  * The parsed private key. Decrypting costs a bcrypt KDF run (slow in pure JS), so the key is

@@ -1,9 +1,15 @@
+/**
+ * Adding and removing a Host block in the main SSH config file, the way a person would: the new
+ * block placed where no earlier section can override it, checked with both parsers before it is
+ * written, and a removal that takes the block's own comment and spacing with it.
+ */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import SSHConfig, { LineType } from 'ssh-config';
 import { CoreError } from '../common/errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { errnoCode, isNotFound } from '../common/fsutil';
 import { readSshConfig } from './sshConfig';
+import { parseForEdit, readForEdit, writeIfUnchanged } from './sshConfigEditFile';
 import { checkHostName, checkPort, checkUser, validateAlias } from './sshDestination';
 import {
   attachedCommentStart,
@@ -30,75 +36,6 @@ export interface NewSshHost {
 
 /** How often an edit is recomputed when the file changes between reading and writing it. */
 const EDIT_ATTEMPTS = 3;
-
-// ---------------------------------------------------------------------------------------------
-// Reading the main file for an edit
-
-async function readForEdit(configFile: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(configFile, 'utf8');
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    throw new CoreError(
-      'fileUnreadable',
-      `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`,
-      { file: configFile },
-      { cause: e },
-    );
-  }
-}
-
-/**
- * "Could not parse" means: a line ssh itself would reject as malformed (unbalanced quotes, a
- * keyword without its argument), or text the `ssh-config` library cannot parse (it throws, for
- * example on a trailing backslash or a `Match` criterion without its value). Such a file is never
- * rewritten: what it means is not known, so an edit could change it.
- */
-function parseForEdit(configFile: string, text: string): ConfigDocument {
-  const doc = parseDocument(text);
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw new CoreError(
-      'sshConfigUnparsable',
-      `${configFile} line ${e.line}: ${e.error === 'invalidQuotes' ? 'unbalanced quotes' : `no argument after "${e.keyword}"`}`,
-      {
-        file: configFile,
-        line: e.line,
-      },
-    );
-  }
-  try {
-    SSHConfig.parse(text);
-  } catch (err) {
-    throw new CoreError(
-      'sshConfigUnparsable',
-      `${configFile}: ${(err as Error).message}`,
-      { file: configFile },
-      { cause: err },
-    );
-  }
-  return doc;
-}
-
-async function writeIfUnchanged(configFile: string, original: string | undefined, next: string): Promise<boolean> {
-  const now = await readForEdit(configFile);
-  if (now !== original) {
-    return false;
-  }
-  try {
-    await writeFileAtomic(configFile, next, { mode: 0o600 });
-  } catch (e) {
-    throw new CoreError(
-      'fileUnwritable',
-      `Cannot write ${configFile}: ${errnoCode(e) ?? String(e)}`,
-      { file: configFile },
-      { cause: e },
-    );
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Adding a host
