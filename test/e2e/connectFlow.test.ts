@@ -293,7 +293,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     T,
     async () => {
       const before = snapshotFiles();
-      const sshdLogStart = s.sshd.log().length;
+      const sshdMark = s.sshd.logMark();
       await s.wb.step('again: pick the existing host', async () => {
         await runConnect();
         await waitUntil('the host list', async () =>
@@ -313,7 +313,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
       assert.equal(await dialog().isVisible(), false, 'no host key question for a trusted host');
       assert.deepEqual(snapshotFiles(), before, 'nothing was written');
       // The key-only login, then diagnose's, and no password login: counted in what sshd logged since.
-      const since = s.sshd.log().slice(sshdLogStart);
+      const since = s.sshd.logSince(sshdMark);
       assert.ok((since.match(/\bAccepted publickey for /g) ?? []).length >= 2, since);
       assert.doesNotMatch(since, /Accepted password/);
       const log = s.server.extensionLog();
