@@ -57,6 +57,14 @@ export interface CurrentContext {
   configError?: { reason: Reason; file: string; message: string };
 }
 
+/** The context list and the current context from one reading of the store (see `ContextStore.read`). */
+export interface StoreReading {
+  current: CurrentContext;
+  /** Empty when `listError` is set. */
+  contexts: DockerContextSummary[];
+  listError?: Error;
+}
+
 export interface ContextStoreOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
@@ -65,8 +73,9 @@ export interface ContextStoreOptions {
 
 export const DEFAULT_CONTEXT_NAME = 'default';
 export const DEFAULT_CONTEXT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
-const NAME_PATTERN_TEXT = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
+/** The docker CLI's rule for context names (`store.ValidateContextName`), quoted as the CLI quotes it. */
+export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
+const NAME_PATTERN = new RegExp(CONTEXT_NAME_RULE);
 const META_FILE = 'meta.json';
 const DOCKER_ENDPOINT = 'docker';
 /** Directories handled between two yields to the event loop while listing. */
@@ -78,10 +87,15 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
   return dir ? dir : path.join(home, '.docker');
 }
 
+/** True when the CLI accepts `name` for a new context (valid and not `default`). */
+export function isValidContextName(name: string): boolean {
+  return name !== DEFAULT_CONTEXT_NAME && NAME_PATTERN.test(name);
+}
+
 /** `store.ValidateContextName` of the CLI, with its messages. */
 export function validateContextName(name: string): void {
   if (name === '') {
-    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: NAME_PATTERN_TEXT });
+    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: CONTEXT_NAME_RULE });
   }
   if (name === DEFAULT_CONTEXT_NAME) {
     throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
@@ -89,10 +103,10 @@ export function validateContextName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new CoreError(
       'contextNameInvalid',
-      `context name "${name}" is invalid, names are validated against regexp "${NAME_PATTERN_TEXT}"`,
+      `context name "${name}" is invalid, names are validated against regexp "${CONTEXT_NAME_RULE}"`,
       {
         name,
-        rule: NAME_PATTERN_TEXT,
+        rule: CONTEXT_NAME_RULE,
       },
     );
   }
@@ -150,8 +164,27 @@ export class ContextStore {
    * error), all in `sortorder.NaturalLess` order of the name — `default` sorts among the others.
    */
   async list(): Promise<DockerContextSummary[]> {
+    const reading = await this.read();
+    if (reading.listError !== undefined) {
+      throw reading.listError;
+    }
+    return reading.contexts;
+  }
+
+  /**
+   * `list()` and `current()` from one read of config.json, so the two always agree (the current
+   * context is the one marked in the list) and a view's refresh parses the file once. A listing
+   * that fails as a whole leaves `contexts` empty and says why in `listError`; the current
+   * context is still resolved.
+   */
+  async read(): Promise<StoreReading> {
     const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    const files = await this.scanMetaDir();
+    let files: MetaFile[];
+    try {
+      files = await this.scanMetaDir();
+    } catch (e) {
+      return { current, contexts: [], listError: e instanceof Error ? e : new Error(String(e)) };
+    }
     const tlsIds = this.tlsIds();
     const out = files.map((f) => this.summarize(f, current, tlsIds));
     out.push(this.defaultSummary(current));
@@ -159,7 +192,8 @@ export class ContextStore {
       out.push(missingCurrentSummary(current));
     }
     // Go's sort is not stable; ties (two dirs claiming one name) are broken by path for a stable UI.
-    return out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    return { current, contexts: out };
   }
 
   /**
@@ -168,20 +202,22 @@ export class ContextStore {
    * An unreadable or unparsable config.json does not throw: like the CLI (which warns and
    * carries on) it yields `default`, with `configError` saying why.
    */
-  async current(): Promise<CurrentContext> {
-    return this.resolveCurrent(readDockerConfig(this.configFile));
+  current(): Promise<CurrentContext> {
+    return settled(() => this.resolveCurrent(readDockerConfig(this.configFile)));
   }
 
-  async get(name: string): Promise<DockerContextSummary> {
-    const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    if (name === DEFAULT_CONTEXT_NAME) {
-      return this.defaultSummary(current);
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    return this.summarize(found, current, this.tlsIds());
+  get(name: string): Promise<DockerContextSummary> {
+    return settled(() => {
+      const current = this.resolveCurrent(readDockerConfig(this.configFile));
+      if (name === DEFAULT_CONTEXT_NAME) {
+        return this.defaultSummary(current);
+      }
+      const found = this.locate(name, true);
+      if (!found) {
+        throw notFound(name);
+      }
+      return this.summarize(found, current, this.tlsIds());
+    });
   }
 
   /** `docker context create NAME --docker host=ENDPOINT [--description D]`, byte for byte. */
@@ -314,30 +350,32 @@ export class ContextStore {
   }
 
   /** One element of `docker context inspect NAME` (TLSMaterial, Storage, …), `default` included. */
-  async inspect(name: string): Promise<unknown> {
-    if (name === DEFAULT_CONTEXT_NAME) {
-      const resolved = resolveDefaultDockerHost(this.env, this.platform);
-      if (resolved.error) {
-        throw resolved.error;
+  inspect(name: string): Promise<unknown> {
+    return settled(() => {
+      if (name === DEFAULT_CONTEXT_NAME) {
+        const resolved = resolveDefaultDockerHost(this.env, this.platform);
+        if (resolved.error) {
+          throw resolved.error;
+        }
+        return {
+          Name: DEFAULT_CONTEXT_NAME,
+          Metadata: {},
+          Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
+          TLSMaterial: {},
+          Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        };
       }
+      const found = this.locate(name, true);
+      if (!found) {
+        throw notFound(name);
+      }
+      const meta = this.loadOrThrow(name, found);
       return {
-        Name: DEFAULT_CONTEXT_NAME,
-        Metadata: {},
-        Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
-        TLSMaterial: {},
-        Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        ...inspectFields(meta),
+        TLSMaterial: this.tlsMaterial(found.dirId),
+        Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
       };
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    const meta = this.loadOrThrow(name, found);
-    return {
-      ...inspectFields(meta),
-      TLSMaterial: this.tlsMaterial(found.dirId),
-      Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
-    };
+    });
   }
 
   private resolveCurrent(cfg: DockerConfigSnapshot): CurrentContext {
@@ -670,4 +708,9 @@ function fileWriteError(file: string, e: unknown): CoreError {
     return e;
   }
   return new CoreError('fileUnwritable', `${file} cannot be written: ${(e as Error).message}`, { file }, { cause: e });
+}
+
+/** A synchronous read behind the store's async API: a failure rejects the promise, never throws at the call. */
+function settled<T>(read: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(read()));
 }
