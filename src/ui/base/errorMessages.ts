@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
+import { CONTEXT_NAME_RULE } from '../../core/contexts/contextStore';
 import { isUserCancelled } from './userCancelledError';
 
 /** What the user reads about a failure: one short sentence and, where one helps, what to do next. */
@@ -7,9 +8,6 @@ export interface ErrorText {
   message: string;
   nextStep?: string;
 }
-
-/** The docker CLI's own rule for context names, quoted in messages so users recognise it. */
-export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
 
 export function errorText(e: unknown): ErrorText {
   if (e instanceof CoreError) {
@@ -21,10 +19,14 @@ export function errorText(e: unknown): ErrorText {
   return { message: vscode.l10n.t('Unexpected error: {0}', describeError(e)) };
 }
 
+/** The message and next step in one text (one line by default, for notifications, tooltips and screen readers). */
+export function joinNextStep(t: ErrorText, separator = ' '): string {
+  return t.nextStep ? `${t.message}${separator}${t.nextStep}` : t.message;
+}
+
 /** The message and next step in one line, for notifications (which show no detail text). */
 export function errorSentence(e: unknown): string {
-  const t = errorText(e);
-  return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
+  return joinNextStep(errorText(e));
 }
 
 function str(details: ErrorDetails, key: string): string | undefined {
