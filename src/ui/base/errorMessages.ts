@@ -106,7 +106,8 @@ export function endpointRuleText(rule: string | undefined): string {
 }
 
 /** Every reason the core can raise, in the user's language. The switch is exhaustive: a new
- *  reason in `REASONS` does not compile until it has a message here. */
+ *  reason in `REASONS` does not compile until it has a message here. Longer than a function
+ *  should be on purpose: it is a table, one case per reason, read by looking a reason up. */
 export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   switch (reason) {
     case 'cancelled':

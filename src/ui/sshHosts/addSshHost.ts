@@ -22,6 +22,37 @@ const TOTAL_STEPS = 3;
  */
 export async function addSshHost(s: Services): Promise<void> {
   const title = vscode.l10n.t('Add SSH Host');
+  const { dest, name, keyPath } = await askHost(s, title);
+  const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
+  s.logger.info(
+    `Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`,
+  );
+  const { line } = await addHostBlock(
+    s.ssh.configFile,
+    { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
+    { home: s.ssh.home },
+  );
+  await s.refresh.request('sshHosts', 'afterChange');
+  const test = vscode.l10n.t('Test Connection');
+  const create = vscode.l10n.t('Create Docker Context…');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)),
+    test,
+    create,
+  );
+  if (choice === test) {
+    // Its own command (progress, report, errors): the host is added whatever the test finds.
+    await vscode.commands.executeCommand(CommandIds.testSshConnection, name);
+  } else if (choice === create) {
+    await createContextForAlias(s, name);
+  }
+}
+
+/** The three questions; Back goes to the previous one. `keyPath` null: no key. */
+async function askHost(
+  s: Services,
+  title: string,
+): Promise<{ dest: SshDestination; name: string; keyPath: string | null }> {
   const snap = await s.ssh.snapshot;
   const taken = snap.hosts.map((h) => h.host.alias);
   let destination: SshDestination | undefined;
@@ -87,29 +118,5 @@ export async function addSshHost(s: Services): Promise<void> {
       step++;
     }
   }
-  const dest = destination as SshDestination;
-  const name = alias as string;
-  const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
-  s.logger.info(
-    `Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`,
-  );
-  const { line } = await addHostBlock(
-    s.ssh.configFile,
-    { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
-    { home: s.ssh.home },
-  );
-  await s.refresh.request('sshHosts', 'afterChange');
-  const test = vscode.l10n.t('Test Connection');
-  const create = vscode.l10n.t('Create Docker Context…');
-  const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)),
-    test,
-    create,
-  );
-  if (choice === test) {
-    // Its own command (progress, report, errors): the host is added whatever the test finds.
-    await vscode.commands.executeCommand(CommandIds.testSshConnection, name);
-  } else if (choice === create) {
-    await createContextForAlias(s, name);
-  }
+  return { dest: destination as SshDestination, name: alias as string, keyPath: keyPath ?? null };
 }
