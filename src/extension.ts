@@ -28,9 +28,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const refresh = new RefreshManager(logger);
   const docker = new DockerStoreService(settings, refresh, logger);
   const contexts = new ContextsModel(docker, logger);
-  const statusBar = new StatusBar(settings.current.statusBarEnabled);
   const ssh = new SshService(settings, refresh, logger);
-  const engine = new EngineService({ logger, settings, ssh, docker, contexts, statusBar });
+  const engine = new EngineService({ logger, settings, ssh, docker, contexts, memory: context.globalState });
+  const statusBar = new StatusBar(contexts, engine, settings);
   const services: Services = {
     extensionContext: context,
     logger,
@@ -73,8 +73,6 @@ export function activate(context: vscode.ExtensionContext): void {
     // After the reload above (handlers of a scope run in order): a new current context is probed.
     refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
-    contexts.onDidChange((snap) => statusBar.setContexts(snap)),
-    settings.onDidChange(({ current }) => statusBar.setEnabled(current.statusBarEnabled)),
     ...registerCommands(services),
   );
   logger.info(
