@@ -187,6 +187,8 @@ describe('EngineMonitor against a real sshd and dockerd', () => {
       const s = subject('mon', 'mon');
       m.showStatusOf(s, { interactive: false, why: 'test' });
       await stateWhere(m, s, (st) => st.kind === 'ok');
+      let invalidated = 0;
+      m.states.onDidInvalidate(() => invalidated++);
       const failed = stateWhere(m, s, (st) => st.kind === 'failed');
       await sshd.stop();
       const f = await failed;
@@ -194,6 +196,7 @@ describe('EngineMonitor against a real sshd and dockerd', () => {
         f.kind === 'failed' && f.ssh,
         `failed after sshd stopped: ${f.kind === 'failed' ? f.error.reason : f.kind}`,
       );
+      assert.equal(invalidated, 1, 'the dropped connection made the answers about its endpoint stale');
       const logins = await sshd.acceptedLogins();
       const recovered = stateWhere(m, s, (st) => st.kind === 'ok');
       const started = performance.now();
