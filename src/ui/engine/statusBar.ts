@@ -75,6 +75,29 @@ export function statusFromSnapshot(
   };
 }
 
+/** What a screen reader says for the item: the same facts as the text, in words. */
+function spokenStatus(m: StatusModel, name: string, marker: string | undefined): string {
+  const e = m.engine;
+  const connecting = isConnecting(e);
+  const parts = [vscode.l10n.t('Docker context {0}', name)];
+  if (marker) {
+    parts.push(vscode.l10n.t('set by {0}', marker));
+  }
+  if (connecting) {
+    parts.push(vscode.l10n.t('connecting'));
+  } else if (e?.kind === 'ok') {
+    parts.push(...statusFacts('full', e.info));
+  } else if (e?.kind === 'remembered') {
+    parts.push(...statusFacts('full', e.facts), vscode.l10n.t('last checked {0}', agoText(e.facts.checkedAt)));
+  } else if (e?.kind === 'failed') {
+    parts.push(reasonText(e.error.reason, e.error.details).message);
+  }
+  if (m.problem) {
+    parts.push(m.problem);
+  }
+  return parts.join(', ');
+}
+
 /** Commands the tooltip's links may run (a MarkdownString runs only those it lists). */
 const TOOLTIP_COMMANDS = [
   CommandIds.useContext,
@@ -146,27 +169,10 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   }
   md.appendMarkdown(links.join(' · '));
 
-  const parts = [vscode.l10n.t('Docker context {0}', name)];
-  if (marker) {
-    parts.push(vscode.l10n.t('set by {0}', marker));
-  }
-  if (facts) {
-    parts.push(...statusFacts('full', facts));
-    if (e?.kind === 'remembered') {
-      parts.push(vscode.l10n.t('last checked {0}', agoText(e.facts.checkedAt)));
-    }
-  } else if (connecting) {
-    parts.push(vscode.l10n.t('connecting'));
-  } else if (failed) {
-    parts.push(reasonText(failed.error.reason, failed.error.details).message);
-  }
-  if (m.problem) {
-    parts.push(m.problem);
-  }
   return {
     text,
     tooltip: md,
-    accessibilityLabel: parts.join(', '),
+    accessibilityLabel: spokenStatus(m, name, marker),
     backgroundColor: alarming ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
   };
 }
