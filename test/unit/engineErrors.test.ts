@@ -80,7 +80,10 @@ describe('probeError (stream-local "open failed" explained by the remote socket 
     assert.equal(denied?.details.user, 'bob');
     assert.equal(denied?.details.group, 'docker');
     // A directory on the way closed to the user: `test -S` says missing, ls says why.
-    assert.equal(probeError(facts({ kind: 'missing', lsDenied: true }), ctx(), false)?.reason, 'dockerSocketPermission');
+    assert.equal(
+      probeError(facts({ kind: 'missing', lsDenied: true }), ctx(), false)?.reason,
+      'dockerSocketPermission',
+    );
     const other = probeError(facts({ kind: 'other' }), ctx(), false);
     assert.equal(other?.reason, 'dockerSocketMissing');
     assert.equal(other?.details.detail, 'notSocket');
@@ -122,7 +125,14 @@ describe('the remote socket path rule', () => {
     for (const ok of ["/tmp/x'; rm -rf ~; '", '/tmp/$(id)', '/tmp/my dir/docker.sock', '/tmp/a!b']) {
       assert.doesNotThrow(() => checkRemoteSocketPath(ok), ok);
     }
-    for (const bad of ['/tmp/a\nb', '/tmp/a\rb', '/tmp/a\u0000b', '/tmp/a\u001bb', 'relative/docker.sock', '/' + 'x'.repeat(1100)]) {
+    for (const bad of [
+      '/tmp/a\nb',
+      '/tmp/a\rb',
+      '/tmp/a\u0000b',
+      '/tmp/a\u001bb',
+      'relative/docker.sock',
+      '/' + 'x'.repeat(1100),
+    ]) {
       assert.throws(
         () => checkRemoteSocketPath(bad),
         (e: unknown) => CoreError.is(e, 'endpointInvalid') && e.details.rule === 'socketPath',

@@ -50,7 +50,12 @@ export function withDeadline<T>(p: Promise<T>, o: DeadlineOptions<T>): Promise<T
         }
         finish(() => resolve(v));
       },
-      (e: unknown) => finish(() => reject(e)),
+      (e: unknown) => finish(() => reject(asError(e))),
     );
   });
+}
+
+/** What a promise rejected with, as an Error (CoreErrors and Errors pass unchanged). */
+export function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -145,7 +145,10 @@ export class DirectEndpoints {
     // A failed request may have met a restarted daemon: read /info again next time.
     d.generation++;
     if (d.transport === 'unix' || d.transport === 'npipe') {
-      return decorate(localSocketError(e, d.ctx) ?? lostError(e, d.ctx.socketPath, { ...d.ctx.base, local: true }), target);
+      return decorate(
+        localSocketError(e, d.ctx) ?? lostError(e, d.ctx.socketPath, { ...d.ctx.base, local: true }),
+        target,
+      );
     }
     return decorate(tcpError(e, d, target), target);
   }

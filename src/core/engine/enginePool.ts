@@ -213,7 +213,12 @@ export class EnginePool {
   }
 
   /** Races a shared connection attempt with this caller's deadline and signal (the attempt itself goes on for others). */
-  private waitConnection<T>(p: Promise<T>, signal: AbortSignal | undefined, target: EngineTarget, deadline: number): Promise<T> {
+  private waitConnection<T>(
+    p: Promise<T>,
+    signal: AbortSignal | undefined,
+    target: EngineTarget,
+    deadline: number,
+  ): Promise<T> {
     const timeoutMs = this.options.requestTimeoutMs;
     return withDeadline(
       p.catch((e: unknown) => Promise.reject(decorate(e, target))),

@@ -87,7 +87,11 @@ export class SshEndpoints {
     };
   }
 
-  async dockerode(target: EngineTarget, endpoint: DockerEndpoint, wait: <T>(p: Promise<T>) => Promise<T>): Promise<Dockerode> {
+  async dockerode(
+    target: EngineTarget,
+    endpoint: DockerEndpoint,
+    wait: <T>(p: Promise<T>) => Promise<T>,
+  ): Promise<Dockerode> {
     const entry = this.entry(endpoint);
     await wait(this.linkOf(entry));
     entry.dockerode ??= createDockerode(

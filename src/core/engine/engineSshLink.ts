@@ -255,7 +255,9 @@ export class EngineSshLink {
       a = await pingChannel(ch, this.deadline);
     } catch (e) {
       ch.destroy();
-      throw CoreError.is(e, 'timeout') ? new CoreError(e.reason, e.message, { ...dial, ...e.details, stderr: state.stderr.trim().slice(0, 500) }) : e;
+      throw CoreError.is(e, 'timeout')
+        ? new CoreError(e.reason, e.message, { ...dial, ...e.details, stderr: state.stderr.trim().slice(0, 500) })
+        : e;
     }
     if (a.kind === 'answer' && a.status === 200) {
       this.o.onDaemonSeen();
@@ -264,10 +266,14 @@ export class EngineSshLink {
     ch.destroy();
     switch (a.kind) {
       case 'answer':
-        throw new CoreError('engineApiError', `The Docker Engine at ${this.where} answered /_ping with HTTP ${a.status}.`, {
-          ...dial,
-          status: a.status,
-        });
+        throw new CoreError(
+          'engineApiError',
+          `The Docker Engine at ${this.where} answered /_ping with HTTP ${a.status}.`,
+          {
+            ...dial,
+            status: a.status,
+          },
+        );
       case 'garbled':
         throw new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, dial);
       case 'error':
@@ -305,7 +311,9 @@ export class EngineSshLink {
   private async connectionError(e: unknown, transport?: SshTransport): Promise<CoreError> {
     if (CoreError.is(e, 'timeout') && e.details.stage === 'channel') {
       // An unanswered channel open: this connection is wedged. Close it so the pool forgets it.
-      this.logger.info(`engine ${this.where}: no answer to a channel open within ${this.o.helperTimeoutMs} ms, closing`);
+      this.logger.info(
+        `engine ${this.where}: no answer to a channel open within ${this.o.helperTimeoutMs} ms, closing`,
+      );
       this.close();
       return new CoreError(e.reason, e.message, { ...this.base, ...e.details });
     }

@@ -18,7 +18,7 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { CoreError } from '../common/errors';
 import { execRemote } from '../ssh/remoteExec';
-import { withDeadline } from './deadline';
+import { asError, withDeadline } from './deadline';
 
 /** How a channel reached the remote socket. */
 export type SshRoute = 'streamlocal' | 'dial-stdio';
@@ -33,7 +33,7 @@ export interface RemoteSocket {
 
 export function remoteSocketOf(urlPath: string | undefined): RemoteSocket {
   const explicit = urlPath !== undefined && urlPath !== '' && urlPath !== '/';
-  const socket = { path: explicit ? (urlPath as string) : DEFAULT_REMOTE_SOCKET, explicit };
+  const socket = { path: explicit && urlPath ? urlPath : DEFAULT_REMOTE_SOCKET, explicit };
   checkRemoteSocketPath(socket.path);
   return socket;
 }
@@ -101,10 +101,14 @@ export function openStreamLocal(client: Client, socket: RemoteSocket, d: Channel
     try {
       client.openssh_forwardOutStreamLocal(socket.path, (err, ch) => (err ? reject(err) : resolve(guarded(ch))));
     } catch (e) {
-      reject(e);
+      reject(asError(e)); // ssh2 throws "Not connected" when the connection is gone
     }
   });
-  return withDeadline(opened, { ...d, onTimeout: () => channelTimeout('streamlocal', socket, d.timeoutMs), onLate: closeQuietly });
+  return withDeadline(opened, {
+    ...d,
+    onTimeout: () => channelTimeout('streamlocal', socket, d.timeoutMs),
+    onLate: closeQuietly,
+  });
 }
 
 /** Route 2: `docker system dial-stdio` with the path line already written; the channel is ready for HTTP. */
@@ -120,10 +124,14 @@ export function openDialStdio(client: Client, socket: RemoteSocket, d: ChannelDe
         resolve(guarded(ch));
       });
     } catch (e) {
-      reject(e);
+      reject(asError(e)); // ssh2 throws "Not connected" when the connection is gone
     }
   });
-  return withDeadline(opened, { ...d, onTimeout: () => channelTimeout('dial-stdio', socket, d.timeoutMs), onLate: closeQuietly });
+  return withDeadline(opened, {
+    ...d,
+    onTimeout: () => channelTimeout('dial-stdio', socket, d.timeoutMs),
+    onLate: closeQuietly,
+  });
 }
 
 /** What came back for HEAD /_ping on a fresh channel. */
@@ -259,5 +267,8 @@ export async function probeRemoteSocket(
 /** ssh2's error for a refused channel ("(SSH) Channel open failure: open failed", reason code set). */
 export function isOpenFailure(e: unknown): boolean {
   const err = e as { reason?: unknown; message?: unknown };
-  return typeof err?.reason === 'number' || /channel open failure|strictVendor/i.test(String(err?.message ?? ''));
+  return (
+    typeof err?.reason === 'number' ||
+    (typeof err?.message === 'string' && /channel open failure|strictVendor/i.test(err.message))
+  );
 }
