@@ -39,7 +39,7 @@ const REMOTE_TIMEOUT_MS = 15_000;
  * is missing, a few usual install locations tell "not installed" from "not on PATH".
  */
 export const DOCKER_CLI_PROBE_COMMAND =
-  `exec sh -c 'echo rdc-sh; if command -v docker; then exit 0; fi; ` +
+  `exec /bin/sh -c 'echo rdc-sh; if command -v docker; then exit 0; fi; ` +
   `for p in /usr/local/bin/docker /usr/bin/docker /snap/bin/docker /opt/homebrew/bin/docker /Applications/Docker.app/Contents/Resources/bin/docker; do ` +
   `if [ -x "$p" ]; then echo "rdc-offpath:$p"; exit 3; fi; done; exit 1'`;
 

@@ -55,12 +55,16 @@ export function checkRemoteSocketPath(p: string): void {
 
 /** `docker system dial-stdio`; its first stdin line is the socket path, or empty for the remote's default. */
 export const DIAL_STDIO_COMMAND =
-  `exec sh -c 'IFS= read -r p; if [ -n "$p" ]; then exec docker -H "unix://$p" system dial-stdio; fi; ` +
+  `exec /bin/sh -c 'IFS= read -r p; if [ -n "$p" ]; then exec docker -H "unix://$p" system dial-stdio; fi; ` +
   `exec docker system dial-stdio'`;
 
-/** Socket facts; the path is the first stdin line. Each answer line has an `rdc-` prefix. */
+/**
+ * Socket facts; the path is the first stdin line. Each answer line has an `rdc-` prefix. `test`
+ * is a shell builtin, so the kind and access are known even when PATH finds no `id` or `ls`.
+ * (Both commands name /bin/sh: a session whose PATH lacks sh still has it there.)
+ */
 export const SOCKET_PROBE_COMMAND =
-  `exec sh -c 'IFS= read -r p; echo "rdc-user:$(id -un)"; echo "rdc-groups:$(id -Gn)"; ` +
+  `exec /bin/sh -c 'IFS= read -r p; echo "rdc-user:$(id -un)"; echo "rdc-groups:$(id -Gn)"; ` +
   `if [ -S "$p" ]; then echo rdc-kind:socket; elif [ -e "$p" ]; then echo rdc-kind:other; else echo rdc-kind:missing; fi; ` +
   `if [ -r "$p" ] && [ -w "$p" ]; then echo rdc-access:rw; else echo rdc-access:denied; fi; ` +
   `echo "rdc-ls:$(LC_ALL=C ls -ld -- "$p" 2>&1)"'`;
@@ -250,12 +254,12 @@ export async function probeRemoteSocket(
     return undefined;
   }
   const ls = field('ls');
-  // `ls -ld` fields: mode links owner group size …
-  const lsFields = ls && !/^ls:/.test(ls) ? ls.trim().split(/\s+/) : [];
+  // `ls -ld` fields: mode links owner group size … (anything else is an error message)
+  const lsFields = ls && /^[-bcdlps][-rwxsStT]{9}/.test(ls) ? ls.trim().split(/\s+/) : [];
   const access = field('access');
   return {
-    user: field('user'),
-    groups: field('groups'),
+    user: field('user') || undefined,
+    groups: field('groups') || undefined,
     kind,
     ...(access === 'rw' || access === 'denied' ? { access } : {}),
     ls,
