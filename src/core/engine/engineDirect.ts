@@ -156,6 +156,15 @@ export class DirectEndpoints {
 
 function tcpError(e: unknown, d: DirectEntry, target: EngineTarget): CoreError {
   const code = (e as { code?: unknown })?.code;
+  const raw = (e as { rawPacket?: unknown })?.rawPacket;
+  if (d.transport === 'tcp' && Buffer.isBuffer(raw) && raw.includes('HTTP request to an HTTPS server')) {
+    // Go's answer to plain HTTP on a TLS listener: the context lacks its TLS material.
+    return new CoreError('tlsMaterialMissing', `${d.ctx.where} speaks TLS only.`, {
+      ...d.ctx.base,
+      name: target.contextName,
+      detail: 'tlsRequired',
+    });
+  }
   if (code === 'ECONNREFUSED') {
     return new CoreError('daemonNotRunning', `Nothing listens on ${d.ctx.where}.`, { ...d.ctx.base, code });
   }
