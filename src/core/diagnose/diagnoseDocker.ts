@@ -13,7 +13,7 @@
  * - daemon: `ok` when HEAD /_ping answers 200; `failed` when nobody answers or the answer is wrong.
  */
 import type { ClientChannel } from 'ssh2';
-import { describeError, isCancelled } from '../common/errors';
+import { describeError, isCancelled, type Reason } from '../common/errors';
 import { dialStdioError, type SocketContext } from '../engine/engineErrors';
 import {
   openDialStdio,
@@ -28,26 +28,11 @@ import {
   type SshRoute,
 } from '../engine/remoteSocket';
 import type { SshConnection } from '../ssh/connection';
-import { execRemote } from '../ssh/remoteExec';
 import type { DiagnoseStep } from './diagnoseTypes';
-import { addToGroupCommand, ALLOW_STREAMLOCAL_LINE, loginShellCommand, START_DAEMON_COMMAND } from './fixCommands';
+import { probeDockerCli, putCli, type CliProbe } from './diagnoseDockerCli';
+import { addToGroupCommand, ALLOW_STREAMLOCAL_LINE, START_DAEMON_COMMAND } from './fixCommands';
 
 const REMOTE_TIMEOUT_MS = 15_000;
-
-/**
- * `command -v` as the docker CLI would meet it: the PATH of a non-interactive session. When it
- * is missing, a few usual install locations tell "not installed" from "not on PATH".
- */
-export const DOCKER_CLI_PROBE_COMMAND =
-  `exec /bin/sh -c 'echo rdc-sh; if command -v docker; then exit 0; fi; ` +
-  `for p in /usr/local/bin/docker /usr/bin/docker /snap/bin/docker /opt/homebrew/bin/docker /Applications/Docker.app/Contents/Resources/bin/docker; do ` +
-  `if [ -x "$p" ]; then echo "rdc-offpath:$p"; exit 3; fi; done; exit 1'`;
-
-interface CliProbe {
-  status: 'found' | 'offPath' | 'missing' | 'shellNotPosix';
-  path?: string;
-  output?: string;
-}
 
 type Ping = PingAnswer | { kind: 'timeout'; timeoutMs: number };
 
@@ -109,67 +94,6 @@ export async function diagnoseDocker(
   }
   await withoutForwarding(conn, socket, cli, forwardError, d, put, t);
   putCli(put, cli, cliMs, false, conn.host.user);
-}
-
-/** The dockerCli step, once it is known whether the extension can do without the CLI. */
-function putCli(put: Put, cli: CliProbe, durationMs: number, forwarded: boolean, user: string): void {
-  const weak = forwarded ? 'warning' : 'failed';
-  switch (cli.status) {
-    case 'found':
-      put({ id: 'dockerCli', status: 'ok', note: 'cliFound', params: { path: cli.path }, durationMs });
-      return;
-    case 'offPath':
-      put({
-        id: 'dockerCli',
-        status: weak,
-        reason: 'dockerCliMissing',
-        note: 'cliOffPath',
-        params: { path: cli.path },
-        fix: { kind: 'addDockerToRemotePath', value: dirOf(cli.path ?? '') },
-        durationMs,
-      });
-      return;
-    case 'missing':
-      put({
-        id: 'dockerCli',
-        status: weak,
-        reason: 'dockerCliMissing',
-        note: 'cliMissing',
-        params: { forwarded },
-        fix: { kind: 'installDockerCli' },
-        durationMs,
-      });
-      return;
-    case 'shellNotPosix': {
-      const command = loginShellCommand(user);
-      put({
-        id: 'dockerCli',
-        status: weak,
-        reason: 'remoteShellNotPosix',
-        note: 'shellNotPosix',
-        params: { user, output: cli.output },
-        fix: command ? { kind: 'changeLoginShell', command } : { kind: 'changeLoginShell' },
-        durationMs,
-      });
-      return;
-    }
-  }
-}
-
-async function probeDockerCli(conn: SshConnection, d: ChannelDeadline): Promise<CliProbe> {
-  const r = await execRemote(conn.client, DOCKER_CLI_PROBE_COMMAND, d);
-  const lines = r.stdout.split(/\r?\n/).map((l) => l.trim());
-  if (lines[0] !== 'rdc-sh') {
-    return { status: 'shellNotPosix', output: (r.stdout + ' ' + r.stderr).trim().replace(/\s+/g, ' ').slice(0, 200) };
-  }
-  if (r.code === 0 && lines[1]) {
-    return { status: 'found', path: lines[1] };
-  }
-  const off = lines.find((l) => l.startsWith('rdc-offpath:'));
-  if (r.code === 3 && off) {
-    return { status: 'offPath', path: off.slice('rdc-offpath:'.length) };
-  }
-  return { status: 'missing' };
 }
 
 async function pingOrTimeout(ch: ClientChannel, d: ChannelDeadline): Promise<Ping> {
@@ -243,11 +167,9 @@ async function withoutForwarding(
   put: Put,
   startedAt: number,
 ): Promise<void> {
-  const elapsed = (): number => Date.now() - startedAt;
   const probe = cli.status === 'shellNotPosix' ? undefined : await probeRemoteSocket(conn.client, socket, d);
   const dial = cli.status === 'found' ? await dialAndPing(conn, socket, d) : undefined;
-  const route = dial ? ('dial-stdio' as const) : undefined;
-
+  const durationMs = Date.now() - startedAt;
   if (dial?.ping.kind === 'answer') {
     // The daemon answered through the docker CLI on the remote. Without a path in the URL,
     // dial-stdio talks to whatever the remote's own DOCKER_HOST / context says.
@@ -262,7 +184,7 @@ async function withoutForwarding(
             params: { path: socket.path, message: forwardError },
             route: 'dial-stdio',
             fix: { kind: 'allowStreamLocalForwarding', command: ALLOW_STREAMLOCAL_LINE },
-            durationMs: elapsed(),
+            durationMs,
           }
         : {
             id: 'dockerSocket',
@@ -270,7 +192,7 @@ async function withoutForwarding(
             note: 'remoteDefault',
             params: { path: socket.path },
             route: 'dial-stdio',
-            durationMs: elapsed(),
+            durationMs,
           },
     );
     put(daemonStep(dial.ping, 0, 'dial-stdio'));
@@ -284,74 +206,101 @@ async function withoutForwarding(
     base: {},
   };
   const dialErr = dial ? dialStdioError(dial.stderr, dial.code, ctx) : undefined;
-  const path = typeof dialErr?.details.path === 'string' ? dialErr.details.path : socket.path;
-  const stderr = dial ? firstLine(dial.stderr) || undefined : undefined;
-  const fail = (s: Omit<DiagnoseStep, 'id' | 'status' | 'durationMs'>): void =>
-    put({ id: 'dockerSocket', status: 'failed', ...(route ? { route } : {}), ...s, durationMs: elapsed() });
+  const facts: Unanswered = {
+    probe,
+    dialReason: dialErr?.reason,
+    dialTried: dial !== undefined,
+    // dial-stdio names the socket it really tried (the remote DOCKER_HOST may differ from ours).
+    path: typeof dialErr?.details.path === 'string' ? dialErr.details.path : socket.path,
+    stderr: dial ? firstLine(dial.stderr) || undefined : undefined,
+    installed: cli.status === 'found' || cli.status === 'offPath',
+    user: conn.host.user,
+    forwardError,
+  };
+  for (const step of unansweredSteps(facts, socket)) {
+    put({ ...step, durationMs: step.id === 'daemon' ? 0 : durationMs });
+  }
+}
 
+/** What is known when neither forwarding nor dial-stdio reached a daemon. */
+interface Unanswered {
+  probe: SocketFacts | undefined;
+  dialReason: Reason | undefined;
+  dialTried: boolean;
+  path: string;
+  stderr: string | undefined;
+  installed: boolean;
+  user: string;
+  forwardError: string;
+}
+
+/** The dockerSocket (and, for a stale socket, daemon) steps when nothing answered. */
+function unansweredSteps(f: Unanswered, socket: RemoteSocket): DiagnoseStep[] {
+  const failed = (s: Omit<DiagnoseStep, 'id' | 'status' | 'durationMs'>): DiagnoseStep[] => [
+    {
+      id: 'dockerSocket',
+      status: 'failed',
+      ...(f.dialTried ? { route: 'dial-stdio' as const } : {}),
+      ...s,
+      durationMs: 0,
+    },
+  ];
+  const probe = f.probe;
   if (
-    dialErr?.reason === 'dockerSocketPermission' ||
+    f.dialReason === 'dockerSocketPermission' ||
     probe?.lsDenied ||
     (probe?.kind === 'socket' && probe.access === 'denied')
   ) {
-    fail(permissionStep(probe, conn.host.user, path, stderr));
-    return;
+    return failed(permissionStep(probe, f.user, f.path, f.stderr));
   }
-  if (
-    dialErr?.reason === 'daemonNotRunning' ||
-    dialErr?.reason === 'dockerSocketMissing' ||
-    probe?.kind === 'missing'
-  ) {
+  if (f.dialReason === 'daemonNotRunning' || f.dialReason === 'dockerSocketMissing' || probe?.kind === 'missing') {
     if (probe?.kind === 'socket' && probe.access === 'rw') {
       // A socket file nobody listens on: left behind by a daemon that stopped.
-      put({
-        id: 'dockerSocket',
-        status: 'ok',
-        note: 'socketAccessible',
-        params: { path, user: probe.user ?? conn.host.user },
-        durationMs: elapsed(),
-      });
-      put({
-        id: 'daemon',
-        status: 'failed',
-        reason: 'daemonNotRunning',
-        note: 'staleSocket',
-        params: { path, stderr },
-        fix: { kind: 'startDaemon', command: START_DAEMON_COMMAND },
-        durationMs: 0,
-      });
-      return;
+      return [
+        {
+          id: 'dockerSocket',
+          status: 'ok',
+          note: 'socketAccessible',
+          params: { path: f.path, user: probe.user ?? f.user },
+          durationMs: 0,
+        },
+        {
+          id: 'daemon',
+          status: 'failed',
+          reason: 'daemonNotRunning',
+          note: 'staleSocket',
+          params: { path: f.path, stderr: f.stderr },
+          fix: { kind: 'startDaemon', command: START_DAEMON_COMMAND },
+          durationMs: 0,
+        },
+      ];
     }
-    const installed = cli.status === 'found' || cli.status === 'offPath';
-    fail(
-      installed
+    return failed(
+      f.installed
         ? {
             reason: 'daemonNotRunning',
             note: 'noDaemon',
-            params: { path, stderr },
+            params: { path: f.path, stderr: f.stderr },
             fix: { kind: 'startDaemon', command: START_DAEMON_COMMAND },
           }
-        : { reason: 'dockerSocketMissing', note: 'noDocker', params: { path }, fix: { kind: 'installDocker' } },
+        : { reason: 'dockerSocketMissing', note: 'noDocker', params: { path: f.path }, fix: { kind: 'installDocker' } },
     );
-    return;
   }
   if (probe?.kind === 'other') {
-    fail({ reason: 'dockerSocketMissing', note: 'notSocket', params: { path: socket.path, ls: probe.ls } });
-    return;
+    return failed({ reason: 'dockerSocketMissing', note: 'notSocket', params: { path: socket.path, ls: probe.ls } });
   }
   if (probe?.kind === 'socket' && probe.access === 'rw') {
-    fail({
+    return failed({
       reason: 'streamLocalForbidden',
       note: 'forwardingRefusedNoCli',
-      params: { path: socket.path, message: forwardError },
+      params: { path: socket.path, message: f.forwardError },
       fix: { kind: 'allowStreamLocalForwarding', command: ALLOW_STREAMLOCAL_LINE },
     });
-    return;
   }
-  fail({
-    reason: dial ? 'engineApiError' : 'streamLocalForbidden',
+  return failed({
+    reason: f.dialTried ? 'engineApiError' : 'streamLocalForbidden',
     note: 'unreachable',
-    params: { path: socket.path, message: forwardError, stderr },
+    params: { path: socket.path, message: f.forwardError, stderr: f.stderr },
   });
 }
 
@@ -382,9 +331,4 @@ function closeQuietly(ch: ClientChannel): void {
 
 function firstLine(text: string): string {
   return (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim().slice(0, 300);
-}
-
-function dirOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i > 0 ? p.slice(0, i) : p;
 }
