@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CoreError } from '../../src/core/common/errors';
 import { runProcess } from '../../src/core/common/exec';
 import type { HostKeyRequest, SshPrompts } from '../../src/core/ssh/connection';
 import { copyPublicKey } from '../../src/core/ssh/copyId';
@@ -22,6 +23,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
+import { realSshCopyId } from '../support/openssh';
 
 const T = { timeout: 240_000 };
 
@@ -49,16 +51,16 @@ function prompts(
   log: { password: number[]; hostKey: HostKeyRequest[] },
 ): SshPrompts {
   return {
-    confirmHostKey: async (req) => {
+    confirmHostKey: (req) => {
       log.hostKey.push(req);
       assert.equal(req.fingerprint, sshd.hostKeyFingerprint);
-      return true;
+      return Promise.resolve(true);
     },
-    password: async (req) => {
+    password: (req) => {
       log.password.push(req.attempt);
-      return passwords.shift();
+      return Promise.resolve(passwords.shift());
     },
-    passphrase: async () => assert.fail('no passphrase prompt expected'),
+    passphrase: () => assert.fail('no passphrase prompt expected'),
   };
 }
 
@@ -90,6 +92,66 @@ function mode(p: string): number {
   return fs.statSync(p).mode & 0o777;
 }
 
+/** What copy-id leaves in a user's home: the modes of ~/.ssh and authorized_keys, and its text. */
+function installed(user: TestUser): { dirMode: number; fileMode: number; text: string; owner: number } {
+  const dir = path.join(user.home, '.ssh');
+  const ak = path.join(dir, 'authorized_keys');
+  return { dirMode: mode(dir), fileMode: mode(ak), text: fs.readFileSync(ak, 'utf8'), owner: fs.statSync(ak).uid };
+}
+
+/**
+ * The real ssh-copy-id installs `peer`'s key for `peer` from the same starting state; its result,
+ * with peer's key line read as `s`'s key line and peer's uid as `user`'s, is what copyPublicKey
+ * should have produced for `user`.
+ */
+async function sshCopyIdOracle(
+  sshd: Sshd,
+  peer: TestUser,
+  s: Setup,
+  user: TestUser,
+  prepare: (u: TestUser) => void,
+): Promise<{ dirMode: number; fileMode: number; text: string; owner: number }> {
+  prepare(peer);
+  const p = await setup(sshd, peer, 'oracle');
+  try {
+    const r = await realSshCopyId({
+      publicKeyFile: p.keyPath + '.pub',
+      configFile: p.config,
+      alias: 'oracle',
+      knownHostsFile: p.knownHosts,
+      env: p.h.env,
+      password: peer.password,
+      scratchDir: p.h.home,
+    });
+    assert.equal(r.code, 0, `ssh-copy-id failed: ${r.stderr}`);
+    const got = installed(peer);
+    const peerKey = fs.readFileSync(p.keyPath + '.pub', 'utf8').trim();
+    const ownKey = fs.readFileSync(s.keyPath + '.pub', 'utf8').trim();
+    assert.ok(got.text.includes(peerKey), 'ssh-copy-id installed the key');
+    return { ...got, text: got.text.split(peerKey).join(ownKey), owner: got.owner === peer.uid ? user.uid : -1 };
+  } finally {
+    p.h.remove();
+  }
+}
+
+/** No ~/.ssh at all: the install creates it, so its modes come from the remote umask. */
+function noSshDir(u: TestUser): void {
+  fs.rmSync(path.join(u.home, '.ssh'), { recursive: true, force: true });
+}
+
+const EXISTING_LINE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl someone-else';
+
+/** An authorized_keys of one line without its final newline. */
+function existingWithoutNewline(u: TestUser): void {
+  const dir = path.join(u.home, '.ssh');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chownSync(dir, u.uid, u.gid);
+  const ak = path.join(dir, 'authorized_keys');
+  fs.writeFileSync(ak, EXISTING_LINE, { mode: 0o600 });
+  fs.chownSync(ak, u.uid, u.gid);
+}
+
 for (const variant of [
   { name: 'password', sshd: { passwordAuth: true }, method: 'password' },
   {
@@ -101,16 +163,20 @@ for (const variant of [
   describe(`copyPublicKey on a ${variant.name} server`, () => {
     let sshd: Sshd;
     let user: TestUser;
+    /** A second account, installed into by the real ssh-copy-id as the oracle. */
+    let peer: TestUser;
     const homes: TempHome[] = [];
 
     before(async () => {
       requireRoot('copyId tests');
       sshd = await startSshd(variant.sshd);
       user = await createUser();
+      peer = await createUser();
     });
 
     after(async () => {
       await user?.remove();
+      await peer?.remove();
       await sshd?.dispose();
       for (const h of homes) {
         h.remove();
@@ -118,14 +184,15 @@ for (const variant of [
     });
 
     it(
-      'installs the key with ssh-copy-id modes, the real ssh then logs in, and a second run changes nothing',
+      'installs the key as the real ssh-copy-id does, the real ssh then logs in, and a second run changes nothing',
       T,
       async () => {
         // Let the install create ~/.ssh itself, so its modes come from the remote umask 077.
-        fs.rmSync(path.join(user.home, '.ssh'), { recursive: true, force: true });
+        noSshDir(user);
         const s = await setup(sshd, user, 'box');
         homes.push(s.h);
         assert.notEqual((await realSshLogin(s, 'box')).code, 0, 'the key does not log in before');
+        const mark = sshd.logMark();
         const log = { password: [] as number[], hostKey: [] as HostKeyRequest[] };
         const result = await copyPublicKey({
           host: s.host,
@@ -139,12 +206,8 @@ for (const variant of [
         assert.deepEqual(result, { status: 'installed', authorizedKeysFile: ak });
         assert.deepEqual(log.password, [1]);
         assert.equal(log.hostKey.length, 1, 'the host key was confirmed once, before the password');
-        assert.match(sshd.log(), new RegExp(`Accepted ${variant.method} for ${user.name} `));
-        assert.equal(mode(path.join(user.home, '.ssh')), 0o700);
-        assert.equal(mode(ak), 0o600);
-        assert.equal(fs.statSync(ak).uid, user.uid);
-        const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
-        assert.equal(fs.readFileSync(ak, 'utf8'), pub);
+        assert.match(sshd.logSince(mark), new RegExp(`Accepted ${variant.method} for ${user.name} `));
+        assert.deepEqual(installed(user), await sshCopyIdOracle(sshd, peer, s, user, noSshDir));
         const r = await realSshLogin(s, 'box');
         assert.equal(r.code, 0, r.stderr);
 
@@ -163,15 +226,8 @@ for (const variant of [
       },
     );
 
-    it('adds the missing newline of an existing authorized_keys before appending, keeping its modes', T, async () => {
-      const dir = path.join(user.home, '.ssh');
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { mode: 0o700 });
-      fs.chownSync(dir, user.uid, user.gid);
-      const ak = path.join(dir, 'authorized_keys');
-      const existing = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl someone-else';
-      fs.writeFileSync(ak, existing, { mode: 0o600 });
-      fs.chownSync(ak, user.uid, user.gid);
+    it('adds the missing newline of an existing authorized_keys before appending, as ssh-copy-id does', T, async () => {
+      existingWithoutNewline(user);
       const s = await setup(sshd, user, 'nl');
       homes.push(s.h);
       const log = { password: [] as number[], hostKey: [] as HostKeyRequest[] };
@@ -186,9 +242,8 @@ for (const variant of [
       });
       assert.equal(result.status, 'installed');
       assert.deepEqual(log.password, [1, 2]);
-      const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
-      assert.equal(fs.readFileSync(ak, 'utf8'), `${existing}\n${pub}`);
-      assert.equal(mode(ak), 0o600);
+      assert.deepEqual(installed(user), await sshCopyIdOracle(sshd, peer, s, user, existingWithoutNewline));
+      assert.ok(installed(user).text.startsWith(EXISTING_LINE + '\n'), 'the other key is kept on its own line');
       assert.equal((await realSshLogin(s, 'nl')).code, 0);
     });
   });
@@ -239,6 +294,76 @@ describe('copyPublicKey: more key and shell kinds', () => {
         .readFileSync(path.join(user.home, '.ssh', 'authorized_keys'), 'utf8')
         .includes(r.stdout.trim().split(' ')[1] ?? '-'),
     );
+  });
+
+  it('reports a key that is installed but refused (StrictModes, o+w home), and does not append it twice', T, async () => {
+    const user = await createUser();
+    users.push(user);
+    const s = await setup(sshd, user, 'gw');
+    homes.push(s.h);
+    // A home others may write makes sshd (StrictModes yes) ignore authorized_keys: a real refusal.
+    // World-writable rather than group-writable: Debian's sshd accepts a group-writable home when
+    // the group is the user's own private group (its user-group-modes patch), as useradd made it.
+    fs.chmodSync(user.home, fs.statSync(user.home).mode | 0o002);
+    const ak = path.join(user.home, '.ssh', 'authorized_keys');
+    const run = (): Promise<unknown> =>
+      copyPublicKey({
+        host: s.host,
+        env: s.h.env,
+        home: s.h.home,
+        prompts: prompts(sshd, [user.password], { password: [], hostKey: [] }),
+        privateKeyPath: s.keyPath,
+        timeoutMs: 30_000,
+      });
+    const refused = (e: unknown): boolean => {
+      assert.ok(CoreError.is(e, 'authFailed'), String(e));
+      assert.equal(e.details.detail, 'installedButRefused');
+      assert.equal(e.details.file, ak);
+      return true;
+    };
+    await assert.rejects(run(), refused);
+    const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
+    assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'the key was written');
+    // The real client agrees that the server refuses it.
+    assert.notEqual((await realSshLogin(s, 'gw')).code, 0);
+    await sshd.waitForLog(new RegExp(`Authentication refused: bad ownership or modes for directory ${user.home}`));
+
+    // Second run: the key is already there (the "present" branch), so nothing is appended.
+    await assert.rejects(run(), refused);
+    assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'not appended a second time');
+
+    // With the home fixed, the same key logs in: the refusal was the mode, not the key.
+    fs.chmodSync(user.home, fs.statSync(user.home).mode & ~0o022);
+    assert.equal((await realSshLogin(s, 'gw')).code, 0);
+  });
+
+  it('reports the remote failure when authorized_keys cannot be written', T, async () => {
+    const user = await createUser();
+    users.push(user);
+    const s = await setup(sshd, user, 'ro');
+    homes.push(s.h);
+    // ~/.ssh is a plain file, so `mkdir -p .ssh` fails on the host as it would for ssh-copy-id.
+    const dot = path.join(user.home, '.ssh');
+    fs.rmSync(dot, { recursive: true, force: true });
+    fs.writeFileSync(dot, 'not a directory\n');
+    fs.chownSync(dot, user.uid, user.gid);
+    await assert.rejects(
+      copyPublicKey({
+        host: s.host,
+        env: s.h.env,
+        home: s.h.home,
+        prompts: prompts(sshd, [user.password], { password: [], hostKey: [] }),
+        privateKeyPath: s.keyPath,
+        timeoutMs: 30_000,
+      }),
+      (e: unknown) => {
+        assert.ok(CoreError.is(e, 'remoteCommandFailed'), String(e));
+        assert.equal(e.details.code, 1);
+        assert.match(String(e.details.stderr), /File exists|Not a directory/);
+        return true;
+      },
+    );
+    assert.equal(fs.readFileSync(dot, 'utf8'), 'not a directory\n', 'nothing was written');
   });
 
   it('works for a user whose login shell is tcsh (csh syntax), thanks to exec sh -c', T, async () => {

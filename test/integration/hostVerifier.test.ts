@@ -196,9 +196,9 @@ describe('host verifier against a real sshd', () => {
       target: targetFor(file),
       strict: 'ask',
       hashKnownHosts: true,
-      confirmUnknownKey: async (req) => {
+      confirmUnknownKey: (req) => {
         asked = req.fingerprint;
-        return true;
+        return Promise.resolve(true);
       },
     });
     assert.ok((await attempt(v)).passedHostKey);
@@ -210,7 +210,7 @@ describe('host verifier against a real sshd', () => {
   it('a declined key: the handshake is refused, nothing is written', T, async () => {
     const dir = await caseDir();
     const file = path.join(dir, 'known_hosts');
-    const v = await verifier(file, 'ask', {}, false, async () => false);
+    const v = await verifier(file, 'ask', {}, false, () => Promise.resolve(false));
     const a = await attempt(v);
     assert.equal(a.passedHostKey, false);
     assert.ok(CoreError.is(v.failure(), 'hostKeyRejected'));
@@ -246,7 +246,7 @@ describe('host verifier against a real sshd', () => {
     const stale = `# servers\nother.example ${ecdsaPub}\n[127.0.0.1]:${sshd.port} ${strangerPub}\n`;
     await fs.writeFile(file, stale);
     for (const strict of ['yes', 'no', 'accept-new', 'ask'] as const) {
-      const v = await verifier(file, strict, {}, false, async () => true);
+      const v = await verifier(file, strict, {}, false, () => Promise.resolve(true));
       const a = await attempt(v);
       assert.equal(a.passedHostKey, false, strict);
       const f = v.failure();

@@ -61,7 +61,7 @@ function snapshot(dir: string): Record<string, string> {
 function establishedTo(port: number): number {
   let n = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
@@ -168,7 +168,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         copyPublicKey({
           ...opts({ logger }),
           privateKeyPath: keyPath,
-          prompts: { password: async (r) => (attempts.push(r.attempt), secret) },
+          prompts: { password: (r) => Promise.resolve((attempts.push(r.attempt), secret)) },
         }),
         'authFailed',
       );
@@ -186,7 +186,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         connectSsh(
           opts({
             host: host({ identityFiles: [lockedPath], identitiesOnly: true }),
-            prompts: { passphrase: async (r) => (attempts.push(r.attempt), 'nope') },
+            prompts: { passphrase: (r) => Promise.resolve((attempts.push(r.attempt), 'nope')) },
           }),
         ),
         'keyPassphraseWrong',
@@ -198,8 +198,8 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         copyPublicKey({
           ...opts({
             prompts: {
-              passphrase: async () => 'nope',
-              password: async () => assert.fail('no password after a passphrase failure'),
+              passphrase: () => Promise.resolve('nope'),
+              password: () => Promise.resolve(assert.fail('no password after a passphrase failure')),
             },
           }),
           privateKeyPath: lockedPath,
@@ -224,16 +224,15 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     const bh = await blackholePort();
     try {
       await unchanged(async () => {
-        const started = Date.now();
+        // The port never speaks, so only the deadline can end the attempt: the reason, the stage
+        // and the limit in the details prove it was the deadline, without timing anything.
         const err = await fails(
           copyPublicKey({ ...opts({ host: host({ port: bh.port }), timeoutMs: 2_000 }), privateKeyPath: keyPath }),
           'timeout',
         );
-        const elapsed = Date.now() - started;
-        assert.equal(err.details.detail, 'no SSH greeting');
+        assert.equal(err.details.detail, 'noGreeting');
+        assert.equal(err.details.stage, 'greeting');
         assert.equal(err.details.timeoutMs, 2_000);
-        assert.ok(elapsed >= 1_900, 'it waited for the limit');
-        assert.ok(elapsed < 60_000, 'it did not hang');
         assert.equal(bh.accepted(), 1);
       });
       await noConnectionsTo(bh.port);
@@ -246,7 +245,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     await unchanged(async () => {
       await fails(
         copyPublicKey({
-          ...opts({ host: host({ user: 'rdc-no-such-user' }), prompts: { password: async () => 'whatever' } }),
+          ...opts({
+            host: host({ user: 'rdc-no-such-user' }),
+            prompts: { password: () => Promise.resolve('whatever') },
+          }),
           privateKeyPath: keyPath,
         }),
         'authFailed',
@@ -261,8 +263,8 @@ describe('bad input: nothing changes, every failure has its reason', () => {
           ...opts({
             host: host({ userKnownHostsFiles: [path.join(h.sshDir, 'known_hosts_other')] }),
             prompts: {
-              confirmHostKey: async () => false,
-              password: async () => assert.fail('no password for an untrusted host'),
+              confirmHostKey: () => Promise.resolve(false),
+              password: () => Promise.resolve(assert.fail('no password for an untrusted host')),
             },
           }),
           privateKeyPath: keyPath,
@@ -309,7 +311,10 @@ describe('bad input: nothing changes, every failure has its reason', () => {
     await unchanged(async () => {
       const err = await fails(
         copyPublicKey({
-          ...opts({ host: host({ user: nologin.name }), prompts: { password: async () => nologin.password } }),
+          ...opts({
+            host: host({ user: nologin.name }),
+            prompts: { password: () => Promise.resolve(nologin.password) },
+          }),
           privateKeyPath: keyPath,
         }),
         'remoteShellNotPosix',
@@ -373,7 +378,7 @@ describe('bad input: nothing changes, every failure has its reason', () => {
         await noConnectionsTo(sshd.port);
 
         const dismissed = await copyPublicKey({
-          ...opts({ prompts: { password: async () => undefined } }),
+          ...opts({ prompts: { password: () => Promise.resolve(undefined) } }),
           privateKeyPath: keyPath,
         }).then(
           () => assert.fail('expected cancel'),

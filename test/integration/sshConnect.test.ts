@@ -189,9 +189,9 @@ describe('connectSsh against a real sshd', () => {
     const cache = new PassphraseCache();
     const host = hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true });
     const prompts = {
-      passphrase: async (req: { keyPath: string; attempt: number }) => {
+      passphrase: (req: { keyPath: string; attempt: number }) => {
         asked.push(req);
-        return answers.shift();
+        return Promise.resolve(answers.shift());
       },
     };
     const c = keep(await connectSsh(base(h, host, { prompts, passphrases: cache })));
@@ -235,7 +235,7 @@ describe('connectSsh against a real sshd', () => {
       const c = keep(
         await connectSsh(
           base(h, hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true }), {
-            prompts: { passphrase: async () => (asked++, kind.passphrase) },
+            prompts: { passphrase: () => Promise.resolve((asked++, kind.passphrase)) },
           }),
         ),
       );
@@ -254,7 +254,7 @@ describe('connectSsh against a real sshd', () => {
     const err = await rejectsWith(
       connectSsh(
         base(h, hostFor(h, sshd, user.name, { identityFiles: [keyPath], identitiesOnly: true }), {
-          prompts: { passphrase: async () => (asked++, 'secret') },
+          prompts: { passphrase: () => Promise.resolve((asked++, 'secret')) },
         }),
       ),
       'authFailed',
@@ -288,6 +288,7 @@ describe('connectSsh against a real sshd', () => {
         // Move the key away: only the agent can log in now.
         fs.renameSync(agentKey.privateKey, agentKey.privateKey + '.moved');
         const env = { ...h.env, SSH_AUTH_SOCK: sock };
+        const mark = sshd.logMark();
         const c = keep(await connectSsh({ ...base(h, hostFor(h, sshd, user.name)), env }));
         assert.equal(c.authMethod, 'agent');
         c.close();
@@ -307,7 +308,14 @@ describe('connectSsh against a real sshd', () => {
           }),
           'authFailed',
         );
-        assert.equal(await sshdAcceptedFor(sshd, user.name, 'publickey'), true);
+        // sshd's own account of the logins since the mark: exactly the two agent logins, each with
+        // the agent's key (the log is shared with earlier tests, which also logged in by key).
+        const fingerprint = await keyFingerprint(agentKey.publicKey);
+        const accepted = acceptedSince(sshd, mark);
+        assert.deepEqual(accepted, [
+          { method: 'publickey', user: user.name, fingerprint },
+          { method: 'publickey', user: user.name, fingerprint },
+        ]);
       } finally {
         await terminate(familyOf(agent.pid, true), 5_000);
         release();
@@ -319,7 +327,7 @@ describe('connectSsh against a real sshd', () => {
     const h = home();
     addKnownHost(h.home, knownHostsLine(sshd));
     const logger = new MemoryLogger();
-    const prompts = { password: async () => user.password };
+    const prompts = { password: () => Promise.resolve(user.password) };
     await rejectsWith(connectSsh(base(h, hostFor(h, sshd, user.name), { prompts, logger })), 'authFailed');
     const c = keep(await connectSsh(base(h, hostFor(h, sshd, user.name), { prompts, logger, allowPassword: true })));
     assert.equal(c.authMethod, 'password');
@@ -341,7 +349,7 @@ describe('connectSsh against a real sshd', () => {
       const seen: Array<{ fingerprint: string; keyType: string; name: string }> = [];
       const host = hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' });
       await rejectsWith(
-        connectSsh(base(h, host, { prompts: { confirmHostKey: async (req) => (seen.push(req), false) } })),
+        connectSsh(base(h, host, { prompts: { confirmHostKey: (req) => Promise.resolve((seen.push(req), false)) } })),
         'hostKeyRejected',
       );
       assert.equal(seen.length, 1);
@@ -350,14 +358,16 @@ describe('connectSsh against a real sshd', () => {
       assert.equal(seen[0]?.name, `[127.0.0.1]:${sshd.port}`);
       assert.equal(fs.existsSync(kh), false, 'a declined key is not written');
 
-      const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => true } })));
+      const c = keep(await connectSsh(base(h, host, { prompts: { confirmHostKey: () => Promise.resolve(true) } })));
       assert.equal(c.hostKey.outcome, 'added');
       c.close();
       assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'));
       const r = await realSsh(h, sshd.port, user.name, key.privateKey);
       assert.equal(r.code, 0, `the real ssh must trust the added key: ${r.stderr}`);
       const second = keep(
-        await connectSsh(base(h, host, { prompts: { confirmHostKey: async () => assert.fail('asked again') } })),
+        await connectSsh(
+          base(h, host, { prompts: { confirmHostKey: () => Promise.resolve(assert.fail('asked again')) } }),
+        ),
       );
       assert.equal(second.hostKey.outcome, 'trusted');
       second.close();
@@ -394,9 +404,9 @@ describe('connectSsh against a real sshd', () => {
       const c = keep(
         await connectSsh(
           base(h, target, {
-            resolveJumpHost: async (spec) => {
+            resolveJumpHost: (spec) => {
               jumpSpecs.push(spec);
-              return hostFor(h, sshd, user.name, { alias: spec });
+              return Promise.resolve(hostFor(h, sshd, user.name, { alias: spec }));
             },
           }),
         ),
@@ -415,7 +425,7 @@ describe('connectSsh against a real sshd', () => {
       const chain = keep(
         await connectSsh(
           base(h, hostFor(h, sshd, user.name, { proxyJump: 'j1,j2' }), {
-            resolveJumpHost: async (spec) => hostFor(h, sshd, user.name, { alias: spec }),
+            resolveJumpHost: (spec) => Promise.resolve(hostFor(h, sshd, user.name, { alias: spec })),
           }),
         ),
       );
@@ -430,7 +440,10 @@ describe('connectSsh against a real sshd', () => {
         alias: 'hop2',
         userKnownHostsFiles: [path.join(h.home, 'empty_known_hosts')],
       });
-      await rejectsWith(connectSsh(base(h, target, { resolveJumpHost: async () => strictHop })), 'hostKeyUnknown');
+      await rejectsWith(
+        connectSsh(base(h, target, { resolveJumpHost: () => Promise.resolve(strictHop) })),
+        'hostKeyUnknown',
+      );
     },
   );
 
@@ -550,7 +563,9 @@ describe('connectSsh: the closed promise on a second sshd', () => {
     const err = await rejectsWith(
       connectSsh(
         base(h, hostFor(h, sshd, user.name, { strictHostKeyChecking: 'ask' }), {
-          prompts: { confirmHostKey: async () => assert.fail('a changed key must never be offered for confirmation') },
+          prompts: {
+            confirmHostKey: () => Promise.resolve(assert.fail('a changed key must never be offered for confirmation')),
+          },
         }),
       ),
       'hostKeyChanged',
@@ -565,6 +580,18 @@ describe('connectSsh: the closed promise on a second sshd', () => {
   });
 });
 
-async function sshdAcceptedFor(sshd: Sshd, user: string, method: string): Promise<boolean> {
-  return new RegExp(`Accepted ${method} for ${user} `).test(sshd.log());
+/** The `Accepted METHOD for USER … KEYTYPE FINGERPRINT` lines sshd wrote since `mark`. */
+function acceptedSince(sshd: Sshd, mark: number): { method: string; user: string; fingerprint?: string }[] {
+  const out: { method: string; user: string; fingerprint?: string }[] = [];
+  for (const m of sshd.logSince(mark).matchAll(/\bAccepted (\S+) for (\S+) from \S+ port \d+ ssh2(?:: \S+ (\S+))?/g)) {
+    out.push({ method: m[1], user: m[2], ...(m[3] ? { fingerprint: m[3] } : {}) });
+  }
+  return out;
+}
+
+/** The key's SHA256 fingerprint as ssh-keygen prints it. */
+async function keyFingerprint(publicKeyFile: string): Promise<string> {
+  const r = await runProcess('/usr/bin/ssh-keygen', ['-l', '-E', 'sha256', '-f', publicKeyFile], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split(' ')[1];
 }

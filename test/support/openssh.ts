@@ -3,6 +3,8 @@
  * fingerprints, known_hosts lookups) and whether an `ssh` client is there for `ssh -G`.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { runProcess } from '../../src/core/common/exec';
 
 /** Runs `ssh-keygen ARGS` and asserts it succeeded; its stdout. */
@@ -26,4 +28,51 @@ export async function sshClientMissing(): Promise<string | undefined> {
   } catch (e) {
     return `no ssh client on PATH (${e instanceof Error ? e.message : String(e)}); these cases exercise ssh -G itself`;
   }
+}
+
+/**
+ * The real `ssh-copy-id` (openssh contrib), run the way a person would with an ssh config and a
+ * password: the password comes from an SSH_ASKPASS script that reads it from the environment, so
+ * it is in no file and no argv. The oracle for what copy-id should leave on the remote host.
+ */
+export async function realSshCopyId(o: {
+  publicKeyFile: string;
+  configFile: string;
+  alias: string;
+  knownHostsFile: string;
+  env: NodeJS.ProcessEnv;
+  password: string;
+  scratchDir: string;
+}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const askpass = path.join(o.scratchDir, 'askpass.sh');
+  fs.writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$RDC_ASKPASS_ANSWER"\n', { mode: 0o700 });
+  return runProcess(
+    '/usr/bin/ssh-copy-id',
+    [
+      '-i',
+      o.publicKeyFile,
+      '-F',
+      o.configFile,
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      `UserKnownHostsFile=${o.knownHostsFile}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'IdentityAgent=none',
+      o.alias,
+    ],
+    {
+      env: {
+        ...o.env,
+        SSH_ASKPASS: askpass,
+        SSH_ASKPASS_REQUIRE: 'force',
+        DISPLAY: 'none',
+        RDC_ASKPASS_ANSWER: o.password,
+      },
+      input: '',
+      timeoutMs: 120_000,
+    },
+  );
 }

@@ -53,6 +53,10 @@ export interface Sshd {
   acceptedLogins(): Promise<number>;
   /** The log so far. */
   log(): string;
+  /** Where the log ends now; `logSince(mark)` then holds only what sshd wrote afterwards. */
+  logMark(): number;
+  /** The log written since `mark` (the log is shared by every test on this sshd). */
+  logSince(mark: number): string;
   /** Waits until the log matches (sshd writes some lines after the client returned). */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Stops the listener and every connection it serves; keeps dir, port and host key for `start()`. */
@@ -231,7 +235,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     configFile,
     logFile,
     dir,
-    acceptedLogins: async () => (readFrom(logFile, 0).match(/^.*\bAccepted \S+ for /gm) ?? []).length,
+    acceptedLogins: () => Promise.resolve((readFrom(logFile, 0).match(/^.*\bAccepted \S+ for /gm) ?? []).length),
+    logMark: () => {
+      try {
+        return fs.statSync(logFile).size;
+      } catch {
+        return 0;
+      }
+    },
+    logSince: (mark: number) => readFrom(logFile, mark),
     log: () => readFrom(logFile, 0),
     waitForLog: async (pattern: RegExp, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;

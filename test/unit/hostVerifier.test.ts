@@ -93,7 +93,7 @@ describe('known keys', () => {
       const content = `# mine\n[127.0.0.1]:2222 ${keys.ed.text}\n`;
       const { file, target } = await setup(content);
       let asked = 0;
-      const v = await verifierFor(target, strict, { confirmUnknownKey: async () => (asked++, true) });
+      const v = await verifierFor(target, strict, { confirmUnknownKey: () => Promise.resolve((asked++, true)) });
       assert.deepEqual(v.algorithms, ['ssh-ed25519']);
       assert.equal(await verify(v, keys.ed.blob), true, strict);
       assert.equal(v.outcome(), 'trusted');
@@ -118,7 +118,7 @@ describe('known keys', () => {
 describe('unknown keys', () => {
   test('yes refuses with hostKeyUnknown and the ssh-keygen fingerprint; nothing is written', async () => {
     const { file, target } = await setup();
-    const v = await verifierFor(target, 'yes', { confirmUnknownKey: async () => true });
+    const v = await verifierFor(target, 'yes', { confirmUnknownKey: () => Promise.resolve(true) });
     assert.equal(await verify(v, keys.ed.blob), false);
     const f = v.failure();
     assert.ok(CoreError.is(f, 'hostKeyUnknown'), String(f));
@@ -133,7 +133,7 @@ describe('unknown keys', () => {
     test(`${strict} adds the key without asking; ssh-keygen -F finds it`, async () => {
       const { file, target } = await setup(`other ${keys.ed2.text}\n`);
       let asked = 0;
-      const v = await verifierFor(target, strict, { confirmUnknownKey: async () => (asked++, false) });
+      const v = await verifierFor(target, strict, { confirmUnknownKey: () => Promise.resolve((asked++, false)) });
       assert.equal(await verify(v, keys.ed.blob), true);
       assert.equal(asked, 0);
       assert.equal(v.outcome(), 'added');
@@ -148,9 +148,9 @@ describe('unknown keys', () => {
     const requests: HostKeyDecisionRequest[] = [];
     const v = await verifierFor(target, 'ask', {
       hashKnownHosts: true,
-      confirmUnknownKey: async (req) => {
+      confirmUnknownKey: (req) => {
         requests.push(req);
-        return true;
+        return Promise.resolve(true);
       },
     });
     assert.equal(await verify(v, keys.ec.blob), true);
@@ -174,14 +174,14 @@ describe('unknown keys', () => {
   test('ask: a declined key is refused with hostKeyRejected and nothing is written', async () => {
     const content = `# keep me\nother ${keys.ed2.text}`;
     const { file, target } = await setup(content);
-    const v = await verifierFor(target, 'ask', { confirmUnknownKey: async () => false });
+    const v = await verifierFor(target, 'ask', { confirmUnknownKey: () => Promise.resolve(false) });
     assert.equal(await verify(v, keys.ed.blob), false);
     assert.ok(CoreError.is(v.failure(), 'hostKeyRejected'));
     assert.equal(v.failure()?.details.fingerprint, keys.ed.fingerprint);
     assert.equal(v.outcome(), 'rejected');
     assert.equal(await fs.readFile(file, 'utf8'), content);
     const none = await setup();
-    const v2 = await verifierFor(none.target, 'ask', { confirmUnknownKey: async () => false });
+    const v2 = await verifierFor(none.target, 'ask', { confirmUnknownKey: () => Promise.resolve(false) });
     assert.equal(await verify(v2, keys.ed.blob), false);
     assert.equal(await contentOrNone(none.file), undefined);
   });
@@ -192,16 +192,12 @@ describe('unknown keys', () => {
     assert.equal(await verify(v, keys.ed.blob), false);
     assert.ok(CoreError.is(v.failure(), 'hostKeyUnknown'));
     const v2 = await verifierFor(target, 'ask', {
-      confirmUnknownKey: async () => {
-        throw cancelledError();
-      },
+      confirmUnknownKey: () => Promise.reject(cancelledError()),
     });
     assert.equal(await verify(v2, keys.ed.blob), false);
     assert.ok(CoreError.is(v2.failure(), 'cancelled'));
     const v3 = await verifierFor(target, 'ask', {
-      confirmUnknownKey: async () => {
-        throw new Error('dialog crashed');
-      },
+      confirmUnknownKey: () => Promise.reject(new Error('dialog crashed')),
     });
     assert.equal(await verify(v3, keys.ed.blob), false);
     assert.ok(CoreError.is(v3.failure(), 'hostKeyRejected'));
@@ -231,7 +227,7 @@ describe('changed and revoked keys', () => {
       const content = `a ${keys.ed.text}\n[127.0.0.1]:2222 ${keys.ed2.text}\n`;
       const { file, target } = await setup(content);
       let asked = 0;
-      const v = await verifierFor(target, strict, { confirmUnknownKey: async () => (asked++, true) });
+      const v = await verifierFor(target, strict, { confirmUnknownKey: () => Promise.resolve((asked++, true)) });
       assert.equal(await verify(v, keys.ed.blob), false, strict);
       const f = v.failure();
       assert.ok(CoreError.is(f, 'hostKeyChanged'), `${strict}: ${String(f)}`);
@@ -248,7 +244,7 @@ describe('changed and revoked keys', () => {
     for (const strict of ALL_MODES) {
       const content = `[127.0.0.1]:2222 ${keys.ed.text}\n@revoked * ${keys.ed.text}\n`;
       const { file, target } = await setup(content);
-      const v = await verifierFor(target, strict, { confirmUnknownKey: async () => true });
+      const v = await verifierFor(target, strict, { confirmUnknownKey: () => Promise.resolve(true) });
       assert.equal(await verify(v, keys.ed.blob), false, strict);
       assert.ok(CoreError.is(v.failure(), 'hostKeyRevoked'));
       assert.equal(v.failure()?.details.line, 2);
@@ -261,7 +257,7 @@ describe('robustness', () => {
   test('a re-key with the same key is answered again without a second question; another key is refused', async () => {
     const { target } = await setup();
     let asked = 0;
-    const v = await verifierFor(target, 'ask', { confirmUnknownKey: async () => (asked++, true) });
+    const v = await verifierFor(target, 'ask', { confirmUnknownKey: () => Promise.resolve((asked++, true)) });
     assert.equal(await verify(v, keys.ed.blob), true);
     assert.equal(await verify(v, keys.ed.blob), true);
     assert.equal(asked, 1);

@@ -33,7 +33,14 @@ interface TestServer {
   close(): Promise<void>;
 }
 
-/** ssh2's server: password (and keyboard-interactive) for user "alice", nothing else. */
+/** What the server saw in the second keyboard-interactive round, per attempt. */
+const secondRoundAnswers: string[][] = [];
+
+/**
+ * ssh2's server: password (and keyboard-interactive) for user "alice"; keyboard-interactive only
+ * for "kim"; for "otp" a password round then a one-time-code round (which never succeeds); for
+ * "pat" publickey is offered (the server says it would take the key) but only the password logs in.
+ */
 function startServer(): Promise<TestServer> {
   const hostKey = utils.generateKeyPairSync('ed25519');
   const clients = new Set<Connection>();
@@ -42,6 +49,35 @@ function startServer(): Promise<TestServer> {
     client.on('error', () => undefined);
     client.on('close', () => clients.delete(client));
     client.on('authentication', (ctx) => {
+      if (ctx.username === 'otp') {
+        if (ctx.method !== 'keyboard-interactive') {
+          ctx.reject(['keyboard-interactive']);
+          return;
+        }
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (first) => {
+          if (first[0] !== PASSWORD) {
+            ctx.reject(['keyboard-interactive']);
+            return;
+          }
+          ctx.prompt([{ prompt: 'Verification code: ', echo: false }], (second) => {
+            secondRoundAnswers.push(second);
+            ctx.reject(['keyboard-interactive']);
+          });
+        });
+        return;
+      }
+      if (ctx.username === 'pat') {
+        if (ctx.method === 'publickey' && !ctx.signature) {
+          ctx.accept(); // "this key would do": the client must now sign, so it needs the passphrase
+          return;
+        }
+        if (ctx.method === 'password' && ctx.password === PASSWORD) {
+          ctx.accept();
+          return;
+        }
+        ctx.reject(['publickey', 'password']);
+        return;
+      }
       if (ctx.username === 'kim') {
         // Passwords only through keyboard-interactive, like PAM-only servers.
         if (ctx.method === 'keyboard-interactive') {
@@ -131,7 +167,11 @@ describe('connectSsh with an in-process server', () => {
     let error: unknown;
     try {
       await connectSsh(
-        opts({ logger, allowPassword: true, prompts: { password: async (r) => (asked.push(r.attempt), wrong) } }),
+        opts({
+          logger,
+          allowPassword: true,
+          prompts: { password: (r) => Promise.resolve((asked.push(r.attempt), wrong)) },
+        }),
       );
     } catch (e) {
       error = e;
@@ -152,7 +192,7 @@ describe('connectSsh with an in-process server', () => {
       opts({
         host: host({ user: 'kim' }),
         allowPassword: true,
-        prompts: { password: async (r) => (asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD) },
+        prompts: { password: (r) => Promise.resolve((asked.push(r.attempt), asked.length === 1 ? 'wrong' : PASSWORD)) },
       }),
     );
     assert.equal(c.authMethod, 'keyboard-interactive');
@@ -160,28 +200,79 @@ describe('connectSsh with an in-process server', () => {
     c.close();
   });
 
-  it('does not count the time a person spends on a prompt against the timeout', async () => {
+  it('does not count the time a person spends on a prompt against the timeout', async (t) => {
+    // The clock is mocked, so no real handshake can run out of time: while the password prompt
+    // is open, the test moves the clock far past the 300 ms limit. Only a deadline that is paused
+    // during the prompt lets the connection through; one that is not fires on that tick.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const c = await connectSsh(
       opts({
         timeoutMs: 300,
         allowPassword: true,
-        prompts: { password: () => new Promise((r) => setTimeout(() => r(PASSWORD), 900)) },
+        prompts: {
+          password: () => {
+            t.mock.timers.tick(60_000);
+            return Promise.resolve(PASSWORD);
+          },
+        },
       }),
     );
     assert.equal(c.authMethod, 'password');
     c.close();
   });
 
+  it('answers a second keyboard-interactive round empty, so it fails instead of sending the password again', async () => {
+    secondRoundAnswers.length = 0;
+    const asked: number[] = [];
+    await assert.rejects(
+      connectSsh(
+        opts({
+          host: host({ user: 'otp' }),
+          allowPassword: true,
+          prompts: { password: (r) => (asked.push(r.attempt), Promise.resolve(PASSWORD)) },
+        }),
+      ),
+      (e: unknown) => CoreError.is(e, 'authFailed'),
+    );
+    assert.deepEqual(asked, [1, 2, 3], 'each attempt asks again, up to the limit');
+    assert.deepEqual(secondRoundAnswers, [[''], [''], ['']], 'the one-time code round got empty answers');
+  });
+
+  it('a dismissed passphrase skips that key and moves on to the password', async () => {
+    const keyFile = path.join(dir, 'id_pat');
+    const pair = utils.generateKeyPairSync('ed25519', { passphrase: 'key-pass', cipher: 'aes256-ctr', rounds: 4 });
+    fs.writeFileSync(keyFile, pair.private, { mode: 0o600 });
+    fs.writeFileSync(keyFile + '.pub', pair.public + '\n');
+    const order: string[] = [];
+    const passphrases = new PassphraseCache();
+    const c = await connectSsh(
+      opts({
+        host: host({ user: 'pat', identityFiles: [keyFile] }),
+        allowPassword: true,
+        passphrases,
+        prompts: {
+          passphrase: (r) => (order.push(`passphrase ${path.basename(r.keyPath)}`), Promise.resolve(undefined)),
+          password: () => (order.push('password'), Promise.resolve(PASSWORD)),
+        },
+      }),
+    );
+    assert.equal(c.authMethod, 'password');
+    assert.deepEqual(order, ['passphrase id_pat', 'password']);
+    assert.ok(passphrases.isDeclined(keyFile), 'the dismissal is remembered for this key');
+    c.close();
+  });
+
   it('a prompt dismissed (undefined) cancels the connection', async () => {
     await assert.rejects(
-      connectSsh(opts({ allowPassword: true, prompts: { password: async () => undefined } })),
+      connectSsh(opts({ allowPassword: true, prompts: { password: () => Promise.resolve(undefined) } })),
       (e: unknown) => CoreError.is(e, 'cancelled'),
     );
   });
 
   it('never asks for a password unless allowed', async () => {
-    await assert.rejects(connectSsh(opts({ prompts: { password: async () => assert.fail('asked') } })), (e: unknown) =>
-      CoreError.is(e, 'authFailed'),
+    await assert.rejects(
+      connectSsh(opts({ prompts: { password: () => Promise.resolve(assert.fail('asked')) } })),
+      (e: unknown) => CoreError.is(e, 'authFailed'),
     );
   });
 
@@ -210,7 +301,8 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('a server that talks but is not SSH and stays open → notSsh (at the deadline)', async () => {
     const srv = await tcpServer((s) => s.write('220 smtp.example.com ESMTP ready\r\n'));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) => {
+      // The limit only has to outlast a loopback write of one line, even on a loaded machine.
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) => {
         assert.ok(CoreError.is(e, 'notSsh'), String(e));
         assert.match(String(e.details.greeting), /^220 smtp/);
         return true;
@@ -223,9 +315,38 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
   it('a server that sends binary garbage → notSsh', async () => {
     const srv = await tcpServer((s) => s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc])));
     try {
-      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 500 }), (e: unknown) =>
+      await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 2_000 }), (e: unknown) =>
         CoreError.is(e, 'notSsh'),
       );
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a ProxyJump chain that loops is refused at the hop limit, before any connection', async () => {
+    let connections = 0;
+    const srv = await tcpServer(() => connections++);
+    const resolved: string[] = [];
+    try {
+      await assert.rejects(
+        connectSsh({
+          host: { ...host(srv.port), proxyJump: 'a' },
+          env: {},
+          // a → b → a → …: every hop names the other as its own jump host.
+          resolveJumpHost: (spec) => {
+            resolved.push(spec);
+            return Promise.resolve({ ...host(srv.port), alias: spec, proxyJump: spec === 'a' ? 'b' : 'a' });
+          },
+        }),
+        (e: unknown) => {
+          assert.ok(CoreError.is(e, 'sshDestinationInvalid'), String(e));
+          assert.equal(e.details.detail, 'jumpDepth');
+          assert.equal(e.details.maxHops, 8);
+          return true;
+        },
+      );
+      assert.deepEqual(resolved, ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+      assert.equal(connections, 0, 'nothing was dialled');
     } finally {
       await srv.close();
     }
@@ -236,7 +357,7 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
     try {
       await assert.rejects(connectSsh({ host: host(srv.port), env: {}, timeoutMs: 300 }), (e: unknown) => {
         assert.ok(CoreError.is(e, 'timeout'), String(e));
-        assert.equal(e.details.detail, 'no SSH greeting');
+        assert.equal(e.details.detail, 'noGreeting');
         assert.equal(e.details.stage, 'greeting');
         return true;
       });
@@ -303,9 +424,7 @@ describe('connection helpers', () => {
       assert.equal(mapped.details.port, 22);
     }
     // Node's happy-eyeballs connect wraps the per-address errors.
-    const agg = Object.assign(
-      new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed'),
-    );
+    const agg = new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed');
     assert.equal(socketError(agg, where).reason, 'connectionRefused');
   });
 

@@ -46,6 +46,7 @@ const REMOTE_TIMEOUT_MS = 30_000;
 export async function copyPublicKey(
   options: ConnectOptions & { privateKeyPath: string; passphrase?: string },
 ): Promise<CopyIdResult> {
+  // ssh-copy-id's three steps in order (does the key log in, install, prove it), read top to bottom.
   const logger = options.logger ?? nullLogger;
   const host = options.host;
   const where = { host: host.hostname, port: host.port, user: host.user };

@@ -98,6 +98,7 @@ export function strictModeFromConfig(value: string | undefined): StrictMode {
  * every time.
  */
 export async function createHostVerifier(options: HostVerifierOptions): Promise<HostVerifier> {
+  // The decision, report and failure are shared by the closures ssh2 calls, so they live here together.
   const log = options.logger ?? nullLogger;
   const target = options.target;
   const name = knownHostsName(target);
@@ -111,6 +112,7 @@ export async function createHostVerifier(options: HostVerifierOptions): Promise<
   let outcome: HostKeyOutcome | undefined;
 
   const decide = async (key: Buffer): Promise<boolean> => {
+    // OpenSSH's check order (revoked, known, changed, unknown by mode) as one decision list.
     const keyType = keyTypeOfBlob(key);
     const fingerprint = hostKeyFingerprint(key);
     const details = { host: target.host, port: target.port, name, keyType, fingerprint };

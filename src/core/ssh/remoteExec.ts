@@ -32,9 +32,12 @@ export function execRemote(
   command: string,
   options: ExecRemoteOptions = {},
 ): Promise<ExecRemoteResult> {
+  // One channel's whole life (open, input, output caps, exit, timeout, cancel) in one promise:
+  // every path must settle it exactly once, which is easiest to see in one place.
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   return new Promise<ExecRemoteResult>((resolve, reject) => {
+    // The executor is the channel's lifecycle; see the first comment of execRemote.
     if (options.signal?.aborted) {
       reject(cancelledError());
       return;

@@ -47,12 +47,14 @@ export const MAX_INCLUDE_DEPTH = 16;
  * when the surrounding block applies, but they are still definitions the user wrote.
  */
 export async function readSshConfig(options: { configFile: string; home: string }): Promise<SshConfigSnapshot> {
+  // visit() fills the snapshot and the seen-sets of this one read, so it is a closure over them.
   const configFile = options.configFile;
   const snapshot: SshConfigSnapshot = { configFile, files: [], hosts: [], problems: [] };
   const seenAliases = new Set<string>();
   const seenFiles = new Set<string>();
 
   const visit = async (file: string, depth: number, stack: string[], isMain: boolean): Promise<void> => {
+    // One file's lines in order, Includes recursing where they stand, as ssh reads them.
     let text: string;
     try {
       text = await readConfigText(file);

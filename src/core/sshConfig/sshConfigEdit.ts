@@ -1,10 +1,16 @@
+/**
+ * Adding and removing a Host block in the main SSH config file, the way a person would: the new
+ * block placed where no earlier section can override it, checked with both parsers before it is
+ * written, and a removal that takes the block's own comment and spacing with it.
+ */
 import { promises as fs } from 'node:fs';
-import { isIP } from 'node:net';
 import * as path from 'node:path';
 import SSHConfig, { LineType } from 'ssh-config';
 import { CoreError } from '../common/errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { errnoCode, isNotFound } from '../common/fsutil';
 import { readSshConfig } from './sshConfig';
+import { parseForEdit, readForEdit, writeIfUnchanged } from './sshConfigEditFile';
+import { checkHostName, checkPort, checkUser, validateAlias } from './sshDestination';
 import {
   attachedCommentStart,
   blankRunAbove,
@@ -18,6 +24,8 @@ import {
 import { strdelim } from './sshConfigSyntax';
 import { matchHostname, matchPattern } from './sshPattern';
 
+export { parseSshDestination, suggestAlias, validateAlias, type SshDestination } from './sshDestination';
+
 export interface NewSshHost {
   alias: string;
   hostName: string;
@@ -26,350 +34,8 @@ export interface NewSshHost {
   identityFile?: string;
 }
 
-export interface SshDestination {
-  user?: string;
-  host: string;
-  port?: number;
-}
-
 /** How often an edit is recomputed when the file changes between reading and writing it. */
 const EDIT_ATTEMPTS = 3;
-
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-/**
- * An alias must be usable as `ssh ALIAS` and inside `ssh://ALIAS` for the docker CLI, and must be
- * one literal Host pattern: so letters, digits, `.`, `_`, `-`, not starting with `-` or `.`.
- * That rules out whitespace, wildcards (`*`, `?`), negation (`!`), comments (`#`), quotes, and
- * the shell metacharacters ssh refuses in a host name.
- */
-export function validateAlias(alias: string): void {
-  let problem: string | undefined;
-  if (alias === '') {
-    problem = 'empty';
-  } else if (alias.length > 255) {
-    problem = 'too long';
-  } else if (alias.startsWith('-')) {
-    problem = "starts with '-'";
-  } else if (/\s/.test(alias)) {
-    problem = 'contains whitespace';
-  } else if (/[*?]/.test(alias)) {
-    problem = 'contains a wildcard';
-  } else if (alias.includes('!')) {
-    problem = "contains '!'";
-  } else if (alias.includes('#')) {
-    problem = "contains '#'";
-  } else if (/["'`]/.test(alias)) {
-    problem = 'contains a quote';
-  } else if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(alias)) {
-    problem = 'may only contain letters, digits, ".", "_" and "-"';
-  }
-  if (problem) {
-    throw new CoreError('sshAliasInvalid', `Invalid SSH host alias "${alias}": ${problem}`, { alias, problem });
-  }
-}
-
-const HOST_FORBIDDEN = /['`"$\\;&<>|(){},@/[\]\s\x00-\x1f\x7f]/;
-const USER_FORBIDDEN = /['`";&<>|(){}\s\x00-\x1f\x7f]/;
-
-function checkHostName(host: string): void {
-  if (host === '' || host.startsWith('-') || HOST_FORBIDDEN.test(host)) {
-    throw new CoreError('sshDestinationInvalid', `Invalid host name "${host}"`, { field: 'host', value: host });
-  }
-}
-
-function checkUser(user: string): void {
-  if (user === '' || user.startsWith('-') || USER_FORBIDDEN.test(user) || user.endsWith('\\')) {
-    throw new CoreError('sshDestinationInvalid', `Invalid user name "${user}"`, { field: 'user', value: user });
-  }
-}
-
-function checkPort(port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new CoreError('sshDestinationInvalid', `Invalid port ${port}`, { field: 'port', value: String(port) });
-  }
-}
-
-function parsePort(s: string): number {
-  if (!/^\d{1,5}$/.test(s)) {
-    throw new CoreError('sshDestinationInvalid', `Invalid port "${s}"`, { field: 'port', value: s });
-  }
-  const n = Number(s);
-  checkPort(n);
-  return n;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Destinations
-
-function invalidDestination(input: string, why: string): CoreError {
-  return new CoreError('sshDestinationInvalid', `Not an SSH destination (${why}): ${input}`, { input, why });
-}
-
-/** Splits a pasted command line on blanks, honouring simple quotes; nothing is expanded. */
-function splitWords(input: string): string[] | undefined {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote = '';
-  for (const ch of input) {
-    if (quote) {
-      if (ch === quote) {
-        quote = '';
-      } else {
-        cur += ch;
-      }
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) {
-        words.push(cur);
-        cur = '';
-        inWord = false;
-      }
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (quote) {
-    return undefined;
-  }
-  if (inWord) {
-    words.push(cur);
-  }
-  return words;
-}
-
-/** `[user@]host[:port]`, `[user@][v6]:port`, a bare IPv6 address, or an `ssh://` URL. */
-function parseDestinationWord(word: string, input: string): SshDestination {
-  let s = word;
-  let isUri = false;
-  if (/^ssh:\/\//i.test(s)) {
-    isUri = true;
-    s = s.slice(6);
-    if (s.endsWith('/')) {
-      s = s.slice(0, -1);
-    }
-    if (s.includes('/') || s.includes('?') || s.includes('#')) {
-      throw invalidDestination(input, 'a path, query or fragment in the URL');
-    }
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-    throw invalidDestination(input, 'not an ssh:// URL');
-  }
-  let user: string | undefined;
-  const at = s.lastIndexOf('@');
-  if (at >= 0) {
-    user = s.slice(0, at);
-    if (isUri) {
-      if (user.includes(':')) {
-        throw invalidDestination(input, 'a password in the URL');
-      }
-      try {
-        user = decodeURIComponent(user);
-      } catch {
-        throw invalidDestination(input, 'bad escape in the user name');
-      }
-    }
-    s = s.slice(at + 1);
-  }
-  let host: string;
-  let port: number | undefined;
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close < 0) {
-      throw invalidDestination(input, 'unclosed [');
-    }
-    host = s.slice(1, close);
-    const rest = s.slice(close + 1);
-    if (rest !== '') {
-      if (!rest.startsWith(':')) {
-        throw invalidDestination(input, 'text after ]');
-      }
-      port = parsePort(rest.slice(1));
-    }
-  } else if ((s.match(/:/g) ?? []).length >= 2) {
-    host = s; // a bare IPv6 address carries no port
-  } else {
-    const colon = s.indexOf(':');
-    host = colon < 0 ? s : s.slice(0, colon);
-    if (colon >= 0) {
-      port = parsePort(s.slice(colon + 1));
-    }
-  }
-  if (user !== undefined) {
-    checkUser(user);
-  }
-  checkHostName(host);
-  return { ...(user !== undefined ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
-}
-
-/**
- * Accepts what a user pastes, like Remote-SSH: `host`, `user@host`, `user@host:2222`,
- * `[::1]:2222`, `ssh://user@host:2222`, `ssh -p 2222 user@host`, `ssh user@host -p 2222`,
- * `ssh -l user host`. Rejects anything else with sshDestinationInvalid.
- */
-export function parseSshDestination(input: string): SshDestination {
-  const words = splitWords(input.trim());
-  if (words === undefined) {
-    throw invalidDestination(input, 'unbalanced quotes');
-  }
-  if (words.length === 0) {
-    throw invalidDestination(input, 'empty');
-  }
-  if (words[0] !== 'ssh') {
-    if (words.length !== 1) {
-      throw invalidDestination(input, 'more than one word');
-    }
-    return parseDestinationWord(words[0], input);
-  }
-  let port: number | undefined;
-  let user: string | undefined;
-  let dest: string | undefined;
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i];
-    const takeValue = (flag: string): string => {
-      if (w.length > 2) {
-        return w.slice(2);
-      }
-      const v = words[++i];
-      if (v === undefined) {
-        throw invalidDestination(input, `${flag} without a value`);
-      }
-      return v;
-    };
-    if (w.startsWith('-p')) {
-      if (port !== undefined) {
-        throw invalidDestination(input, '-p given twice');
-      }
-      port = parsePort(takeValue('-p'));
-    } else if (w.startsWith('-l')) {
-      if (user !== undefined) {
-        throw invalidDestination(input, '-l given twice');
-      }
-      user = takeValue('-l');
-      checkUser(user);
-    } else if (w.startsWith('-')) {
-      throw invalidDestination(input, `unsupported option ${w}`);
-    } else if (dest === undefined) {
-      dest = w;
-    } else {
-      throw invalidDestination(input, 'a remote command or a second host');
-    }
-  }
-  if (dest === undefined) {
-    throw invalidDestination(input, 'no host');
-  }
-  const parsed = parseDestinationWord(dest, input);
-  if (port !== undefined && parsed.port !== undefined && port !== parsed.port) {
-    throw invalidDestination(input, 'two different ports');
-  }
-  if (user !== undefined && parsed.user !== undefined && user !== parsed.user) {
-    throw invalidDestination(input, 'two different users');
-  }
-  const u = parsed.user ?? user;
-  const p = parsed.port ?? port;
-  return { ...(u !== undefined ? { user: u } : {}), host: parsed.host, ...(p !== undefined ? { port: p } : {}) };
-}
-
-/**
- * A short alias for a destination: the first label of a host name (`build` for
- * `build.example.com`), an IP address with its separators made safe. `existing` aliases
- * (compared case-insensitively) get a `-2`, `-3`, … suffix avoided.
- */
-export function suggestAlias(dest: SshDestination, existing: readonly string[] = []): string {
-  let base: string;
-  const ipVersion = isIP(dest.host.split('%')[0]);
-  if (ipVersion === 6) {
-    base = 'ipv6-' + dest.host.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+/, '');
-  } else if (ipVersion === 4) {
-    base = dest.host;
-  } else {
-    const first = dest.host.split('.')[0];
-    base = (first !== '' && !/^\d+$/.test(first) ? first : dest.host).replace(/[^A-Za-z0-9._-]+/g, '-');
-  }
-  base = base.replace(/^[-.]+/, '').replace(/[-.]+$/, '');
-  if (base === '') {
-    base = 'host';
-  }
-  const taken = new Set(existing.map((a) => a.toLowerCase()));
-  let candidate = base;
-  for (let n = 2; taken.has(candidate.toLowerCase()); n++) {
-    candidate = `${base}-${n}`;
-  }
-  return candidate;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading the main file for an edit
-
-async function readForEdit(configFile: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(configFile, 'utf8');
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    throw new CoreError(
-      'fileUnreadable',
-      `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`,
-      { file: configFile },
-      { cause: e },
-    );
-  }
-}
-
-/**
- * "Could not parse" means: a line ssh itself would reject as malformed (unbalanced quotes, a
- * keyword without its argument), or text the `ssh-config` library cannot parse (it throws, for
- * example on a trailing backslash or a `Match` criterion without its value). Such a file is never
- * rewritten: what it means is not known, so an edit could change it.
- */
-function parseForEdit(configFile: string, text: string): ConfigDocument {
-  const doc = parseDocument(text);
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw new CoreError(
-      'sshConfigUnparsable',
-      `${configFile} line ${e.line}: ${e.error === 'invalidQuotes' ? 'unbalanced quotes' : `no argument after "${e.keyword}"`}`,
-      {
-        file: configFile,
-        line: e.line,
-      },
-    );
-  }
-  try {
-    SSHConfig.parse(text);
-  } catch (err) {
-    throw new CoreError(
-      'sshConfigUnparsable',
-      `${configFile}: ${(err as Error).message}`,
-      { file: configFile },
-      { cause: err },
-    );
-  }
-  return doc;
-}
-
-async function writeIfUnchanged(configFile: string, original: string | undefined, next: string): Promise<boolean> {
-  const now = await readForEdit(configFile);
-  if (now !== original) {
-    return false;
-  }
-  try {
-    await writeFileAtomic(configFile, next, { mode: 0o600 });
-  } catch (e) {
-    throw new CoreError(
-      'fileUnwritable',
-      `Cannot write ${configFile}: ${errnoCode(e) ?? String(e)}`,
-      { file: configFile },
-      { cause: e },
-    );
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Adding a host
@@ -413,6 +79,7 @@ function validateNewHost(host: NewSshHost): void {
   if (host.port !== undefined) {
     checkPort(host.port);
   }
+  // eslint-disable-next-line no-control-regex -- a path with control characters cannot be written to ssh_config
   if (host.identityFile !== undefined && (host.identityFile === '' || /[\x00-\x1f\x7f]/.test(host.identityFile))) {
     throw new CoreError('keyInvalid', `Invalid identity file path "${host.identityFile}"`, {
       value: host.identityFile,
@@ -568,7 +235,7 @@ function verifyAddition(
   if (
     !hostNameLine ||
     hostNameLine.type !== LineType.DIRECTIVE ||
-    String(hostNameLine.value).replace(/%%/g, '%') !== host.hostName
+    directiveText(hostNameLine.value).replace(/%%/g, '%') !== host.hostName
   ) {
     fail('the ssh-config parser does not find the new block');
   }
@@ -720,4 +387,9 @@ export async function removeSshHost(configFile: string, alias: string, options: 
       });
     }
   }
+}
+
+/** A directive's value as one string, whether the library kept it whole or as quoted parts. */
+function directiveText(value: string | { val: string }[]): string {
+  return typeof value === 'string' ? value : value.map((v) => v.val).join(' ');
 }

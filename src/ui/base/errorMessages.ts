@@ -220,6 +220,16 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         nextStep: vscode.l10n.t('Edit it in the SSH configuration file instead.'),
       };
     case 'sshDestinationInvalid':
+      if (str(details, 'detail') === 'jumpDepth') {
+        return {
+          message: vscode.l10n.t(
+            'The ProxyJump chain to {0} is longer than {1} hops; the jump hosts probably name each other in a loop.',
+            alias(details) === '?' ? hostName(details) : alias(details),
+            str(details, 'maxHops') ?? '8',
+          ),
+          nextStep: vscode.l10n.t('Check the ProxyJump lines of these hosts in the SSH configuration.'),
+        };
+      }
       return {
         message: vscode.l10n.t(
           '"{0}" is not a valid SSH destination. Use user@host or user@host:port.',
@@ -245,6 +255,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.'),
       };
     case 'hostUnreachable':
+      if (str(details, 'detail') === 'proxyCommand') {
+        return {
+          message: vscode.l10n.t(
+            '{0} is reached through a ProxyCommand, which Remote Docker does not run.',
+            alias(details) === '?' ? hostName(details) : alias(details),
+          ),
+          nextStep: vscode.l10n.t('Use ProxyJump for this host instead.'),
+        };
+      }
       return {
         message: vscode.l10n.t('{0} cannot be reached.', address(details)),
         nextStep: vscode.l10n.t('Check the network, VPN or firewall.'),

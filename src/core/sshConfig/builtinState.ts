@@ -1,0 +1,36 @@
+/** The state the built-in evaluator carries through the files it reads. */
+import { CoreError } from '../common/errors';
+import type { ResolveOptions, StrictHostKeyChecking } from './effectiveHost';
+
+export interface Collected {
+  hostname?: string;
+  user?: string;
+  port?: number;
+  identityFiles: string[];
+  identitiesOnly?: boolean;
+  identityAgent?: string;
+  jumpHost?: string;
+  jumpFormatted?: string;
+  proxyCommand?: string;
+  hostKeyAlias?: string;
+  userKnownHostsFiles?: string[];
+  globalKnownHostsFiles?: string[];
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  hashKnownHosts?: boolean;
+  connectTimeout?: number;
+  serverAliveInterval?: number;
+  serverAliveCountMax?: number;
+  canonicalizeHostname?: boolean;
+}
+
+export interface Pass {
+  alias: string;
+  finalPass: boolean;
+  wantFinal: boolean;
+  opts: Collected;
+  options: ResolveOptions;
+}
+
+export function configError(file: string, line: number, message: string): CoreError {
+  return new CoreError('sshConfigUnparsable', `${file} line ${line}: ${message}`, { file, line });
+}
