@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
+import { CONTEXT_NAME_RULE } from '../../core/contexts/contextStore';
 import { addToGroupCommand } from '../../core/diagnose/fixCommands';
 import { isUserCancelled } from './userCancelledError';
 
@@ -8,9 +9,6 @@ export interface ErrorText {
   message: string;
   nextStep?: string;
 }
-
-/** The docker CLI's own rule for context names, quoted in messages so users recognise it. */
-export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
 
 export function errorText(e: unknown): ErrorText {
   if (e instanceof CoreError) {
@@ -22,10 +20,14 @@ export function errorText(e: unknown): ErrorText {
   return { message: vscode.l10n.t('Unexpected error: {0}', describeError(e)) };
 }
 
+/** The message and next step in one text (one line by default, for notifications, tooltips and screen readers). */
+export function joinNextStep(t: ErrorText, separator = ' '): string {
+  return t.nextStep ? `${t.message}${separator}${t.nextStep}` : t.message;
+}
+
 /** The message and next step in one line, for notifications (which show no detail text). */
 export function errorSentence(e: unknown): string {
-  const t = errorText(e);
-  return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
+  return joinNextStep(errorText(e));
 }
 
 function str(details: ErrorDetails, key: string): string | undefined {
@@ -110,7 +112,8 @@ export function endpointRuleText(rule: string | undefined): string {
 }
 
 /** Every reason the core can raise, in the user's language. The switch is exhaustive: a new
- *  reason in `REASONS` does not compile until it has a message here. */
+ *  reason in `REASONS` does not compile until it has a message here. Longer than a function
+ *  should be on purpose: it is a table, one case per reason, read by looking a reason up. */
 export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   switch (reason) {
     case 'cancelled':

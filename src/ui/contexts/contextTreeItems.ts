@@ -12,7 +12,7 @@ import {
 } from '../engine/enginePresentation';
 import { needsInteraction } from '../../core/engine/engineSshTarget';
 import type { EngineRowState } from '../engine/engineService';
-import { reasonText } from '../base/errorMessages';
+import { joinNextStep, reasonText } from '../base/errorMessages';
 import {
   brokenDescription,
   codeSpan,
@@ -45,7 +45,7 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
       id: 'remoteDocker.message:configError',
       label: vscode.l10n.t('config.json cannot be used'),
       description: configError.file,
-      tooltip: text.nextStep ? `${text.message} ${text.nextStep}` : text.message,
+      tooltip: joinNextStep(text),
       severity: 'warning',
       command: {
         title: vscode.l10n.t('Open File'),

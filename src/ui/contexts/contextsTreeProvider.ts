@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import type { ContextsModel, ContextsSnapshot } from './contextsModel';
+import type { ContextsSnapshot } from './contextsModel';
+import type { ContextsService } from './contextsService';
 import { engineKey, type EngineService } from '../engine/engineService';
 import type { ContextNode, ContextsTreeNode } from './contextNodes';
 import { contextsTreeNodes, treeItemFor } from './contextTreeItems';
 
 /**
- * Rows come from the shared ContextsModel snapshot: getChildren never reads files itself, never
+ * Rows come from the shared ContextsService snapshot: getChildren never reads files itself, never
  * shows pop-ups, and turns failures into rows (or, when nothing could be listed, into the empty
  * state that the view's welcome content explains).
  *
@@ -23,7 +24,7 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
   private rows = new Map<string, ContextNode[]>();
 
   constructor(
-    private readonly model: ContextsModel,
+    private readonly model: ContextsService,
     private readonly engine?: EngineService,
   ) {
     this.subscriptions = [model.onDidChange(() => this.emitter.fire(undefined))];

@@ -11,8 +11,8 @@ import { CoreError, describeError, isCancelled } from '../../core/common/errors'
 import { FocusAwareInterval } from '../../core/common/focusAwareInterval';
 import type { Logger } from '../../core/common/log';
 import { connectSsh, type SshConnection, type SshPrompts } from '../../core/ssh/connection';
-import { currentSummary, type ContextsModel, type ContextsSnapshot } from '../contexts/contextsModel';
-import type { DockerStoreService } from '../contexts/dockerStoreService';
+import { currentSummary, type ContextsSnapshot } from '../contexts/contextsModel';
+import type { ContextsService } from '../contexts/contextsService';
 import { readEngineSettings, type EngineSettings } from './engineSettings';
 import type { RefreshReason } from '../base/refreshManager';
 import type { SettingsService } from '../base/settings';
@@ -28,8 +28,7 @@ export interface EngineServiceDeps {
   readonly logger: Logger;
   readonly settings: SettingsService;
   readonly ssh: SshService;
-  readonly docker: DockerStoreService;
-  readonly contexts: ContextsModel;
+  readonly contexts: ContextsService;
   readonly statusBar: StatusBar;
 }
 
@@ -279,7 +278,7 @@ export class EngineService implements vscode.Disposable {
       endpoint: summary.endpoint,
       skipTLSVerify: summary.skipTLSVerify,
       ...(summary.hasTls
-        ? { tlsDir: path.join(this.deps.docker.store.tlsDir, contextId(summary.name), 'docker') }
+        ? { tlsDir: path.join(this.deps.contexts.store.tlsDir, contextId(summary.name), 'docker') }
         : {}),
     };
   }

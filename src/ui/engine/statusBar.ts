@@ -4,7 +4,9 @@ import type { EngineInfo } from '../../core/engine/engineInfo';
 import { statusFacts, type StatusFormat } from '../../core/engine/engineStatusFormat';
 import type { ErrorDetails, Reason } from '../../core/common/errors';
 import { CommandIds } from '../base/commandIds';
-import { currentSummary, type ContextsSnapshot, type EnvOverrides } from '../contexts/contextsModel';
+import { STATUS_BAR_ITEM_ID } from '../base/ids';
+import type { EnvOverrides } from '../../core/contexts/envOverrides';
+import { currentSummary, type ContextsSnapshot } from '../contexts/contextsModel';
 import {
   appendEngineFacts,
   architectureWarning,
@@ -20,8 +22,6 @@ function reasonSentence(reason: Reason, details: Record<string, string>): string
   return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
 }
 import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
-
-export const STATUS_BAR_ITEM_ID = 'remoteDocker.status';
 
 /** What is known about the daemon behind the current context. Filled in by the engine probes (EngineService). */
 export type EngineState =
