@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { CoreError } from './errors';
 
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet. An existing file keeps its own mode. */
@@ -95,6 +96,23 @@ export async function readFileIfExists(file: string): Promise<string | undefined
       return undefined;
     }
     throw e;
+  }
+}
+
+/**
+ * Whether anything is at `p` (lstat, so a dangling symlink counts: a write there would still
+ * clobber something). Not found is false; any other failure is `fileUnreadable`, since the answer
+ * is unknown.
+ */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) {
+      return false;
+    }
+    throw new CoreError('fileUnreadable', `Cannot check ${p}.`, { file: p, code: errnoCode(e) }, { cause: e });
   }
 }
 

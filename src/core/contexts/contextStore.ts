@@ -2,21 +2,30 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreError, type Reason } from '../common/errors';
-import { ensureDir, errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { ensureDir, errnoCode, writeFileAtomic } from '../common/fsutil';
 import {
   type ContextMeta,
-  MetaShapeError,
   encodeContextMeta,
   inspectFields,
-  interpretMeta,
   newContextMeta,
   summarizeCanonicalMeta,
 } from './contextMeta';
+import {
+  DOCKER_ENDPOINT,
+  META_FILE,
+  hasTls,
+  loadMeta,
+  locateMeta,
+  lstatOrUndefined,
+  scanMetaDir,
+  tlsIds,
+  tlsMaterial,
+  type MetaFile,
+} from './contextFiles';
 import { type DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
-import { JsonSyntaxError, compareGoKeys, foldEquals, parseJsonStrict } from './jsonDocument';
+import { compareGoKeys } from './jsonDocument';
 import { naturalCompare } from '../common/naturalCompare';
-import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 
 export interface DockerContextSummary {
   name: string;
@@ -57,6 +66,14 @@ export interface CurrentContext {
   configError?: { reason: Reason; file: string; message: string };
 }
 
+/** The context list and the current context from one reading of the store (see `ContextStore.read`). */
+export interface StoreReading {
+  current: CurrentContext;
+  /** Empty when `listError` is set. */
+  contexts: DockerContextSummary[];
+  listError?: Error;
+}
+
 export interface ContextStoreOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
@@ -65,12 +82,9 @@ export interface ContextStoreOptions {
 
 export const DEFAULT_CONTEXT_NAME = 'default';
 export const DEFAULT_CONTEXT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
-const NAME_PATTERN_TEXT = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
-const META_FILE = 'meta.json';
-const DOCKER_ENDPOINT = 'docker';
-/** Directories handled between two yields to the event loop while listing. */
-const LIST_BATCH = 128;
+/** The docker CLI's rule for context names (`store.ValidateContextName`), quoted as the CLI quotes it. */
+export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
+const NAME_PATTERN = new RegExp(CONTEXT_NAME_RULE);
 
 /** $DOCKER_CONFIG if set and non-empty, else <home>/.docker (cli/config/config.go). */
 export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
@@ -78,10 +92,15 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
   return dir ? dir : path.join(home, '.docker');
 }
 
+/** True when the CLI accepts `name` for a new context (valid and not `default`). */
+export function isValidContextName(name: string): boolean {
+  return name !== DEFAULT_CONTEXT_NAME && NAME_PATTERN.test(name);
+}
+
 /** `store.ValidateContextName` of the CLI, with its messages. */
 export function validateContextName(name: string): void {
   if (name === '') {
-    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: NAME_PATTERN_TEXT });
+    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: CONTEXT_NAME_RULE });
   }
   if (name === DEFAULT_CONTEXT_NAME) {
     throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
@@ -89,10 +108,10 @@ export function validateContextName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new CoreError(
       'contextNameInvalid',
-      `context name "${name}" is invalid, names are validated against regexp "${NAME_PATTERN_TEXT}"`,
+      `context name "${name}" is invalid, names are validated against regexp "${CONTEXT_NAME_RULE}"`,
       {
         name,
-        rule: NAME_PATTERN_TEXT,
+        rule: CONTEXT_NAME_RULE,
       },
     );
   }
@@ -105,20 +124,6 @@ export function contextId(name: string): string {
     ? crypto.hash('sha256', name, 'hex')
     : crypto.createHash('sha256').update(name, 'utf8').digest('hex');
 }
-
-/** What was found in one directory of contexts/meta. */
-interface MetaFile {
-  /** The directory relative to contexts/meta, '/'-separated; sha256(name) for every sane context. */
-  dirId: string;
-  file: string;
-  text?: string;
-  readError?: Error;
-}
-
-/** What a context's meta.json could be turned into. */
-type Loaded =
-  | { ok: true; meta: ContextMeta }
-  | { ok: false; reason: 'contextMetaUnreadable' | 'contextMetaCorrupt'; message: string; jsonName?: string };
 
 /**
  * The docker CLI's context store (`$DOCKER_CONFIG/contexts`, `config.json`'s `currentContext`),
@@ -150,16 +155,36 @@ export class ContextStore {
    * error), all in `sortorder.NaturalLess` order of the name — `default` sorts among the others.
    */
   async list(): Promise<DockerContextSummary[]> {
+    const reading = await this.read();
+    if (reading.listError !== undefined) {
+      throw reading.listError;
+    }
+    return reading.contexts;
+  }
+
+  /**
+   * `list()` and `current()` from one read of config.json, so the two always agree (the current
+   * context is the one marked in the list) and a view's refresh parses the file once. A listing
+   * that fails as a whole leaves `contexts` empty and says why in `listError`; the current
+   * context is still resolved.
+   */
+  async read(): Promise<StoreReading> {
     const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    const files = await this.scanMetaDir();
-    const tlsIds = this.tlsIds();
-    const out = files.map((f) => this.summarize(f, current, tlsIds));
+    let files: MetaFile[];
+    try {
+      files = await scanMetaDir(this.metaDir);
+    } catch (e) {
+      return { current, contexts: [], listError: e instanceof Error ? e : new Error(String(e)) };
+    }
+    const tls = tlsIds(this.tlsDir);
+    const out = files.map((f) => this.summarize(f, current, tls));
     out.push(this.defaultSummary(current));
     if (!out.some((s) => s.name === current.name)) {
       out.push(missingCurrentSummary(current));
     }
     // Go's sort is not stable; ties (two dirs claiming one name) are broken by path for a stable UI.
-    return out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    return { current, contexts: out };
   }
 
   /**
@@ -168,20 +193,22 @@ export class ContextStore {
    * An unreadable or unparsable config.json does not throw: like the CLI (which warns and
    * carries on) it yields `default`, with `configError` saying why.
    */
-  async current(): Promise<CurrentContext> {
-    return this.resolveCurrent(readDockerConfig(this.configFile));
+  current(): Promise<CurrentContext> {
+    return settled(() => this.resolveCurrent(readDockerConfig(this.configFile)));
   }
 
-  async get(name: string): Promise<DockerContextSummary> {
-    const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    if (name === DEFAULT_CONTEXT_NAME) {
-      return this.defaultSummary(current);
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    return this.summarize(found, current, this.tlsIds());
+  get(name: string): Promise<DockerContextSummary> {
+    return settled(() => {
+      const current = this.resolveCurrent(readDockerConfig(this.configFile));
+      if (name === DEFAULT_CONTEXT_NAME) {
+        return this.defaultSummary(current);
+      }
+      const found = locateMeta(this.metaDir, name, contextId(name), true);
+      if (!found) {
+        throw notFound(name);
+      }
+      return this.summarize(found, current, tlsIds(this.tlsDir));
+    });
   }
 
   /** `docker context create NAME --docker host=ENDPOINT [--description D]`, byte for byte. */
@@ -220,7 +247,7 @@ export class ContextStore {
     if (changes.endpoint !== undefined) {
       parseEndpoint(changes.endpoint);
     }
-    const found = this.locate(name, false);
+    const found = locateMeta(this.metaDir, name, contextId(name), false);
     if (!found) {
       throw notFound(name);
     }
@@ -268,7 +295,7 @@ export class ContextStore {
     if (name === DEFAULT_CONTEXT_NAME) {
       throw new CoreError('defaultContextImmutable', `context "${DEFAULT_CONTEXT_NAME}" cannot be removed`, { name });
     }
-    const found = this.locate(name, true);
+    const found = locateMeta(this.metaDir, name, contextId(name), true);
     if (!found) {
       throw new CoreError('contextNotFound', `context "${name}" does not exist`, { name });
     }
@@ -303,7 +330,7 @@ export class ContextStore {
   async use(name: string): Promise<void> {
     if (name !== DEFAULT_CONTEXT_NAME) {
       validateContextName(name);
-      const found = this.locate(name, false);
+      const found = locateMeta(this.metaDir, name, contextId(name), false);
       if (!found) {
         throw notFound(name);
       }
@@ -314,30 +341,32 @@ export class ContextStore {
   }
 
   /** One element of `docker context inspect NAME` (TLSMaterial, Storage, …), `default` included. */
-  async inspect(name: string): Promise<unknown> {
-    if (name === DEFAULT_CONTEXT_NAME) {
-      const resolved = resolveDefaultDockerHost(this.env, this.platform);
-      if (resolved.error) {
-        throw resolved.error;
+  inspect(name: string): Promise<unknown> {
+    return settled(() => {
+      if (name === DEFAULT_CONTEXT_NAME) {
+        const resolved = resolveDefaultDockerHost(this.env, this.platform);
+        if (resolved.error) {
+          throw resolved.error;
+        }
+        return {
+          Name: DEFAULT_CONTEXT_NAME,
+          Metadata: {},
+          Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
+          TLSMaterial: {},
+          Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        };
       }
+      const found = locateMeta(this.metaDir, name, contextId(name), true);
+      if (!found) {
+        throw notFound(name);
+      }
+      const meta = this.loadOrThrow(name, found);
       return {
-        Name: DEFAULT_CONTEXT_NAME,
-        Metadata: {},
-        Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
-        TLSMaterial: {},
-        Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        ...inspectFields(meta),
+        TLSMaterial: tlsMaterial(this.tlsDir, found.dirId),
+        Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
       };
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    const meta = this.loadOrThrow(name, found);
-    return {
-      ...inspectFields(meta),
-      TLSMaterial: this.tlsMaterial(found.dirId),
-      Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
-    };
+    });
   }
 
   private resolveCurrent(cfg: DockerConfigSnapshot): CurrentContext {
@@ -377,92 +406,10 @@ export class ContextStore {
     return summary;
   }
 
-  /**
-   * Walks contexts/meta like the CLI's `listRecursivelyMetadataDirs`: every real directory (not a
-   * symlink) at any depth whose meta.json is not a directory is a context. To skip a readdir per
-   * context, a directory whose link count is 2 is known to have no subdirectories (the leaf
-   * optimisation of find(1); file systems that do not count, like btrfs, report 1 and get read).
-   */
-  private async scanMetaDir(): Promise<MetaFile[]> {
-    const found: MetaFile[] = [];
-    let rootEntries: fs.Dirent[];
-    try {
-      rootEntries = fs.readdirSync(this.metaDir, { withFileTypes: true });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return found;
-      }
-      throw new CoreError(
-        'fileUnreadable',
-        `${this.metaDir} cannot be read: ${(e as Error).message}`,
-        { file: this.metaDir },
-        { cause: e },
-      );
-    }
-    const pending: string[] = [];
-    for (const d of rootEntries) {
-      if (d.isDirectory()) {
-        pending.push(d.name);
-      }
-    }
-    let done = 0;
-    for (let i = 0; i < pending.length; i++) {
-      const dirId = pending[i];
-      const dir = this.metaDir + path.sep + dirId; // path.join's normalising is measurable at 1000 contexts
-      let hasSubdirs: boolean;
-      try {
-        hasSubdirs = fs.statSync(dir).nlink !== 2;
-      } catch {
-        continue; // removed meanwhile
-      }
-      if (hasSubdirs) {
-        try {
-          for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (d.isDirectory()) {
-              pending.push(dirId + '/' + d.name);
-            }
-          }
-        } catch {
-          // Unlistable: its meta.json may still be readable, which is all that decides below.
-        }
-      }
-      const entry = readMetaFile(dir, dirId);
-      if (entry) {
-        found.push(entry);
-      }
-      if (++done % LIST_BATCH === 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    }
-    return found;
-  }
-
-  /** Ids (directory names) under contexts/tls, to test `hasTls` without a stat per context. */
-  private tlsIds(): Set<string> {
-    try {
-      return new Set(fs.readdirSync(this.tlsDir));
-    } catch {
-      return new Set();
-    }
-  }
-
-  /**
-   * The meta.json for `name` (in sha256(name)). With `byId`, a name that is itself a directory id
-   * also finds that directory: a broken context is listed under its id, and must stay reachable
-   * for get/inspect/remove.
-   */
-  private locate(name: string, byId: boolean): MetaFile | undefined {
-    const entry = readMetaFile(path.join(this.metaDir, contextId(name)), contextId(name));
-    if (entry || !byId || !/^[0-9a-f]{64}$/.test(name)) {
-      return entry;
-    }
-    return readMetaFile(path.join(this.metaDir, name), name);
-  }
-
-  private summarize(f: MetaFile, current: CurrentContext, tlsIds: Set<string>): DockerContextSummary {
+  private summarize(f: MetaFile, current: CurrentContext, tls: Set<string>): DockerContextSummary {
     let meta = f.text !== undefined ? summarizeCanonicalMeta(f.text) : undefined;
     if (!meta) {
-      const loaded = load(f);
+      const loaded = loadMeta(f);
       if (!loaded.ok) {
         // No name can be trusted from a file that does not load; a `Name` string it still holds is
         // used, else the current context's name when this is its directory, else the directory id.
@@ -475,7 +422,7 @@ export class ContextStore {
           endpoint: '',
           skipTLSVerify: false,
           isDefault: false,
-          hasTls: this.hasTls(f.dirId, tlsIds),
+          hasTls: hasTls(this.tlsDir, f.dirId, tls),
           metaPath: f.file,
           current: name === current.name,
           error: { reason: loaded.reason, message: loaded.message },
@@ -492,7 +439,7 @@ export class ContextStore {
       endpoint: meta.docker?.host ?? '',
       skipTLSVerify: meta.docker?.skipTLSVerify ?? false,
       isDefault: false,
-      hasTls: tlsIds.size > 0 && this.hasTls(id, tlsIds),
+      hasTls: tls.size > 0 && hasTls(this.tlsDir, id, tls),
       metaPath: f.file,
       current: name === current.name,
     };
@@ -509,58 +456,12 @@ export class ContextStore {
     return summary;
   }
 
-  private hasTls(id: string, tlsIds: Set<string>): boolean {
-    if (!tlsIds.has(id)) {
-      return false;
-    }
-    try {
-      return fs.statSync(path.join(this.tlsDir, id, DOCKER_ENDPOINT)).isDirectory();
-    } catch {
-      return false;
-    }
-  }
-
   private loadOrThrow(name: string, f: MetaFile): ContextMeta {
-    const loaded = load(f);
+    const loaded = loadMeta(f);
     if (!loaded.ok) {
       throw new CoreError(loaded.reason, loaded.message, { name, file: f.file });
     }
     return loaded.meta;
-  }
-
-  /** `cli/context/store` ListTLSFiles: endpoint dirs → their files (null when empty), sorted. */
-  private tlsMaterial(id: string): Record<string, string[] | null> {
-    const out: Record<string, string[] | null> = {};
-    let endpoints: fs.Dirent[];
-    try {
-      endpoints = fs.readdirSync(path.join(this.tlsDir, id), { withFileTypes: true });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return out;
-      }
-      throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}: ${(e as Error).message}`, {
-        file: path.join(this.tlsDir, id),
-      });
-    }
-    for (const ep of endpoints.filter((d) => d.isDirectory()).sort((a, b) => compareGoKeys(a.name, b.name))) {
-      let files: string[];
-      try {
-        files = fs
-          .readdirSync(path.join(this.tlsDir, id, ep.name), { withFileTypes: true })
-          .filter((d) => !d.isDirectory())
-          .map((d) => d.name)
-          .sort(compareGoKeys);
-      } catch (e) {
-        if (isNotFound(e)) {
-          continue;
-        }
-        throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}/${ep.name}: ${(e as Error).message}`, {
-          file: path.join(this.tlsDir, id, ep.name),
-        });
-      }
-      out[ep.name] = files.length > 0 ? files : null;
-    }
-    return out;
   }
 
   private async writeConfig(cfg: DockerConfigSnapshot, text: string | undefined): Promise<void> {
@@ -576,72 +477,6 @@ export class ContextStore {
     } catch (e) {
       throw fileWriteError(this.configFile, e);
     }
-  }
-}
-
-/** Reads dir/meta.json; undefined when the directory is not a context (as the CLI decides). */
-function readMetaFile(dir: string, dirId: string): MetaFile | undefined {
-  const file = dir + path.sep + META_FILE;
-  try {
-    return { dirId, file, text: readSmallTextFileSync(file) };
-  } catch (e) {
-    const code = errnoCode(e);
-    // Missing, a directory, or a dangling/looping symlink: the CLI's os.Stat test says "no context".
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') {
-      return undefined;
-    }
-    return { dirId, file, readError: e as Error };
-  }
-}
-
-function load(f: MetaFile): Loaded {
-  if (f.readError || f.text === undefined) {
-    return {
-      ok: false,
-      reason: 'contextMetaUnreadable',
-      message: `${f.file} cannot be read: ${f.readError?.message ?? 'unknown error'}`,
-    };
-  }
-  let root;
-  try {
-    root = parseJsonStrict(f.text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) {
-      return { ok: false, reason: 'contextMetaCorrupt', message: `${f.file} is not valid JSON: ${e.message}` };
-    }
-    throw e;
-  }
-  try {
-    return { ok: true, meta: interpretMeta(root) };
-  } catch (e) {
-    if (e instanceof MetaShapeError) {
-      let jsonName: string | undefined;
-      if (root.type === 'object') {
-        for (const m of root.members) {
-          if (foldEquals(m.key, 'Name') && m.value.type === 'string') {
-            jsonName = m.value.value;
-          }
-        }
-      }
-      return {
-        ok: false,
-        reason: 'contextMetaCorrupt',
-        message: `${f.file} cannot be loaded by docker: ${e.message}`,
-        jsonName,
-      };
-    }
-    throw e;
-  }
-}
-
-function lstatOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    throw e;
   }
 }
 
@@ -670,4 +505,9 @@ function fileWriteError(file: string, e: unknown): CoreError {
     return e;
   }
   return new CoreError('fileUnwritable', `${file} cannot be written: ${(e as Error).message}`, { file }, { cause: e });
+}
+
+/** A synchronous read behind the store's async API: a failure rejects the promise, never throws at the call. */
+function settled<T>(read: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(read()));
 }
