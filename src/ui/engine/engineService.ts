@@ -1,7 +1,6 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { contextId, type DockerContextSummary } from '../../core/contexts/contextStore';
+import type { DockerContextSummary } from '../../core/contexts/contextStore';
 import { parseEndpoint, type DockerEndpoint } from '../../core/contexts/endpoint';
 import { EnginePool, type ConnectionEvent, type EngineInfo, type EngineTarget } from '../../core/engine/enginePool';
 import { EngineProbeCache, type ProbeEntry, type ProbeResult } from '../../core/engine/engineProbeCache';
@@ -277,9 +276,7 @@ export class EngineService implements vscode.Disposable {
       contextName: summary.name,
       endpoint: summary.endpoint,
       skipTLSVerify: summary.skipTLSVerify,
-      ...(summary.hasTls
-        ? { tlsDir: path.join(this.deps.contexts.store.tlsDir, contextId(summary.name), 'docker') }
-        : {}),
+      ...(summary.tlsPath !== undefined ? { tlsDir: summary.tlsPath } : {}),
     };
   }
 
