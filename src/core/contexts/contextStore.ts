@@ -20,6 +20,7 @@ import {
   contextId,
   defaultSummary,
   missingCurrentSummary,
+  resolveCurrentContext,
   summarize,
 } from './contextSummary';
 import { DOCKER_ENDPOINT, defaultContextTls, tlsIds, tlsMaterial } from './contextTls';
@@ -30,9 +31,11 @@ import {
   writeDockerConfigIfUnchanged,
 } from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
+import { validateContextName } from './contextNames';
 import { compareGoKeys } from './jsonDocument';
 import { naturalCompare } from '../common/naturalCompare';
 
+export { CONTEXT_NAME_RULE, dockerConfigDir, isValidContextName, validateContextName } from './contextNames';
 export {
   type CurrentContext,
   type CurrentSource,
@@ -63,41 +66,6 @@ export interface ContextStoreOptions {
 
 /** Edits of config.json that found it changed are recomputed on the new text this many times. */
 const CONFIG_EDIT_ATTEMPTS = 5;
-
-/** The docker CLI's rule for context names (`store.ValidateContextName`), quoted as the CLI quotes it. */
-export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
-const NAME_PATTERN = new RegExp(CONTEXT_NAME_RULE);
-
-/** $DOCKER_CONFIG if set and non-empty, else <home>/.docker (cli/config/config.go). */
-export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
-  const dir = env.DOCKER_CONFIG;
-  return dir ? dir : path.join(home, '.docker');
-}
-
-/** True when the CLI accepts `name` for a new context (valid and not `default`). */
-export function isValidContextName(name: string): boolean {
-  return name !== DEFAULT_CONTEXT_NAME && NAME_PATTERN.test(name);
-}
-
-/** `store.ValidateContextName` of the CLI, with its messages. */
-export function validateContextName(name: string): void {
-  if (name === '') {
-    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: CONTEXT_NAME_RULE });
-  }
-  if (name === DEFAULT_CONTEXT_NAME) {
-    throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
-  }
-  if (!NAME_PATTERN.test(name)) {
-    throw new CoreError(
-      'contextNameInvalid',
-      `context name "${name}" is invalid, names are validated against regexp "${CONTEXT_NAME_RULE}"`,
-      {
-        name,
-        rule: CONTEXT_NAME_RULE,
-      },
-    );
-  }
-}
 
 /**
  * The docker CLI's context store (`$DOCKER_CONFIG/contexts`, `config.json`'s `currentContext`),
@@ -359,23 +327,7 @@ export class ContextStore {
   }
 
   private resolveCurrent(cfg: DockerConfigSnapshot): CurrentContext {
-    const extra: Partial<CurrentContext> = {};
-    if (cfg.currentContext) {
-      extra.configured = cfg.currentContext;
-    }
-    if (cfg.problem) {
-      extra.configError = { reason: cfg.problem.reason, file: cfg.file, message: cfg.problem.message };
-    }
-    if (this.env.DOCKER_HOST) {
-      return { name: DEFAULT_CONTEXT_NAME, source: 'DOCKER_HOST', ...extra };
-    }
-    if (this.env.DOCKER_CONTEXT) {
-      return { name: this.env.DOCKER_CONTEXT, source: 'DOCKER_CONTEXT', ...extra };
-    }
-    if (cfg.currentContext) {
-      return { name: cfg.currentContext, source: 'config', ...extra };
-    }
-    return { name: DEFAULT_CONTEXT_NAME, source: 'default', ...extra };
+    return resolveCurrentContext(this.env, cfg);
   }
 
   private get place(): SummaryPlace {

@@ -4,6 +4,7 @@ import { summarizeCanonicalMeta } from './contextMeta';
 import { loadMeta, type MetaFile } from './contextFiles';
 import { contextTlsFolder, defaultContextTls } from './contextTls';
 import { resolveDefaultDockerHost } from './endpoint';
+import type { DockerConfigSnapshot } from './dockerConfigFile';
 
 /**
  * What a listing shows of one context (`docker context ls`, plus where its TLS material is), made
@@ -58,6 +59,30 @@ export interface CurrentContext {
 
 export const DEFAULT_CONTEXT_NAME = 'default';
 export const DEFAULT_CONTEXT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
+
+/**
+ * The context `docker` uses in an environment like `env`: DOCKER_HOST (non-empty) forces
+ * `default`, then DOCKER_CONTEXT, then config.json's `currentContext`, then `default`.
+ */
+export function resolveCurrentContext(env: NodeJS.ProcessEnv, cfg: DockerConfigSnapshot): CurrentContext {
+  const extra: Partial<CurrentContext> = {};
+  if (cfg.currentContext) {
+    extra.configured = cfg.currentContext;
+  }
+  if (cfg.problem) {
+    extra.configError = { reason: cfg.problem.reason, file: cfg.file, message: cfg.problem.message };
+  }
+  if (env.DOCKER_HOST) {
+    return { name: DEFAULT_CONTEXT_NAME, source: 'DOCKER_HOST', ...extra };
+  }
+  if (env.DOCKER_CONTEXT) {
+    return { name: env.DOCKER_CONTEXT, source: 'DOCKER_CONTEXT', ...extra };
+  }
+  if (cfg.currentContext) {
+    return { name: cfg.currentContext, source: 'config', ...extra };
+  }
+  return { name: DEFAULT_CONTEXT_NAME, source: 'default', ...extra };
+}
 
 /** The directory name of a context: lowercase hex SHA-256 of its name. */
 export function contextId(name: string): string {
