@@ -26,9 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = new SettingsService();
   const refresh = new RefreshManager(logger);
   const contexts = new ContextsService(settings, refresh, logger);
-  const statusBar = new StatusBar(settings.current.statusBarEnabled);
   const ssh = new SshService(settings, refresh, logger);
-  const engine = new EngineService({ logger, settings, ssh, contexts, statusBar });
+  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState });
+  const statusBar = new StatusBar(contexts, engine, settings);
   const services: Services = {
     extensionContext: context,
     logger,
@@ -67,8 +67,6 @@ export function activate(context: vscode.ExtensionContext): void {
     // After the reload above (handlers of a scope run in order): a new current context is probed.
     refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
-    contexts.onDidChange((snap) => statusBar.setContexts(snap)),
-    settings.onDidChange(({ current }) => statusBar.setEnabled(current.statusBarEnabled)),
     ...registerCommands(services),
   );
   logger.info(

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
 import { CONTEXT_NAME_RULE } from '../../core/contexts/contextStore';
+import { addToGroupCommand } from '../../core/diagnose/fixCommands';
 import { isUserCancelled } from './userCancelledError';
 
 /** What the user reads about a failure: one short sentence and, where one helps, what to do next. */
@@ -70,6 +71,11 @@ function destination(details: ErrorDetails): string {
     str(details, 'name') ??
     hostName(details)
   );
+}
+
+/** The Docker socket an error is about. */
+function socketPath(details: ErrorDetails): string {
+  return str(details, 'path') ?? '/var/run/docker.sock';
 }
 
 /** An SSH configuration host: its alias. */
@@ -346,27 +352,37 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         message: vscode.l10n.t('The docker command is not installed on {0}.', hostName(details)),
         nextStep: vscode.l10n.t('Install Docker Engine on the remote host.'),
       };
-    case 'dockerSocketPermission':
+    case 'dockerSocketPermission': {
+      const fix = addToGroupCommand(str(details, 'group') ?? 'docker', str(details, 'user') ?? 'USER');
+      if (details.local === true) {
+        return {
+          message: vscode.l10n.t('You may not use the Docker socket {0} on this machine.', socketPath(details)),
+          nextStep: fix ? vscode.l10n.t('Run "{0}", then log in again.', fix) : undefined,
+        };
+      }
       return {
         message: vscode.l10n.t(
-          '{0} may not use the Docker socket on the remote host.',
-          str(details, 'user') ?? hostName(details),
+          '{0} may not use the Docker socket {1} on {2}.',
+          str(details, 'user') ?? '?',
+          socketPath(details),
+          hostName(details),
         ),
-        nextStep: vscode.l10n.t(
-          'Run "sudo usermod -aG docker {0}" there, then reconnect.',
-          str(details, 'user') ?? 'USER',
-        ),
+        nextStep: fix ? vscode.l10n.t('Run "{0}" there, then reconnect.', fix) : undefined,
       };
+    }
     case 'dockerSocketMissing':
       return {
-        message: vscode.l10n.t(
-          'The Docker socket {0} does not exist on the remote host.',
-          str(details, 'path') ?? '/var/run/docker.sock',
-        ),
+        message:
+          details.local === true
+            ? vscode.l10n.t('The Docker socket {0} does not exist on this machine.', socketPath(details))
+            : vscode.l10n.t('The Docker socket {0} does not exist on {1}.', socketPath(details), hostName(details)),
       };
     case 'daemonNotRunning':
       return {
-        message: vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)),
+        message:
+          details.local === true
+            ? vscode.l10n.t('The Docker daemon is not running on this machine.')
+            : vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)),
         nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".'),
       };
     case 'streamLocalForbidden':
@@ -388,6 +404,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
           ),
           nextStep: vscode.l10n.t(
             'Check the CA, certificate and key given to "docker context create --docker ca=…,cert=…,key=…".',
+          ),
+        };
+      }
+      if (str(details, 'detail') === 'keyMissing' || str(details, 'detail') === 'certMissing') {
+        return {
+          message: vscode.l10n.t(
+            'The TLS material of Docker context "{0}" is incomplete: {1} is missing.',
+            str(details, 'name') ?? '?',
+            fileRef(details),
           ),
         };
       }

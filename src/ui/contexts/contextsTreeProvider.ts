@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ContextsSnapshot } from './contextsModel';
 import type { ContextsService } from './contextsService';
-import { engineKey, type EngineService } from '../engine/engineService';
+import { engineKey, keyId } from '../../core/engine/engineKey';
+import type { EngineService } from '../engine/engineService';
 import type { ContextNode, ContextsTreeNode } from './contextNodes';
 import { contextsTreeNodes, treeItemFor } from './contextTreeItems';
 
@@ -20,7 +21,7 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
   private readonly subscriptions: vscode.Disposable[];
   /** The snapshot the current rows were built from, for getTreeItem. */
   private shown: ContextsSnapshot | undefined;
-  /** The row objects last returned, by probe key: VS Code redraws a row only when given the same object. */
+  /** The row objects last returned, by daemon key: VS Code redraws a row only when given the same object. */
   private rows = new Map<string, ContextNode[]>();
 
   constructor(
@@ -30,8 +31,8 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     this.subscriptions = [model.onDidChange(() => this.emitter.fire(undefined))];
     if (engine) {
       this.subscriptions.push(
-        engine.onDidChangeProbe((key) => {
-          for (const node of this.rows.get(key) ?? []) {
+        engine.onDidChangeState((key) => {
+          for (const node of this.rows.get(keyId(key)) ?? []) {
             this.emitter.fire(node);
           }
         }),
@@ -51,9 +52,9 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     const rows = new Map<string, ContextNode[]>();
     for (const node of nodes) {
       if (node.kind === 'context' && !node.summary.error && node.summary.endpoint) {
-        const key = engineKey(node.summary);
-        rows.set(key, [...(rows.get(key) ?? []), node]);
-        this.engine?.rowState(node.summary);
+        const id = keyId(engineKey(node.summary));
+        rows.set(id, [...(rows.get(id) ?? []), node]);
+        this.engine?.request(node.summary);
       }
     }
     this.rows = rows;
@@ -66,7 +67,10 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     if (!snap) {
       return new vscode.TreeItem(node.kind === 'context' ? node.summary.name : node.label);
     }
-    const engine = node.kind === 'context' && !node.summary.error ? this.engine?.peekRow(node.summary) : undefined;
+    const engine =
+      node.kind === 'context' && !node.summary.error && node.summary.endpoint && this.engine
+        ? { state: this.engine.state(node.summary), localPlatform: this.engine.localPlatform }
+        : undefined;
     return treeItemFor(node, snap, engine);
   }
 
