@@ -4,7 +4,8 @@ import { CoreError } from '../common/errors';
 import { errnoCode, isNotFound } from '../common/fsutil';
 import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 import { type ContextMeta, MetaShapeError, interpretMeta } from './contextMeta';
-import { JsonSyntaxError, foldEquals, parseJsonStrict } from './jsonDocument';
+import { foldEquals } from './goJson';
+import { JsonSyntaxError, parseJsonStrict } from './jsonDocument';
 
 /**
  * The files of the docker CLI's context store under `contexts/`, read as the CLI reads them: the

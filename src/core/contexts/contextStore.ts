@@ -32,7 +32,7 @@ import {
 } from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
 import { validateContextName } from './contextNames';
-import { compareGoKeys } from './jsonDocument';
+import { compareGoKeys } from './goJson';
 import { naturalCompare } from '../common/naturalCompare';
 
 export { CONTEXT_NAME_RULE, dockerConfigDir, isValidContextName, validateContextName } from './contextNames';

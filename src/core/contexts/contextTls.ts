@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreError, describeError } from '../common/errors';
 import { errnoCode } from '../common/fsutil';
-import { compareGoKeys } from './jsonDocument';
+import { compareGoKeys } from './goJson';
 
 /**
  * The TLS material of contexts: `contexts/tls/<id>/<endpoint>/` for stored contexts, and for

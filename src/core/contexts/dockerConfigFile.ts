@@ -1,6 +1,7 @@
 import { CoreError } from '../common/errors';
 import { isNotFound, writeFileAtomic } from '../common/fsutil';
-import { type JsonObject, JsonSyntaxError, foldEquals, goQuote, parseJsonDocument } from './jsonDocument';
+import { foldEquals, goQuote } from './goJson';
+import { type JsonObject, JsonSyntaxError, parseJsonDocument } from './jsonDocument';
 import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 import { isExactUtf8File } from './contextFiles';
 
