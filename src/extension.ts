@@ -1,11 +1,10 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { registerCommands } from './ui/registerCommands';
-import { ContextsModel } from './ui/contexts/contextsModel';
-import { DockerStoreService } from './ui/contexts/dockerStoreService';
+import { ContextsService } from './ui/contexts/contextsService';
 import { EndpointSuggestions } from './ui/contexts/endpointSuggestions';
 import { EngineInfoDocuments } from './ui/engine/engineInfoDocuments';
 import { EngineService } from './ui/engine/engineService';
-import { INSPECT_SCHEME, InspectDocumentProvider } from './ui/contexts/inspectDocumentProvider';
+import { InspectDocumentProvider } from './ui/contexts/inspectDocumentProvider';
 import { OutputChannelLogger } from './ui/base/logging';
 import { PreviousContext } from './ui/contexts/previousContext';
 import { RefreshManager } from './ui/base/refreshManager';
@@ -26,17 +25,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const logger = new OutputChannelLogger();
   const settings = new SettingsService();
   const refresh = new RefreshManager(logger);
-  const docker = new DockerStoreService(settings, refresh, logger);
-  const contexts = new ContextsModel(docker, logger);
-  const statusBar = new StatusBar(settings.current.statusBarEnabled);
+  const contexts = new ContextsService(settings, refresh, logger);
   const ssh = new SshService(settings, refresh, logger);
-  const engine = new EngineService({ logger, settings, ssh, docker, contexts, statusBar });
+  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState });
+  const statusBar = new StatusBar(contexts, engine, settings);
   const services: Services = {
     extensionContext: context,
     logger,
     settings,
     refresh,
-    docker,
     contexts,
     previous: new PreviousContext(context.globalState, contexts),
     endpointSuggestions: new EndpointSuggestions(logger),
@@ -45,7 +42,6 @@ export function activate(context: vscode.ExtensionContext): void {
     engine,
     engineInfo: new EngineInfoDocuments(),
   };
-  const inspect = new InspectDocumentProvider(docker, contexts);
 
   context.subscriptions.push(
     // First, so it is disposed first: its SSH connections close while the log and the status bar still exist.
@@ -54,12 +50,10 @@ export function activate(context: vscode.ExtensionContext): void {
     logger,
     settings,
     refresh,
-    docker,
     contexts,
     statusBar,
     services.previous,
-    inspect,
-    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
+    new InspectDocumentProvider(contexts),
     new ContextsView(contexts, engine),
     ssh,
     new SshHostsView(ssh, contexts),
@@ -73,12 +67,10 @@ export function activate(context: vscode.ExtensionContext): void {
     // After the reload above (handlers of a scope run in order): a new current context is probed.
     refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
-    contexts.onDidChange((snap) => statusBar.setContexts(snap)),
-    settings.onDidChange(({ current }) => statusBar.setEnabled(current.statusBarEnabled)),
     ...registerCommands(services),
   );
   logger.info(
-    `Remote Docker Contexts ${String(context.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
+    `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
   );
   void refresh.request('all', 'activation');
 }

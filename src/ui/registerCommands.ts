@@ -4,9 +4,7 @@ import { CommandIds, type CommandKey } from './base/commandIds';
 import { createContext } from './contexts/createContext';
 import { inspectContext } from './contexts/inspectContext';
 import { openContextMeta } from './contexts/openContextMeta';
-import { refresh } from './base/refresh';
 import { removeContext } from './contexts/removeContext';
-import { showLog } from './base/showLog';
 import { switchToPreviousContext } from './contexts/switchToPreviousContext';
 import { useContext } from './contexts/useContext';
 import { addSshHost } from './sshHosts/addSshHost';
@@ -33,8 +31,9 @@ const HANDLERS: Record<CommandKey, Handler> = {
   inspectContext,
   openContextMeta,
   switchToPreviousContext,
-  refresh,
-  showLog,
+  // "Refresh": re-reads everything the views and the status bar show.
+  refresh: (s) => s.refresh.request('all', 'command'),
+  showLog: (s) => s.logger.show(),
   connectToRemoteHost,
   addSshHost,
   openSshConfig,

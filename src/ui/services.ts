@@ -1,6 +1,5 @@
 import type * as vscode from 'vscode';
-import type { ContextsModel } from './contexts/contextsModel';
-import type { DockerStoreService } from './contexts/dockerStoreService';
+import type { ContextsService } from './contexts/contextsService';
 import type { EndpointSuggestions } from './contexts/endpointSuggestions';
 import type { EngineInfoDocuments } from './engine/engineInfoDocuments';
 import type { EngineService } from './engine/engineService';
@@ -17,8 +16,7 @@ export interface Services {
   readonly logger: OutputChannelLogger;
   readonly settings: SettingsService;
   readonly refresh: RefreshManager;
-  readonly docker: DockerStoreService;
-  readonly contexts: ContextsModel;
+  readonly contexts: ContextsService;
   readonly previous: PreviousContext;
   readonly endpointSuggestions: EndpointSuggestions;
   readonly statusBar: StatusBar;

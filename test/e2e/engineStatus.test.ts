@@ -11,7 +11,10 @@
  *   and restarting it recovers without a reload;
  * - a host whose key is not trusted yet is never asked about in the background (the row says
  *   so); its "Trust Host…" asks, with the fingerprint, and the row then shows the daemon;
- * - "Show Remote Engine Info" opens a read-only JSON document with the daemon's `/info`.
+ * - "Show Remote Engine Info" opens a read-only JSON document with the daemon's `/info`;
+ * - after a reload the status shows the last known facts at once, marked as not checked again,
+ *   before any answer; a failure replaces them, and the status recovers within the short
+ *   retries after sshd comes back.
  *
  * Every step leaves a screenshot under test-results/screenshots/engine-status/; the README's
  * media/screenshot-status.png is a copy of the tooltip step's.
@@ -67,7 +70,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
   let server: CodeServer;
   let wb: Workbench;
   /** What the real docker CLI reports for the SSH context. */
-  let expected: { os: string; arch: string; serverVersion: string; ncpu: number; kernel: string };
+  let expected: { os: string; arch: string; serverVersion: string; ncpu: number; kernel: string; platform: string };
   let workspace: string;
 
   const status = () => wb.statusBarItem(STATUS_ID);
@@ -75,6 +78,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
   const statusClass = async (): Promise<string> => (await status().locator.getAttribute('class')) ?? '';
   const row = async (name: string) => (await wb.treeRows(VIEW)).find((r) => r.label === name);
   const facts = (): string => `${expected.os} · ${expected.arch}`;
+
+  /** The status checks a stretch of the extension's log records, as "why" words ("interval", "command"…). */
+  const statusChecks = (log: string): string[] =>
+    [...log.matchAll(/Status refresh #\d+ \(([^)]*)\)/g)].map((m) => m[1]);
 
   /** Sets workspace settings (.vscode/settings.json of the open folder), which VS Code follows as the file changes. */
   function setWorkspaceSettings(values: Record<string, unknown>): void {
@@ -123,12 +130,17 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       NCPU: number;
       KernelVersion: string;
     };
+    // The daemon's own platform, as the CLI reads it from /version.
+    const platform = (
+      await cli.run(['--context', CONTEXT, 'version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'])
+    ).stdout.trim();
     expected = {
       os: info.OperatingSystem,
       arch: info.Architecture,
       serverVersion: info.ServerVersion,
       ncpu: info.NCPU,
       kernel: info.KernelVersion,
+      platform,
     };
     assert.ok(expected.os && expected.arch, `docker info reports OS and architecture: ${JSON.stringify(expected)}`);
     assert.equal(await cli.show(), 'default');
@@ -141,7 +153,8 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     );
     server = await startCodeServer({
       vsix,
-      env: home.env,
+      // Debug lines are written: one per status check, which the steps below count.
+      env: { ...home.env, LOG_LEVEL: 'debug' },
       workspace,
       settings: {
         'workbench.colorTheme': 'Default Dark Modern',
@@ -234,7 +247,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           `Endpoint: ssh://${ALIAS}${dockerd.socket}`,
           `Operating system: ${expected.os}`,
           `Kernel: ${expected.kernel}`,
-          `Architecture: ${expected.arch} (linux/amd64)`,
+          `Architecture: ${expected.arch} (${expected.platform})`,
           `Engine version: ${expected.serverVersion}`,
           `CPUs: ${expected.ncpu}`,
           'Connection: SSH, forwarded to the Docker socket',
@@ -327,15 +340,16 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 0 });
         await waitFor(
           'the extension to turn the periodic check off',
-          async () => server.extensionLog(),
+          () => Promise.resolve(server.extensionLog()),
           (l) => l.includes('Periodic status check off'),
           30_000,
         );
-        // A check that started just before may still be under way.
-        await wb.settle(1_000);
         await dockerd.stopDaemonOnly();
-        // Without the periodic check nothing notices on its own.
+        const stoppedAt = server.extensionLog().length;
+        // Three intervals: the span in which the periodic check, were it on, would have run three times.
         await wb.settle(INTERVAL_SECONDS * 1000 * 3);
+        const checks = statusChecks(server.extensionLog().slice(stoppedAt));
+        assert.deepEqual(checks, [], 'no status check ran after the daemon stopped');
         assert.ok(
           (await statusText()).includes(`${CONTEXT} · ${facts()}`),
           `still the last answer: ${await statusText()}`,
@@ -361,7 +375,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS });
         await waitFor(
           'the periodic check to be on again',
-          async () => server.extensionLog(),
+          () => Promise.resolve(server.extensionLog()),
           (l) =>
             l.includes(`Status check every ${INTERVAL_SECONDS} s`) &&
             l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'),
@@ -407,7 +421,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       const before = await wb.editorText();
       await wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
       await wb.page.keyboard.type('xyz');
-      await wb.settle(500);
+      // The editor answers a keystroke in a read-only document with this message.
+      await wb.page
+        .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
+        .waitFor({ state: 'visible', timeout: 30_000 });
       assert.equal(await wb.editorText(), before);
     });
   });
@@ -458,6 +475,91 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           { env: home.env, timeoutMs: 30_000 },
         );
         assert.equal(ssh.code, 0, ssh.stderr);
+      });
+    },
+  );
+
+  it(
+    'after a reload the status shows the last known facts at once, not checked again yet; a failure replaces them, and sshd coming back recovers within the short retries',
+    T,
+    async () => {
+      await wb.dismissTransient();
+      await wb.step('current: the SSH context, periodic check every 10 min', async () => {
+        if ((await cli.show()) !== CONTEXT) {
+          await cli.run(['context', 'use', CONTEXT]);
+        }
+        await waitFor(
+          'the status bar to show the remote daemon',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · ${facts()}`),
+          60_000,
+        );
+        // Only the short retries, not the periodic check, can then bring the status back in time.
+        setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 600 });
+        await waitFor(
+          'the extension to check every 600 s',
+          () => Promise.resolve(server.extensionLog()),
+          (l) => l.lastIndexOf('Status check every 600 s') > l.lastIndexOf(`Status check every ${INTERVAL_SECONDS} s`),
+          30_000,
+        );
+      });
+      // A frozen sshd: the kernel accepts the new connection and nobody answers, so the first
+      // check after the reload waits, and what the status shows meanwhile comes from memory.
+      process.kill(sshd.pid, 'SIGSTOP');
+      let frozen = true;
+      try {
+        await wb.step('reload: the remembered facts at once, marked as not checked again', async () => {
+          const before = server.extensionLog().length;
+          await wb.runCommand('Developer: Reload Window');
+          await wb.waitReady();
+          const label = await waitFor(
+            'the status bar to show the remembered facts',
+            () => status().ariaLabel(),
+            (l) => / last checked /.test(l),
+            120_000,
+          );
+          assert.ok(
+            label.startsWith(`Docker context ${CONTEXT}, ${expected.os}, ${expected.arch}, last checked `),
+            label,
+          );
+          assert.ok((await statusText()).includes(`${CONTEXT} · ${facts()}`), await statusText());
+          assert.deepEqual(statusChecks(server.extensionLog().slice(before)), [], 'shown before any check answered');
+          const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+          assert.match(tip, /Last checked .* ago; not checked again yet\./);
+          assert.ok(tip.includes(`Operating system: ${expected.os}`), tip);
+          assert.ok(tip.includes(`Architecture: ${expected.arch} (${expected.platform})`), tip);
+          assert.ok(tip.includes(`Engine version: ${expected.serverVersion}`), tip);
+          await wb.dismissTransient();
+        });
+        await wb.step('sshd gone: the failure replaces the remembered facts', async () => {
+          await sshd.stop();
+          frozen = false;
+          await waitFor(
+            'the status bar to say why',
+            statusText,
+            (t) => t.includes(`${CONTEXT} · `) && !t.includes(facts()),
+            120_000,
+          );
+          assert.doesNotMatch(await status().ariaLabel(), /last checked/);
+          assert.match(await statusClass(), /warning-kind/);
+        });
+      } finally {
+        if (frozen) {
+          process.kill(sshd.pid, 'SIGCONT');
+        }
+      }
+      await wb.step('sshd back: the status recovers within the short retries', async () => {
+        const started = performance.now();
+        await sshd.start();
+        await waitFor(
+          'the status bar to show the daemon again',
+          statusText,
+          (t) => t.includes(`${CONTEXT} · ${facts()}`),
+          60_000,
+        );
+        const ms = performance.now() - started;
+        assert.doesNotMatch(await status().ariaLabel(), /last checked/);
+        process.stdout.write(`# status recovered ${ms.toFixed(0)} ms after sshd started again (interval 600 s)\n`);
       });
     },
   );

@@ -30,6 +30,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
+import { ssh2Exec, ssh2Login } from '../support/ssh2Client';
 
 const T = { timeout: 240_000 };
 
@@ -119,9 +120,27 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
       dockerSocket: 'ok',
       daemon: 'ok',
     });
-    assert.equal(step(steps, 'dockerCli').detail, '/usr/local/bin/docker');
-    assert.match(String(step(steps, 'hostKey').detail), new RegExp(sshd.hostKeyFingerprint.replace(/[+/]/g, '\\$&')));
-    assert.match(String(step(steps, 'daemon').detail), /200/);
+    // The oracle: `command -v docker` in a session of the same sshd, by a client independent of the code.
+    const c = await ssh2Login({
+      port: sshd.port,
+      username: u.name,
+      hostKeyPub: sshd.hostKeyPub,
+      privateKey: fs.readFileSync(path.join(h.sshDir, 'id_ed25519')),
+    });
+    try {
+      const which = await ssh2Exec(c, 'command -v docker');
+      assert.equal(step(steps, 'dockerCli').params?.path, which.stdout.trim());
+    } finally {
+      c.end();
+    }
+    assert.equal(step(steps, 'hostKey').params?.fingerprint, sshd.hostKeyFingerprint);
+    assert.equal(step(steps, 'daemon').note, 'pingOk');
+    // The same way to the socket as the engine pool: forwarding to the URL's path.
+    assert.equal(step(steps, 'dockerSocket').route, 'streamlocal');
+    assert.equal(step(steps, 'dockerSocket').params?.path, dockerd.socket);
+    assert.equal(step(steps, 'daemon').route, 'streamlocal');
+    const version = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/version')).body) as { ApiVersion: string };
+    assert.equal(step(steps, 'daemon').params?.apiVersion, version.ApiVersion);
     for (const s of steps) {
       assert.ok(s.durationMs >= 0);
     }
@@ -156,7 +175,11 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
     const cli = step(steps, 'dockerCli');
     assert.equal(cli.status, 'warning');
     assert.equal(cli.reason, 'dockerCliMissing');
-    assert.deepEqual(cli.fix, { kind: 'addDockerToRemotePath', command: '/usr/local/bin' });
+    // The CLI found off PATH is a real executable here, and the fix names its folder.
+    const found = String(cli.params?.path ?? '');
+    assert.ok(path.isAbsolute(found) && path.basename(found) === 'docker', found);
+    fs.accessSync(found, fs.constants.X_OK);
+    assert.deepEqual(cli.fix, { kind: 'addDockerToRemotePath', value: path.dirname(found) });
     assert.equal(step(steps, 'dockerSocket').status, 'ok');
     assert.equal(step(steps, 'daemon').status, 'ok');
 
@@ -175,7 +198,8 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
       const cli = step(steps, 'dockerCli');
       assert.equal(cli.status, 'warning');
       assert.equal(cli.reason, 'remoteShellNotPosix');
-      assert.match(String(cli.detail), /not available/i);
+      assert.match(String(cli.params?.output), /not available/i);
+      assert.deepEqual(cli.fix, { kind: 'changeLoginShell', command: `sudo chsh -s /bin/bash ${u.name}` });
       assert.equal(step(steps, 'dockerSocket').status, 'ok');
       assert.equal(step(steps, 'daemon').status, 'ok');
     },
@@ -187,8 +211,26 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
     const sock = step(steps, 'dockerSocket');
     assert.equal(sock.status, 'warning');
     assert.equal(sock.reason, 'streamLocalForbidden');
+    assert.equal(sock.route, 'dial-stdio');
     assert.equal(step(steps, 'daemon').status, 'ok');
+    assert.equal(step(steps, 'daemon').route, 'dial-stdio');
     assert.equal(step(steps, 'dockerCli').status, 'ok');
+  });
+
+  it('a socket path with quotes and $( ) is data: it reaches the remote on stdin, never a shell', T, async () => {
+    const u = await user({ docker: true, dockerHost: dockerd.host });
+    const marker = path.join(dockerd.dir, 'pwned');
+    const evil = `${dockerd.dir}/x'$(touch ${marker})'";touch ${marker};".sock`;
+    for (const server of [sshd, noForwarding]) {
+      const steps = await run(server, u, evil);
+      const sock = step(steps, 'dockerSocket');
+      assert.equal(sock.status, 'failed', JSON.stringify(steps));
+      assert.equal(sock.params?.path, evil);
+      assert.equal(fs.existsSync(marker), false, 'no shell ran the path');
+    }
+    // A line break cannot travel as one stdin line: refused before anything runs.
+    const broken = await run(sshd, u, '/tmp/a\nb.sock');
+    assert.equal(step(broken, 'dockerSocket').reason, 'endpointInvalid');
   });
 
   it('reports daemonNotRunning when dockerd is stopped', T, async () => {
@@ -305,12 +347,12 @@ describe('the docker CLI through an alias, key and host key this project wrote',
       timeoutMs: 30_000,
       privateKeyPath: keyPath,
       prompts: {
-        confirmHostKey: async (req) => {
+        confirmHostKey: (req) => {
           confirmed++;
           assert.equal(req.fingerprint, sshd.hostKeyFingerprint);
-          return true;
+          return Promise.resolve(true);
         },
-        password: async () => user.password,
+        password: () => Promise.resolve(user.password),
       },
     });
     assert.equal(result.status, 'installed');
@@ -330,6 +372,8 @@ describe('the docker CLI through an alias, key and host key this project wrote',
       timeoutMs: 60_000,
     });
     assert.equal(create.code, 0, create.stderr);
+    // Only what sshd logs from here on counts: earlier steps logged in with the same key.
+    const mark = sshd.log().length;
     const info = await runProcess(DOCKER_CLI, ['--context', 'rdc-x', 'info', '--format', '{{.OperatingSystem}}'], {
       env: h.env,
       timeoutMs: 120_000,
@@ -339,10 +383,11 @@ describe('the docker CLI through an alias, key and host key this project wrote',
       OperatingSystem: string;
     };
     assert.equal(info.stdout.trim(), direct.OperatingSystem);
-    assert.match(
-      sshd.log(),
-      new RegExp(`Accepted publickey for ${user.name} `),
-      'the CLI logged in with the installed key',
+    const fresh = sshd.log().slice(mark);
+    assert.ok(
+      (fresh.match(new RegExp(`Accepted publickey for ${user.name} `, 'g')) ?? []).length >= 1,
+      `the CLI logged in with the installed key; new sshd log lines:\n${fresh}`,
     );
+    assert.doesNotMatch(fresh, /Accepted password/, 'and not with a password');
   });
 });

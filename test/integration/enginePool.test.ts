@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContextStore, contextId } from '../../src/core/contexts/contextStore';
@@ -20,7 +21,7 @@ import {
 } from '../../src/core/engine/enginePool';
 import { CoreError } from '../../src/core/common/errors';
 import { runProcess } from '../../src/core/common/exec';
-import { connectSsh } from '../../src/core/ssh/connection';
+import { connectSsh, type SshConnection } from '../../src/core/ssh/connection';
 import { resolveHost } from '../../src/core/sshConfig/resolveHost';
 import {
   addKnownHost,
@@ -28,8 +29,10 @@ import {
   blackholePort,
   createUser,
   DOCKER_CLI,
+  engineRequest,
   generateKey,
   knownHostsLine,
+  ping,
   requireRoot,
   sshHostBlock,
   startDockerd,
@@ -41,7 +44,8 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
-import { familyOf, sleep } from '../support/processes';
+import { register, registerProcess } from '../support/cleanup';
+import { familyOf, isAlive, sleep, terminate } from '../support/processes';
 import { makeTlsFiles, type TlsFiles } from '../support/tlsFiles';
 import { rejectsWith } from '../support/rejectsWith';
 
@@ -235,6 +239,10 @@ after(async () => {
 
 describe('EnginePool with a real sshd and dockerd', () => {
   it('reports what `docker --context X info` reports, over stream-local and over dial-stdio', T, async () => {
+    const defaultSocketAnswers = await ping('/var/run/docker.sock').then(
+      () => true,
+      () => false,
+    );
     for (const name of ['remote-path', 'remote-env', 'remote-noforward', 'local-unix']) {
       const cli = JSON.parse(await docker(['--context', name, 'info', '--format', '{{json .}}'])) as Record<
         string,
@@ -262,18 +270,18 @@ describe('EnginePool with a real sshd and dockerd', () => {
       const status = await p.status(t);
       assert.equal(status.platform, info.platform);
       assert.equal(status.operatingSystem, info.operatingSystem);
+      // Without a path in the URL, stream-local goes to /var/run/docker.sock first (the one
+      // socket-path rule): where a daemon answers there on this machine (the "remote" host of
+      // these tests), that route wins; elsewhere dial-stdio follows the user's DOCKER_HOST.
+      // Both cases are asserted, decided by asking that socket directly.
       const expected = {
         'remote-path': 'streamlocal',
-        'remote-env': 'dial-stdio',
+        'remote-env': defaultSocketAnswers ? 'streamlocal' : 'dial-stdio',
         'remote-noforward': 'dial-stdio',
         'local-unix': 'unix',
       }[name];
-      // Without a path in the URL, stream-local goes to /var/run/docker.sock first: on a machine
-      // whose own daemon listens there, that socket answers before dial-stdio is needed.
-      if (!(name === 'remote-env' && fs.existsSync('/var/run/docker.sock'))) {
-        assert.equal(info.transport, expected, name);
-        assert.equal(status.transport, expected, name);
-      }
+      assert.equal(info.transport, expected, name);
+      assert.equal(status.transport, expected, name);
       p.dispose();
     }
   });
@@ -395,11 +403,19 @@ describe('EnginePool over tcp://', () => {
       const dk = await p.docker(t);
       assert.equal((await dk.version()).Os, 'linux');
 
-      // The daemon demands a client certificate: without the context's TLS material it fails.
-      await assert.rejects(
-        p.status({ contextName: 'no-tls', endpoint: t.endpoint }),
-        (e: unknown) => e instanceof CoreError,
+      // TLS without a client certificate (the daemon verifies clients): the handshake is refused.
+      const caOnly = fs.mkdtempSync(path.join(tls.dir, 'ca-only-'));
+      fs.copyFileSync(tls.caCert, path.join(caOnly, 'ca.pem'));
+      const noCert = await p.status({ contextName: 'no-cert', endpoint: t.endpoint, tlsDir: caOnly }).then(
+        () => assert.fail('a daemon with --tlsverify accepted a client without a certificate'),
+        (e: unknown) => e,
       );
+      assert.ok(CoreError.is(noCert, 'tlsMaterialMissing'), String(noCert));
+      assert.equal(noCert.details.detail, 'handshake');
+      // Without the context's TLS material the pool speaks plain HTTP, as the docker CLI would;
+      // the TLS listener answers "Client sent an HTTP request to an HTTPS server": said as such.
+      const plain = await rejectsWith(p.status({ contextName: 'no-tls', endpoint: t.endpoint }), 'tlsMaterialMissing');
+      assert.equal(plain.details.detail, 'tlsRequired');
       // A CA that did not sign the daemon's certificate.
       const wrong = fs.mkdtempSync(path.join(tls.dir, 'wrong-'));
       fs.copyFileSync(tls.otherCaCert, path.join(wrong, 'ca.pem'));
@@ -606,6 +622,156 @@ describe('EnginePool faults and recovery', () => {
     assert.equal(p.stats().openChannels, 0);
     await p.status(t);
     assert.equal(p.stats().connectsTotal, 2);
+    p.dispose();
+  });
+});
+
+describe('EnginePool: what it remembers, and when it lets go', () => {
+  /** A second dockerd on the socket path of the first (stopped) one, with its own data root and ID. */
+  async function otherDaemonOnSameSocket(): Promise<{ stop(): Promise<void> }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-dockerd2-'));
+    const releaseDir = register({ kind: 'dir', path: dir });
+    const log = fs.openSync(path.join(dir, 'dockerd.log'), 'a');
+    // dockerd 20.10 derives its ID from this key: a key of its own makes it another daemon.
+    const config = path.join(dir, 'daemon.json');
+    fs.writeFileSync(config, JSON.stringify({ 'deprecated-key-path': path.join(dir, 'key.json') }));
+    const args = [
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      '--config-file',
+      config,
+      '-H',
+      s.dockerd.host,
+      '--iptables=false',
+      '--bridge=none',
+      '--storage-driver=vfs',
+    ];
+    const child = spawn('/usr/sbin/dockerd', args, { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    const pid = child.pid ?? 0;
+    const release = registerProcess(pid, 'dockerd', true);
+    child.unref();
+    for (
+      let i = 0;
+      !(await ping(s.dockerd.socket).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    ) {
+      assert.ok(i < 900 && isAlive(pid), `the second dockerd did not answer; see ${dir}/dockerd.log`);
+      await sleep(100);
+    }
+    return {
+      stop: async () => {
+        const family = familyOf(pid, true);
+        await terminate([pid], 30_000);
+        await terminate(family.filter(isAlive), 5_000);
+        release();
+        fs.rmSync(dir, { recursive: true, force: true });
+        releaseDir();
+      },
+    };
+  }
+
+  async function daemonId(): Promise<string> {
+    return (JSON.parse((await engineRequest(s.dockerd.socket, 'GET', '/info')).body) as { ID: string }).ID;
+  }
+
+  it('another daemon behind the same socket: status() reads /info again (its ID), over ssh and unix', T, async () => {
+    const targets = [await target('remote-path'), await target('remote-noforward'), await target('local-unix')];
+    const p = newPool();
+    const firstId = await daemonId();
+    for (const t of targets) {
+      assert.equal((await p.status(t)).id, firstId, t.contextName);
+      assert.equal((await p.status(t)).id, firstId, 'served from the cache');
+    }
+    const readsBefore = p.stats().infoReads;
+    await s.dockerd.stopDaemonOnly();
+    let other: { stop(): Promise<void> } | undefined;
+    try {
+      other = await otherDaemonOnSameSocket();
+      const secondId = await daemonId();
+      assert.notEqual(secondId, firstId, 'precondition: the second daemon has another ID');
+      // No status() while the socket was empty: only the closed connections can tell.
+      for (const t of targets) {
+        assert.equal((await p.status(t)).id, secondId, t.contextName);
+      }
+      assert.equal(p.stats().infoReads - readsBefore, targets.length, 'one /info read per target');
+      assert.equal(p.stats().connectsTotal, 2, 'the SSH connections stayed up');
+    } finally {
+      await other?.stop();
+      await s.dockerd.restart();
+    }
+    // And on a warm pool nothing more is read: the status path stays one round trip.
+    const reads = p.stats().infoReads;
+    for (const t of targets) {
+      await p.status(t);
+    }
+    const readsAfterRestart = p.stats().infoReads - reads;
+    assert.equal(readsAfterRestart, targets.length, 'the restarted daemon is read once per target');
+    for (const t of targets) {
+      await p.status(t);
+    }
+    assert.equal(p.stats().infoReads - reads, targets.length, 'then served from the cache');
+    p.dispose();
+  });
+
+  it('a connection that finishes after close() is closed, not kept', T, async () => {
+    const t = await target('remote-path');
+    const made: SshConnection[] = [];
+    let arrived: () => void = () => undefined;
+    const arrival = new Promise<void>((r) => (arrived = r));
+    const real = connectVia(s.home);
+    // A connect that ignores the pool's signal (as a slow resolver or jump host might).
+    const p = newPool({
+      connect: async (endpoint) => {
+        const c = await real(endpoint, new AbortController().signal);
+        made.push(c);
+        arrived();
+        return c;
+      },
+    });
+    const events: ConnectionEvent[] = [];
+    p.onDidChangeConnection((e) => events.push(e));
+    const mark = s.sshd.log().length;
+    const pending = p.status(t);
+    p.close(t.endpoint);
+    await rejectsWith(pending, 'cancelled');
+    await arrival;
+    const state = await Promise.race([made[0]?.closed.then(() => 'closed'), sleep(30_000).then(() => 'open')]);
+    assert.equal(state, 'closed', 'the late connection was closed');
+    assert.deepEqual(events, [], 'it was never announced');
+    assert.equal(p.stats().connections, 0);
+    await s.sshd.waitForLog(/Disconnected from user|Received disconnect/);
+    assert.match(s.sshd.log().slice(mark), new RegExp(`Accepted publickey for ${s.user.name} `));
+    p.dispose();
+  });
+
+  it('the idle timer does not cut a request in flight', T, async () => {
+    const idleTimeoutMs = 300;
+    const p = newPool({ idleTimeoutMs });
+    const t = await target('remote-path');
+    const events: ConnectionEvent[] = [];
+    p.onDidChangeConnection((e) => events.push(e));
+    const dk = await p.docker(t);
+    // GET /events with `until` two seconds ahead: one response that lasts far longer than the idle timeout.
+    const now = Math.floor(Date.now() / 1000);
+    const stream = await dk.getEvents({ since: now, until: now + 2 });
+    for await (const _chunk of stream) {
+      // drained
+    }
+    assert.deepEqual(
+      events.map((e) => e.state),
+      ['connected'],
+      'no disconnect while the request ran',
+    );
+    const closed = await waitForEvent(p, (e) => e.state === 'disconnected');
+    assert.equal(closed.error, undefined, 'then closed as idle');
     p.dispose();
   });
 });

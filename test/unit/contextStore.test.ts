@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import fsNode from 'node:fs';
+import { describe, mock, test } from 'node:test';
 import {
   ContextStore,
   type DockerContextSummary,
@@ -120,6 +121,46 @@ describe('natural order (sortorder.NaturalLess)', () => {
     assert.ok(naturalLess('z', 'é'));
     assert.ok(naturalLess('é', '😀'));
     assert.ok(naturalLess('\uff5e', '😀')); // UTF-16 order would say the opposite
+  });
+});
+
+describe('read (one reading for a view)', () => {
+  test('lists and resolves the current context from one read of config.json, agreeing with list() and current()', async () => {
+    const { dir, store } = await freshStore();
+    await store.create({ name: 'web', endpoint: 'ssh://u@web' });
+    await store.use('web');
+    const configFile = path.join(dir, 'config.json');
+    const opens = mock.method(fsNode, 'openSync');
+    let reading;
+    try {
+      reading = await store.read();
+    } finally {
+      opens.mock.restore();
+    }
+    const configOpens = opens.mock.calls.filter((c) => c.arguments[0] === configFile).length;
+    assert.equal(configOpens, 1, 'config.json is read once');
+    assert.equal(reading.listError, undefined);
+    assert.deepEqual(reading.current, await store.current());
+    assert.deepEqual(reading.contexts, await store.list());
+    assert.deepEqual(
+      reading.contexts.filter((c) => c.current).map((c) => c.name),
+      ['web'],
+    );
+  });
+
+  test('a listing that fails as a whole keeps the current context and says why', async () => {
+    const { dir, store } = await freshStore({ DOCKER_CONTEXT: 'web' });
+    await fs.mkdir(path.join(dir, 'contexts'), { recursive: true });
+    // A symlink to itself: readdir fails with ELOOP, even for root.
+    await fs.symlink('meta', path.join(dir, 'contexts', 'meta'));
+    const reading = await store.read();
+    assert.deepEqual(reading.contexts, []);
+    assert.equal(reading.current.name, 'web');
+    assert.ok(
+      reading.listError instanceof CoreError && reading.listError.reason === 'fileUnreadable',
+      String(reading.listError),
+    );
+    await rejectsWith(store.list(), 'fileUnreadable');
   });
 });
 

@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dialStdioError, probeError, quoteRemotePath, type SocketContext } from '../../src/core/engine/engineErrors';
+import { dialStdioError, localSocketError, probeError, type SocketContext } from '../../src/core/engine/engineErrors';
+import { checkRemoteSocketPath, remoteSocketOf, type SocketFacts } from '../../src/core/engine/remoteSocket';
 import { apiError } from '../../src/core/engine/engineHttp';
 import { CoreError } from '../../src/core/common/errors';
 
 const ctx = (daemonSeen = false): SocketContext => ({
   socketPath: '/var/run/docker.sock',
+  local: false,
   where: 'ubuntu@example.com:22',
   daemonSeen,
   base: { host: 'example.com', port: 22, user: 'ubuntu' },
@@ -68,41 +70,73 @@ describe('dialStdioError', () => {
   });
 });
 
-describe('probeError (stream-local "open failed" explained by test(1) on the remote)', () => {
+describe('probeError (stream-local "open failed" explained by the remote socket probe)', () => {
+  const facts = (f: Partial<SocketFacts>): SocketFacts => ({ kind: 'socket', access: 'rw', lsDenied: false, ...f });
   test('each probe answer', () => {
-    assert.equal(probeError('missing', ctx(), false)?.reason, 'dockerSocketMissing');
-    assert.equal(probeError('missing', ctx(true), true)?.reason, 'daemonNotRunning');
-    assert.equal(probeError('denied', ctx(), false)?.reason, 'dockerSocketPermission');
-    assert.equal(probeError('notsocket', ctx(), false)?.reason, 'dockerSocketMissing');
+    assert.equal(probeError(facts({ kind: 'missing' }), ctx(), false)?.reason, 'dockerSocketMissing');
+    assert.equal(probeError(facts({ kind: 'missing' }), ctx(true), true)?.reason, 'daemonNotRunning');
+    const denied = probeError(facts({ access: 'denied', user: 'bob', group: 'docker' }), ctx(), false);
+    assert.equal(denied?.reason, 'dockerSocketPermission');
+    assert.equal(denied?.details.user, 'bob');
+    assert.equal(denied?.details.group, 'docker');
+    // A directory on the way closed to the user: `test -S` says missing, ls says why.
+    assert.equal(
+      probeError(facts({ kind: 'missing', lsDenied: true }), ctx(), false)?.reason,
+      'dockerSocketPermission',
+    );
+    const other = probeError(facts({ kind: 'other' }), ctx(), false);
+    assert.equal(other?.reason, 'dockerSocketMissing');
+    assert.equal(other?.details.detail, 'notSocket');
     // An accessible socket that sshd cannot reach: forwarding is off, unless it worked before.
-    assert.equal(probeError('ok', ctx(), false)?.reason, 'streamLocalForbidden');
-    assert.equal(probeError('ok', ctx(true), true)?.reason, 'daemonNotRunning');
-    assert.equal(probeError('unknown', ctx(), false), undefined);
+    assert.equal(probeError(facts({}), ctx(), false)?.reason, 'streamLocalForbidden');
+    assert.equal(probeError(facts({}), ctx(true), true)?.reason, 'daemonNotRunning');
+    assert.equal(probeError(undefined, ctx(), false), undefined);
   });
 });
 
-describe('quoteRemotePath', () => {
-  test('quotes ordinary socket paths', () => {
-    assert.equal(quoteRemotePath('/var/run/docker.sock'), "'/var/run/docker.sock'");
-    assert.equal(quoteRemotePath('/run/user/1000/docker.sock'), "'/run/user/1000/docker.sock'");
-    assert.equal(quoteRemotePath('/tmp/my dir/docker.sock'), "'/tmp/my dir/docker.sock'");
+describe('local and remote sockets are told apart in the details', () => {
+  test('a missing socket of this machine says local, a remote one names its host', () => {
+    const local = localSocketError(Object.assign(new Error('x'), { code: 'ENOENT' }), {
+      socketPath: '/run/x.sock',
+      local: true,
+      where: 'this machine',
+      daemonSeen: false,
+      base: { endpoint: 'unix:///run/x.sock' },
+    });
+    assert.equal(local?.reason, 'dockerSocketMissing');
+    assert.equal(local?.details.local, true);
+    assert.equal(local?.details.host, undefined);
+    const remote = probeError({ kind: 'missing', lsDenied: false }, ctx(), false);
+    assert.equal(remote?.details.local, undefined);
+    assert.equal(remote?.details.host, 'example.com');
   });
-  test('refuses what could leave the quotes in some shell', () => {
+});
+
+describe('the remote socket path rule', () => {
+  test('the URL path, else /var/run/docker.sock', () => {
+    assert.deepEqual(remoteSocketOf(undefined), { path: '/var/run/docker.sock', explicit: false });
+    assert.deepEqual(remoteSocketOf('/'), { path: '/var/run/docker.sock', explicit: false });
+    assert.deepEqual(remoteSocketOf('/run/user/1000/docker.sock'), {
+      path: '/run/user/1000/docker.sock',
+      explicit: true,
+    });
+  });
+  test('quotes and $() are data (the path travels on stdin); control characters and relative paths are refused', () => {
+    for (const ok of ["/tmp/x'; rm -rf ~; '", '/tmp/$(id)', '/tmp/my dir/docker.sock', '/tmp/a!b']) {
+      assert.doesNotThrow(() => checkRemoteSocketPath(ok), ok);
+    }
     for (const bad of [
-      "/tmp/x'; rm -rf ~; '",
-      '/tmp/a\\b',
-      '/tmp/$(id)',
-      '/tmp/`id`',
-      '/tmp/a!b',
       '/tmp/a\nb',
+      '/tmp/a\rb',
+      '/tmp/a\u0000b',
+      '/tmp/a\u001bb',
       'relative/docker.sock',
-      '/tmp/a"b',
-      '/tmp/a;b',
+      '/' + 'x'.repeat(1100),
     ]) {
       assert.throws(
-        () => quoteRemotePath(bad),
-        (e: unknown) => CoreError.is(e, 'endpointInvalid'),
-        bad,
+        () => checkRemoteSocketPath(bad),
+        (e: unknown) => CoreError.is(e, 'endpointInvalid') && e.details.rule === 'socketPath',
+        JSON.stringify(bad),
       );
     }
   });

@@ -55,6 +55,7 @@ describe('toEngineInfo', () => {
     NCPU: 2,
     MemTotal: 4110671872,
     Name: 'vm',
+    ID: 'ZK2V:6LQW:QXHB:3K3T:EXAMPLE',
   };
   const version = {
     Os: 'linux',
@@ -76,6 +77,7 @@ describe('toEngineInfo', () => {
       ncpu: 2,
       memTotal: 4110671872,
       name: 'vm',
+      id: 'ZK2V:6LQW:QXHB:3K3T:EXAMPLE',
       rttMs: 1.5,
       checkedAt: 42,
       transport: 'streamlocal',

@@ -84,24 +84,24 @@ describe('EnginePool connection attempts', () => {
     await rejectsWith(p.status(target), 'cancelled');
   });
 
-  test('an unsafe socket path in the URL is refused before connecting', async () => {
+  test('a socket path that cannot travel as one stdin line is refused before connecting', async () => {
     let calls = 0;
-    const p = pool(async () => {
+    const p = pool(() => {
       calls++;
-      throw new Error('must not connect');
+      return Promise.reject(new Error('must not connect'));
     });
-    const e = await rejectsWith(p.status({ contextName: 'x', endpoint: "ssh://h/tmp/a'b.sock" }), 'endpointInvalid');
+    // %0A decodes to a line break: it would end the path line dial-stdio reads.
+    const e = await rejectsWith(p.status({ contextName: 'x', endpoint: 'ssh://h/tmp/a%0Ab.sock' }), 'endpointInvalid');
     assert.equal(e.details.rule, 'socketPath');
-    await rejectsWith(p.info({ contextName: 'x', endpoint: 'ssh://h/tmp/$(id).sock' }), 'endpointInvalid');
+    await rejectsWith(p.info({ contextName: 'x', endpoint: 'ssh://h/tmp/a%0Db.sock' }), 'endpointInvalid');
+    await rejectsWith(p.docker({ contextName: 'x', endpoint: 'ssh://h/tmp/a%00b.sock' }), 'endpointInvalid');
     await rejectsWith(p.status({ contextName: 'x', endpoint: 'ssh://:22' }), 'endpointInvalid');
     assert.equal(calls, 0);
     p.dispose();
   });
 
   test('a connect callback that throws a plain error becomes a CoreError', async () => {
-    const p = pool(async () => {
-      throw new TypeError('boom');
-    });
+    const p = pool(() => Promise.reject(new TypeError('boom')));
     const e = await rejectsWith(p.status({ contextName: 'x', endpoint: 'ssh://h' }), 'internal');
     assert.match(e.message, /boom/);
     p.dispose();
@@ -110,20 +110,24 @@ describe('EnginePool connection attempts', () => {
 
 describe('EnginePool local endpoints', () => {
   test('a unix socket that does not exist', async () => {
-    const p = pool(async () => assert.fail('no ssh'));
+    const p = pool(() => assert.fail('no ssh'));
     const sock = path.join(tmp, 'absent.sock');
     const e = await rejectsWith(p.status({ contextName: 'local', endpoint: `unix://${sock}` }), 'dockerSocketMissing');
     assert.equal(e.details.path, sock);
+    // A socket of this machine: the message must not name a remote host.
+    assert.equal(e.details.local, true);
+    assert.equal(e.details.host, undefined);
     p.dispose();
   });
 
   test('TLS material: an empty directory, or a certificate without its key', async () => {
-    const p = pool(async () => assert.fail('no ssh'));
+    const p = pool(() => assert.fail('no ssh'));
     const empty = fs.mkdtempSync(path.join(tmp, 'tls-'));
-    await rejectsWith(
+    const none = await rejectsWith(
       p.status({ contextName: 'tls', endpoint: 'tcp://127.0.0.1:1', tlsDir: empty }),
       'tlsMaterialMissing',
     );
+    assert.equal(none.details.detail, 'empty');
     const half = fs.mkdtempSync(path.join(tmp, 'tls-'));
     fs.writeFileSync(path.join(half, 'cert.pem'), 'x');
     const e = await rejectsWith(
@@ -131,6 +135,8 @@ describe('EnginePool local endpoints', () => {
       'tlsMaterialMissing',
     );
     assert.equal(e.details.name, 'tls2');
+    assert.equal(e.details.detail, 'keyMissing');
+    assert.equal(e.details.file, path.join(half, 'key.pem'));
     p.dispose();
   });
 });
@@ -143,7 +149,7 @@ describe('dockerode from the pool', () => {
     process.env.DOCKER_HOST = 'tcp://[bad';
     process.env.DOCKER_CERT_PATH = path.join(tmp, 'no-such-dir');
     process.env.DOCKER_TLS_VERIFY = '1';
-    const p = pool(async () => assert.fail('no ssh'));
+    const p = pool(() => assert.fail('no ssh'));
     try {
       const sock = path.join(tmp, 'none.sock');
       const docker = await p.docker({ contextName: 'local', endpoint: `unix://${sock}` });

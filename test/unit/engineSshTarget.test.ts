@@ -175,9 +175,9 @@ describe('silent prompts against an in-process SSH server', () => {
       timeoutMs: 10_000,
       passphrases: cache,
       prompts: {
-        passphrase: async (req) => {
+        passphrase: (req) => {
           asked.push(req.keyPath);
-          return PASSPHRASE;
+          return Promise.resolve(PASSPHRASE);
         },
       },
     });

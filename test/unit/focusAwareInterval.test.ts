@@ -1,7 +1,8 @@
 /**
  * The status refresh timer: ticks at the interval only while the window is focused, never two
- * at once, an overdue tick at once when focus returns, 0 turns it off. Node's mock timers and
- * an injected clock drive it, so nothing here depends on the machine's speed.
+ * at once, an overdue tick at once when focus returns, 0 turns it off, and after a failure the
+ * next ticks come at 1, 2, 4, 8 s until one succeeds. Node's mock timers and an injected clock
+ * drive it, so nothing here depends on the machine's speed.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
@@ -131,6 +132,106 @@ describe('FocusAwareInterval', () => {
     t.setIntervalMs(0);
     await advance(5_000);
     assert.equal(ticks, 2);
+    t.dispose();
+  });
+
+  test('after failures the next ticks come at 1, 2, 4, 8 s, then at the interval; a success ends the backoff', async () => {
+    const at: number[] = [];
+    let ok = false;
+    const t = new FocusAwareInterval({
+      intervalMs: 30_000,
+      focused: true,
+      now: clock,
+      tick: () => {
+        at.push(now);
+        return ok;
+      },
+    });
+    await advance(30_000);
+    assert.deepEqual(at, [30_000], 'the first tick at the interval');
+    await advance(45_000);
+    assert.deepEqual(
+      at.map((x, i) => (i === 0 ? 0 : x - at[i - 1])),
+      [0, 1_000, 2_000, 4_000, 8_000, 30_000],
+      'waits between ticks after the first failure',
+    );
+    ok = true;
+    await advance(30_000);
+    const n = at.length;
+    await advance(30_000);
+    assert.equal(at.length, n + 1, 'after a success: the interval again');
+    assert.equal(at[n] - at[n - 1], 30_000);
+    t.dispose();
+  });
+
+  test('a failure reported from outside the schedule starts the backoff from now; a reported success ends it', async () => {
+    const at: number[] = [];
+    const t = new FocusAwareInterval({
+      intervalMs: 30_000,
+      focused: true,
+      now: clock,
+      tick: () => {
+        at.push(now);
+        return false;
+      },
+    });
+    await advance(5_000);
+    t.noteResult(false);
+    assert.equal(t.waitMs, 1_000);
+    await advance(1_000);
+    assert.deepEqual(at, [6_000], 'a retry 1 s after the reported failure');
+    assert.equal(t.waitMs, 2_000, 'the next one 2 s after that');
+    t.noteResult(true);
+    assert.equal(t.waitMs, 30_000);
+    await advance(29_900);
+    assert.deepEqual(at, [6_000], 'a success reported meanwhile: back to the interval');
+    await advance(100);
+    assert.deepEqual(at, [6_000, 36_000]);
+    t.dispose();
+  });
+
+  test('no retries while the window is not focused; the overdue one runs on focus', async () => {
+    let ticks = 0;
+    const t = new FocusAwareInterval({
+      intervalMs: 30_000,
+      focused: false,
+      now: clock,
+      tick: () => {
+        ticks++;
+        return false;
+      },
+    });
+    t.noteResult(false);
+    assert.equal(t.armed, false);
+    await advance(60_000);
+    assert.equal(ticks, 0);
+    t.setFocused(true);
+    await advance(100);
+    assert.equal(ticks, 1, 'overdue: at once on focus');
+    assert.equal(t.waitMs, 2_000, 'and the backoff goes on');
+    t.dispose();
+  });
+
+  test('a retry is never longer than the interval, and an interval of 0 also turns the retries off', async () => {
+    let ticks = 0;
+    const t = new FocusAwareInterval({
+      intervalMs: 3_000,
+      focused: true,
+      now: clock,
+      tick: () => {
+        ticks++;
+        return false;
+      },
+    });
+    t.noteResult(false);
+    t.noteResult(false);
+    t.noteResult(false);
+    assert.equal(t.waitMs, 3_000, '4 s capped by the 3 s interval');
+    t.setIntervalMs(0);
+    t.noteResult(false);
+    assert.equal(t.armed, false);
+    await advance(60_000);
+    assert.equal(ticks, 0);
     t.dispose();
   });
 });

@@ -69,12 +69,7 @@ describe('LatestSnapshot', () => {
   test('a failed load rejects its readers and the next reader loads again', async () => {
     let fail = true;
     const cell = new LatestSnapshot<Snap>(
-      async () => {
-        if (fail) {
-          throw new Error('boom');
-        }
-        return { names: ['x'] };
-      },
+      () => (fail ? Promise.reject(new Error('boom')) : Promise.resolve({ names: ['x'] })),
       dataKey,
       () => undefined,
     );

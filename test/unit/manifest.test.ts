@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as ts from 'typescript';
 import { CommandIds } from '../../src/ui/base/commandIds';
 import { CONTEXT_VALUE_TOKENS, contextItemValue } from '../../src/ui/base/contextValues';
+import { ViewIds, WhenKeys } from '../../src/ui/base/ids';
 
 // package.json is checked against the code: the most common drift in an extension is a command,
 // menu, string key or viewItem that exists on one side only.
@@ -12,7 +13,10 @@ import { CONTEXT_VALUE_TOKENS, contextItemValue } from '../../src/ui/base/contex
 function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const p = path.join(dir, 'package.json');
-    if (fs.existsSync(p) && JSON.parse(fs.readFileSync(p, 'utf8')).name === 'remote-docker-contexts') {
+    if (
+      fs.existsSync(p) &&
+      (JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string }).name === 'remote-docker-contexts'
+    ) {
       return dir;
     }
     if (path.dirname(dir) === dir) {
@@ -22,17 +26,30 @@ function repoRoot(): string {
 }
 
 const root = repoRoot();
-const readJson = (rel: string): any => JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
-const pkg = readJson('package.json');
-const contributes = pkg.contributes ?? {};
+const readJson = <T>(rel: string): T => JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')) as T;
 
 interface MenuEntry {
   command: string;
   when?: string;
   group?: string;
 }
+
+/** The parts of package.json these tests read. */
+interface Manifest {
+  icon: string;
+  activationEvents: string[];
+  contributes: {
+    commands: { command: string }[];
+    menus?: Record<string, MenuEntry[]>;
+    views: Record<string, { id: string }[]>;
+    viewsContainers: { activitybar: { icon: string }[] };
+    viewsWelcome?: { view: string; when?: string }[];
+  };
+}
+const pkg = readJson<Manifest>('package.json');
+const contributes = pkg.contributes;
 function menuEntries(): { menu: string; entry: MenuEntry }[] {
-  return Object.entries((contributes.menus ?? {}) as Record<string, MenuEntry[]>).flatMap(([menu, entries]) =>
+  return Object.entries(contributes.menus ?? {}).flatMap(([menu, entries]) =>
     entries.map((entry) => ({ menu, entry })),
   );
 }
@@ -54,7 +71,7 @@ function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
 }
 
 test('every contributed command is in the command-id table, and every table entry is contributed', () => {
-  const contributed = (contributes.commands as { command: string }[]).map((c) => c.command).sort();
+  const contributed = contributes.commands.map((c) => c.command).sort();
   const table = Object.values(CommandIds).sort();
   assert.deepEqual(contributed, table);
 });
@@ -78,16 +95,16 @@ test('every command-id table entry gets a handler in registerCommands.ts', () =>
 });
 
 test('every command named in menus and activation events is contributed', () => {
-  const known = new Set((contributes.commands as { command: string }[]).map((c) => c.command));
+  const known = new Set(contributes.commands.map((c) => c.command));
   for (const { menu, entry } of menuEntries()) {
     assert.ok(known.has(entry.command), `${menu}: ${entry.command} is not a contributed command`);
   }
   const views = new Set(
-    Object.values(contributes.views as Record<string, { id: string }[]>)
+    Object.values(contributes.views)
       .flat()
       .map((v) => v.id),
   );
-  for (const ev of pkg.activationEvents as string[]) {
+  for (const ev of pkg.activationEvents) {
     if (ev.startsWith('onCommand:')) {
       assert.ok(known.has(ev.slice('onCommand:'.length)), ev);
     } else if (ev.startsWith('onView:')) {
@@ -95,7 +112,7 @@ test('every command named in menus and activation events is contributed', () => 
     }
   }
   for (const c of known) {
-    assert.ok((pkg.activationEvents as string[]).includes(`onCommand:${c}`), `no activation event for ${c}`);
+    assert.ok(pkg.activationEvents.includes(`onCommand:${c}`), `no activation event for ${c}`);
   }
 });
 
@@ -192,7 +209,7 @@ test('every %key% in package.json is in package.nls.json and package.nls.zh-cn.j
   const used = [...nlsKeys(pkg)].sort();
   assert.ok(used.length > 10);
   for (const file of ['package.nls.json', 'package.nls.zh-cn.json']) {
-    const keys = Object.keys(readJson(file)).sort();
+    const keys = Object.keys(readJson<Record<string, string>>(file)).sort();
     assert.deepEqual(keys, used, file);
   }
 });
@@ -220,7 +237,7 @@ function l10nStrings(): { file: string; line: number; text: string | undefined }
 }
 
 test('every vscode.l10n.t string is a literal with a Chinese translation carrying the same placeholders', () => {
-  const bundle = readJson('l10n/bundle.l10n.zh-cn.json') as Record<string, string>;
+  const bundle = readJson<Record<string, string>>('l10n/bundle.l10n.zh-cn.json');
   const strings = l10nStrings();
   assert.ok(strings.length > 50, `only ${strings.length} l10n.t calls found: the scan is broken`);
   for (const s of strings) {
@@ -246,7 +263,22 @@ test('the icons the manifest names exist; the marketplace icon is a 128×128 PNG
   assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG');
   assert.equal(icon.readUInt32BE(16), 128);
   assert.equal(icon.readUInt32BE(20), 128);
-  for (const c of contributes.viewsContainers.activitybar as { icon: string }[]) {
+  for (const c of contributes.viewsContainers.activitybar) {
     assert.ok(fs.readFileSync(path.join(root, c.icon), 'utf8').includes('<svg'), c.icon);
+  }
+});
+
+test('the view ids of the ground floor are the views package.json contributes, and every when-key it sets is read there', () => {
+  const views = Object.values(contributes.views)
+    .flat()
+    .map((v) => v.id)
+    .sort();
+  assert.deepEqual(views, Object.values(ViewIds).sort());
+  const whens = [
+    ...(contributes.viewsWelcome ?? []).map((w) => w.when ?? ''),
+    ...menuEntries().map(({ entry }) => entry.when ?? ''),
+  ].join('\n');
+  for (const key of Object.values(WhenKeys)) {
+    assert.ok(whens.includes(key), `${key} is set but no when clause reads it`);
   }
 });

@@ -98,3 +98,44 @@ test('an unregistered handler is not called; after dispose requests resolve with
   await rm.request('contexts', 'files');
   assert.equal(calls, 1);
 });
+
+test(
+  'leading edge: the first request after a quiet period runs at once, not after the coalescing window',
+  { timeout: 10_000 },
+  async () => {
+    // A window far longer than the test's timeout: only a leading-edge run can finish in time.
+    const rm = new RefreshManager(new MemoryLogger(), 60_000);
+    const calls: RefreshReason[][] = [];
+    rm.register('contexts', (reasons) => {
+      calls.push([...reasons]);
+    });
+    await rm.request('contexts', 'files');
+    assert.deepEqual(calls, [['files']]);
+    rm.dispose();
+  },
+);
+
+test('trailing edge: requests right after a refresh wait for the window and share one run', async () => {
+  const rm = new RefreshManager(new MemoryLogger(), 60_000);
+  const calls: RefreshReason[][] = [];
+  rm.register('contexts', (reasons) => {
+    calls.push([...reasons]);
+  });
+  await rm.request('contexts', 'files');
+  const held = [rm.request('contexts', 'files'), rm.request('contexts', 'command')];
+  // A leading run would have started within the microtasks before this macrotask.
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, [['files']], 'held for the window');
+  rm.dispose();
+  await Promise.all(held);
+
+  const short = new RefreshManager(new MemoryLogger(), 20);
+  const runs: RefreshReason[][] = [];
+  short.register('contexts', (reasons) => {
+    runs.push([...reasons]);
+  });
+  await short.request('contexts', 'activation');
+  await Promise.all([short.request('contexts', 'files'), short.request('contexts', 'command')]);
+  assert.deepEqual(runs, [['activation'], ['files', 'command']]);
+  short.dispose();
+});

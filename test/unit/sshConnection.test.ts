@@ -22,7 +22,6 @@ import {
   socketError,
   type ConnectOptions,
 } from '../../src/core/ssh/connection';
-import { classifyDialStdioFailure } from '../../src/core/diagnose/diagnose';
 import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import { tcpServer } from '../support/ports';
 
@@ -427,17 +426,6 @@ describe('connection helpers', () => {
     // Node's happy-eyeballs connect wraps the per-address errors.
     const agg = new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'all failed');
     assert.equal(socketError(agg, where).reason, 'connectionRefused');
-  });
-
-  it('tells the cause of a failed docker system dial-stdio from its stderr', () => {
-    const raw = 'failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: ';
-    assert.equal(classifyDialStdioFailure(raw + 'permission denied', 1).reason, 'dockerSocketPermission');
-    assert.equal(classifyDialStdioFailure(raw + 'no such file or directory', 1).reason, 'daemonNotRunning');
-    assert.equal(classifyDialStdioFailure(raw + 'connection refused', 1).reason, 'daemonNotRunning');
-    assert.equal(classifyDialStdioFailure('bash: line 1: docker: command not found', 127).reason, 'dockerCliMissing');
-    assert.equal(classifyDialStdioFailure('zsh:1: command not found: docker', 127).reason, 'dockerCliMissing');
-    assert.equal(classifyDialStdioFailure('sh: 1: docker: not found', 127).reason, 'dockerCliMissing');
-    assert.equal(classifyDialStdioFailure('unexpected', 2).reason, 'engineApiError');
   });
 
   it('keeps passphrases out of serialisation', () => {

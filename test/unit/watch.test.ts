@@ -235,3 +235,60 @@ test('after close() no report arrives and the listener is never called again', a
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(rec.changes.length, seen);
 });
+
+test('leading edge: the first change after a quiet period is reported at once, not after the quiet period', async () => {
+  const dir = await tempDir();
+  // A quiet period far longer than EVENT_DEADLINE_MS: only a leading-edge report can arrive in time.
+  await withWatcher(
+    dir,
+    async (rec, t) => {
+      const first = rec.next(touches(t.config), 'the first write');
+      await writeAtomically(t.config, '{"currentContext":"a"}');
+      await first;
+      assert.equal(rec.changes.length, 1);
+    },
+    60_000,
+  );
+});
+
+test('trailing edge: changes that follow the first within the quiet period are held, not reported one by one', async () => {
+  const dir = await tempDir();
+  const logger = new MemoryLogger();
+  const rec = new Recorder();
+  const w = watchPaths(dockerStoreWatchTargets(dir), rec.listener, { debounceMs: 60_000, logger });
+  try {
+    await w.ready;
+    const config = path.join(dir, 'config.json');
+    const first = rec.next(touches(config), 'the first write');
+    await writeAtomically(config, '{"currentContext":"a"}');
+    await first;
+    // The watcher logs each change it holds: that line, not a sleep, says the second write was seen.
+    const held = (): number => logger.lines.filter((l) => l.includes('change held')).length;
+    const before = held();
+    await writeAtomically(config, '{"currentContext":"b"}');
+    for (let i = 0; held() === before; i++) {
+      assert.ok(i < 1000, 'the second write was never seen');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(rec.changes.length, 1, 'the second write waits for the quiet period');
+  } finally {
+    w.close();
+  }
+});
+
+test('trailing edge: the held changes are reported once the quiet period ends', async () => {
+  const dir = await tempDir();
+  await withWatcher(
+    dir,
+    async (rec, t) => {
+      const first = rec.next(touches(t.config), 'the first write');
+      await writeAtomically(t.config, '{"currentContext":"a"}');
+      await first;
+      const second = rec.next(touches(t.config), 'the held writes');
+      await writeAtomically(t.config, '{"currentContext":"b"}');
+      await writeAtomically(t.config, '{"currentContext":"c"}');
+      await second;
+    },
+    300,
+  );
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { CoreError } from './errors';
 
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet. An existing file keeps its own mode. */
@@ -9,6 +10,12 @@ export interface AtomicWriteOptions {
   forceMode?: boolean;
   /** Fail with EEXIST instead of replacing an existing file. */
   exclusive?: boolean;
+  /**
+   * Runs when the new content is on disk in the temporary file, right before the rename: the
+   * narrowest window in which to check that the target is still what the caller read. If it
+   * throws, nothing is renamed and the error propagates.
+   */
+  beforeRename?: () => Promise<void> | void;
 }
 
 /**
@@ -54,6 +61,7 @@ export async function writeFileAtomic(
   }
   await handle.close();
   try {
+    await options.beforeRename?.();
     if (options.exclusive) {
       // link() fails if the target appeared meanwhile, which rename() would silently replace.
       await fs.link(tmp, real);
@@ -95,6 +103,23 @@ export async function readFileIfExists(file: string): Promise<string | undefined
       return undefined;
     }
     throw e;
+  }
+}
+
+/**
+ * Whether anything is at `p` (lstat, so a dangling symlink counts: a write there would still
+ * clobber something). Not found is false; any other failure is `fileUnreadable`, since the answer
+ * is unknown.
+ */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) {
+      return false;
+    }
+    throw new CoreError('fileUnreadable', `Cannot check ${p}.`, { file: p, code: errnoCode(e) }, { cause: e });
   }
 }
 

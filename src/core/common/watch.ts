@@ -13,7 +13,9 @@ import { nullLogger, type Logger } from './log';
  * - A path that does not exist yet is watched through its nearest existing ancestor (filtered by
  *   the next path component), and the watch is moved down when the missing directories appear.
  * - A watched directory that is deleted or replaced is noticed (inode check) and re-armed.
- * - Bursts of events are coalesced into one call after `debounceMs` of quiet.
+ * - The first relevant event after a quiet period is reported at once (a `docker context use` in a
+ *   terminal reaches the status bar without waiting); the events that follow it within
+ *   `debounceMs` are coalesced into one more call after `debounceMs` of quiet.
  */
 
 export interface WatchTarget {
@@ -82,6 +84,8 @@ class PathWatcherImpl implements PathWatcher {
   private readonly armed: (Armed | undefined)[];
   private readonly dirty = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Until then a relevant event joins the trailing call instead of being reported at once. */
+  private quietUntil = 0;
   private closed = false;
   /** Serialises re-arming so two passes never race on the same slot. */
   private chain: Promise<void> = Promise.resolve();
@@ -117,9 +121,24 @@ class PathWatcherImpl implements PathWatcher {
     return next;
   }
 
-  private schedule(): void {
+  /**
+   * Leading edge for a relevant event after a quiet period, trailing (debounced) for the rest.
+   * Irrelevant events (the temp file an atomic writer renames over the target) never take the
+   * leading edge, nor delay the one of the rename that follows them.
+   */
+  private schedule(relevant: boolean): void {
     if (this.closed) {
       return;
+    }
+    if (relevant) {
+      const now = performance.now();
+      const quiet = now >= this.quietUntil;
+      this.quietUntil = now + this.debounceMs;
+      if (quiet) {
+        void this.enqueue(() => this.flush());
+        return;
+      }
+      this.logger.trace(`File watcher: change held for ${this.debounceMs} ms of quiet`);
     }
     if (this.timer) {
       clearTimeout(this.timer);
@@ -198,12 +217,13 @@ class PathWatcherImpl implements PathWatcher {
       const name = filename === null ? undefined : filename.toString();
       // A rename of the watched directory itself, or an event without a name, may mean our watch is
       // gone: treat it as relevant so the flush re-checks the slot.
-      if (slot.filter === undefined || name === undefined || name === '' || name === slot.filter) {
+      const relevant = slot.filter === undefined || name === undefined || name === '' || name === slot.filter;
+      if (relevant) {
         this.dirty.add(i);
       }
       // Irrelevant events still schedule a flush: it costs a few stats and catches a watch whose
       // directory was removed without an event we recognise.
-      this.schedule();
+      this.schedule(relevant);
     };
     const tryWatch = (recursive: boolean): fs.FSWatcher => {
       const w = fs.watch(slot.dir, { recursive, persistent: false }, listener);
@@ -215,7 +235,7 @@ class PathWatcherImpl implements PathWatcher {
           slot.watcher = undefined;
         }
         this.dirty.add(i);
-        this.schedule();
+        this.schedule(false);
       });
       return w;
     };

@@ -23,6 +23,7 @@
 import * as nodePath from 'node:path';
 import { contextsUsingAlias, type ContextEndpoint } from './sshHostUsage';
 import type { SshDestination } from '../sshConfig/sshConfigEdit';
+import { isValidContextName } from '../contexts/contextStore';
 
 /** What the flow compares about a host: its effective settings (from `resolveHost`). */
 export interface HostFacts {
@@ -136,7 +137,7 @@ export function keyForReusedAlias(
 export function tildePath(
   file: string,
   home: string,
-  pathModule: Pick<typeof import('node:path'), 'relative' | 'isAbsolute' | 'sep'> = nodePath,
+  pathModule: Pick<typeof nodePath, 'relative' | 'isAbsolute' | 'sep'> = nodePath,
 ): string {
   const rel = pathModule.relative(home, file);
   return rel !== '' && !rel.startsWith('..') && !pathModule.isAbsolute(rel)
@@ -196,8 +197,6 @@ export function keyFileNameProblem(name: string): KeyFileNameProblem | undefined
   return undefined;
 }
 
-const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
-
 /**
  * A Docker context name for an alias: the alias itself when it is a valid, unused name (aliases
  * are already made of the allowed characters), else made valid and given `-2`, `-3`, …
@@ -212,7 +211,7 @@ export function suggestContextName(alias: string, taken: readonly string[]): str
   }
   const used = new Set(taken);
   let candidate = base;
-  for (let n = 2; used.has(candidate) || !CONTEXT_NAME.test(candidate); n++) {
+  for (let n = 2; used.has(candidate) || !isValidContextName(candidate); n++) {
     candidate = `${base}-${n}`;
   }
   return candidate;

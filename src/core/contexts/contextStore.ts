@@ -1,124 +1,71 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoreError, type Reason } from '../common/errors';
-import { ensureDir, errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { CoreError } from '../common/errors';
+import { ensureDir, errnoCode, writeFileAtomic } from '../common/fsutil';
+import { type ContextMeta, encodeContextMeta, inspectFields, newContextMeta } from './contextMeta';
 import {
-  type ContextMeta,
-  MetaShapeError,
-  encodeContextMeta,
-  inspectFields,
-  interpretMeta,
-  newContextMeta,
-  summarizeCanonicalMeta,
-} from './contextMeta';
-import { type DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
+  META_FILE,
+  isExactUtf8File,
+  loadMeta,
+  locateMeta,
+  lstatOrUndefined,
+  scanMetaDir,
+  type MetaFile,
+} from './contextFiles';
+import {
+  type CurrentContext,
+  DEFAULT_CONTEXT_NAME,
+  type DockerContextSummary,
+  type SummaryPlace,
+  contextId,
+  defaultSummary,
+  missingCurrentSummary,
+  resolveCurrentContext,
+  summarize,
+} from './contextSummary';
+import { DOCKER_ENDPOINT, defaultContextTls, tlsIds, tlsMaterial } from './contextTls';
+import {
+  type DockerConfigSnapshot,
+  readDockerConfig,
+  withCurrentContext,
+  writeDockerConfigIfUnchanged,
+} from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
-import { JsonSyntaxError, compareGoKeys, foldEquals, parseJsonStrict } from './jsonDocument';
+import { validateContextName } from './contextNames';
+import { compareGoKeys } from './jsonDocument';
 import { naturalCompare } from '../common/naturalCompare';
-import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 
-export interface DockerContextSummary {
-  name: string;
-  /** '' when none; for `default` the CLI's text "Current DOCKER_HOST based configuration". */
-  description: string;
-  /** Endpoints.docker.Host ('' if missing or the context is broken). */
-  endpoint: string;
-  skipTLSVerify: boolean;
-  /** The virtual `default` context. */
-  isDefault: boolean;
-  /** contexts/tls/<id>/docker exists. */
-  hasTls: boolean;
-  /** The context's meta.json file; absent for `default` and for a missing current context. */
-  metaPath?: string;
-  /**
-   * Whether `docker` in an environment like ours uses this context (see `current()`). Always set
-   * by list() and get(); optional so that summaries built elsewhere need not invent it.
-   */
-  current?: boolean;
-  /**
-   * Set when the context cannot be used as it is: meta.json unreadable (`contextMetaUnreadable`)
-   * or not loadable by the CLI (`contextMetaCorrupt`, also for a missing docker endpoint or a
-   * meta.json stored under the wrong directory), the current context does not exist
-   * (`contextNotFound`, an entry the CLI's `ls` shows too), or DOCKER_HOST is invalid
-   * (`endpointInvalid`, on `default`). The context is still listed.
-   */
-  error?: { reason: Reason; message: string };
-}
+export { CONTEXT_NAME_RULE, dockerConfigDir, isValidContextName, validateContextName } from './contextNames';
+export {
+  type CurrentContext,
+  type CurrentSource,
+  DEFAULT_CONTEXT_DESCRIPTION,
+  DEFAULT_CONTEXT_NAME,
+  type DockerContextSummary,
+  contextId,
+} from './contextSummary';
 
-export type CurrentSource = 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config' | 'default';
-
-export interface CurrentContext {
-  name: string;
-  source: CurrentSource;
-  /** `currentContext` in config.json, also when an environment variable overrides it. */
-  configured?: string;
-  /** config.json could not be read or parsed; the CLI then warns and uses `default` as well. */
-  configError?: { reason: Reason; file: string; message: string };
+export interface StoreReading {
+  current: CurrentContext;
+  /** Empty when `listError` is set. */
+  contexts: DockerContextSummary[];
+  listError?: Error;
 }
 
 export interface ContextStoreOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /**
+   * Called when an edit of config.json is on disk in its temporary file, before the file is read
+   * again and compared, then renamed over; a
+   * seam for tests that change the file in that window (as a `docker login` might).
+   */
+  beforeConfigRename?: () => Promise<void> | void;
 }
 
-export const DEFAULT_CONTEXT_NAME = 'default';
-export const DEFAULT_CONTEXT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
-const NAME_PATTERN_TEXT = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
-const META_FILE = 'meta.json';
-const DOCKER_ENDPOINT = 'docker';
-/** Directories handled between two yields to the event loop while listing. */
-const LIST_BATCH = 128;
-
-/** $DOCKER_CONFIG if set and non-empty, else <home>/.docker (cli/config/config.go). */
-export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
-  const dir = env.DOCKER_CONFIG;
-  return dir ? dir : path.join(home, '.docker');
-}
-
-/** `store.ValidateContextName` of the CLI, with its messages. */
-export function validateContextName(name: string): void {
-  if (name === '') {
-    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: NAME_PATTERN_TEXT });
-  }
-  if (name === DEFAULT_CONTEXT_NAME) {
-    throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
-  }
-  if (!NAME_PATTERN.test(name)) {
-    throw new CoreError(
-      'contextNameInvalid',
-      `context name "${name}" is invalid, names are validated against regexp "${NAME_PATTERN_TEXT}"`,
-      {
-        name,
-        rule: NAME_PATTERN_TEXT,
-      },
-    );
-  }
-}
-
-/** The directory name of a context: lowercase hex SHA-256 of its name. */
-export function contextId(name: string): string {
-  // crypto.hash (Node >= 20.12) is several times cheaper than a Hash object; listing calls this per context.
-  return typeof crypto.hash === 'function'
-    ? crypto.hash('sha256', name, 'hex')
-    : crypto.createHash('sha256').update(name, 'utf8').digest('hex');
-}
-
-/** What was found in one directory of contexts/meta. */
-interface MetaFile {
-  /** The directory relative to contexts/meta, '/'-separated; sha256(name) for every sane context. */
-  dirId: string;
-  file: string;
-  text?: string;
-  readError?: Error;
-}
-
-/** What a context's meta.json could be turned into. */
-type Loaded =
-  | { ok: true; meta: ContextMeta }
-  | { ok: false; reason: 'contextMetaUnreadable' | 'contextMetaCorrupt'; message: string; jsonName?: string };
+/** Edits of config.json that found it changed are recomputed on the new text this many times. */
+const CONFIG_EDIT_ATTEMPTS = 5;
 
 /**
  * The docker CLI's context store (`$DOCKER_CONFIG/contexts`, `config.json`'s `currentContext`),
@@ -133,6 +80,7 @@ export class ContextStore {
   readonly tlsDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly platform: NodeJS.Platform;
+  private readonly beforeConfigRename: (() => Promise<void> | void) | undefined;
 
   constructor(options: ContextStoreOptions) {
     this.configDir = options.configDir;
@@ -142,6 +90,7 @@ export class ContextStore {
     this.contextsDir = path.join(this.configDir, 'contexts');
     this.metaDir = path.join(this.contextsDir, 'meta');
     this.tlsDir = path.join(this.contextsDir, 'tls');
+    this.beforeConfigRename = options.beforeConfigRename;
   }
 
   /**
@@ -150,16 +99,36 @@ export class ContextStore {
    * error), all in `sortorder.NaturalLess` order of the name — `default` sorts among the others.
    */
   async list(): Promise<DockerContextSummary[]> {
+    const reading = await this.read();
+    if (reading.listError !== undefined) {
+      throw reading.listError;
+    }
+    return reading.contexts;
+  }
+
+  /**
+   * `list()` and `current()` from one read of config.json, so the two always agree (the current
+   * context is the one marked in the list) and a view's refresh parses the file once. A listing
+   * that fails as a whole leaves `contexts` empty and says why in `listError`; the current
+   * context is still resolved.
+   */
+  async read(): Promise<StoreReading> {
     const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    const files = await this.scanMetaDir();
-    const tlsIds = this.tlsIds();
-    const out = files.map((f) => this.summarize(f, current, tlsIds));
-    out.push(this.defaultSummary(current));
+    let files: MetaFile[];
+    try {
+      files = await scanMetaDir(this.metaDir);
+    } catch (e) {
+      return { current, contexts: [], listError: e instanceof Error ? e : new Error(String(e)) };
+    }
+    const tls = tlsIds(this.tlsDir);
+    const out = files.map((f) => summarize(this.place, f, current, tls));
+    out.push(defaultSummary(this.place, current));
     if (!out.some((s) => s.name === current.name)) {
       out.push(missingCurrentSummary(current));
     }
     // Go's sort is not stable; ties (two dirs claiming one name) are broken by path for a stable UI.
-    return out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    out.sort((a, b) => naturalCompare(a.name, b.name) || compareGoKeys(a.metaPath ?? '', b.metaPath ?? ''));
+    return { current, contexts: out };
   }
 
   /**
@@ -168,20 +137,22 @@ export class ContextStore {
    * An unreadable or unparsable config.json does not throw: like the CLI (which warns and
    * carries on) it yields `default`, with `configError` saying why.
    */
-  async current(): Promise<CurrentContext> {
-    return this.resolveCurrent(readDockerConfig(this.configFile));
+  current(): Promise<CurrentContext> {
+    return settled(() => this.resolveCurrent(readDockerConfig(this.configFile)));
   }
 
-  async get(name: string): Promise<DockerContextSummary> {
-    const current = this.resolveCurrent(readDockerConfig(this.configFile));
-    if (name === DEFAULT_CONTEXT_NAME) {
-      return this.defaultSummary(current);
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    return this.summarize(found, current, this.tlsIds());
+  get(name: string): Promise<DockerContextSummary> {
+    return settled(() => {
+      const current = this.resolveCurrent(readDockerConfig(this.configFile));
+      if (name === DEFAULT_CONTEXT_NAME) {
+        return defaultSummary(this.place, current);
+      }
+      const found = locateMeta(this.metaDir, name, contextId(name), true);
+      if (!found) {
+        throw notFound(name);
+      }
+      return summarize(this.place, found, current, tlsIds(this.tlsDir));
+    });
   }
 
   /** `docker context create NAME --docker host=ENDPOINT [--description D]`, byte for byte. */
@@ -220,7 +191,7 @@ export class ContextStore {
     if (changes.endpoint !== undefined) {
       parseEndpoint(changes.endpoint);
     }
-    const found = this.locate(name, false);
+    const found = locateMeta(this.metaDir, name, contextId(name), false);
     if (!found) {
       throw notFound(name);
     }
@@ -237,6 +208,18 @@ export class ContextStore {
     }
     if (changes.endpoint === undefined && changes.description === undefined) {
       return this.get(name);
+    }
+    if (!isExactUtf8File(found.file, found.text)) {
+      // Go reads such bytes as U+FFFD and would write that back; we leave the file as it is.
+      throw new CoreError(
+        'contextMetaCorrupt',
+        `${found.file} holds bytes that are not UTF-8; refusing to rewrite it`,
+        {
+          name,
+          file: found.file,
+          detail: 'notUtf8',
+        },
+      );
     }
     if (changes.endpoint !== undefined) {
       meta.docker = meta.docker
@@ -268,26 +251,26 @@ export class ContextStore {
     if (name === DEFAULT_CONTEXT_NAME) {
       throw new CoreError('defaultContextImmutable', `context "${DEFAULT_CONTEXT_NAME}" cannot be removed`, { name });
     }
-    const found = this.locate(name, true);
+    const found = locateMeta(this.metaDir, name, contextId(name), true);
     if (!found) {
       throw new CoreError('contextNotFound', `context "${name}" does not exist`, { name });
     }
-    const cfg = readDockerConfig(this.configFile);
-    if (cfg.refuseWrite) {
-      throw new CoreError(cfg.refuseWrite.reason, cfg.refuseWrite.message, { file: cfg.file });
-    }
-    const current = this.resolveCurrent(cfg);
-    const inConfig = cfg.currentContext === name;
-    const wasCurrent = current.name === name || inConfig;
-    if (wasCurrent && !options.force) {
-      throw new CoreError('contextInUse', `context "${name}" is in use, set -f flag to force remove`, {
-        name,
-        source: current.name === name ? current.source : 'config',
-      });
-    }
-    if (inConfig) {
-      await this.writeConfig(cfg, withCurrentContext(cfg, undefined));
-    }
+    let wasCurrent = false;
+    await this.editConfig((cfg) => {
+      if (cfg.refuseWrite) {
+        throw new CoreError(cfg.refuseWrite.reason, cfg.refuseWrite.message, { file: cfg.file });
+      }
+      const current = this.resolveCurrent(cfg);
+      const inConfig = cfg.currentContext === name;
+      wasCurrent = current.name === name || inConfig;
+      if (wasCurrent && !options.force) {
+        throw new CoreError('contextInUse', `context "${name}" is in use, set -f flag to force remove`, {
+          name,
+          source: current.name === name ? current.source : 'config',
+        });
+      }
+      return inConfig ? withCurrentContext(cfg, undefined) : undefined;
+    });
     const metaPath = path.join(this.metaDir, found.dirId);
     await fs.promises.rm(path.join(metaPath, META_FILE), { force: true }); // gone from `ls` first
     await fs.promises.rm(metaPath, { recursive: true, force: true });
@@ -303,362 +286,92 @@ export class ContextStore {
   async use(name: string): Promise<void> {
     if (name !== DEFAULT_CONTEXT_NAME) {
       validateContextName(name);
-      const found = this.locate(name, false);
+      const found = locateMeta(this.metaDir, name, contextId(name), false);
       if (!found) {
         throw notFound(name);
       }
       this.loadOrThrow(name, found);
     }
-    const cfg = readDockerConfig(this.configFile);
-    await this.writeConfig(cfg, withCurrentContext(cfg, name === DEFAULT_CONTEXT_NAME ? undefined : name));
+    await this.editConfig((cfg) => withCurrentContext(cfg, name === DEFAULT_CONTEXT_NAME ? undefined : name));
   }
 
   /** One element of `docker context inspect NAME` (TLSMaterial, Storage, …), `default` included. */
-  async inspect(name: string): Promise<unknown> {
-    if (name === DEFAULT_CONTEXT_NAME) {
-      const resolved = resolveDefaultDockerHost(this.env, this.platform);
-      if (resolved.error) {
-        throw resolved.error;
+  inspect(name: string): Promise<unknown> {
+    return settled(() => {
+      if (name === DEFAULT_CONTEXT_NAME) {
+        const resolved = resolveDefaultDockerHost(this.env, this.platform);
+        if (resolved.error) {
+          throw resolved.error;
+        }
+        const tls = defaultContextTls(this.env, this.configDir);
+        return {
+          Name: DEFAULT_CONTEXT_NAME,
+          Metadata: {},
+          Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: tls?.skipTLSVerify ?? false } },
+          // The CLI lists them in Go's map order, which varies from run to run; sorted here.
+          TLSMaterial: tls ? { [DOCKER_ENDPOINT]: tls.files } : {},
+          Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        };
       }
+      const found = locateMeta(this.metaDir, name, contextId(name), true);
+      if (!found) {
+        throw notFound(name);
+      }
+      const meta = this.loadOrThrow(name, found);
       return {
-        Name: DEFAULT_CONTEXT_NAME,
-        Metadata: {},
-        Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
-        TLSMaterial: {},
-        Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
+        ...inspectFields(meta),
+        TLSMaterial: tlsMaterial(this.tlsDir, found.dirId),
+        Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
       };
-    }
-    const found = this.locate(name, true);
-    if (!found) {
-      throw notFound(name);
-    }
-    const meta = this.loadOrThrow(name, found);
-    return {
-      ...inspectFields(meta),
-      TLSMaterial: this.tlsMaterial(found.dirId),
-      Storage: { MetadataPath: path.join(this.metaDir, found.dirId), TLSPath: path.join(this.tlsDir, found.dirId) },
-    };
+    });
   }
 
   private resolveCurrent(cfg: DockerConfigSnapshot): CurrentContext {
-    const extra: Partial<CurrentContext> = {};
-    if (cfg.currentContext) {
-      extra.configured = cfg.currentContext;
-    }
-    if (cfg.problem) {
-      extra.configError = { reason: cfg.problem.reason, file: cfg.file, message: cfg.problem.message };
-    }
-    if (this.env.DOCKER_HOST) {
-      return { name: DEFAULT_CONTEXT_NAME, source: 'DOCKER_HOST', ...extra };
-    }
-    if (this.env.DOCKER_CONTEXT) {
-      return { name: this.env.DOCKER_CONTEXT, source: 'DOCKER_CONTEXT', ...extra };
-    }
-    if (cfg.currentContext) {
-      return { name: cfg.currentContext, source: 'config', ...extra };
-    }
-    return { name: DEFAULT_CONTEXT_NAME, source: 'default', ...extra };
+    return resolveCurrentContext(this.env, cfg);
   }
 
-  private defaultSummary(current: CurrentContext): DockerContextSummary {
-    const resolved = resolveDefaultDockerHost(this.env, this.platform);
-    const summary: DockerContextSummary = {
-      name: DEFAULT_CONTEXT_NAME,
-      description: DEFAULT_CONTEXT_DESCRIPTION,
-      endpoint: resolved.host,
-      skipTLSVerify: false,
-      isDefault: true,
-      hasTls: false,
-      current: current.name === DEFAULT_CONTEXT_NAME,
-    };
-    if (resolved.error) {
-      summary.error = { reason: resolved.error.reason, message: resolved.error.message };
-    }
-    return summary;
-  }
-
-  /**
-   * Walks contexts/meta like the CLI's `listRecursivelyMetadataDirs`: every real directory (not a
-   * symlink) at any depth whose meta.json is not a directory is a context. To skip a readdir per
-   * context, a directory whose link count is 2 is known to have no subdirectories (the leaf
-   * optimisation of find(1); file systems that do not count, like btrfs, report 1 and get read).
-   */
-  private async scanMetaDir(): Promise<MetaFile[]> {
-    const found: MetaFile[] = [];
-    let rootEntries: fs.Dirent[];
-    try {
-      rootEntries = fs.readdirSync(this.metaDir, { withFileTypes: true });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return found;
-      }
-      throw new CoreError(
-        'fileUnreadable',
-        `${this.metaDir} cannot be read: ${(e as Error).message}`,
-        { file: this.metaDir },
-        { cause: e },
-      );
-    }
-    const pending: string[] = [];
-    for (const d of rootEntries) {
-      if (d.isDirectory()) {
-        pending.push(d.name);
-      }
-    }
-    let done = 0;
-    for (let i = 0; i < pending.length; i++) {
-      const dirId = pending[i];
-      const dir = this.metaDir + path.sep + dirId; // path.join's normalising is measurable at 1000 contexts
-      let hasSubdirs: boolean;
-      try {
-        hasSubdirs = fs.statSync(dir).nlink !== 2;
-      } catch {
-        continue; // removed meanwhile
-      }
-      if (hasSubdirs) {
-        try {
-          for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (d.isDirectory()) {
-              pending.push(dirId + '/' + d.name);
-            }
-          }
-        } catch {
-          // Unlistable: its meta.json may still be readable, which is all that decides below.
-        }
-      }
-      const entry = readMetaFile(dir, dirId);
-      if (entry) {
-        found.push(entry);
-      }
-      if (++done % LIST_BATCH === 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    }
-    return found;
-  }
-
-  /** Ids (directory names) under contexts/tls, to test `hasTls` without a stat per context. */
-  private tlsIds(): Set<string> {
-    try {
-      return new Set(fs.readdirSync(this.tlsDir));
-    } catch {
-      return new Set();
-    }
-  }
-
-  /**
-   * The meta.json for `name` (in sha256(name)). With `byId`, a name that is itself a directory id
-   * also finds that directory: a broken context is listed under its id, and must stay reachable
-   * for get/inspect/remove.
-   */
-  private locate(name: string, byId: boolean): MetaFile | undefined {
-    const entry = readMetaFile(path.join(this.metaDir, contextId(name)), contextId(name));
-    if (entry || !byId || !/^[0-9a-f]{64}$/.test(name)) {
-      return entry;
-    }
-    return readMetaFile(path.join(this.metaDir, name), name);
-  }
-
-  private summarize(f: MetaFile, current: CurrentContext, tlsIds: Set<string>): DockerContextSummary {
-    let meta = f.text !== undefined ? summarizeCanonicalMeta(f.text) : undefined;
-    if (!meta) {
-      const loaded = load(f);
-      if (!loaded.ok) {
-        // No name can be trusted from a file that does not load; a `Name` string it still holds is
-        // used, else the current context's name when this is its directory, else the directory id.
-        const name =
-          loaded.jsonName ||
-          (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
-        return {
-          name,
-          description: '',
-          endpoint: '',
-          skipTLSVerify: false,
-          isDefault: false,
-          hasTls: this.hasTls(f.dirId, tlsIds),
-          metaPath: f.file,
-          current: name === current.name,
-          error: { reason: loaded.reason, message: loaded.message },
-        };
-      }
-      const m = loaded.meta;
-      meta = { name: m.name, description: m.metadata?.description ?? '', docker: m.docker ?? undefined };
-    }
-    const name = meta.name || f.dirId;
-    const id = meta.name ? contextId(meta.name) : f.dirId;
-    const summary: DockerContextSummary = {
-      name,
-      description: meta.description,
-      endpoint: meta.docker?.host ?? '',
-      skipTLSVerify: meta.docker?.skipTLSVerify ?? false,
-      isDefault: false,
-      hasTls: tlsIds.size > 0 && this.hasTls(id, tlsIds),
-      metaPath: f.file,
-      current: name === current.name,
-    };
-    if (!meta.name) {
-      summary.error = { reason: 'contextMetaCorrupt', message: `${f.file} has no "Name"` };
-    } else if (id !== f.dirId) {
-      summary.error = {
-        reason: 'contextMetaCorrupt',
-        message: `${f.file} names the context "${meta.name}" but is not in the directory named after its SHA-256 (${id}), so docker cannot find it by name`,
-      };
-    } else if (!meta.docker) {
-      summary.error = { reason: 'contextMetaCorrupt', message: 'cannot find docker endpoint in context' };
-    }
-    return summary;
-  }
-
-  private hasTls(id: string, tlsIds: Set<string>): boolean {
-    if (!tlsIds.has(id)) {
-      return false;
-    }
-    try {
-      return fs.statSync(path.join(this.tlsDir, id, DOCKER_ENDPOINT)).isDirectory();
-    } catch {
-      return false;
-    }
+  private get place(): SummaryPlace {
+    return { configDir: this.configDir, tlsDir: this.tlsDir, env: this.env, platform: this.platform };
   }
 
   private loadOrThrow(name: string, f: MetaFile): ContextMeta {
-    const loaded = load(f);
+    const loaded = loadMeta(f);
     if (!loaded.ok) {
       throw new CoreError(loaded.reason, loaded.message, { name, file: f.file });
     }
     return loaded.meta;
   }
 
-  /** `cli/context/store` ListTLSFiles: endpoint dirs → their files (null when empty), sorted. */
-  private tlsMaterial(id: string): Record<string, string[] | null> {
-    const out: Record<string, string[] | null> = {};
-    let endpoints: fs.Dirent[];
-    try {
-      endpoints = fs.readdirSync(path.join(this.tlsDir, id), { withFileTypes: true });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return out;
+  /**
+   * Edits config.json: `edit` gets the file as read and returns the new text (undefined: no
+   * write). The file is read again right before the rename; if someone changed it meanwhile (a
+   * `docker login` adding credentials), the edit is made again on what is there now, a bounded
+   * number of times, so their change is never lost.
+   */
+  private async editConfig(edit: (cfg: DockerConfigSnapshot) => string | undefined): Promise<void> {
+    for (let attempt = 0; attempt < CONFIG_EDIT_ATTEMPTS; attempt++) {
+      const cfg = readDockerConfig(this.configFile);
+      const text = edit(cfg);
+      if (text === undefined) {
+        return;
       }
-      throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}: ${(e as Error).message}`, {
-        file: path.join(this.tlsDir, id),
-      });
-    }
-    for (const ep of endpoints.filter((d) => d.isDirectory()).sort((a, b) => compareGoKeys(a.name, b.name))) {
-      let files: string[];
       try {
-        files = fs
-          .readdirSync(path.join(this.tlsDir, id, ep.name), { withFileTypes: true })
-          .filter((d) => !d.isDirectory())
-          .map((d) => d.name)
-          .sort(compareGoKeys);
+        if (cfg.text === undefined) {
+          await ensureDir(this.configDir, 0o700); // the CLI's ConfigFile.Save
+        }
+        if (await writeDockerConfigIfUnchanged(cfg, text, this.beforeConfigRename)) {
+          return;
+        }
       } catch (e) {
-        if (isNotFound(e)) {
-          continue;
-        }
-        throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}/${ep.name}: ${(e as Error).message}`, {
-          file: path.join(this.tlsDir, id, ep.name),
-        });
+        throw fileWriteError(this.configFile, e);
       }
-      out[ep.name] = files.length > 0 ? files : null;
     }
-    return out;
+    throw new CoreError(
+      'fileChangedMeanwhile',
+      `${this.configFile} changed during each of ${CONFIG_EDIT_ATTEMPTS} attempts to edit it; it was left as it is`,
+      { file: this.configFile },
+    );
   }
-
-  private async writeConfig(cfg: DockerConfigSnapshot, text: string | undefined): Promise<void> {
-    if (text === undefined) {
-      return;
-    }
-    try {
-      if (cfg.text === undefined) {
-        await ensureDir(this.configDir, 0o700); // the CLI's ConfigFile.Save
-      }
-      // A new config.json gets 0600 like the CLI's; an existing one keeps its mode (and symlink).
-      await writeFileAtomic(this.configFile, text, { mode: 0o600 });
-    } catch (e) {
-      throw fileWriteError(this.configFile, e);
-    }
-  }
-}
-
-/** Reads dir/meta.json; undefined when the directory is not a context (as the CLI decides). */
-function readMetaFile(dir: string, dirId: string): MetaFile | undefined {
-  const file = dir + path.sep + META_FILE;
-  try {
-    return { dirId, file, text: readSmallTextFileSync(file) };
-  } catch (e) {
-    const code = errnoCode(e);
-    // Missing, a directory, or a dangling/looping symlink: the CLI's os.Stat test says "no context".
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') {
-      return undefined;
-    }
-    return { dirId, file, readError: e as Error };
-  }
-}
-
-function load(f: MetaFile): Loaded {
-  if (f.readError || f.text === undefined) {
-    return {
-      ok: false,
-      reason: 'contextMetaUnreadable',
-      message: `${f.file} cannot be read: ${f.readError?.message ?? 'unknown error'}`,
-    };
-  }
-  let root;
-  try {
-    root = parseJsonStrict(f.text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) {
-      return { ok: false, reason: 'contextMetaCorrupt', message: `${f.file} is not valid JSON: ${e.message}` };
-    }
-    throw e;
-  }
-  try {
-    return { ok: true, meta: interpretMeta(root) };
-  } catch (e) {
-    if (e instanceof MetaShapeError) {
-      let jsonName: string | undefined;
-      if (root.type === 'object') {
-        for (const m of root.members) {
-          if (foldEquals(m.key, 'Name') && m.value.type === 'string') {
-            jsonName = m.value.value;
-          }
-        }
-      }
-      return {
-        ok: false,
-        reason: 'contextMetaCorrupt',
-        message: `${f.file} cannot be loaded by docker: ${e.message}`,
-        jsonName,
-      };
-    }
-    throw e;
-  }
-}
-
-function lstatOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    throw e;
-  }
-}
-
-function missingCurrentSummary(current: CurrentContext): DockerContextSummary {
-  return {
-    name: current.name,
-    description: '',
-    endpoint: '',
-    skipTLSVerify: false,
-    isDefault: false,
-    hasTls: false,
-    current: true,
-    error: {
-      reason: 'contextNotFound',
-      message: `context "${current.name}" does not exist (selected by ${current.source})`,
-    },
-  };
 }
 
 function notFound(name: string): CoreError {
@@ -670,4 +383,9 @@ function fileWriteError(file: string, e: unknown): CoreError {
     return e;
   }
   return new CoreError('fileUnwritable', `${file} cannot be written: ${(e as Error).message}`, { file }, { cause: e });
+}
+
+/** A synchronous read behind the store's async API: a failure rejects the promise, never throws at the call. */
+function settled<T>(read: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(read()));
 }

@@ -49,7 +49,7 @@ export function parseEndpoint(raw: string): DockerEndpoint {
     );
   }
   if (scheme === 'unix' || scheme === 'npipe') {
-    if (/[\x00-\x1f\x7f]/.test(raw)) {
+    if (hasControlCharacter(raw)) {
       return fail('syntax', `Invalid endpoint "${raw}": control characters are not allowed.`);
     }
     const rest = raw.slice(schemeMatch[0].length);
@@ -279,7 +279,7 @@ interface GoUrl {
  * last '@'), host with an optional numeric port, path, raw query, fragment, with Go's errors.
  */
 function parseGoUrl(raw: string): GoUrl {
-  if (/[\x00-\x1f\x7f]/.test(raw)) {
+  if (hasControlCharacter(raw)) {
     throw new UrlError('syntax', 'invalid control character in URL');
   }
   const hashAt = raw.indexOf('#');
@@ -376,4 +376,15 @@ function unescape(s: string, what: string): string {
       'latin1',
     ).toString('utf8');
   }
+}
+
+/** A C0 control character or DEL, which Go's URL parser and the CLI refuse. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) {
+      return true;
+    }
+  }
+  return false;
 }

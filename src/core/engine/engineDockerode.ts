@@ -128,7 +128,12 @@ function wrapDial(docker: Dockerode, call: DockerodeCallOptions): void {
         .then(() =>
           mapDialError(
             err,
-            { timedOut, userAborted: !!user?.aborted, timeoutMs: call.timeoutMs, path: String(options.path ?? '') },
+            {
+              timedOut,
+              userAborted: !!user?.aborted,
+              timeoutMs: call.timeoutMs,
+              path: typeof options.path === 'string' ? options.path : '',
+            },
             call.mapError,
           ),
         )
@@ -155,7 +160,9 @@ async function mapDialError(
         ? Buffer.isBuffer(e.json)
           ? e.json
           : JSON.stringify(e.json)
-        : String(e.message ?? '');
+        : typeof e.message === 'string'
+          ? e.message
+          : '';
     return apiError(e.statusCode, body, s.path.replace(/\?.*$/, ''));
   }
   if (s.timedOut) {

@@ -2,18 +2,20 @@
  * Reasons for Engine API failures, from the few signals each transport gives: the stderr of
  * `docker system dial-stdio` (the only readable one over SSH), the answer of a small remote
  * probe of the socket file when stream-local forwarding fails opaquely ("open failed"), and
- * Node's socket errors for unix:// and tcp://.
+ * Node's socket errors for unix:// and tcp://. The errors carry reason + details only; the
+ * details say whether the socket is on this machine (`local: true`) or on `host`, so the UI
+ * names the right machine. (The English messages are for the log.)
  */
 import { CoreError, describeError, type ErrorDetails } from '../common/errors';
-
-/** What `test` says about the socket path on the remote side. */
-export type SocketProbe = 'ok' | 'denied' | 'missing' | 'notsocket' | 'unknown';
+import type { SocketFacts } from './remoteSocket';
 
 /** Facts the caller knows when the socket could not be reached. */
 export interface SocketContext {
   /** The socket path (remote for ssh). */
   socketPath: string;
-  /** Where: `user@host` for ssh, `local` otherwise. */
+  /** True for a unix:// or npipe:// socket of this machine. */
+  local: boolean;
+  /** For the log: `user@host:port` for ssh, `this machine` otherwise. */
   where: string;
   /** This endpoint answered before (then a vanished socket means the daemon stopped). */
   daemonSeen: boolean;
@@ -26,7 +28,7 @@ function trimStderr(stderr: string): string {
 }
 
 function detailsOf(ctx: SocketContext, details: ErrorDetails): ErrorDetails {
-  return { ...ctx.base, path: ctx.socketPath, ...details };
+  return { ...ctx.base, path: ctx.socketPath, ...(ctx.local ? { local: true } : {}), ...details };
 }
 
 export function socketMissing(ctx: SocketContext, details: ErrorDetails = {}): CoreError {
@@ -90,10 +92,7 @@ export function dialStdioError(
     return socketMissing({ ...ctx, socketPath: socketPathIn(text) ?? ctx.socketPath }, d);
   }
   if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(text)) {
-    return new CoreError('daemonNotRunning', `The Docker daemon on ${ctx.where} does not answer.`, {
-      ...ctx.base,
-      ...d,
-    });
+    return new CoreError('daemonNotRunning', `The Docker daemon on ${ctx.where} does not answer.`, detailsOf(ctx, d));
   }
   if (text !== '') {
     return new CoreError(
@@ -110,36 +109,42 @@ function socketPathIn(text: string): string | undefined {
   return /dial unix ([^:]+):/.exec(text)?.[1];
 }
 
-/** The reason behind an opaque stream-local "open failed", from the remote probe. */
+/**
+ * The reason behind an opaque stream-local "open failed", from the remote socket probe
+ * (undefined when the probe could not run).
+ */
 export function probeError(
-  probe: SocketProbe,
+  facts: SocketFacts | undefined,
   ctx: SocketContext,
   streamLocalWorkedBefore: boolean,
 ): CoreError | undefined {
-  switch (probe) {
+  if (!facts) {
+    return undefined;
+  }
+  const who: ErrorDetails = { transport: 'streamlocal', ...(facts.user ? { user: facts.user } : {}) };
+  if (facts.lsDenied || (facts.kind === 'socket' && facts.access === 'denied')) {
+    return socketPermission(ctx, { ...who, ...(facts.group ? { group: facts.group } : {}) });
+  }
+  switch (facts.kind) {
     case 'missing':
-      return socketMissing(ctx, { transport: 'streamlocal' });
-    case 'denied':
-      return socketPermission(ctx, { transport: 'streamlocal' });
-    case 'notsocket':
+      return socketMissing(ctx, who);
+    case 'other':
       return new CoreError(
         'dockerSocketMissing',
         `${ctx.socketPath} on ${ctx.where} is not a socket.`,
-        detailsOf(ctx, { detail: 'notSocket' }),
+        detailsOf(ctx, { ...who, detail: 'notSocket' }),
       );
-    case 'ok':
+    case 'socket':
       // The socket is there and may be opened, yet sshd could not connect to it: either nobody
       // listens (a stale socket) or sshd forbids stream-local forwarding. If forwarding worked
       // on this connection before, it is the daemon.
       return streamLocalWorkedBefore
-        ? daemonRefused(ctx, { transport: 'streamlocal' })
+        ? daemonRefused(ctx, who)
         : new CoreError(
             'streamLocalForbidden',
             `The SSH server on ${ctx.where} refused to forward to the Docker socket ${ctx.socketPath} (AllowStreamLocalForwarding or DisableForwarding in sshd_config), or the daemon does not listen on it.`,
-            detailsOf(ctx, { transport: 'streamlocal' }),
+            detailsOf(ctx, who),
           );
-    default:
-      return undefined;
   }
 }
 
@@ -169,26 +174,4 @@ export function lostError(e: unknown, where: string, details: ErrorDetails = {})
       ...details,
     },
   );
-}
-
-/**
- * Characters that may appear in a socket path we put into a remote command line. The path
- * goes between single quotes; a quote, a backslash, `!` (csh history) or control characters
- * could escape them in some login shell, so such paths are refused instead.
- */
-const SAFE_PATH = /^\/[A-Za-z0-9_.\/@%+=:,~ -]*$/;
-
-/** `'PATH'` for a remote POSIX command line, or an endpointInvalid error. */
-export function quoteRemotePath(p: string): string {
-  if (!SAFE_PATH.test(p) || p.length > 1024) {
-    throw new CoreError(
-      'endpointInvalid',
-      `The socket path "${p}" contains characters that cannot be passed safely to the remote shell.`,
-      {
-        socketPath: p,
-        rule: 'socketPath',
-      },
-    );
-  }
-  return `'${p}'`;
 }

@@ -25,6 +25,8 @@ export interface EngineInfo {
   memTotal: number;
   /** The daemon host's name. */
   name: string;
+  /** The daemon's own ID from /info (changes when another daemon answers on the same socket). */
+  id?: string;
   /** Round trip of the liveness request (HEAD /_ping), in milliseconds. */
   rttMs: number;
   /** Date.now() of the check. */
@@ -118,6 +120,7 @@ export function toEngineInfo(
     ncpu: num(info.NCPU),
     memTotal: num(info.MemTotal),
     name: str(info.Name),
+    id: str(info.ID),
     rttMs: extra.rttMs,
     checkedAt: extra.checkedAt,
     transport: extra.transport,

@@ -1,37 +1,37 @@
 /**
- * One live SSH connection of the engine pool and the channels to the remote Docker socket.
- *
- * Transport, decided on the first channel and remembered for the connection:
- * 1. `direct-streamlocal@openssh.com` to the socket (the URL's path, else /var/run/docker.sock).
- *    sshd connects to the socket before confirming the channel, so an open channel is proof.
- * 2. If that fails (sshd forbids it, or the socket is elsewhere / unusable), `docker system
- *    dial-stdio` (with `--host unix://PATH` when the URL names a path, as the docker CLI does).
- *    A freshly started dial-stdio says nothing when it works, so the first one answers a
- *    `HEAD /_ping` before it is trusted; when it fails, its stderr is the error.
+ * One live SSH connection of the engine pool and its channels to the remote Docker socket, by
+ * the one way remoteSocket.ts defines. The route is decided on the first channel and remembered
+ * for the connection:
+ * 1. stream-local forwarding to the socket (an open channel is proof);
+ * 2. if sshd refuses that, `docker system dial-stdio`. A freshly started dial-stdio says nothing
+ *    when it works, so the first one answers a `HEAD /_ping` before it is trusted; when it
+ *    fails, its stderr is the error.
  *
  * sshd only says "open failed" when stream-local forwarding fails, whatever the cause, so when
- * no dial-stdio explains it a one-line `test` on the remote tells a missing socket from one the
- * user may not open.
+ * no dial-stdio explains it the remote socket probe tells a missing socket from one the user may
+ * not open. A channel open that gets no answer within the deadline closes the connection: the
+ * pool then forgets it and the next request connects again (an unanswered open would otherwise
+ * hold every later request).
  */
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { CoreError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
-import { execRemote } from '../ssh/remoteExec';
 import { createAckNudger, type AckNudger } from './engineAckNudge';
+import { dialStdioError, lostError, probeError, type SocketContext } from './engineErrors';
 import {
-  dialStdioError,
-  lostError,
-  probeError,
-  quoteRemotePath,
-  type SocketContext,
-  type SocketProbe,
-} from './engineErrors';
+  isOpenFailure,
+  openDialStdio,
+  openStreamLocal,
+  pingChannel,
+  probeRemoteSocket,
+  remoteSocketOf,
+  type RemoteSocket,
+  type SshRoute,
+} from './remoteSocket';
 
-export type SshTransport = 'streamlocal' | 'dial-stdio';
-
-export const DEFAULT_REMOTE_SOCKET = '/var/run/docker.sock';
+export type SshTransport = SshRoute;
 
 export interface SshLinkOptions {
   connection: SshConnection;
@@ -39,20 +39,20 @@ export interface SshLinkOptions {
   urlPath?: string;
   /** Send the ACK nudge on incoming data (stall fix 2). */
   ackNudge: boolean;
-  /** Deadline for the remote helpers (dial-stdio's first answer, the socket probe). */
+  /** Deadline for opening a channel and for the remote helpers (dial-stdio's first answer, the probe). */
   helperTimeoutMs: number;
   /** Whether this endpoint answered before (outlives connections). */
   daemonSeen: () => boolean;
   /** Called when a channel delivered an HTTP answer. */
   onDaemonSeen: () => void;
+  /** Called when the daemon ended a channel (it stopped or restarted: what it said may be stale). */
+  onDaemonClosed?: () => void;
   /** Details every error carries (endpoint, context). */
   details?: ErrorDetails;
   logger?: Logger;
 }
 
 const STDERR_LIMIT = 4096;
-const DIAL_STDIO = 'docker system dial-stdio';
-const PING_REQUEST = 'HEAD /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: remote-docker-contexts\r\n\r\n';
 
 /** A dial-stdio channel's stderr, kept to explain its end. */
 interface DialStdioState {
@@ -62,7 +62,7 @@ interface DialStdioState {
 
 export class EngineSshLink {
   readonly connection: SshConnection;
-  readonly socketPath: string;
+  readonly socket: RemoteSocket;
   readonly where: string;
   private transportValue: SshTransport | undefined;
   private streamLocalWorked = false;
@@ -70,17 +70,10 @@ export class EngineSshLink {
   private deadValue = false;
   private readonly nudger: AckNudger | undefined;
   private readonly logger: Logger;
-  private readonly dialCommand: string;
-  private readonly quotedSocket: string;
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
-    const p = o.urlPath && o.urlPath !== '/' ? o.urlPath : undefined;
-    this.socketPath = p ?? DEFAULT_REMOTE_SOCKET;
-    // Checked even for the default path: the probe command quotes it too.
-    this.quotedSocket = quoteRemotePath(this.socketPath);
-    // quoteRemotePath vetted the characters, so "unix://" may join the quoted word.
-    this.dialCommand = p ? `docker --host 'unix://${p}' system dial-stdio` : DIAL_STDIO;
+    this.socket = remoteSocketOf(o.urlPath);
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
@@ -88,6 +81,10 @@ export class EngineSshLink {
     o.connection.client.on('close', () => {
       this.deadValue = true;
     });
+  }
+
+  get socketPath(): string {
+    return this.socket.path;
   }
 
   get transport(): SshTransport | undefined {
@@ -105,7 +102,17 @@ export class EngineSshLink {
   }
 
   private ctx(): SocketContext {
-    return { socketPath: this.socketPath, where: this.where, daemonSeen: this.o.daemonSeen(), base: this.base };
+    return {
+      socketPath: this.socket.path,
+      local: false,
+      where: this.where,
+      daemonSeen: this.o.daemonSeen(),
+      base: this.base,
+    };
+  }
+
+  private get deadline(): { timeoutMs: number } {
+    return { timeoutMs: this.o.helperTimeoutMs };
   }
 
   /** The error for a request on this connection that died with it. */
@@ -130,14 +137,14 @@ export class EngineSshLink {
     }
     if (this.transportValue === 'dial-stdio') {
       try {
-        return this.ready((await this.execDialStdio()).ch);
+        return this.ready((await this.dialStdio()).ch);
       } catch (e) {
         throw await this.connectionError(e, 'dial-stdio');
       }
     }
     if (this.transportValue === 'streamlocal') {
       try {
-        return this.ready(await this.streamLocal());
+        return this.ready(await openStreamLocal(this.connection.client, this.socket, this.deadline));
       } catch (e) {
         throw await this.explainStreamLocal(e);
       }
@@ -156,10 +163,10 @@ export class EngineSshLink {
   private async discover(): Promise<Duplex> {
     let streamLocalFailure: unknown;
     try {
-      const ch = await this.streamLocal();
+      const ch = await openStreamLocal(this.connection.client, this.socket, this.deadline);
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
-      this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socketPath}`);
+      this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
     } catch (e) {
       if (!isOpenFailure(e)) {
@@ -168,11 +175,11 @@ export class EngineSshLink {
       streamLocalFailure = e;
     }
     this.logger.debug(
-      `engine ${this.where}: stream-local forwarding to ${this.socketPath} failed (${describeError(streamLocalFailure)}); trying docker system dial-stdio`,
+      `engine ${this.where}: stream-local forwarding to ${this.socket.path} failed (${describeError(streamLocalFailure)}); trying docker system dial-stdio`,
     );
     let dial: { ch: ClientChannel; state: DialStdioState };
     try {
-      dial = await this.execDialStdio();
+      dial = await this.dialStdio();
     } catch (e) {
       throw await this.connectionError(e, 'dial-stdio');
     }
@@ -190,7 +197,7 @@ export class EngineSshLink {
     return this.ready(dial.ch);
   }
 
-  /** Makes the channel ready for the agent: the nudge, and (dial-stdio) stderr as the error. */
+  /** Makes the channel ready for the agent: the nudge, and noting the daemon's answers and its closes. */
   private ready(ch: Duplex): Duplex {
     this.nudger?.watch(ch);
     let seen = false;
@@ -200,35 +207,15 @@ export class EngineSshLink {
         this.o.onDaemonSeen();
       }
     });
+    // 'end' is the other side's EOF: the daemon (or dial-stdio) closed this connection. A
+    // channel we close ourselves is destroyed first and emits no 'end'.
+    ch.once('end', () => this.o.onDaemonClosed?.());
     return ch;
   }
 
-  private streamLocal(): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.connection.client.openssh_forwardOutStreamLocal(this.socketPath, (err, ch) =>
-          err ? reject(err) : resolve(guarded(ch)),
-        );
-      } catch (e) {
-        reject(e);
-      }
-    });
-  }
-
-  private execDialStdio(): Promise<{ ch: ClientChannel; state: DialStdioState }> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.connection.client.exec(this.dialCommand, (err, ch) => {
-          if (err) {
-            reject(err);
-            return;
-          }
-          resolve({ ch, state: this.watchDialStdio(guarded(ch)) });
-        });
-      } catch (e) {
-        reject(e);
-      }
-    });
+  private async dialStdio(): Promise<{ ch: ClientChannel; state: DialStdioState }> {
+    const ch = await openDialStdio(this.connection.client, this.socket, this.deadline);
+    return { ch, state: this.watchDialStdio(ch) };
   }
 
   /**
@@ -260,106 +247,43 @@ export class EngineSshLink {
     return state;
   }
 
-  /**
-   * Sends `HEAD /_ping` on a fresh dial-stdio channel and reads the answer's head, leaving the
-   * channel at the start of the next response. Rejects with dial-stdio's own explanation.
-   */
-  private firstAnswer(ch: ClientChannel, state: DialStdioState): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let head = Buffer.alloc(0);
-      let done = false;
-      const finish = (e?: CoreError): void => {
-        if (done) {
-          return;
-        }
-        done = true;
-        clearTimeout(timer);
-        ch.removeListener('readable', onReadable);
-        ch.removeListener('end', onEnd);
-        ch.removeListener('close', onEnd);
-        ch.removeListener('error', onError);
-        if (e) {
-          try {
-            ch.destroy();
-          } catch {
-            // connection gone
-          }
-          reject(e);
-        } else {
-          resolve();
-        }
-      };
-      const onReadable = (): void => {
-        let chunk: Buffer | null;
-        while (!done && (chunk = ch.read() as Buffer | null) !== null) {
-          head = Buffer.concat([head, chunk]);
-          const end = head.indexOf('\r\n\r\n');
-          if (end >= 0) {
-            const rest = head.subarray(end + 4);
-            if (rest.length > 0) {
-              ch.unshift(rest);
-            }
-            const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'))?.[1];
-            if (status !== '200') {
-              finish(
-                new CoreError(
-                  'engineApiError',
-                  `The Docker Engine at ${this.where} answered /_ping with ${status ? `HTTP ${status}` : 'something else than HTTP'}.`,
-                  { ...this.base, status: status ?? '', transport: 'dial-stdio' },
-                ),
-              );
-              return;
-            }
-            this.o.onDaemonSeen();
-            finish();
-            return;
-          }
-          if (head.length > 64 * 1024) {
-            finish(
-              new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, {
-                ...this.base,
-                transport: 'dial-stdio',
-              }),
-            );
-            return;
-          }
-        }
-      };
-      const onEnd = (): void => {
-        // 'error' (dial-stdio's explanation) is emitted just before 'end' when there is one.
-        setImmediate(() =>
-          finish(
-            dialStdioError(state.stderr, state.exitCode, this.ctx()) ??
-              lostError(new Error('docker system dial-stdio ended without an answer'), this.where, {
-                ...this.base,
-                transport: 'dial-stdio',
-              }),
-          ),
+  /** The first dial-stdio channel must answer HEAD /_ping before it is trusted. */
+  private async firstAnswer(ch: ClientChannel, state: DialStdioState): Promise<void> {
+    const dial = { ...this.base, transport: 'dial-stdio' };
+    let a;
+    try {
+      a = await pingChannel(ch, this.deadline);
+    } catch (e) {
+      ch.destroy();
+      throw CoreError.is(e, 'timeout')
+        ? new CoreError(e.reason, e.message, { ...dial, ...e.details, stderr: state.stderr.trim().slice(0, 500) })
+        : e;
+    }
+    if (a.kind === 'answer' && a.status === 200) {
+      this.o.onDaemonSeen();
+      return;
+    }
+    ch.destroy();
+    switch (a.kind) {
+      case 'answer':
+        throw new CoreError(
+          'engineApiError',
+          `The Docker Engine at ${this.where} answered /_ping with HTTP ${a.status}.`,
+          {
+            ...dial,
+            status: a.status,
+          },
         );
-      };
-      const onError = (e: unknown): void => {
-        finish(e instanceof CoreError ? e : lostError(e, this.where, { ...this.base, transport: 'dial-stdio' }));
-      };
-      const timer = setTimeout(() => {
-        finish(
-          new CoreError(
-            'timeout',
-            `docker system dial-stdio on ${this.where} did not answer within ${this.o.helperTimeoutMs} ms.`,
-            {
-              ...this.base,
-              timeoutMs: this.o.helperTimeoutMs,
-              transport: 'dial-stdio',
-              stderr: state.stderr.trim().slice(0, 500),
-            },
-          ),
+      case 'garbled':
+        throw new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, dial);
+      case 'error':
+        throw a.error instanceof CoreError ? a.error : lostError(a.error, this.where, dial);
+      case 'ended':
+        throw (
+          dialStdioError(state.stderr, state.exitCode, this.ctx()) ??
+          lostError(new Error('docker system dial-stdio ended without an answer'), this.where, dial)
         );
-      }, this.o.helperTimeoutMs);
-      ch.on('readable', onReadable);
-      ch.once('end', onEnd);
-      ch.once('close', onEnd);
-      ch.once('error', onError);
-      ch.write(PING_REQUEST);
-    });
+    }
   }
 
   /** Why a stream-local channel could not be opened although the transport worked before. */
@@ -369,35 +293,30 @@ export class EngineSshLink {
     }
     return (
       (await this.probeExplain(this.streamLocalWorked)) ??
-      new CoreError('daemonNotRunning', `The Docker socket ${this.socketPath} on ${this.where} cannot be reached.`, {
+      new CoreError('daemonNotRunning', `The Docker socket ${this.socket.path} on ${this.where} cannot be reached.`, {
         ...this.base,
-        path: this.socketPath,
+        path: this.socket.path,
         message: describeError(e),
       })
     );
   }
 
   private async probeExplain(streamLocalWorked: boolean): Promise<CoreError | undefined> {
-    const probe = await this.probeSocket();
-    this.logger.debug(`engine ${this.where}: socket probe of ${this.socketPath}: ${probe}`);
-    return probeError(probe, this.ctx(), streamLocalWorked);
+    const facts = await probeRemoteSocket(this.connection.client, this.socket, this.deadline);
+    this.logger.debug(`engine ${this.where}: socket probe of ${this.socket.path}: ${JSON.stringify(facts)}`);
+    return probeError(facts, this.ctx(), streamLocalWorked);
   }
 
-  /** `test` on the remote: does the socket exist, and may this user open it? */
-  private async probeSocket(): Promise<SocketProbe> {
-    const q = this.quotedSocket;
-    const cmd = `if [ -S ${q} ]; then if [ -r ${q} ] && [ -w ${q} ]; then echo ok; else echo denied; fi; elif [ -e ${q} ]; then echo notsocket; else echo missing; fi`;
-    try {
-      const r = await execRemote(this.connection.client, cmd, { timeoutMs: this.o.helperTimeoutMs });
-      const word = r.stdout.trim();
-      return word === 'ok' || word === 'denied' || word === 'missing' || word === 'notsocket' ? word : 'unknown';
-    } catch {
-      return 'unknown';
-    }
-  }
-
-  /** A failure to open any channel: the connection is gone or refuses new channels. */
+  /** A failure to open any channel: the connection is gone, refuses new channels, or never answered. */
   private async connectionError(e: unknown, transport?: SshTransport): Promise<CoreError> {
+    if (CoreError.is(e, 'timeout') && e.details.stage === 'channel') {
+      // An unanswered channel open: this connection is wedged. Close it so the pool forgets it.
+      this.logger.info(
+        `engine ${this.where}: no answer to a channel open within ${this.o.helperTimeoutMs} ms, closing`,
+      );
+      this.close();
+      return new CoreError(e.reason, e.message, { ...this.base, ...e.details });
+    }
     if (e instanceof CoreError) {
       return e;
     }
@@ -422,16 +341,4 @@ export class EngineSshLink {
     this.deadValue = true;
     this.connection.close();
   }
-}
-
-/** A channel may fail before anyone listens (dial-stdio exiting between handovers): never an uncaught 'error'. */
-function guarded<T extends Duplex>(ch: T): T {
-  ch.on('error', () => undefined);
-  return ch;
-}
-
-/** ssh2's error for a refused channel ("(SSH) Channel open failure: open failed", reason code set). */
-function isOpenFailure(e: unknown): boolean {
-  const err = e as { reason?: unknown; message?: unknown };
-  return typeof err?.reason === 'number' || /channel open failure|strictVendor/i.test(String(err?.message ?? ''));
 }

@@ -3,7 +3,9 @@
  * must not ask anything (a background probe) reports what it would have needed to ask.
  */
 import { CoreError, type Reason } from '../common/errors';
-import type { SshPrompts } from '../ssh/connection';
+import type { Logger } from '../common/log';
+import { connectSsh, type ConnectOptions, type SshConnection, type SshPrompts } from '../ssh/connection';
+import type { PassphraseCache } from '../ssh/passphraseCache';
 import type { EffectiveHost } from '../sshConfig/resolveHost';
 import type { DockerEndpoint } from '../contexts/endpoint';
 
@@ -49,12 +51,14 @@ export function silentPrompts(): SilentPrompts {
   let lockedKey: string | undefined;
   return {
     prompts: {
-      passphrase: async (req) => {
+      passphrase: (req) => {
         lockedKey ??= req.keyPath;
-        throw new CoreError(
-          'keyPassphraseRequired',
-          `The key ${req.keyPath} needs its passphrase, and this connection may not ask for it.`,
-          { file: req.keyPath },
+        return Promise.reject(
+          new CoreError(
+            'keyPassphraseRequired',
+            `The key ${req.keyPath} needs its passphrase, and this connection may not ask for it.`,
+            { file: req.keyPath },
+          ),
         );
       },
     },
@@ -74,4 +78,52 @@ export function silentPrompts(): SilentPrompts {
       return e;
     },
   };
+}
+
+/** What connecting to an ssh:// endpoint for the engine needs from the SSH side. */
+export interface EngineConnectDeps {
+  /** The alias's effective settings (`ssh -G` or the built-in evaluator). */
+  resolve(alias: string, signal: AbortSignal): Promise<EffectiveHost>;
+  /** connectSsh's options for a host: known_hosts, identities, the passphrase cache, the prompts given. */
+  connectOptions(host: EffectiveHost, o: { signal: AbortSignal; prompts?: SshPrompts }): ConnectOptions;
+  passphrases: PassphraseCache;
+  /** SSH keepalive for hosts whose configuration sets no ServerAliveInterval; 0 = off. */
+  keepaliveIntervalMs: number;
+  logger?: Logger;
+}
+
+/**
+ * The pool's way to an ssh:// endpoint: the SSH configuration, keepalive, and prompts only
+ * while a person waits (`interaction`). When that person asked to connect (`askAgain`), the
+ * passphrases they declined earlier are forgotten, so the box appears again; otherwise a
+ * declined key stays skipped and reconnects do not nag.
+ */
+export async function connectForEngine(
+  deps: EngineConnectDeps,
+  endpoint: DockerEndpoint,
+  signal: AbortSignal,
+  interaction: { prompts: SshPrompts; askAgain: boolean } | undefined,
+): Promise<SshConnection> {
+  const prompts = interaction?.prompts;
+  const silent = prompts ? undefined : silentPrompts();
+  const host = sshHostForEndpoint(await deps.resolve(endpoint.host ?? '', signal), endpoint);
+  if (interaction?.askAgain) {
+    for (const file of host.identityFiles) {
+      if (deps.passphrases.isDeclined(file)) {
+        deps.passphrases.delete(file);
+      }
+    }
+  }
+  deps.logger?.debug(
+    `engine ${endpoint.raw}: connecting to ${host.user}@${host.hostname}:${host.port}${prompts ? '' : ' (in the background: no prompts)'}`,
+  );
+  try {
+    return await connectSsh({
+      ...deps.connectOptions(host, { signal, prompts: prompts ?? silent?.prompts }),
+      // The host's own ServerAliveInterval wins, as with ssh; the setting covers the others.
+      ...(host.serverAliveInterval ? {} : { keepaliveIntervalMs: deps.keepaliveIntervalMs }),
+    });
+  } catch (e) {
+    throw silent ? silent.explain(e) : e;
+  }
 }

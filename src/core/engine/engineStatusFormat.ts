@@ -129,3 +129,21 @@ export function isCalmFailure(scheme: EndpointScheme | undefined, reason: Reason
     (scheme === 'unix' || scheme === 'npipe') && (reason === 'dockerSocketMissing' || reason === 'daemonNotRunning')
   );
 }
+
+/**
+ * How long ago something happened, in the largest unit that is at least 1 (seconds, minutes,
+ * hours, days), as a negative value for Intl.RelativeTimeFormat ("2 hours ago" in any language).
+ */
+export function relativeAge(elapsedMs: number): { value: number; unit: 'second' | 'minute' | 'hour' | 'day' } {
+  const s = Math.max(0, Math.floor(elapsedMs / 1000));
+  if (s < 60) {
+    return { value: -s, unit: 'second' };
+  }
+  if (s < 3_600) {
+    return { value: -Math.floor(s / 60), unit: 'minute' };
+  }
+  if (s < 86_400) {
+    return { value: -Math.floor(s / 3_600), unit: 'hour' };
+  }
+  return { value: -Math.floor(s / 86_400), unit: 'day' };
+}

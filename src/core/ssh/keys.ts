@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../common/errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { errnoCode, isNotFound, pathExists, writeFileAtomic } from '../common/fsutil';
 import { keyBlobFingerprint, keyBlobType } from './keyBlob';
 import { inspectKeyData, MAX_KEY_FILE_BYTES, readKeyFile, readPubFile } from './keyFiles';
 import { loadSsh2 } from './loadSsh2';
@@ -91,7 +91,7 @@ export async function generateKey(options: {
   const privateKeyPath = options.privateKeyPath;
   const publicKeyPath = privateKeyPath + '.pub';
   for (const file of [privateKeyPath, publicKeyPath]) {
-    if (await exists(file)) {
+    if (await pathExists(file)) {
       throw new CoreError('keyExists', `A key file already exists: ${file}`, { file });
     }
   }
@@ -163,18 +163,6 @@ async function writeKeyFile(file: string, data: string, mode: number): Promise<v
       throw new CoreError('keyExists', `A key file already exists: ${file}`, { file }, { cause: e });
     }
     throw new CoreError('fileUnwritable', `Cannot write ${file}.`, { file, code: errnoCode(e) }, { cause: e });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) {
-      return false;
-    }
-    throw new CoreError('fileUnreadable', `Cannot check ${file}.`, { file, code: errnoCode(e) }, { cause: e });
   }
 }
 

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
+import { CONTEXT_NAME_RULE } from '../../core/contexts/contextStore';
+import { addToGroupCommand } from '../../core/diagnose/fixCommands';
 import { isUserCancelled } from './userCancelledError';
 
 /** What the user reads about a failure: one short sentence and, where one helps, what to do next. */
@@ -7,9 +9,6 @@ export interface ErrorText {
   message: string;
   nextStep?: string;
 }
-
-/** The docker CLI's own rule for context names, quoted in messages so users recognise it. */
-export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
 
 export function errorText(e: unknown): ErrorText {
   if (e instanceof CoreError) {
@@ -21,10 +20,14 @@ export function errorText(e: unknown): ErrorText {
   return { message: vscode.l10n.t('Unexpected error: {0}', describeError(e)) };
 }
 
+/** The message and next step in one text (one line by default, for notifications, tooltips and screen readers). */
+export function joinNextStep(t: ErrorText, separator = ' '): string {
+  return t.nextStep ? `${t.message}${separator}${t.nextStep}` : t.message;
+}
+
 /** The message and next step in one line, for notifications (which show no detail text). */
 export function errorSentence(e: unknown): string {
-  const t = errorText(e);
-  return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
+  return joinNextStep(errorText(e));
 }
 
 function str(details: ErrorDetails, key: string): string | undefined {
@@ -70,6 +73,11 @@ function destination(details: ErrorDetails): string {
   );
 }
 
+/** The Docker socket an error is about. */
+function socketPath(details: ErrorDetails): string {
+  return str(details, 'path') ?? '/var/run/docker.sock';
+}
+
 /** An SSH configuration host: its alias. */
 function alias(details: ErrorDetails): string {
   return str(details, 'alias') ?? '?';
@@ -104,7 +112,8 @@ export function endpointRuleText(rule: string | undefined): string {
 }
 
 /** Every reason the core can raise, in the user's language. The switch is exhaustive: a new
- *  reason in `REASONS` does not compile until it has a message here. */
+ *  reason in `REASONS` does not compile until it has a message here. Longer than a function
+ *  should be on purpose: it is a table, one case per reason, read by looking a reason up. */
 export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   switch (reason) {
     case 'cancelled':
@@ -385,27 +394,37 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         message: vscode.l10n.t('The docker command is not installed on {0}.', hostName(details)),
         nextStep: vscode.l10n.t('Install Docker Engine on the remote host.'),
       };
-    case 'dockerSocketPermission':
+    case 'dockerSocketPermission': {
+      const fix = addToGroupCommand(str(details, 'group') ?? 'docker', str(details, 'user') ?? 'USER');
+      if (details.local === true) {
+        return {
+          message: vscode.l10n.t('You may not use the Docker socket {0} on this machine.', socketPath(details)),
+          nextStep: fix ? vscode.l10n.t('Run "{0}", then log in again.', fix) : undefined,
+        };
+      }
       return {
         message: vscode.l10n.t(
-          '{0} may not use the Docker socket on the remote host.',
-          str(details, 'user') ?? hostName(details),
+          '{0} may not use the Docker socket {1} on {2}.',
+          str(details, 'user') ?? '?',
+          socketPath(details),
+          hostName(details),
         ),
-        nextStep: vscode.l10n.t(
-          'Run "sudo usermod -aG docker {0}" there, then reconnect.',
-          str(details, 'user') ?? 'USER',
-        ),
+        nextStep: fix ? vscode.l10n.t('Run "{0}" there, then reconnect.', fix) : undefined,
       };
+    }
     case 'dockerSocketMissing':
       return {
-        message: vscode.l10n.t(
-          'The Docker socket {0} does not exist on the remote host.',
-          str(details, 'path') ?? '/var/run/docker.sock',
-        ),
+        message:
+          details.local === true
+            ? vscode.l10n.t('The Docker socket {0} does not exist on this machine.', socketPath(details))
+            : vscode.l10n.t('The Docker socket {0} does not exist on {1}.', socketPath(details), hostName(details)),
       };
     case 'daemonNotRunning':
       return {
-        message: vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)),
+        message:
+          details.local === true
+            ? vscode.l10n.t('The Docker daemon is not running on this machine.')
+            : vscode.l10n.t('The Docker daemon is not running on {0}.', hostName(details)),
         nextStep: vscode.l10n.t('Start it, for example with "sudo systemctl start docker".'),
       };
     case 'streamLocalForbidden':
@@ -430,11 +449,38 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
           ),
         };
       }
+      if (str(details, 'detail') === 'keyMissing' || str(details, 'detail') === 'certMissing') {
+        return {
+          message: vscode.l10n.t(
+            'The TLS material of Docker context "{0}" is incomplete: {1} is missing.',
+            str(details, 'name') ?? '?',
+            fileRef(details),
+          ),
+        };
+      }
       return {
         message: vscode.l10n.t(
           'The TLS certificates of Docker context "{0}" are missing.',
           str(details, 'name') ?? '?',
         ),
+      };
+    case 'tlsMaterialUnreadable':
+      return {
+        message: vscode.l10n.t(
+          'The TLS certificates of Docker context "{0}" cannot be read, so its daemon is not contacted without them.',
+          str(details, 'name') ?? '?',
+        ),
+        nextStep: vscode.l10n.t(
+          'Check its folder under contexts/tls in the Docker configuration folder (for "default": DOCKER_CERT_PATH, which must hold ca.pem).',
+        ),
+      };
+    case 'fileChangedMeanwhile':
+      return {
+        message: vscode.l10n.t(
+          '{0} kept changing while it was being edited, so it was left as it is.',
+          fileRef(details),
+        ),
+        nextStep: vscode.l10n.t('Try again.'),
       };
     default:
       return assertNever(reason);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CurrentContext } from '../../core/contexts/contextStore';
 import type { Reason } from '../../core/common/errors';
-import type { EnvOverrides } from '../contexts/contextsModel';
+import type { EnvOverrides } from '../../core/contexts/envOverrides';
 
 /** Sentences shared by the tree, the status bar and the pickers, so they explain things alike. */
 

@@ -19,19 +19,26 @@ export interface Disposable {
   dispose(): void;
 }
 
-/** Requests arriving within this window share one refresh (file watchers already debounce). */
+/** Requests arriving within this window after a refresh started share the next one. */
 const COALESCE_MS = 30;
 
 /**
  * The one refresh policy: file watchers, settings changes, commands and the Refresh button all
  * call `request`; requests are coalesced per scope and handlers never run concurrently with
  * themselves, so there is no flicker and no race between two reloads of the same data.
+ *
+ * The first request after a quiet period runs at once (requests made in the same tick join it):
+ * a switch made in a terminal reaches the status bar without a stacked delay. Requests that
+ * follow within `coalesceMs` of a refresh's start, or while it runs, share one more refresh.
  */
 export class RefreshManager implements Disposable {
   private readonly handlers = new Map<RefreshScope, RefreshHandler[]>();
   private pending = new Map<RefreshScope, Set<RefreshReason>>();
   private waiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A leading refresh is queued for the end of the current tick. */
+  private queued = false;
+  private lastStart = Number.NEGATIVE_INFINITY;
   private running = false;
   private disposed = false;
 
@@ -76,17 +83,29 @@ export class RefreshManager implements Disposable {
   }
 
   private schedule(): void {
-    if (this.timer || this.running || this.disposed) {
+    if (this.timer || this.queued || this.running || this.disposed) {
+      return;
+    }
+    const wait = this.lastStart + this.coalesceMs - performance.now();
+    if (wait <= 0) {
+      this.queued = true;
+      queueMicrotask(() => {
+        this.queued = false;
+        if (!this.disposed) {
+          void this.flush();
+        }
+      });
       return;
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.coalesceMs);
+    }, wait);
   }
 
   private async flush(): Promise<void> {
     this.running = true;
+    this.lastStart = performance.now();
     const work = this.pending;
     const waiters = this.waiters;
     this.pending = new Map();

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SETTINGS_SECTION } from './ids';
 
 /** Every `remoteDocker.*` setting the extension reads, as plain typed values for the core. */
 export interface Settings {
@@ -8,8 +9,6 @@ export interface Settings {
   readonly dockerConfigPath: string;
   readonly statusBarEnabled: boolean;
 }
-
-export const SETTINGS_SECTION = 'remoteDocker';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);

@@ -3,16 +3,10 @@ import type { DockerContextSummary } from '../../core/contexts/contextStore';
 import { statusFacts } from '../../core/engine/engineStatusFormat';
 import { CommandIds } from '../base/commandIds';
 import type { ContextsSnapshot } from './contextsModel';
-import {
-  appendEngineFacts,
-  architectureWarning,
-  FAILURE_LINK_COMMANDS,
-  failureLinks,
-  shortReason,
-} from '../engine/enginePresentation';
-import { needsInteraction } from '../../core/engine/engineSshTarget';
-import type { EngineRowState } from '../engine/engineService';
-import { reasonText } from '../base/errorMessages';
+import type { DaemonState } from '../../core/engine/engineStates';
+import { shortReason } from '../engine/enginePresentation';
+import { appendEngineSection, ENGINE_SECTION_COMMANDS, isConnecting } from '../engine/engineTooltip';
+import { joinNextStep, reasonText } from '../base/errorMessages';
 import {
   brokenDescription,
   codeSpan,
@@ -45,7 +39,7 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
       id: 'remoteDocker.message:configError',
       label: vscode.l10n.t('config.json cannot be used'),
       description: configError.file,
-      tooltip: text.nextStep ? `${text.message} ${text.nextStep}` : text.message,
+      tooltip: joinNextStep(text),
       severity: 'warning',
       command: {
         title: vscode.l10n.t('Open File'),
@@ -76,41 +70,47 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
   return nodes;
 }
 
-export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
+/** What a row needs to know about its daemon. */
+export interface RowEngine {
+  state: DaemonState;
+  /** The platform images built on this machine would have (for the architecture warning). */
+  localPlatform: string;
+}
+
+export function treeItemFor(node: ContextsTreeNode, snap: ContextsSnapshot, engine?: RowEngine): vscode.TreeItem {
   return node.kind === 'context' ? contextTreeItem(node, snap, engine) : messageTreeItem(node);
 }
 
 /** What the row says about its daemon: OS and architecture, "…" while the first probe runs, or why it cannot be reached. */
-function engineSummary(engine: EngineRowState | undefined): {
+function engineSummary(s: DaemonState | undefined): {
   text?: string;
   spoken?: string;
   unreachable: boolean;
   alarming: boolean;
 } {
-  const r = engine?.result;
-  if (!r) {
-    return engine?.probing
+  if (!s || s.kind === 'unknown') {
+    return isConnecting(s)
       ? { text: '…', unreachable: false, alarming: false }
       : { unreachable: false, alarming: false };
   }
-  if (r.ok) {
-    const facts = statusFacts('full', r.value).join(' · ');
-    return {
-      text: facts || undefined,
-      spoken: statusFacts('full', r.value).join(', ') || undefined,
-      unreachable: false,
-      alarming: false,
-    };
+  if (s.kind === 'failed') {
+    const reason = shortReason(s.error.reason, s.error.details);
+    return { text: reason, spoken: reason, unreachable: true, alarming: !s.calm };
   }
-  const reason = shortReason(r.error.reason, r.error.details);
-  return { text: reason, spoken: reason, unreachable: true, alarming: !engine.calm };
+  const facts = s.kind === 'ok' ? s.info : s.facts;
+  return {
+    text: statusFacts('full', facts).join(' · ') || undefined,
+    spoken: statusFacts('full', facts).join(', ') || undefined,
+    unreachable: false,
+    alarming: false,
+  };
 }
 
-function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.TreeItem {
+function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: RowEngine): vscode.TreeItem {
   const c = node.summary;
   const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
-  const daemon = c.error ? { unreachable: false, alarming: false } : engineSummary(engine);
+  const daemon = c.error ? { unreachable: false, alarming: false } : engineSummary(engine?.state);
   item.contextValue = contextItemValue({
     isDefault: c.isDefault,
     current: node.current,
@@ -154,7 +154,7 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: Eng
   return item;
 }
 
-function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: EngineRowState): vscode.MarkdownString {
+function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: RowEngine): vscode.MarkdownString {
   const c: DockerContextSummary = node.summary;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMarkdown(c.name)}**`);
@@ -184,24 +184,9 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: Engi
       `${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent(snap.current, snap.configFile))}\n\n`,
     );
   }
-  const r = engine?.result;
-  if (r?.ok) {
-    appendEngineFacts(md, r.value);
-    const arch = architectureWarning(r.value, engine?.localPlatform ?? '');
-    if (arch) {
-      md.appendMarkdown(`$(warning) ${escapeMarkdown(arch)}\n\n`);
-    }
-  } else if (r && !r.ok) {
-    const t = reasonText(r.error.reason, r.error.details);
-    md.appendMarkdown(
-      `${engine?.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`,
-    );
-    md.isTrusted = { enabledCommands: [...FAILURE_LINK_COMMANDS] };
-    md.appendMarkdown(
-      `${failureLinks(c.name, { reason: r.error.reason, interactive: needsInteraction(r.error), ssh: /^ssh:/i.test(c.endpoint) }).join(' · ')}\n\n`,
-    );
-  } else if (engine?.probing) {
-    md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
+  if (engine && !c.error) {
+    md.isTrusted = { enabledCommands: [...ENGINE_SECTION_COMMANDS] };
+    appendEngineSection(md, engine.state, { context: c.name, localPlatform: engine.localPlatform });
   }
   for (const w of envOverrideWarnings(snap.env)) {
     md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);

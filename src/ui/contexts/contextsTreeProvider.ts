@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import type { ContextsModel, ContextsSnapshot } from './contextsModel';
-import { engineKey, type EngineService } from '../engine/engineService';
+import type { ContextsSnapshot } from './contextsModel';
+import type { ContextsService } from './contextsService';
+import { engineKey, keyId } from '../../core/engine/engineKey';
+import type { EngineService } from '../engine/engineService';
 import type { ContextNode, ContextsTreeNode } from './contextNodes';
 import { contextsTreeNodes, treeItemFor } from './contextTreeItems';
 
 /**
- * Rows come from the shared ContextsModel snapshot: getChildren never reads files itself, never
+ * Rows come from the shared ContextsService snapshot: getChildren never reads files itself, never
  * shows pop-ups, and turns failures into rows (or, when nothing could be listed, into the empty
  * state that the view's welcome content explains).
  *
@@ -19,18 +21,18 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
   private readonly subscriptions: vscode.Disposable[];
   /** The snapshot the current rows were built from, for getTreeItem. */
   private shown: ContextsSnapshot | undefined;
-  /** The row objects last returned, by probe key: VS Code redraws a row only when given the same object. */
+  /** The row objects last returned, by daemon key: VS Code redraws a row only when given the same object. */
   private rows = new Map<string, ContextNode[]>();
 
   constructor(
-    private readonly model: ContextsModel,
+    private readonly model: ContextsService,
     private readonly engine?: EngineService,
   ) {
     this.subscriptions = [model.onDidChange(() => this.emitter.fire(undefined))];
     if (engine) {
       this.subscriptions.push(
-        engine.onDidChangeProbe((key) => {
-          for (const node of this.rows.get(key) ?? []) {
+        engine.onDidChangeState((key) => {
+          for (const node of this.rows.get(keyId(key)) ?? []) {
             this.emitter.fire(node);
           }
         }),
@@ -50,9 +52,9 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     const rows = new Map<string, ContextNode[]>();
     for (const node of nodes) {
       if (node.kind === 'context' && !node.summary.error && node.summary.endpoint) {
-        const key = engineKey(node.summary);
-        rows.set(key, [...(rows.get(key) ?? []), node]);
-        this.engine?.rowState(node.summary);
+        const id = keyId(engineKey(node.summary));
+        rows.set(id, [...(rows.get(id) ?? []), node]);
+        this.engine?.request(node.summary);
       }
     }
     this.rows = rows;
@@ -65,7 +67,10 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     if (!snap) {
       return new vscode.TreeItem(node.kind === 'context' ? node.summary.name : node.label);
     }
-    const engine = node.kind === 'context' && !node.summary.error ? this.engine?.peekRow(node.summary) : undefined;
+    const engine =
+      node.kind === 'context' && !node.summary.error && node.summary.endpoint && this.engine
+        ? { state: this.engine.state(node.summary), localPlatform: this.engine.localPlatform }
+        : undefined;
     return treeItemFor(node, snap, engine);
   }
 

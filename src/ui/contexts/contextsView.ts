@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
-import type { ContextsModel, ContextsSnapshot } from './contextsModel';
+import type { ContextsSnapshot } from './contextsModel';
+import type { ContextsService } from './contextsService';
 import type { EngineService } from '../engine/engineService';
 import { errorSentence } from '../base/errorMessages';
+import { ViewIds, WhenKeys } from '../base/ids';
 import { envOverrideWarnings } from '../base/presentation';
 import type { ContextsTreeNode } from './contextNodes';
 import { ContextsTreeProvider } from './contextsTreeProvider';
 
-export const CONTEXTS_VIEW_ID = 'remoteDocker.contexts';
 /** Context key read by the view's welcome content (package.json `viewsWelcome`). */
-export const CONTEXTS_LOAD_FAILED_KEY = 'remoteDocker.contextsLoadFailed';
 
 /**
  * The Docker Contexts view: the tree plus a message line above it for states that concern the
@@ -20,9 +20,9 @@ export class ContextsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<ContextsTreeNode>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(model: ContextsModel, engine?: EngineService) {
+  constructor(model: ContextsService, engine?: EngineService) {
     this.provider = new ContextsTreeProvider(model, engine);
-    this.treeView = vscode.window.createTreeView(CONTEXTS_VIEW_ID, {
+    this.treeView = vscode.window.createTreeView(ViewIds.contexts, {
       treeDataProvider: this.provider,
       showCollapseAll: false,
     });
@@ -39,7 +39,7 @@ export class ContextsView implements vscode.Disposable {
 
   private update(snap: ContextsSnapshot): void {
     const failed = snap.listError !== undefined;
-    void vscode.commands.executeCommand('setContext', CONTEXTS_LOAD_FAILED_KEY, failed);
+    void vscode.commands.executeCommand('setContext', WhenKeys.contextsLoadFailed, failed);
     const lines = failed
       ? [vscode.l10n.t('Docker contexts in {0} cannot be listed: {1}', snap.configDir, errorSentence(snap.listError))]
       : [];

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { ContextsModel } from './contextsModel';
-import type { DockerStoreService } from './dockerStoreService';
 import { errorSentence } from '../base/errorMessages';
+import { Schemes } from '../base/ids';
+import type { ContextsService } from './contextsService';
 
-export const INSPECT_SCHEME = 'remote-docker-context';
+const INSPECT_SCHEME = Schemes.inspectContext;
 
 /** `remote-docker-context:/NAME.json` — the `.json` suffix gives the editor JSON highlighting. */
 export function inspectUri(name: string): vscode.Uri {
@@ -23,13 +23,11 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
   readonly onDidChange = this.emitter.event;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(
-    private readonly docker: DockerStoreService,
-    model: ContextsModel,
-  ) {
+  constructor(private readonly contexts: ContextsService) {
     this.subscriptions = [
       this.emitter,
-      model.onDidChange(() => {
+      vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, this),
+      contexts.onDidChange(() => {
         for (const doc of vscode.workspace.textDocuments) {
           if (doc.uri.scheme === INSPECT_SCHEME && !doc.isClosed) {
             this.emitter.fire(doc.uri);
@@ -43,7 +41,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
     const name = nameFromUri(uri);
     try {
       // Same shape and indentation as the CLI, which prints a JSON array of these objects.
-      return JSON.stringify(await this.docker.store.inspect(name), null, 4) + '\n';
+      return JSON.stringify(await this.contexts.inspect(name), null, 4) + '\n';
     } catch (e) {
       // A document cannot show a notification; the text says what happened instead.
       return `// ${errorSentence(e)}\n`;

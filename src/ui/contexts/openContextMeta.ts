@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { openFile } from '../base/openFile';
 import type { Services } from '../services';
 import { asContextNode } from './contextNodes';
 import { pickContext } from './pickContext';
@@ -16,10 +17,6 @@ export async function openContextMeta(s: Services, arg?: unknown): Promise<void>
     metaPath = chosen === 'create' ? undefined : chosen.metaPath;
   }
   if (metaPath) {
-    await openMetaFile(metaPath);
+    await openFile(metaPath, { preview: true });
   }
-}
-
-export async function openMetaFile(metaPath: string): Promise<void> {
-  await vscode.window.showTextDocument(vscode.Uri.file(metaPath), { preview: true });
 }

@@ -1,7 +1,8 @@
 import type * as vscode from 'vscode';
-import type { ContextsModel } from './contextsModel';
+import { StateKeys } from '../base/ids';
+import type { ContextsService } from './contextsService';
 
-const KEY = 'remoteDocker.previousContext';
+const KEY = StateKeys.previousContext;
 
 /**
  * Remembers the context that was current before the last switch — made here or in a terminal —
@@ -13,7 +14,7 @@ export class PreviousContext implements vscode.Disposable {
 
   constructor(
     private readonly memento: vscode.Memento,
-    model: ContextsModel,
+    model: ContextsService,
   ) {
     this.subscription = model.onDidChange((snap) => {
       const now = snap.current?.name;

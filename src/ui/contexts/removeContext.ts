@@ -42,7 +42,5 @@ export async function removeContext(s: Services, arg?: unknown): Promise<void> {
   if (!(await confirmModal(message, detail, vscode.l10n.t('Remove')))) {
     throw new UserCancelledError();
   }
-  s.logger.info(`Removing Docker context ${name}${isCurrent ? ' (current; falling back to default)' : ''}`);
-  await s.docker.store.remove(name, { force: isCurrent });
-  await s.refresh.request('contexts', 'afterChange');
+  await s.contexts.remove(name, { force: isCurrent });
 }

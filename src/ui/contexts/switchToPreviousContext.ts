@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { switchToContext } from './useContext';
+import { switchToContext } from '../flows/contextSteps';
 
 /** "Switch Back to Previous Docker Context", like `cd -`. */
 export async function switchToPreviousContext(s: Services): Promise<void> {

@@ -3,8 +3,9 @@ import type { Reason } from '../../core/common/errors';
 import { reasonText } from '../base/errorMessages';
 import type { Services } from '../services';
 import { asContextNode } from './contextNodes';
-import { createContext } from './createContext';
-import { openMetaFile } from './openContextMeta';
+import { openFile } from '../base/openFile';
+import { switchToContext } from '../flows/contextSteps';
+import { createContextFlow } from '../flows/createContextFlow';
 import { pickContext } from './pickContext';
 
 /** "Use Docker Context…": from a tree row or the status bar / palette (then a picker). */
@@ -21,7 +22,7 @@ export async function useContext(s: Services, arg?: unknown): Promise<void> {
       offerCreate: true,
     });
     if (chosen === 'create') {
-      await createContext(s);
+      await createContextFlow(s);
       return;
     }
     if (chosen.error) {
@@ -33,28 +34,6 @@ export async function useContext(s: Services, arg?: unknown): Promise<void> {
   await switchToContext(s, name);
 }
 
-/** Writes the switch, refreshes everything, and says so when an environment variable overrides it. */
-export async function switchToContext(s: Services, name: string): Promise<void> {
-  s.logger.info(`Switching Docker context to ${name}`);
-  await s.docker.store.use(name);
-  await s.refresh.request('contexts', 'afterChange');
-  const snap = await s.contexts.snapshot;
-  if (
-    snap.current &&
-    snap.current.name !== name &&
-    (snap.current.source === 'DOCKER_HOST' || snap.current.source === 'DOCKER_CONTEXT')
-  ) {
-    void vscode.window.showWarningMessage(
-      vscode.l10n.t(
-        'Docker context "{0}" is now selected in the docker config, but {1} is set in VS Code\'s environment, so docker in VS Code\'s terminals still uses "{2}".',
-        name,
-        snap.current.source,
-        snap.current.name,
-      ),
-    );
-  }
-}
-
 async function explainBroken(name: string, reason: Reason, metaPath: string | undefined): Promise<void> {
   const open = vscode.l10n.t('Open meta.json');
   const text = reasonText(reason, { name, file: metaPath });
@@ -63,6 +42,6 @@ async function explainBroken(name: string, reason: Reason, metaPath: string | un
     ...(metaPath ? [open] : []),
   );
   if (choice === open && metaPath) {
-    await openMetaFile(metaPath);
+    await openFile(metaPath, { preview: true });
   }
 }

@@ -2,12 +2,12 @@ import * as vscode from 'vscode';
 import { parseEndpoint } from '../../core/contexts/endpoint';
 import { sshHostForEndpoint } from '../../core/engine/engineSshTarget';
 import { describeProbe } from './engineService';
-import { reasonText } from '../base/errorMessages';
+import { joinNextStep, reasonText } from '../base/errorMessages';
 import type { Services } from '../services';
 import { showDiagnoseReport } from '../sshHosts/sshDiagnoseReport';
 import { withSshProgress } from '../base/progress';
 import { contextForCommand } from './pickEngineContext';
-import { diagnoseResolved } from '../sshHosts/testSshConnection';
+import { diagnoseResolved } from '../flows/diagnoseSteps';
 
 /**
  * "Diagnose Docker Context": why a context's daemon cannot be reached. For ssh:// endpoints
@@ -54,7 +54,7 @@ export async function diagnoseContext(s: Services, arg?: unknown): Promise<void>
   const showLog = vscode.l10n.t('Show Log');
   const choice = await vscode.window.showWarningMessage(
     vscode.l10n.t('The Docker daemon of {0} cannot be reached.', summary.name),
-    { modal: true, detail: t.nextStep ? `${t.message}\n\n${t.nextStep}` : t.message },
+    { modal: true, detail: joinNextStep(t, '\n\n') },
     showLog,
   );
   if (choice === showLog) {

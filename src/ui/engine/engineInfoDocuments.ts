@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
+import { Schemes } from '../base/ids';
 
-export const ENGINE_INFO_SCHEME = 'remote-docker-engine';
+const ENGINE_INFO_SCHEME = Schemes.engineInfo;
 
 /** `remote-docker-engine:/NAME.engine.json`: the tab reads "NAME.engine.json" and the editor highlights JSON. */
 export function engineInfoUri(contextName: string): vscode.Uri {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { parseStatusFormat, type StatusFormat } from '../../core/engine/engineStatusFormat';
-import { SETTINGS_SECTION } from '../base/settings';
+import { SETTINGS_SECTION } from '../base/ids';
 
 /** The `remoteDocker.*` settings of the engine features, as plain values (milliseconds) for the core. */
 export interface EngineSettings {

@@ -1,51 +1,24 @@
 import * as vscode from 'vscode';
 import type { CurrentSource } from '../../core/contexts/contextStore';
-import type { EngineInfo } from '../../core/engine/engineInfo';
+import { engineKey, sameKey } from '../../core/engine/engineKey';
+import type { DaemonState } from '../../core/engine/engineStates';
 import { statusFacts, type StatusFormat } from '../../core/engine/engineStatusFormat';
-import type { ErrorDetails, Reason } from '../../core/common/errors';
+import type { Reason } from '../../core/common/errors';
 import { CommandIds } from '../base/commandIds';
-import { currentSummary, type ContextsSnapshot, type EnvOverrides } from '../contexts/contextsModel';
-import {
-  appendEngineFacts,
-  architectureWarning,
-  commandLink,
-  FAILURE_LINK_COMMANDS,
-  failureLinks,
-  shortReason,
-} from './enginePresentation';
-import { errorSentence, reasonText } from '../base/errorMessages';
+import type { EnvOverrides } from '../../core/contexts/envOverrides';
+import { STATUS_BAR_ITEM_ID } from '../base/ids';
+import { currentSummary, type ContextsSnapshot } from '../contexts/contextsModel';
+import { commandLink, shortReason } from './enginePresentation';
+import { agoText, appendEngineSection, ENGINE_SECTION_COMMANDS, isConnecting } from './engineTooltip';
+import type { EngineService } from './engineService';
+import { errorSentence, joinNextStep, reasonText } from '../base/errorMessages';
+import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
+import type { SettingsService } from '../base/settings';
+import type { ContextsService } from '../contexts/contextsService';
 
 function reasonSentence(reason: Reason, details: Record<string, string>): string {
-  const t = reasonText(reason, details);
-  return t.nextStep ? `${t.message} ${t.nextStep}` : t.message;
+  return joinNextStep(reasonText(reason, details));
 }
-import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
-
-export const STATUS_BAR_ITEM_ID = 'remoteDocker.status';
-
-/** What is known about the daemon behind the current context. Filled in by the engine probes (EngineService). */
-export type EngineState =
-  | { kind: 'unknown' }
-  | { kind: 'connecting' }
-  | {
-      kind: 'ok';
-      info: EngineInfo;
-      /** The platform images built on this machine would have (for the architecture warning). */
-      localPlatform: string;
-    }
-  | {
-      kind: 'error';
-      reason: Reason;
-      details?: ErrorDetails;
-      /** A normal state rather than a problem (no daemon behind a local socket): no warning colours. */
-      calm?: boolean;
-      /** A prompt can resolve it (trust the host key, enter the passphrase). */
-      interactive?: boolean;
-      /** SSH endpoints get the diagnose report. */
-      ssh?: boolean;
-      /** When the failure was seen (Date.now()). */
-      at?: number;
-    };
 
 /** Everything the status item shows, as plain data; `renderStatus` turns it into the item. */
 export interface StatusModel {
@@ -59,7 +32,10 @@ export interface StatusModel {
   env: EnvOverrides;
   /** The store could not be read; shown as a warning state. */
   problem?: string;
-  engine: EngineState;
+  /** What is known about the daemon behind the context (undefined: nothing to ask, e.g. a broken context). */
+  engine?: DaemonState;
+  /** The platform images built on this machine would have (for the architecture warning). */
+  localPlatform?: string;
   /** How much the text says after the context name. */
   format?: StatusFormat;
 }
@@ -71,7 +47,11 @@ export interface RenderedStatus {
   backgroundColor?: vscode.ThemeColor;
 }
 
-export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState, format?: StatusFormat): StatusModel {
+export function statusFromSnapshot(
+  snap: ContextsSnapshot,
+  engine: DaemonState | undefined,
+  format?: StatusFormat,
+): StatusModel {
   const summary = currentSummary(snap);
   const problem = snap.listError ?? snap.currentError;
   const configError = snap.current?.configError;
@@ -94,13 +74,35 @@ export function statusFromSnapshot(snap: ContextsSnapshot, engine: EngineState, 
   };
 }
 
+/** What a screen reader says for the item: the same facts as the text, in words. */
+function spokenStatus(m: StatusModel, name: string, marker: string | undefined): string {
+  const e = m.engine;
+  const connecting = isConnecting(e);
+  const parts = [vscode.l10n.t('Docker context {0}', name)];
+  if (marker) {
+    parts.push(vscode.l10n.t('set by {0}', marker));
+  }
+  if (connecting) {
+    parts.push(vscode.l10n.t('connecting'));
+  } else if (e?.kind === 'ok') {
+    parts.push(...statusFacts('full', e.info));
+  } else if (e?.kind === 'remembered') {
+    parts.push(...statusFacts('full', e.facts), vscode.l10n.t('last checked {0}', agoText(e.facts.checkedAt)));
+  } else if (e?.kind === 'failed') {
+    parts.push(reasonText(e.error.reason, e.error.details).message);
+  }
+  if (m.problem) {
+    parts.push(m.problem);
+  }
+  return parts.join(', ');
+}
+
 /** Commands the tooltip's links may run (a MarkdownString runs only those it lists). */
 const TOOLTIP_COMMANDS = [
   CommandIds.useContext,
-  CommandIds.showLog,
   CommandIds.showEngineInfo,
   CommandIds.refresh,
-  ...FAILURE_LINK_COMMANDS,
+  ...ENGINE_SECTION_COMMANDS,
 ];
 
 /** The one place that decides how the item looks: `$(server) context · OS · arch`, a spinner while connecting, a warning with the reason. */
@@ -109,26 +111,29 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   const marker = m.source ? envMarker({ name, source: m.source }) : undefined;
   const e = m.engine;
   const format = m.format ?? 'full';
-  const alarming = !!m.problem || (e.kind === 'error' && !e.calm);
+  const connecting = isConnecting(e);
+  const failed = !connecting && e?.kind === 'failed' ? e : undefined;
+  const facts = connecting ? undefined : e?.kind === 'ok' ? e.info : e?.kind === 'remembered' ? e.facts : undefined;
+  const alarming = !!m.problem || (!!failed && !failed.calm);
   const icon = !m.loaded
     ? '$(sync~spin)'
-    : e.kind === 'connecting'
+    : connecting
       ? '$(loading~spin)'
       : alarming
         ? '$(warning)'
-        : e.kind === 'error'
+        : failed
           ? '$(debug-disconnect)'
           : '$(server)';
   let text = `${icon} ${name}`;
   if (marker) {
     text += ` (${marker})`;
   }
-  if (e.kind === 'ok') {
-    for (const fact of statusFacts(format, e.info)) {
+  if (facts) {
+    for (const fact of statusFacts(format, facts)) {
       text += ` · ${fact}`;
     }
-  } else if (e.kind === 'error' && format !== 'name') {
-    text += ` · ${shortReason(e.reason, e.details)}`;
+  } else if (failed && format !== 'name') {
+    text += ` · ${shortReason(failed.error.reason, failed.error.details)}`;
   }
 
   const md = new vscode.MarkdownString(undefined, true);
@@ -145,7 +150,9 @@ export function renderStatus(m: StatusModel): RenderedStatus {
       `${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json'))}\n\n`,
     );
   }
-  appendEngine(md, e, m.context);
+  if (m.context) {
+    appendEngineSection(md, e, { context: m.context, localPlatform: m.localPlatform ?? '' });
+  }
   if (m.problem) {
     md.appendMarkdown(`$(warning) ${escapeMarkdown(m.problem)}\n\n`);
   }
@@ -153,123 +160,64 @@ export function renderStatus(m: StatusModel): RenderedStatus {
     md.appendMarkdown(`$(info) ${escapeMarkdown(w)}\n\n`);
   }
   const links = [commandLink(vscode.l10n.t('Switch Docker context…'), CommandIds.useContext)];
-  if (m.context && e.kind === 'ok') {
+  if (m.context && e?.kind === 'ok') {
     links.push(commandLink(vscode.l10n.t('Show Remote Engine Info'), CommandIds.showEngineInfo, [m.context]));
   }
-  if (m.context && e.kind !== 'connecting') {
+  if (m.context && !connecting) {
     links.push(commandLink(vscode.l10n.t('Refresh'), CommandIds.refresh));
   }
   md.appendMarkdown(links.join(' · '));
 
-  const parts = [vscode.l10n.t('Docker context {0}', name)];
-  if (marker) {
-    parts.push(vscode.l10n.t('set by {0}', marker));
-  }
-  if (e.kind === 'ok') {
-    parts.push(...statusFacts('full', e.info));
-  } else if (e.kind === 'connecting') {
-    parts.push(vscode.l10n.t('connecting'));
-  } else if (e.kind === 'error') {
-    parts.push(reasonText(e.reason, e.details ?? {}).message);
-  }
-  if (m.problem) {
-    parts.push(m.problem);
-  }
   return {
     text,
     tooltip: md,
-    accessibilityLabel: parts.join(', '),
+    accessibilityLabel: spokenStatus(m, name, marker),
     backgroundColor: alarming ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
   };
 }
 
-function appendEngine(md: vscode.MarkdownString, e: EngineState, context: string | undefined): void {
-  switch (e.kind) {
-    case 'unknown':
-      return;
-    case 'connecting':
-      md.appendMarkdown(`$(loading~spin) ${escapeMarkdown(vscode.l10n.t('Connecting to the Docker daemon…'))}\n\n`);
-      return;
-    case 'ok': {
-      md.appendMarkdown('---\n\n');
-      appendEngineFacts(md, e.info);
-      const arch = architectureWarning(e.info, e.localPlatform);
-      if (arch) {
-        md.appendMarkdown(`$(warning) ${escapeMarkdown(arch)}\n\n`);
-      }
-      return;
-    }
-    case 'error': {
-      md.appendMarkdown('---\n\n');
-      const t = reasonText(e.reason, e.details ?? {});
-      md.appendMarkdown(
-        `${e.calm ? '$(info)' : '$(warning)'} ${escapeMarkdown(t.nextStep ? `${t.message} ${t.nextStep}` : t.message)}\n\n`,
-      );
-      if (e.at) {
-        md.appendMarkdown(
-          `${escapeMarkdown(vscode.l10n.t('Last checked:'))} ${codeSpan(new Date(e.at).toLocaleTimeString())}\n\n`,
-        );
-      }
-      if (context) {
-        const actions = [...failureLinks(context, e), commandLink(vscode.l10n.t('Show Log'), CommandIds.showLog)];
-        md.appendMarkdown(`${actions.join(' · ')}\n\n`);
-      }
-      return;
-    }
-  }
-}
-
 /**
  * The status bar item. It has one owner (this class), a stable id and name, and coalesces
- * updates so a burst of refreshes paints once.
+ * updates so a burst of changes paints once. It subscribes to what it shows: the contexts
+ * snapshot, the daemon state of the current context, and the settings; nothing is pushed to it.
  */
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private model: StatusModel = { loaded: false, env: {}, engine: { kind: 'unknown' } };
-  private enabled: boolean;
-  private format: StatusFormat = 'full';
+  private readonly subscriptions: vscode.Disposable[];
   private scheduled: NodeJS.Timeout | undefined;
 
-  constructor(enabled: boolean) {
+  constructor(
+    private readonly contexts: ContextsService,
+    private readonly engine: EngineService,
+    private readonly settings: SettingsService,
+  ) {
     this.item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM_ID, vscode.StatusBarAlignment.Left, 100);
     this.item.name = vscode.l10n.t('Remote Docker');
     this.item.command = CommandIds.useContext;
-    this.enabled = enabled;
+    this.subscriptions = [
+      contexts.onDidChange(() => this.schedule()),
+      engine.onDidChangeState((key) => {
+        const snap = contexts.peek();
+        const summary = snap && currentSummary(snap);
+        if (summary && sameKey(key, engineKey(summary))) {
+          this.schedule();
+        }
+      }),
+      engine.onDidChangeFormat(() => this.schedule()),
+      settings.onDidChange(() => this.schedule()),
+    ];
     this.paint();
   }
 
-  setContexts(snap: ContextsSnapshot): void {
-    this.model = statusFromSnapshot(
-      snap,
-      this.model.context === snap.current?.name ? this.model.engine : { kind: 'unknown' },
-      this.format,
-    );
-    this.schedule();
-  }
-
-  /** For the engine probes: the state of the daemon behind the context shown. */
-  setEngine(context: string, engine: EngineState): void {
-    if (context !== this.model.context) {
-      return; // a late answer about a context that is no longer current
+  /** What the item shows now, from the sources it follows. */
+  model(): StatusModel {
+    const snap = this.contexts.peek();
+    if (!snap) {
+      return { loaded: false, env: {} };
     }
-    this.model = { ...this.model, engine };
-    this.schedule();
-  }
-
-  setEnabled(enabled: boolean): void {
-    this.enabled = enabled;
-    this.schedule();
-  }
-
-  setFormat(format: StatusFormat): void {
-    this.format = format;
-    this.model = { ...this.model, format };
-    this.schedule();
-  }
-
-  /** The context the item shows (the engine probes report for it). */
-  get context(): string | undefined {
-    return this.model.context;
+    const summary = currentSummary(snap);
+    const engine = summary && !summary.error && summary.endpoint ? this.engine.state(summary) : undefined;
+    return { ...statusFromSnapshot(snap, engine, this.engine.statusFormat), localPlatform: this.engine.localPlatform };
   }
 
   private schedule(): void {
@@ -280,12 +228,12 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private paint(): void {
-    const r = renderStatus(this.model);
+    const r = renderStatus(this.model());
     this.item.text = r.text;
     this.item.tooltip = r.tooltip;
     this.item.accessibilityInformation = { label: r.accessibilityLabel, role: 'button' };
     this.item.backgroundColor = r.backgroundColor;
-    if (this.enabled) {
+    if (this.settings.current.statusBarEnabled) {
       this.item.show();
     } else {
       this.item.hide();
@@ -295,6 +243,9 @@ export class StatusBar implements vscode.Disposable {
   dispose(): void {
     if (this.scheduled) {
       clearTimeout(this.scheduled);
+    }
+    for (const s of this.subscriptions) {
+      s.dispose();
     }
     this.item.dispose();
   }

@@ -1,51 +1,19 @@
 import * as vscode from 'vscode';
-import { CoreError } from '../../core/common/errors';
+import { tildePath } from '../../core/connect/connectPlan';
 import {
   addSshHost as addHostBlock,
   parseSshDestination,
   suggestAlias,
-  validateAlias,
   type SshDestination,
 } from '../../core/sshConfig/sshConfigEdit';
-import { errorText } from '../base/errorMessages';
+import { CommandIds } from '../base/commandIds';
 import { BACK, inputStep, pickStep } from '../base/prompts';
+import { createContextForAlias } from '../flows/createContextFlow';
+import { aliasProblem, destinationProblem } from '../flows/sshHostSteps';
+import { generateKeyInteractive, generateKeyItem, keyItems, localKeys, type KeyItem } from '../flows/sshKeySteps';
 import type { Services } from '../services';
-import { generateKeyItem, keyItems, localKeys, tildePath, type KeyItem } from './sshPickers';
-import { generateKeyInteractive } from './generateSshKey';
-import { createContextForSshHost } from './createContextForSshHost';
-import { testSshConnection } from './testSshConnection';
 
 const TOTAL_STEPS = 3;
-
-/** Why a typed destination cannot be used, or undefined. Accepts what people paste (`ssh -p 2222 user@host`). */
-export function destinationProblem(value: string): string | undefined {
-  if (value.trim() === '') {
-    return vscode.l10n.t('Enter user@host, user@host:port, or paste an ssh command.');
-  }
-  try {
-    parseSshDestination(value);
-    return undefined;
-  } catch (e) {
-    if (e instanceof CoreError) {
-      return vscode.l10n.t('"{0}" is not a valid SSH destination. Use user@host or user@host:port.', value.trim());
-    }
-    throw e;
-  }
-}
-
-/** Why a typed alias cannot be used as a new Host, or undefined. `taken` is compared case-insensitively, as ssh does. */
-export function aliasProblem(value: string, taken: readonly string[]): string | undefined {
-  try {
-    validateAlias(value);
-  } catch (e) {
-    if (e instanceof CoreError) {
-      return value === '' ? vscode.l10n.t('Enter an alias.') : errorText(e).message;
-    }
-    throw e;
-  }
-  const clash = taken.find((a) => a.toLowerCase() === value.toLowerCase());
-  return clash ? vscode.l10n.t('The SSH configuration already has a host "{0}".', clash) : undefined;
-}
 
 /**
  * "Add SSH Host…": destination (a pasted `ssh -p 2222 user@host` works), an alias, and the key
@@ -54,6 +22,37 @@ export function aliasProblem(value: string, taken: readonly string[]): string | 
  */
 export async function addSshHost(s: Services): Promise<void> {
   const title = vscode.l10n.t('Add SSH Host');
+  const { dest, name, keyPath } = await askHost(s, title);
+  const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
+  s.logger.info(
+    `Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`,
+  );
+  const { line } = await addHostBlock(
+    s.ssh.configFile,
+    { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
+    { home: s.ssh.home },
+  );
+  await s.refresh.request('sshHosts', 'afterChange');
+  const test = vscode.l10n.t('Test Connection');
+  const create = vscode.l10n.t('Create Docker Context…');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)),
+    test,
+    create,
+  );
+  if (choice === test) {
+    // Its own command (progress, report, errors): the host is added whatever the test finds.
+    await vscode.commands.executeCommand(CommandIds.testSshConnection, name);
+  } else if (choice === create) {
+    await createContextForAlias(s, name);
+  }
+}
+
+/** The three questions; Back goes to the previous one. `keyPath` null: no key. */
+async function askHost(
+  s: Services,
+  title: string,
+): Promise<{ dest: SshDestination; name: string; keyPath: string | null }> {
   const snap = await s.ssh.snapshot;
   const taken = snap.hosts.map((h) => h.host.alias);
   let destination: SshDestination | undefined;
@@ -119,28 +118,5 @@ export async function addSshHost(s: Services): Promise<void> {
       step++;
     }
   }
-  const dest = destination as SshDestination;
-  const name = alias as string;
-  const identityFile = keyPath ? tildePath(keyPath, s.ssh.home) : undefined;
-  s.logger.info(
-    `Adding SSH host ${name} (${dest.user ?? ''}@${dest.host}:${dest.port ?? 22}${identityFile ? `, ${identityFile}` : ''}) to ${s.ssh.configFile}`,
-  );
-  const { line } = await addHostBlock(
-    s.ssh.configFile,
-    { alias: name, hostName: dest.host, user: dest.user, port: dest.port, identityFile },
-    { home: s.ssh.home },
-  );
-  await s.refresh.request('sshHosts', 'afterChange');
-  const test = vscode.l10n.t('Test Connection');
-  const create = vscode.l10n.t('Create Docker Context…');
-  const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Added the SSH host "{0}" to {1} (line {2}).', name, s.ssh.configFile, String(line)),
-    test,
-    create,
-  );
-  if (choice === test) {
-    await testSshConnection(s, name);
-  } else if (choice === create) {
-    await createContextForSshHost(s, name);
-  }
+  return { dest: destination as SshDestination, name: alias as string, keyPath: keyPath ?? null };
 }

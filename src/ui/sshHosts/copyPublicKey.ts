@@ -1,14 +1,19 @@
 import * as vscode from 'vscode';
-import { copyPublicKey as copyId, type CopyIdResult } from '../../core/ssh/copyId';
-import type { EffectiveHost } from '../../core/sshConfig/resolveHost';
-import { pickOne } from '../base/prompts';
-import type { Services } from '../services';
-import { generateKeyItem, keyItems, localKeys, pickSshHost, tildePath, type KeyItem } from './sshPickers';
-import type { ProgressStep } from '../base/progress';
+import { tildePath } from '../../core/connect/connectPlan';
 import { withSshProgress } from '../base/progress';
+import { pickOne } from '../base/prompts';
 import { UserCancelledError } from '../base/userCancelledError';
+import { pickSshHost } from '../flows/sshHostSteps';
+import {
+  generateKeyInteractive,
+  generateKeyItem,
+  installKey,
+  keyItems,
+  localKeys,
+  type KeyItem,
+} from '../flows/sshKeySteps';
+import type { Services } from '../services';
 import { aliasFromArg } from './sshHostNodes';
-import { generateKeyInteractive } from './generateSshKey';
 
 /**
  * "Copy Public Key to Host…" (ssh-copy-id): a host and one of the keys in `~/.ssh` (the host's
@@ -51,25 +56,4 @@ export async function copyPublicKey(s: Services, arg?: unknown): Promise<void> {
       ),
     );
   }
-}
-
-/** copy-id with the extension's prompts (host key modal, passphrase, password box) inside a progress notification. */
-export async function installKey(
-  s: Services,
-  host: EffectiveHost,
-  keyPath: string,
-  p: ProgressStep,
-): Promise<CopyIdResult> {
-  p.report(vscode.l10n.t('Trying the key {0} on {1}…', tildePath(keyPath, s.ssh.home), host.alias));
-  s.logger.info(`Installing ${keyPath}.pub on ${host.user}@${host.hostname}:${host.port} (${host.alias})`);
-  const result = await copyId({
-    ...s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }),
-    privateKeyPath: keyPath,
-  });
-  s.logger.info(
-    result.status === 'alreadyInstalled'
-      ? `The key ${keyPath} already logs in to ${host.alias}`
-      : `Installed ${keyPath}.pub into ${result.authorizedKeysFile} on ${host.alias}`,
-  );
-  return result;
 }

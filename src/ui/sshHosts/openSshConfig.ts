@@ -2,14 +2,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CoreError } from '../../core/common/errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../../core/common/fsutil';
+import { errnoCode, pathExists, writeFileAtomic } from '../../core/common/fsutil';
+import { openFile } from '../base/openFile';
 import { confirmModal } from '../base/prompts';
 import type { Services } from '../services';
 
 /** "Open SSH Configuration File": the configured file; a missing one is created (600, folder 700) after asking. */
 export async function openSshConfig(s: Services): Promise<void> {
   const file = s.ssh.configFile;
-  if (!(await exists(file))) {
+  if (!(await pathExists(file))) {
     const create = vscode.l10n.t('Create');
     const ok = await confirmModal(
       vscode.l10n.t('{0} does not exist yet. Create it?', file),
@@ -23,35 +24,14 @@ export async function openSshConfig(s: Services): Promise<void> {
     s.logger.info(`Created ${file}`);
     await s.refresh.request('sshHosts', 'afterChange');
   }
-  await openFileAtLine(file, undefined);
-}
-
-/** Opens a file in an editor with the cursor at the start of a 1-based line. */
-export async function openFileAtLine(file: string, line: number | undefined): Promise<void> {
-  const l = Math.max(0, (line ?? 1) - 1);
-  await vscode.window.showTextDocument(vscode.Uri.file(file), {
-    preview: false,
-    selection: new vscode.Range(l, 0, l, 0),
-  });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.stat(file);
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) {
-      return false;
-    }
-    throw new CoreError('fileUnreadable', `Cannot use ${file}: ${errnoCode(e) ?? String(e)}`, { file }, { cause: e });
-  }
+  await openFile(file);
 }
 
 /** An empty file with mode 600; a missing folder is created 700 (like `~/.ssh`); nothing existing is replaced. */
 async function createPrivateFile(file: string): Promise<void> {
   const dir = path.dirname(file);
   try {
-    if (!(await exists(dir))) {
+    if (!(await pathExists(dir))) {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       await fs.chmod(dir, 0o700);
     }

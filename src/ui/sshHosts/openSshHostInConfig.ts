@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { pickSshHost } from './sshPickers';
+import { openFile } from '../base/openFile';
+import { pickSshHost } from '../flows/sshHostSteps';
 import { aliasFromArg } from './sshHostNodes';
-import { openFileAtLine } from './openSshConfig';
 
 /** "Open in SSH Config": the file that defines the host, cursor on its `Host` line. */
 export async function openSshHostInConfig(s: Services, arg?: unknown): Promise<void> {
@@ -14,5 +14,5 @@ export async function openSshHostInConfig(s: Services, arg?: unknown): Promise<v
       title: vscode.l10n.t('Open in SSH Config'),
       placeholder: vscode.l10n.t('Select the host to show in its configuration file'),
     }));
-  await openFileAtLine(entry.host.file, entry.host.line);
+  await openFile(entry.host.file, { line: entry.host.line });
 }

@@ -3,7 +3,7 @@ import { removeSshHost as removeHostBlock } from '../../core/sshConfig/sshConfig
 import { contextsUsingAlias } from '../../core/connect/sshHostUsage';
 import { confirmModal } from '../base/prompts';
 import type { Services } from '../services';
-import { pickSshHost } from './sshPickers';
+import { pickSshHost } from '../flows/sshHostSteps';
 import { aliasFromArg } from './sshHostNodes';
 
 /** "Remove Host…": deletes the host's block after a modal confirmation (only blocks that can be removed exactly). */

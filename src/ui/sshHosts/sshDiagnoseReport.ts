@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/common/log';
 import type { DiagnoseFix, DiagnoseStep, DiagnoseStepId } from '../../core/diagnose/diagnose';
-import { reasonText } from '../base/errorMessages';
 import { UserCancelledError } from '../base/userCancelledError';
+import { stepDetail } from './diagnoseStepText';
 
 /** What each diagnose step checks, as a row title. */
 export function diagnoseStepTitle(id: DiagnoseStepId): string {
@@ -49,7 +49,7 @@ export function fixSentence(fix: DiagnoseFix): string | undefined {
     case 'enterPassphrase':
       return vscode.l10n.t('Enter the passphrase of the key when asked.');
     case 'addDockerToRemotePath':
-      return vscode.l10n.t('Add {0} to the PATH of non-interactive SSH sessions on the host.', c);
+      return vscode.l10n.t('Add {0} to the PATH of non-interactive SSH sessions on the host.', fix.value ?? '');
     case 'installDockerCli':
       return vscode.l10n.t(
         'Install the docker command on the host: the docker CLI\'s ssh:// contexts run "docker system dial-stdio" there.',
@@ -69,12 +69,9 @@ export function fixSentence(fix: DiagnoseFix): string | undefined {
   }
 }
 
-/** The command of a fix that can be pasted into a terminal or config file as it is. */
+/** The command of a fix that can be pasted into a terminal or config file as it is (its values are shell-quoted by the core). */
 export function copyableCommand(fix: DiagnoseFix | undefined): string | undefined {
-  if (!fix?.command || fix.kind === 'addDockerToRemotePath') {
-    return undefined; // that one is a directory to add to PATH, not a command
-  }
-  return fix.command;
+  return fix?.command;
 }
 
 function statusIcon(step: DiagnoseStep): vscode.ThemeIcon {
@@ -103,18 +100,11 @@ function statusWord(step: DiagnoseStep): string {
   }
 }
 
-/** One line per step for the log (and for a notification's detail). */
-export function diagnoseSummaryLines(steps: readonly DiagnoseStep[]): string[] {
-  return steps.map((st) => {
-    const fix = st.fix ? fixSentence(st.fix) : undefined;
-    return `${diagnoseStepTitle(st.id)}: ${statusWord(st)}${st.detail ? ` — ${st.detail}` : ''}${fix ? ` → ${fix}` : ''}`;
-  });
-}
-
 export function logDiagnose(logger: Logger, who: string, steps: readonly DiagnoseStep[]): void {
   logger.info(`Diagnose ${who}:`);
   steps.forEach((st) => {
-    const line = `  ${st.id}: ${st.status}${st.reason ? ` [${st.reason}]` : ''}${st.detail ? ` ${st.detail}` : ''}${st.fix?.command ? ` (fix: ${st.fix.command})` : ''}`;
+    const facts = st.params ? ` ${JSON.stringify(st.params)}` : '';
+    const line = `  ${st.id}: ${st.status}${st.reason ? ` [${st.reason}]` : ''}${st.note ? ` ${st.note}` : ''}${st.route ? ` via ${st.route}` : ''}${facts}${st.fix?.command ? ` (fix: ${st.fix.command})` : ''}`;
     if (st.status === 'failed') {
       logger.warn(line);
     } else {
@@ -148,14 +138,14 @@ export async function showDiagnoseReport(
     tooltip: vscode.l10n.t('Copy the command'),
   };
   const items: StepItem[] = steps.map((st) => {
-    const text = st.reason ? reasonText(st.reason, {}) : undefined;
+    const detail = stepDetail(st);
     const fix = st.fix ? fixSentence(st.fix) : undefined;
     const problem = st.status === 'failed' || st.status === 'warning';
     return {
       label: diagnoseStepTitle(st.id),
       iconPath: statusIcon(st),
-      description: `${statusWord(st)}${st.detail && !problem ? ` — ${st.detail}` : ''}`,
-      detail: problem ? [fix, st.detail ?? text?.message].filter((x) => x).join(' · ') : undefined,
+      description: `${statusWord(st)}${detail && !problem ? ` — ${detail}` : ''}`,
+      detail: problem ? [fix, detail].filter((x) => x).join(' · ') : undefined,
       buttons: copyableCommand(st.fix) ? [copy] : [],
       step: st,
     };

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { contextsByAlias } from '../../core/connect/sshHostUsage';
 import type { ContextsSnapshot } from '../contexts/contextsModel';
-import { errorSentence, reasonText } from '../base/errorMessages';
+import { errorSentence, joinNextStep, reasonText } from '../base/errorMessages';
 import { codeSpan, escapeMarkdown } from '../base/presentation';
 import type { SshHostsSnapshot } from './sshService';
 import { SshHostValueBase, sshHostItemValue } from '../base/contextValues';
@@ -112,7 +112,7 @@ function problemItem(node: SshProblemNode): vscode.TreeItem {
   item.description = p.line ? `${path.basename(p.file)}:${p.line}` : path.basename(p.file);
   item.tooltip = [text.message, text.nextStep, p.message].filter((x) => x).join('\n\n');
   item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-  item.accessibilityInformation = { label: text.nextStep ? `${text.message} ${text.nextStep}` : text.message };
+  item.accessibilityInformation = { label: joinNextStep(text) };
   const line = Math.max(0, (p.line ?? 1) - 1);
   item.command = {
     title: vscode.l10n.t('Open File'),

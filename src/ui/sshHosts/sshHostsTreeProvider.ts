@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ContextsModel } from '../contexts/contextsModel';
+import type { ContextsService } from '../contexts/contextsService';
 import type { SshService } from './sshService';
 import type { SshHostsTreeNode } from './sshHostNodes';
 import { sshHostsTreeNodes, sshTreeItemFor } from './sshHostTreeItems';
@@ -15,7 +15,7 @@ export class SshHostsTreeProvider implements vscode.TreeDataProvider<SshHostsTre
 
   constructor(
     private readonly ssh: SshService,
-    private readonly contexts: ContextsModel,
+    private readonly contexts: ContextsService,
   ) {
     this.subscriptions = [
       ssh.onDidChange(() => this.emitter.fire(undefined)),

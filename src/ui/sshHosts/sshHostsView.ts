@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import type { ContextsModel } from '../contexts/contextsModel';
+import type { ContextsService } from '../contexts/contextsService';
 import { errorSentence } from '../base/errorMessages';
+import { ViewIds } from '../base/ids';
 import type { SshHostsSnapshot, SshService } from './sshService';
 import type { SshHostsTreeNode } from './sshHostNodes';
 import { SshHostsTreeProvider } from './sshHostsTreeProvider';
-
-export const SSH_HOSTS_VIEW_ID = 'remoteDocker.sshHosts';
 
 /** The SSH Hosts view: the tree, plus a message line when the configuration cannot be read at all. */
 export class SshHostsView implements vscode.Disposable {
@@ -13,9 +12,9 @@ export class SshHostsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<SshHostsTreeNode>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(ssh: SshService, contexts: ContextsModel) {
+  constructor(ssh: SshService, contexts: ContextsService) {
     this.provider = new SshHostsTreeProvider(ssh, contexts);
-    this.treeView = vscode.window.createTreeView(SSH_HOSTS_VIEW_ID, {
+    this.treeView = vscode.window.createTreeView(ViewIds.sshHosts, {
       treeDataProvider: this.provider,
       showCollapseAll: false,
     });

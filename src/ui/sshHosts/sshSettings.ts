@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { expandHome, SETTINGS_SECTION } from '../base/settings';
+import { SETTINGS_SECTION } from '../base/ids';
+import { expandHome } from '../base/settings';
 
 /** The `remoteDocker.*` settings of the SSH features, as plain values for the core. */
 export interface SshSettings {

@@ -1,3 +1,8 @@
+/**
+ * The key steps that Generate SSH Key, Copy Public Key, Add SSH Host and Connect to a Remote
+ * Docker Host share: the key list, the "Generate a new key…" row, the name and passphrase of a
+ * new key, writing it, and installing a key on a host (ssh-copy-id).
+ */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -7,48 +12,13 @@ import {
   tildePath,
   type KeyFileNameProblem,
 } from '../../core/connect/connectPlan';
-import { contextsByAlias } from '../../core/connect/sshHostUsage';
-import { listLocalKeys, type LocalKey } from '../../core/ssh/keys';
-import { BACK, inputStep, pickOne, type Back } from '../base/prompts';
-import type { Services } from '../services';
-import type { SshHostEntry } from './sshService';
+import { copyPublicKey as copyId, type CopyIdResult } from '../../core/ssh/copyId';
+import { generateKey, listLocalKeys, type GeneratedKey, type LocalKey } from '../../core/ssh/keys';
+import type { EffectiveHost } from '../../core/sshConfig/resolveHost';
+import type { ProgressStep } from '../base/progress';
+import { BACK, inputStep, type Back } from '../base/prompts';
 import { UserCancelledError } from '../base/userCancelledError';
-
-export { tildePath };
-
-function hostDescription(e: SshHostEntry): string {
-  const h = e.effective;
-  return h ? `${h.user}@${h.hostname.includes(':') ? `[${h.hostname}]` : h.hostname}:${h.port}` : '';
-}
-
-interface HostItem extends vscode.QuickPickItem {
-  entry: SshHostEntry;
-}
-
-/** A host of the SSH configuration; an empty configuration is explained instead of showing an empty list. */
-export async function pickSshHost(s: Services, o: { title: string; placeholder: string }): Promise<SshHostEntry> {
-  const snap = await s.ssh.snapshot;
-  if (snap.hosts.length === 0) {
-    void vscode.window.showInformationMessage(
-      vscode.l10n.t(
-        '{0} lists no SSH hosts yet. Use "Add SSH Host…" or "Connect to a Remote Docker Host…".',
-        snap.configFile,
-      ),
-    );
-    throw new UserCancelledError(o.title);
-  }
-  const used = contextsByAlias((await s.contexts.snapshot).contexts);
-  const items: HostItem[] = snap.hosts.map((entry) => {
-    const ctx = used.get(entry.host.alias.toLowerCase());
-    return {
-      label: entry.host.alias,
-      description: hostDescription(entry),
-      detail: ctx ? vscode.l10n.t('Used by Docker context: {0}', ctx.join(', ')) : undefined,
-      entry,
-    };
-  });
-  return (await pickOne({ title: o.title, placeholder: o.placeholder, items })).entry;
-}
+import type { Services } from '../services';
 
 export function keyDescription(k: LocalKey): string {
   const enc = k.encrypted ? ` · ${vscode.l10n.t('passphrase')}` : '';
@@ -91,15 +61,6 @@ export function generateKeyItem(): KeyItem {
 
 export async function localKeys(s: Services): Promise<LocalKey[]> {
   return listLocalKeys(s.ssh.sshDir);
-}
-
-export async function fileExists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Names in `~/.ssh` right now, for "never overwrite" checks made as the user types. */
@@ -211,4 +172,50 @@ export async function askNewKey(
     }
     void vscode.window.showWarningMessage(vscode.l10n.t('The passphrases do not match. Enter them again.'));
   }
+}
+
+/** Asks for a name and passphrase and writes the key; shared by the commands that offer "Generate a new key…". */
+export async function generateKeyInteractive(s: Services, o: { title: string; alias?: string }): Promise<GeneratedKey> {
+  const answers = await askNewKey(s, { title: o.title, alias: o.alias });
+  if (answers === BACK) {
+    throw new UserCancelledError(o.title);
+  }
+  return writeNewKey(s, answers);
+}
+
+/** Writes a key the person named (never over an existing file) and keeps its passphrase for this session. */
+export async function writeNewKey(s: Services, answers: NewKeyAnswers): Promise<GeneratedKey> {
+  const key = await generateKey({
+    privateKeyPath: answers.privateKeyPath,
+    passphrase: answers.passphrase || undefined,
+  });
+  if (answers.passphrase) {
+    // Typed twice just now: no reason to ask again for this session's connections.
+    s.ssh.passphrases.set(key.privateKeyPath, answers.passphrase);
+  }
+  s.logger.info(
+    `Generated the SSH key ${key.privateKeyPath} (${key.fingerprint})${answers.passphrase ? ' with a passphrase' : ''}`,
+  );
+  return key;
+}
+
+/** copy-id with the extension's prompts (host key modal, passphrase, password box) inside a progress notification. */
+export async function installKey(
+  s: Services,
+  host: EffectiveHost,
+  keyPath: string,
+  p: ProgressStep,
+): Promise<CopyIdResult> {
+  p.report(vscode.l10n.t('Trying the key {0} on {1}…', tildePath(keyPath, s.ssh.home), host.alias));
+  s.logger.info(`Installing ${keyPath}.pub on ${host.user}@${host.hostname}:${host.port} (${host.alias})`);
+  const result = await copyId({
+    ...s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }),
+    privateKeyPath: keyPath,
+  });
+  s.logger.info(
+    result.status === 'alreadyInstalled'
+      ? `The key ${keyPath} already logs in to ${host.alias}`
+      : `Installed ${keyPath}.pub into ${result.authorizedKeysFile} on ${host.alias}`,
+  );
+  return result;
 }

@@ -1,0 +1,298 @@
+/**
+ * The ssh:// side of the engine pool: ONE pooled SSH connection per endpoint whose channels
+ * carry the HTTP connections (see engineSshLink.ts). Connections are made lazily, shared by
+ * concurrent requests (the `connect` callback runs at most once per endpoint at a time), dropped
+ * when they die, re-made on the next request, and closed after `idleTimeoutMs` without use (never
+ * while a request runs or waits for a channel). A connection that arrives after the endpoint was
+ * closed is closed at once.
+ */
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { CoreError, cancelledError, describeError } from '../common/errors';
+import type { Logger } from '../common/log';
+import type { DockerEndpoint } from '../contexts/endpoint';
+import type { SshConnection } from '../ssh/connection';
+import { EngineChannelAgent } from './engineChannelAgent';
+import { createDockerode } from './engineDockerode';
+import { lostError } from './engineErrors';
+import type { EngineTransport } from './engineInfo';
+import { decorate, type EngineTarget, type Route } from './engineRoute';
+import { EngineSshLink } from './engineSshLink';
+
+/**
+ * The "socket" requests over SSH channels name. VS Code's extension host replaces http.request
+ * with a proxy-aware one that, for any host but localhost, drops the request's own agent (so
+ * the channel agent) unless the request names a socketPath; it then passes the request through
+ * untouched. The channel agent never opens this path: each connection is an SSH channel.
+ */
+const SSH_CHANNEL_SOCKET = '/remote-docker-contexts/ssh-channel';
+
+export interface SshEndpointsOptions {
+  connect: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection>;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  ackNudge: boolean;
+  logger: Logger;
+  /** A connection was made, or closed (with its error when it died). */
+  emit: (endpoint: string, state: 'connected' | 'disconnected', error?: CoreError) => void;
+  /** True once the pool is disposed. */
+  disposed: () => boolean;
+}
+
+/** Everything about one ssh:// endpoint; outlives its connections. */
+class SshEntry {
+  link: EngineSshLink | undefined;
+  connecting: Promise<EngineSshLink> | undefined;
+  connectAbort: AbortController | undefined;
+  generation = 0;
+  daemonSeen = false;
+  inflight = 0;
+  idleTimer: NodeJS.Timeout | undefined;
+  dockerode: Dockerode | undefined;
+  readonly agent: EngineChannelAgent;
+
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    open: () => Promise<Duplex>,
+  ) {
+    this.agent = new EngineChannelAgent(open);
+  }
+}
+
+export class SshEndpoints {
+  private readonly entries = new Map<string, SshEntry>();
+  private readonly channelLinks = new WeakMap<Duplex, EngineSshLink>();
+  connects = 0;
+
+  constructor(private readonly o: SshEndpointsOptions) {}
+
+  /** The route of a request; waits for the connection (`wait` adds the caller's deadline and signal). */
+  async route(target: EngineTarget, endpoint: DockerEndpoint, wait: <T>(p: Promise<T>) => Promise<T>): Promise<Route> {
+    const entry = this.entry(endpoint);
+    // Wait for the connection here (not inside the agent) so its errors arrive as they are.
+    await wait(this.linkOf(entry));
+    return {
+      base: { socketPath: SSH_CHANNEL_SOCKET, agent: entry.agent },
+      transport: () => entry.link?.transport ?? 'streamlocal',
+      generation: () => entry.generation,
+      mapError: (e, socket) => this.failure(entry, target, e, socket),
+      begin: () => {
+        entry.inflight++;
+        this.armIdle(entry);
+        return () => {
+          entry.inflight--;
+          this.armIdle(entry);
+        };
+      },
+    };
+  }
+
+  async dockerode(
+    target: EngineTarget,
+    endpoint: DockerEndpoint,
+    wait: <T>(p: Promise<T>) => Promise<T>,
+  ): Promise<Dockerode> {
+    const entry = this.entry(endpoint);
+    await wait(this.linkOf(entry));
+    entry.dockerode ??= createDockerode(
+      { socketPath: SSH_CHANNEL_SOCKET, protocol: 'http', agent: entry.agent },
+      { timeoutMs: this.o.requestTimeoutMs, mapError: (e) => this.failure(entry, target, e, undefined) },
+    );
+    return entry.dockerode;
+  }
+
+  has(endpoint: string): boolean {
+    return this.entries.has(endpoint);
+  }
+
+  transportOf(endpoint: string): EngineTransport | undefined {
+    return this.entries.get(endpoint)?.link?.transport;
+  }
+
+  stats(): { connections: number; openChannels: number } {
+    let connections = 0;
+    let openChannels = 0;
+    for (const e of this.entries.values()) {
+      if (e.link && !e.link.dead) {
+        connections++;
+      }
+      openChannels += e.agent.openChannels;
+    }
+    return { connections, openChannels };
+  }
+
+  /** Drops the connection (and any attempt) of one endpoint, or of all. */
+  close(endpoint?: string): void {
+    for (const [key, e] of this.entries) {
+      if (endpoint === undefined || key === endpoint) {
+        e.connectAbort?.abort();
+        this.retire(e);
+      }
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private entry(endpoint: DockerEndpoint): SshEntry {
+    let entry = this.entries.get(endpoint.raw);
+    if (!entry) {
+      const e: SshEntry = new SshEntry(endpoint, () => this.openChannel(e));
+      this.entries.set(endpoint.raw, e);
+      entry = e;
+    }
+    return entry;
+  }
+
+  /** For the agent: a channel on the current connection, connecting first if needed (dockerode calls). */
+  private async openChannel(entry: SshEntry): Promise<Duplex> {
+    entry.inflight++;
+    try {
+      const link = await this.linkOf(entry);
+      const ch = await link.openChannel();
+      this.channelLinks.set(ch, link);
+      return ch;
+    } finally {
+      entry.inflight--;
+      this.armIdle(entry);
+    }
+  }
+
+  /** The live connection of the entry, or the attempt under way, or a new attempt. */
+  private linkOf(entry: SshEntry): Promise<EngineSshLink> {
+    if (this.o.disposed()) {
+      return Promise.reject(new CoreError('cancelled', 'The engine pool was disposed.'));
+    }
+    if (entry.link && !entry.link.dead) {
+      return Promise.resolve(entry.link);
+    }
+    if (entry.connecting) {
+      return entry.connecting;
+    }
+    const ac = new AbortController();
+    const attempt = this.connect(entry, ac.signal);
+    entry.connecting = attempt;
+    entry.connectAbort = ac;
+    const clear = (): void => {
+      if (entry.connecting === attempt) {
+        entry.connecting = undefined;
+        entry.connectAbort = undefined;
+      }
+    };
+    attempt.then(clear, (e: unknown) => {
+      clear();
+      this.o.logger.debug(`engine ${entry.endpoint.raw}: connection failed: ${describeError(e)}`);
+    });
+    return attempt;
+  }
+
+  private async connect(entry: SshEntry, signal: AbortSignal): Promise<EngineSshLink> {
+    const endpoint = entry.endpoint;
+    let conn: SshConnection;
+    try {
+      conn = await this.o.connect(endpoint, signal);
+    } catch (e) {
+      throw e instanceof CoreError
+        ? e
+        : new CoreError(
+            'internal',
+            `Connecting to ${endpoint.raw} failed: ${describeError(e)}`,
+            { endpoint: endpoint.raw },
+            { cause: e },
+          );
+    }
+    if (signal.aborted || this.o.disposed()) {
+      // The endpoint was closed (or the pool disposed) while connecting: nobody will use this one.
+      conn.close();
+      throw cancelledError();
+    }
+    const link = new EngineSshLink({
+      connection: conn,
+      urlPath: endpoint.path,
+      ackNudge: this.o.ackNudge,
+      helperTimeoutMs: this.o.requestTimeoutMs,
+      daemonSeen: () => entry.daemonSeen,
+      onDaemonSeen: () => {
+        entry.daemonSeen = true;
+      },
+      onDaemonClosed: () => {
+        entry.generation++;
+      },
+      details: { endpoint: endpoint.raw },
+      logger: this.o.logger,
+    });
+    entry.link = link;
+    entry.generation++;
+    this.connects++;
+    this.o.logger.info(`engine ${endpoint.raw}: connected to ${link.where} (${conn.authMethod})`);
+    void conn.closed.then((err) => this.onClosed(entry, link, err));
+    this.o.emit(endpoint.raw, 'connected');
+    this.armIdle(entry);
+    return link;
+  }
+
+  private onClosed(entry: SshEntry, link: EngineSshLink, error: CoreError | undefined): void {
+    if (entry.link === link) {
+      entry.link = undefined;
+      // Pooled channels died with the connection; the agent must not hand them out again.
+      entry.agent.destroy();
+      this.clearIdle(entry);
+    }
+    this.o.logger.info(
+      `engine ${entry.endpoint.raw}: disconnected${error ? ` (${error.reason}: ${error.message})` : ''}`,
+    );
+    this.o.emit(entry.endpoint.raw, 'disconnected', error);
+  }
+
+  /** Closes the entry's connection on purpose; the next request makes a new one. */
+  private retire(entry: SshEntry): void {
+    this.clearIdle(entry);
+    const link = entry.link;
+    entry.link = undefined;
+    entry.agent.destroy();
+    link?.close();
+  }
+
+  private armIdle(entry: SshEntry): void {
+    this.clearIdle(entry);
+    if (!entry.link || this.o.disposed()) {
+      return;
+    }
+    const t = setTimeout(() => {
+      entry.idleTimer = undefined;
+      if (entry.inflight > 0 || entry.agent.busy) {
+        this.armIdle(entry);
+        return;
+      }
+      this.o.logger.debug(`engine ${entry.endpoint.raw}: idle for ${this.o.idleTimeoutMs} ms, closing`);
+      this.retire(entry);
+    }, this.o.idleTimeoutMs);
+    t.unref();
+    entry.idleTimer = t;
+  }
+
+  private clearIdle(entry: SshEntry): void {
+    if (entry.idleTimer) {
+      clearTimeout(entry.idleTimer);
+      entry.idleTimer = undefined;
+    }
+  }
+
+  /** A request failure on an ssh:// endpoint: the connection's death, or a lost channel. */
+  private async failure(
+    entry: SshEntry,
+    target: EngineTarget,
+    e: unknown,
+    socket: Duplex | undefined,
+  ): Promise<CoreError> {
+    if (e instanceof CoreError) {
+      return decorate(e, target);
+    }
+    const link = (socket && this.channelLinks.get(socket)) ?? entry.link;
+    if (link) {
+      return decorate(await link.lostError(e), target);
+    }
+    return decorate(lostError(e, entry.endpoint.raw, { endpoint: entry.endpoint.raw }), target);
+  }
+}

@@ -1,0 +1,177 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { describeError } from '../../core/common/errors';
+import { dataKey, LatestSnapshot } from '../../core/common/latestSnapshot';
+import type { Logger } from '../../core/common/log';
+import { dockerStoreWatchTargets, watchPaths, type PathWatcher } from '../../core/common/watch';
+import { ContextStore, dockerConfigDir, type DockerContextSummary } from '../../core/contexts/contextStore';
+import { readEnvOverrides } from '../../core/contexts/envOverrides';
+import type { RefreshManager } from '../base/refreshManager';
+import type { Settings, SettingsService } from '../base/settings';
+import type { ContextsSnapshot } from './contextsModel';
+
+/**
+ * The Docker side of the extension, shaped like SshService: where the docker CLI's store is
+ * (setting, else DOCKER_CONFIG, else ~/.docker), what it holds (one snapshot shared by the tree,
+ * the status bar and pickers, reloaded through the refresh manager and followed by a watcher on
+ * its files), and the writes. Every write is followed by its reload, so a command that awaits a
+ * write leaves the views, the status bar and the engine probe up to date; commands never ask for
+ * a refresh themselves.
+ */
+export class ContextsService implements vscode.Disposable {
+  private current: ContextStore;
+  private watcher: PathWatcher | undefined;
+  private readonly emitter = new vscode.EventEmitter<ContextsSnapshot>();
+  /** Fires when what the store holds changed (not for a reload that finds what was there). */
+  readonly onDidChange = this.emitter.event;
+  private readonly cell = new LatestSnapshot(
+    () => this.load(),
+    dataKey,
+    (s) => this.emitter.fire(s),
+  );
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    settings: SettingsService,
+    private readonly refresh: RefreshManager,
+    private readonly logger: Logger,
+  ) {
+    this.current = this.build(settings.current);
+    this.subscriptions.push(
+      settings.onDidChange(({ previous, current }) => {
+        if (previous.dockerConfigPath !== current.dockerConfigPath) {
+          this.current = this.build(current);
+          void this.refresh.request('contexts', 'settings');
+        }
+      }),
+    );
+  }
+
+  /** The store for reads the snapshot does not hold (its paths, e.g. `tlsDir`); write through the methods below. */
+  get store(): ContextStore {
+    return this.current;
+  }
+
+  /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
+  get snapshot(): Promise<ContextsSnapshot> {
+    return this.cell.value;
+  }
+
+  peek(): ContextsSnapshot | undefined {
+    return this.cell.peek();
+  }
+
+  /** Reads the store now (caller: the refresh manager's `contexts` scope); listeners hear of a change. */
+  reload(): Promise<ContextsSnapshot> {
+    return this.cell.reload();
+  }
+
+  /** `docker context use NAME`, then the reload that shows it. */
+  async use(name: string): Promise<ContextsSnapshot> {
+    this.logger.info(`Switching Docker context to ${name}`);
+    await this.current.use(name);
+    return this.afterWrite();
+  }
+
+  /** `docker context create`, then the reload that lists it. */
+  async create(input: { name: string; endpoint: string; description?: string }): Promise<DockerContextSummary> {
+    this.logger.info(`Creating Docker context ${input.name} for ${input.endpoint}`);
+    const created = await this.current.create(input);
+    await this.afterWrite();
+    return created;
+  }
+
+  /** `docker context update`, then the reload that shows it. */
+  async update(name: string, changes: { description?: string; endpoint?: string }): Promise<DockerContextSummary> {
+    this.logger.info(`Updating Docker context ${name}`);
+    const updated = await this.current.update(name, changes);
+    await this.afterWrite();
+    return updated;
+  }
+
+  /** `docker context rm [-f]`, then the reload that drops it (and shows `default` current if it was). */
+  async remove(name: string, options: { force?: boolean } = {}): Promise<{ wasCurrent: boolean }> {
+    this.logger.info(`Removing Docker context ${name}${options.force ? ' (forced)' : ''}`);
+    const result = await this.current.remove(name, options);
+    await this.afterWrite();
+    return result;
+  }
+
+  /** `docker context inspect NAME` (one element). */
+  inspect(name: string): Promise<unknown> {
+    return this.current.inspect(name);
+  }
+
+  /**
+   * Through the refresh manager rather than a bare reload: the engine probe of a newly current
+   * context runs in the same `contexts` scope, and 'afterChange' tells it the person may be asked.
+   */
+  private async afterWrite(): Promise<ContextsSnapshot> {
+    await this.refresh.request('contexts', 'afterChange');
+    return this.cell.value;
+  }
+
+  private async load(): Promise<ContextsSnapshot> {
+    const store = this.current;
+    let snap: ContextsSnapshot;
+    try {
+      const reading = await store.read();
+      snap = {
+        configDir: store.configDir,
+        configFile: store.configFile,
+        contexts: reading.contexts,
+        current: reading.current,
+        listError: reading.listError,
+        env: readEnvOverrides(process.env),
+      };
+    } catch (e) {
+      // Not a broken file (those are reported inside the reading) but an unexpected failure: nothing is known.
+      snap = {
+        configDir: store.configDir,
+        configFile: store.configFile,
+        contexts: [],
+        listError: e,
+        currentError: e,
+        env: readEnvOverrides(process.env),
+      };
+    }
+    if (snap.listError !== undefined) {
+      this.logger.error(
+        `Listing Docker contexts in ${store.configDir} failed: ${describeError(snap.listError)}`,
+        snap.listError,
+      );
+    }
+    // A refresh can race a settings change that swapped the store: keep only the newest store's data.
+    if (store !== this.current) {
+      return this.load();
+    }
+    return snap;
+  }
+
+  private build(settings: Settings): ContextStore {
+    const configDir = settings.dockerConfigPath || dockerConfigDir(process.env, os.homedir());
+    // The extension host's environment is what terminals opened from VS Code inherit, so it is
+    // the right one to resolve DOCKER_HOST / DOCKER_CONTEXT against.
+    const store = new ContextStore({ configDir, env: process.env, platform: process.platform });
+    this.watcher?.close();
+    this.watcher = watchPaths(
+      dockerStoreWatchTargets(store.configDir),
+      (change) => {
+        this.logger.debug(`Docker config changed on disk: ${change.targets.join(', ')}`);
+        void this.refresh.request('contexts', 'files');
+      },
+      { logger: this.logger },
+    );
+    this.logger.info(`Docker config directory: ${store.configDir}`);
+    return store;
+  }
+
+  dispose(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.emitter.dispose();
+    for (const s of this.subscriptions) {
+      s.dispose();
+    }
+  }
+}
