@@ -37,6 +37,8 @@ export const REASONS = [
   'keyInvalid',
   'keyPassphraseRequired',
   'keyPassphraseWrong',
+  /** ssh refuses a private key that group or others may read ("UNPROTECTED PRIVATE KEY FILE"). */
+  'keyPermissions',
   // Connection
   'dnsFailed',
   'hostUnreachable',
