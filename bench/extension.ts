@@ -472,8 +472,9 @@ async function run(o: BenchOptions): Promise<BenchReport> {
 
   const remote = await startRemote(o.log);
   const hostRuns: HostRun[] = [];
-  let samples: MemorySample[] = [];
-  let connects = 0;
+  // Both are set by the last run below; the report is made only when it got that far.
+  let samples: MemorySample[];
+  let connects: number;
   try {
     // Activation, six more times in fresh code-servers (no network: activation reads local files
     // only); VS Code's figure varies a lot from one start to the next, so it takes several.

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   for (const suite of suites) {
     const report = await suite.run({ reps: args.reps, log: (line) => process.stderr.write(line + '\n') });
     process.stdout.write(report.text + '\n');
-    let doc = '';
+    let doc: string;
     try {
       doc = await fs.readFile(resultsFile, 'utf8');
     } catch {

@@ -5,7 +5,8 @@
 #   - Debian packages: sshd, dockerd, static busybox (container image), Chromium (e2e browser),
 #     tcsh (a csh-like login shell for the copy-id tests), and what code-server's native modules
 #     build against;
-#   - the extension's npm packages (npm ci), when node_modules is missing or older than the lock;
+#   - the extension's npm packages (npm ci), when node_modules does not hold what the lock lists
+#     (eslint, prettier, tsc and vsce among them: `npm test` starts with `npm run lint`);
 #   - code-server 4.100.3 under test/e2e (its own lock file), with Debian's ripgrep standing in
 #     for the download its postinstall would attempt;
 #   - the `docker` group (dockerd makes its socket root:docker 660) and sshd's /run/sshd.
@@ -54,7 +55,14 @@ fi
 for tool in /usr/sbin/sshd /usr/sbin/dockerd /bin/busybox /usr/bin/chromium /usr/bin/rg /usr/bin/unshare; do
   [ -x "$tool" ] || die "$tool is missing after the package install"
 done
-[ -x /usr/local/bin/docker ] || die "/usr/local/bin/docker (the machine's docker CLI 28.x) is missing"
+# The docker CLI the tests use is the one a shell finds on PATH (test/support/busybox.ts does the
+# same); Debian's 20.10 cannot be it: `docker context ls --format json` needs 23 or later.
+DOCKER_CLI="$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v docker || true)"
+[ -n "$DOCKER_CLI" ] || die "no docker CLI on PATH"
+docker_version="$("$DOCKER_CLI" version --format '{{.Client.Version}}' 2>/dev/null || true)"
+[ "${docker_version%%.*}" -ge 23 ] 2>/dev/null \
+  || die "$DOCKER_CLI is docker ${docker_version:-?}; the tests need a docker CLI 23 or later first on PATH"
+log "docker CLI: $DOCKER_CLI $docker_version"
 
 # ---- groups and runtime dirs -----------------------------------------------------------------
 if ! getent group docker >/dev/null; then
@@ -65,12 +73,38 @@ mkdir -p /run/sshd
 chmod 755 /run/sshd
 
 # ---- the extension's npm packages ------------------------------------------------------------
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm keeps what it installed in node_modules/.package-lock.json. Compare that with the lock by
+# content, not by date: a checkout or merge gives the lock a new mtime without changing it, and a
+# lock that changed can still be older than an install made from another one. Every package the
+# lock lists must be installed at its version and integrity (optional ones may be absent: npm
+# skips those of other platforms), and nothing else installed. `npm test` runs the linters from
+# these devDependencies, so a stale node_modules fails there.
+lock_matches_install() {
+  [ -f node_modules/.package-lock.json ] || return 1
+  node -e '
+    const lock = require("./package-lock.json").packages || {};
+    const got = require("./node_modules/.package-lock.json").packages || {};
+    const bad = [];
+    for (const [key, want] of Object.entries(lock)) {
+      if (key === "") continue;
+      const have = got[key];
+      if (!have) { if (!want.optional) bad.push(`${key} missing`); continue; }
+      if (have.version !== want.version || (want.integrity && have.integrity !== want.integrity)) bad.push(`${key} ${have.version} != ${want.version}`);
+    }
+    for (const key of Object.keys(got)) if (!(key in lock)) bad.push(`${key} not in the lock`);
+    if (bad.length) { console.error(`[setup] node_modules differs from package-lock.json: ${bad.slice(0, 5).join("; ")}${bad.length > 5 ? " …" : ""}`); process.exit(1); }
+  '
+}
+if ! lock_matches_install; then
   log "npm ci (extension)"
   npm ci --no-audit --no-fund
+  lock_matches_install || die "node_modules still differs from package-lock.json after npm ci"
 else
-  log "node_modules: up to date"
+  log "node_modules: matches package-lock.json"
 fi
+for tool in tsc eslint prettier vsce esbuild; do
+  [ -x "node_modules/.bin/$tool" ] || die "node_modules/.bin/$tool is missing (npm test needs it)"
+done
 
 # ---- code-server for the e2e tests and the demo ----------------------------------------------
 CS_VERSION="$(node -p 'require("./test/e2e/package.json").dependencies["code-server"]')"

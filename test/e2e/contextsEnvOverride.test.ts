@@ -10,10 +10,8 @@
  * variable (what the docker config itself selects).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
+import { describe, it } from 'node:test';
 import {
   CONTAINER_TITLE as CONTAINER,
   CONTEXTS_VIEW_TITLE as VIEW,
@@ -25,91 +23,99 @@ import {
   statusText,
 } from '../support/contextsUi';
 import { DockerCli } from '../support/dockerCli';
-import { requireRoot } from '../support/requireRoot';
-import { tempHome, type TempHome } from '../support/tempHome';
-import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
+import { e2eSession, type E2eSession } from '../support/e2eSession';
+import { waitFor, type Workbench } from '../support/workbench';
 
 const T = { timeout: 300_000 };
 
-interface Setup {
-  home: TempHome;
-  server: CodeServer;
-  wb: Workbench;
-  /** The CLI with code-server's environment, override included. */
-  terminal: DockerCli;
-  /** The CLI without the override: what the docker config selects. */
-  config: DockerCli;
+/** Seeds two contexts and selects `staging` in the config, before code-server starts with `env`. */
+function overrideSession(name: string, env: (s: E2eSession) => NodeJS.ProcessEnv): E2eSession {
+  return e2eSession({
+    name,
+    env,
+    strictUi: true,
+    open: { container: CONTAINER, view: VIEW, row: 'default' },
+    prepare: async (s) => {
+      const config = withoutOverride(s);
+      await config.run([
+        'context',
+        'create',
+        'prod-eu',
+        '--docker',
+        'host=ssh://deploy@prod-eu.example.com',
+        '--description',
+        'Production, Frankfurt',
+      ]);
+      await config.run([
+        'context',
+        'create',
+        'staging',
+        '--docker',
+        'host=ssh://ubuntu@staging.example.com:2222',
+        '--description',
+        'Staging server',
+      ]);
+      await config.run(['context', 'use', 'staging']);
+    },
+  });
 }
 
-/** Seeds two contexts, selects `staging` in the config, and starts code-server with `extraEnv`. */
-async function setUp(name: string, extraEnv: (home: TempHome) => NodeJS.ProcessEnv): Promise<Setup> {
-  requireRoot('the e2e tests');
-  const home = tempHome();
-  const config = new DockerCli(home.env);
-  await config.run([
-    'context',
-    'create',
-    'prod-eu',
-    '--docker',
-    'host=ssh://deploy@prod-eu.example.com',
-    '--description',
-    'Production, Frankfurt',
-  ]);
-  await config.run([
-    'context',
-    'create',
-    'staging',
-    '--docker',
-    'host=ssh://ubuntu@staging.example.com:2222',
-    '--description',
-    'Staging server',
-  ]);
-  await config.run(['context', 'use', 'staging']);
-  const env = { ...home.env, ...extraEnv(home) };
-  const terminal = new DockerCli(env);
-  const workspace = path.join(home.home, 'project');
-  fs.mkdirSync(workspace);
-  const server = await startCodeServer({ vsix: packageExtension(), env, workspace });
-  const wb = await openWorkbench(server.url, {
-    screenshotsDir: screenshotsDirFor(name),
-    serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${server.outputChannelLogs()}`,
-  });
-  await wb.step('workbench loaded', () => wb.waitReady());
-  await wb.step('remote docker sidebar', async () => {
-    await wb.openViewContainer(CONTAINER);
-    await wb.waitForTreeRow('default', VIEW, 60_000);
-  });
-  return { home, server, wb, terminal, config };
+/** The CLI without the override: what the docker config selects. (`s.cli` has the override: what a terminal uses.) */
+function withoutOverride(s: E2eSession): DockerCli {
+  return new DockerCli(s.home.env);
 }
 
-async function tearDown(s: Setup | undefined): Promise<void> {
-  await s?.wb.close();
-  await s?.server.stop();
-  s?.home.remove();
+/**
+ * Proves that the tree has caught up with every change to the docker config made so far: a
+ * context made by the CLI after them shows up only once the view has reloaded the store, which
+ * reads the current context too. Then removes it again, and waits for that too.
+ */
+async function treeCaughtUp(s: E2eSession): Promise<void> {
+  const marker = `marker-${Date.now()}`;
+  await s.cli.run(['context', 'create', marker, '--docker', 'host=tcp://127.0.0.1:9']);
+  await s.wb.waitForTreeRow(marker, VIEW);
+  await s.cli.run(['context', 'rm', marker]);
+  await waitFor(
+    `the ${marker} row to go`,
+    () => contextRows(s.wb),
+    (r) => !r.some((x) => x.name === marker),
+  );
+}
+
+/** Clicks `target` in the tree and checks the warning that a terminal keeps using `kept`. */
+async function switchWarns(
+  s: E2eSession,
+  wb: Workbench,
+  target: string,
+  variable: string,
+  kept: string,
+): Promise<void> {
+  await wb.clickTreeRow(target, VIEW);
+  await waitFor(
+    `the config to select ${target}`,
+    () => withoutOverride(s).show(),
+    (n) => n === target,
+  );
+  const note = await wb.notification(new RegExp(`${variable} is set in VS Code's environment`));
+  assert.match(note.text, new RegExp(`"${target}" is now selected in the docker config`));
+  assert.match(note.text, new RegExp(`still uses "${kept}"`));
 }
 
 describe("DOCKER_HOST set in VS Code's environment", () => {
-  let s: Setup;
   let dockerHost = '';
-
-  before(async () => {
-    s = await setUp('docker host override', (home) => {
-      // A socket that does not exist: nothing is ever listening, so no probe can hang on it.
-      dockerHost = `unix://${path.join(home.home, 'override', 'docker.sock')}`;
-      return { DOCKER_HOST: dockerHost };
-    });
+  const s = overrideSession('docker host override', (session) => {
+    // A socket that does not exist: nothing is ever listening, so no probe can hang on it.
+    dockerHost = `unix://${path.join(session.home.home, 'override', 'docker.sock')}`;
+    return { DOCKER_HOST: dockerHost };
   });
-  beforeEach(async () => s?.wb.dismissTransient());
-  afterEach(async () => assert.deepEqual((await s?.wb.errorNotifications()) ?? [], [], 'no error notification'));
-  after(async () => tearDown(s));
 
   it(
     'marks default as current because of DOCKER_HOST, in the tree, the view message, the status text and tooltip',
     T,
     async () => {
       const { wb } = s;
-      assert.equal(await s.terminal.show(), 'default', 'a terminal with DOCKER_HOST uses default');
-      assert.equal(await s.config.show(), 'staging', 'the config selects staging');
+      assert.equal(await s.cli.show(), 'default', 'a terminal with DOCKER_HOST uses default');
+      assert.equal(await withoutOverride(s).show(), 'staging', 'the config selects staging');
       await wb.step('default marked current (DOCKER_HOST)', async () => {
         await waitFor(
           'the tree to mark default current',
@@ -119,7 +125,7 @@ describe("DOCKER_HOST set in VS Code's environment", () => {
         const def = (await contextRows(wb)).find((r) => r.name === 'default');
         assert.ok(def);
         // The CLI derives default's endpoint from DOCKER_HOST; the row shows the same.
-        const cliDefault = (await s.terminal.list()).find((c) => c.Name === 'default');
+        const cliDefault = (await s.cli.list()).find((c) => c.Name === 'default');
         assert.equal(cliDefault?.DockerEndpoint, dockerHost);
         assert.ok(def.description.startsWith(dockerHost), `row description "${def.description}"`);
         assert.match(def.description, /current \(DOCKER_HOST\)/);
@@ -154,39 +160,21 @@ describe("DOCKER_HOST set in VS Code's environment", () => {
 
   it('a switch writes the config but warns that terminals still use default', T, async () => {
     const { wb } = s;
-    await wb.step('click prod-eu: warning', async () => {
-      await wb.clickTreeRow('prod-eu', VIEW);
-      await waitFor(
-        'the config to select prod-eu',
-        () => s.config.show(),
-        (n) => n === 'prod-eu',
-      );
-      const note = await wb.notification(/DOCKER_HOST is set in VS Code's environment/);
-      assert.match(note.text, /"prod-eu" is now selected in the docker config/);
-      assert.match(note.text, /still uses "default"/);
-      await wb.settle(); // let the toast finish sliding in for the screenshot
-    });
-    assert.equal(await s.terminal.show(), 'default', 'a terminal with DOCKER_HOST still uses default');
-    await wb.settle();
+    await wb.step('click prod-eu: warning', () => switchWarns(s, wb, 'prod-eu', 'DOCKER_HOST', 'default'));
+    assert.equal(await s.cli.show(), 'default', 'a terminal with DOCKER_HOST still uses default');
+    await treeCaughtUp(s);
     assert.deepEqual(await currentContextRows(wb), ['default'], 'the tree keeps marking what docker really uses');
     assert.ok(showsName(await statusText(wb), 'default'));
   });
 });
 
 describe("DOCKER_CONTEXT set in VS Code's environment", () => {
-  let s: Setup;
-
-  before(async () => {
-    s = await setUp('docker context override', () => ({ DOCKER_CONTEXT: 'prod-eu' }));
-  });
-  beforeEach(async () => s?.wb.dismissTransient());
-  afterEach(async () => assert.deepEqual((await s?.wb.errorNotifications()) ?? [], [], 'no error notification'));
-  after(async () => tearDown(s));
+  const s = overrideSession('docker context override', () => ({ DOCKER_CONTEXT: 'prod-eu' }));
 
   it('marks the DOCKER_CONTEXT context current, says why, and a switch warns that terminals keep it', T, async () => {
     const { wb } = s;
-    assert.equal(await s.terminal.show(), 'prod-eu');
-    assert.equal(await s.config.show(), 'staging');
+    assert.equal(await s.cli.show(), 'prod-eu');
+    assert.equal(await withoutOverride(s).show(), 'staging');
     await wb.step('prod-eu marked current (DOCKER_CONTEXT)', async () => {
       await waitFor(
         'the tree to mark prod-eu current',
@@ -208,20 +196,9 @@ describe("DOCKER_CONTEXT set in VS Code's environment", () => {
       );
       assert.match(text, /\(DOCKER_CONTEXT\)/);
     });
-    await wb.step('click default: warning', async () => {
-      await wb.clickTreeRow('default', VIEW);
-      await waitFor(
-        'the config to select default',
-        () => s.config.show(),
-        (n) => n === 'default',
-      );
-      const note = await wb.notification(/DOCKER_CONTEXT is set in VS Code's environment/);
-      assert.match(note.text, /"default" is now selected in the docker config/);
-      assert.match(note.text, /still uses "prod-eu"/);
-      await wb.settle(); // let the toast finish sliding in for the screenshot
-    });
-    assert.equal(await s.terminal.show(), 'prod-eu', 'a terminal with DOCKER_CONTEXT still uses prod-eu');
-    await wb.settle();
+    await wb.step('click default: warning', () => switchWarns(s, wb, 'default', 'DOCKER_CONTEXT', 'prod-eu'));
+    assert.equal(await s.cli.show(), 'prod-eu', 'a terminal with DOCKER_CONTEXT still uses prod-eu');
+    await treeCaughtUp(s);
     assert.deepEqual(await currentContextRows(wb), ['prod-eu']);
     assert.ok(showsName(await statusText(wb), 'prod-eu'));
   });

@@ -5,19 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  REPO_ROOT,
-  extensionId,
-  packageExtension,
-  readManifest,
-  startCodeServer,
-  type CodeServer,
-} from '../support/codeServer';
-import { requireRoot } from '../support/requireRoot';
-import { tempHome, type TempHome } from '../support/tempHome';
-import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
+import { describe, it } from 'node:test';
+import { REPO_ROOT, extensionId, packageExtension, readManifest, startCodeServer } from '../support/codeServer';
+import { e2eSession } from '../support/e2eSession';
+import { freePort } from '../support/ports';
+import { waitFor } from '../support/workbench';
 
 const T = { timeout: 300_000 };
 
@@ -26,41 +20,23 @@ interface Manifest {
 }
 
 describe('e2e smoke', () => {
-  let home: TempHome;
-  let server: CodeServer;
-  let wb: Workbench;
-
-  before(async () => {
-    requireRoot('the e2e tests');
-    home = tempHome();
-    const workspace = path.join(home.home, 'project');
-    fs.mkdirSync(workspace);
-    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace });
-    wb = await openWorkbench(server.url, {
-      screenshotsDir: screenshotsDirFor('smoke'),
-      serverLogs: () => server.logs(),
-    });
-  });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    home?.remove();
-  });
+  // Loading the workbench is a test of its own below.
+  const s = e2eSession({ name: 'smoke', waitReady: false });
 
   it('installs the packaged extension into code-server', T, async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-    const installed = await server.listExtensions();
+    const installed = await s.server.listExtensions();
     assert.ok(installed.includes(extensionId(true)), `installed: ${installed.join(', ')}`);
     assert.ok(extensionId(true).endsWith(`@${pkg.version}`));
   });
 
   it('loads the workbench', T, async () => {
-    await wb.step('workbench loaded', () => wb.waitReady());
-    assert.ok(await wb.page.locator('.part.statusbar').isVisible());
+    await s.wb.step('workbench loaded', () => s.wb.waitReady());
+    assert.ok(await s.wb.page.locator('.part.statusbar').isVisible());
   });
 
   it('activates the extension in the extension host (Developer: Show Running Extensions)', T, async () => {
+    const { wb } = s;
     await wb.step('running extensions', async () => {
       await wb.runCommand('Developer: Show Running Extensions');
       const editor = wb.page.locator('.runtime-extensions-editor');
@@ -75,15 +51,16 @@ describe('e2e smoke', () => {
   it("the extension's log channel is where the harness reads it, alone and among the output channels", T, async () => {
     const log = await waitFor(
       'the activation line in the extension log',
-      async () => server.extensionLog(),
+      () => Promise.resolve(s.server.extensionLog()),
       (l) => /activated in [\d.]+ ms/.test(l),
       60_000,
     );
     assert.doesNotMatch(log, /^== /m, 'extensionLog() is the channel text alone');
-    assert.match(server.outputChannelLogs(), /^== Remote Docker\.log\n[^]*activated in [\d.]+ ms/m);
+    assert.match(s.server.outputChannelLogs(), /^== Remote Docker\.log\n[^]*activated in [\d.]+ ms/m);
   });
 
   it('shows every activity bar container the manifest contributes', T, async () => {
+    const { wb } = s;
     const manifest = readManifest() as Manifest;
     const containers = manifest.contributes?.viewsContainers?.activitybar ?? [];
     // With no container contributed this checks the built-in Explorer, so the selectors stay proven.
@@ -101,6 +78,36 @@ describe('e2e smoke', () => {
           assert.ok((await wb.treeRows()).some((r) => r.label === 'default'));
         }
       });
+    }
+  });
+
+  it('harness: a port taken between the pick and the bind is picked again (a second code-server)', T, async () => {
+    // Holds the port; drops whatever connects (a socket left open would keep close() waiting).
+    const squatter = net.createServer((c) => c.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    const picks: number[] = [];
+    try {
+      const server = await startCodeServer({
+        vsix: process.env.RDC_E2E_VSIX || packageExtension(),
+        env: s.env,
+        workspace: s.workspace,
+        pickPort: async () => {
+          const port = picks.length === 0 ? taken : await freePort();
+          picks.push(port);
+          return port;
+        },
+      });
+      try {
+        assert.equal(picks.length, 2, `ports tried: ${picks.join(', ')}`);
+        assert.equal(server.port, picks[1]);
+        assert.match(server.logs(), new RegExp(`EADDRINUSE[^\\n]*:${taken}`), 'the first start met the taken port');
+        assert.match(server.url, new RegExp(`^http://127\\.0\\.0\\.1:${picks[1]}/`));
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 });

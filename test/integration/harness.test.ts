@@ -17,6 +17,7 @@ import {
   canConnect,
   closedPort,
   createUser,
+  freePort,
   engineRequest,
   generateKey,
   harnessProcesses,
@@ -34,6 +35,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
+import { DockerCli } from '../support/dockerCli';
 import { isAlive, sleep } from '../support/processes';
 import { engineGetOverSsh, ssh2Exec, ssh2Login } from '../support/ssh2Client';
 
@@ -154,6 +156,50 @@ describe('harness', () => {
       }
       assert.equal(fs.existsSync(second.dir), false);
       assert.equal(await ping(dockerd.socket), 'OK');
+    });
+
+    it('a TCP listener whose port was taken between the pick and the bind gets a fresh port', T, async () => {
+      // Holds the port; drops whatever connects (a socket left open would keep close() waiting).
+      const squatter = net.createServer((c) => c.destroy());
+      await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+      const taken = (squatter.address() as net.AddressInfo).port;
+      const picks: number[] = [];
+      try {
+        const d = await startDockerd({
+          tcp: {
+            pick: async () => {
+              const port = picks.length === 0 ? taken : await freePort();
+              picks.push(port);
+              return port;
+            },
+          },
+        });
+        try {
+          assert.equal(picks.length, 2, `ports tried: ${picks.join(', ')}`);
+          assert.equal(d.tcpPort, picks[1]);
+          assert.match(fs.readFileSync(d.logFile, 'utf8'), new RegExp(`:${taken}\\b.*address already in use`));
+          const r = await docker(['version', '--format', '{{.Server.Version}}'], {
+            ...home.env,
+            DOCKER_HOST: `tcp://127.0.0.1:${d.tcpPort}`,
+          });
+          assert.equal(r.code, 0, r.stderr);
+        } finally {
+          await d.stop();
+        }
+      } finally {
+        await new Promise((resolve) => squatter.close(resolve));
+      }
+    });
+
+    it('the docker CLI is the one a shell finds on PATH, and reads the platform the daemon reports', T, async () => {
+      const which = spawnSync('/bin/sh', ['-c', 'command -v docker'], { env: home.env, encoding: 'utf8' });
+      assert.equal(DOCKER_CLI, which.stdout.trim());
+      const version = JSON.parse((await engineRequest(dockerd.socket, 'GET', '/version')).body) as {
+        Os: string;
+        Arch: string;
+      };
+      const platform = await new DockerCli({ ...home.env, DOCKER_HOST: dockerd.host }).serverPlatform();
+      assert.equal(platform, `${version.Os}/${version.Arch}`);
     });
   });
 
@@ -482,7 +528,7 @@ describe('harness', () => {
       });
     }
 
-    it('left nothing of this file running (checked with ps)', T, async () => {
+    it('left nothing of this file running (checked with ps)', T, () => {
       // Runs last: everything above stopped what it started; `before`'s servers are still up.
       const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
       const mine = dirs.filter((d) => d !== dockerd.dir && d !== sshd.dir && d !== home.home);

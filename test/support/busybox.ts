@@ -8,9 +8,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runProcess } from '../../src/core/common/exec';
 import { removeTreeSync } from './processes';
+import { SYSTEM_PATH } from './tempHome';
 
 export const BUSYBOX_IMAGE = 'local/busybox';
-export const DOCKER_CLI = '/usr/local/bin/docker';
+/**
+ * The docker CLI that the code under test and a terminal find: `command -v docker` with the temp
+ * home's `PATH` (this machine has two, /usr/local/bin's 28.x before Debian's 20.10 in /usr/bin).
+ * Read once; 'docker' when none is found, so the first call fails with ENOENT naming it.
+ */
+export const DOCKER_CLI = commandPath('docker');
+
+/** `command -v NAME` in a shell with the temp home's `PATH` ('NAME' itself when not found). */
+export function commandPath(name: string): string {
+  const r = spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', name], {
+    encoding: 'utf8',
+    env: { PATH: SYSTEM_PATH },
+  });
+  const found = r.status === 0 ? r.stdout.trim() : '';
+  return found.startsWith('/') ? found : name;
+}
 
 /** Imports `local/busybox:latest` into the daemon at `socket` (via the docker CLI with DOCKER_HOST). */
 export async function importBusybox(socket: string, image = BUSYBOX_IMAGE): Promise<void> {

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runProcess } from '../../src/core/common/exec';
 import { register, registerProcess } from './cleanup';
-import { freePort } from './ports';
+import { onFreshPort, PortInUseError, type FreshPortOptions } from './ports';
 import { familyOf, procInfo, removeTreeSync, sleep } from './processes';
 
 /** The repository root (this file is compiled to `<outDir>/test/support/`). */
@@ -117,8 +117,12 @@ export interface CodeServerOptions {
   workspace: string;
   /** Extra `User/settings.json` entries. */
   settings?: Record<string, unknown>;
-  /** Fixed port on 127.0.0.1 (the demo's --port); a free one by default. */
+  /**
+   * Fixed port on 127.0.0.1 (the demo's --port). By default a free one, picked again when another
+   * process took it before code-server bound it; `pickPort` replaces the picker (for the test of that).
+   */
   port?: number;
+  pickPort?: FreshPortOptions['pick'];
   startTimeoutMs?: number;
 }
 
@@ -144,11 +148,8 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   let pid = 0;
   let release: (() => void) | undefined;
   let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) {
-      return;
-    }
-    stopped = true;
+  /** Kills the process group of the running code-server, if any, and checks that it is gone. */
+  const killServer = async (): Promise<void> => {
     if (pid) {
       // The group signal also reaches children spawned while shutting down; the family sweep
       // catches any that left the group (setsid) but are still descendants.
@@ -184,38 +185,23 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
         }
       }
       release?.();
+      release = undefined;
+      pid = 0;
     }
+  };
+  const stop = async (): Promise<void> => {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    await killServer();
     removeTreeSync(dir);
     releaseDir();
   };
 
-  try {
-    const install = await runProcess(
-      process.execPath,
-      [CODE_SERVER_ENTRY, ...common, '--install-extension', o.vsix, '--force'],
-      { env, timeoutMs: 180_000 },
-    );
-    if (install.code !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
-      throw new Error(
-        `code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`,
-      );
-    }
-    const settings = {
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'extensions.ignoreRecommendations': true,
-      'security.workspace.trust.enabled': false,
-      'chat.disableAIFeatures': true,
-      ...o.settings,
-    };
-    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-
-    const port = o.port ?? (await freePort());
+  /** Starts code-server on `port` and waits for /healthz; a bind that fails throws PortInUseError. */
+  const launch = async (port: number): Promise<void> => {
+    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const log = fs.openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
@@ -246,9 +232,55 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     const deadline = Date.now() + (o.startTimeoutMs ?? 120_000);
     while (!(await httpOk(`http://127.0.0.1:${port}/healthz`))) {
       if (exited || Date.now() > deadline) {
+        await killServer();
+        const own = readText(logFile).slice(logStart);
+        if (exited && /EADDRINUSE/.test(own)) {
+          throw new PortInUseError(port, `code-server ${exited}`);
+        }
         throw new Error(`code-server ${exited ?? 'did not answer HTTP in time'}; log:\n${readText(logFile)}`);
       }
       await sleep(200);
+    }
+  };
+
+  try {
+    const install = await runProcess(
+      process.execPath,
+      [CODE_SERVER_ENTRY, ...common, '--install-extension', o.vsix, '--force'],
+      { env, timeoutMs: 180_000 },
+    );
+    if (install.code !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
+      throw new Error(
+        `code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`,
+      );
+    }
+    const settings = {
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'security.workspace.trust.enabled': false,
+      'chat.disableAIFeatures': true,
+      ...o.settings,
+    };
+    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+
+    let port = o.port ?? 0;
+    if (o.port !== undefined) {
+      await launch(o.port);
+    } else {
+      await onFreshPort(
+        'code-server',
+        async (p) => {
+          port = p;
+          await launch(p);
+        },
+        { pick: o.pickPort },
+      );
     }
     return {
       url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(o.workspace)}`,

@@ -43,11 +43,9 @@ export function showsName(text: string, name: string): boolean {
 
 /** The message line the view shows above its rows ('' when none). */
 export async function contextsViewMessage(wb: Workbench): Promise<string> {
-  const pane = wb.page
-    .locator('.part.sidebar .pane')
-    .filter({
-      has: wb.page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${CONTEXTS_VIEW_TITLE}\\s*$`, 'i') }),
-    });
+  const pane = wb.page.locator('.part.sidebar .pane').filter({
+    has: wb.page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${CONTEXTS_VIEW_TITLE}\\s*$`, 'i') }),
+  });
   const message = pane.locator('.pane-body .message').first();
   return (await message.count()) > 0 && (await message.isVisible()) ? (await message.innerText()).trim() : '';
 }

@@ -39,6 +39,19 @@ export class DockerCli {
     return (await this.run(['context', 'show'], { env })).stdout.trim();
   }
 
+  /**
+   * The daemon's platform as `docker version` reports it, `Os/Arch` (e.g. `linux/amd64`): what
+   * a test expects where the extension shows the platform, instead of a value written by hand.
+   */
+  async serverPlatform(context?: string): Promise<string> {
+    const args = [...(context ? ['--context', context] : []), 'version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'];
+    const platform = (await this.run(args)).stdout.trim();
+    if (!/^[a-z0-9]+\/[a-z0-9]+$/.test(platform)) {
+      throw new Error(`docker ${args.join(' ')} printed "${platform}"`);
+    }
+    return platform;
+  }
+
   /** `docker context ls --format json`, in the CLI's order. */
   async list(): Promise<CliContextRow[]> {
     const out = (await this.run(['context', 'ls', '--format', 'json'])).stdout;

@@ -17,7 +17,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { register, registerProcess } from './cleanup';
-import { freePort } from './ports';
+import { onFreshPort, PortInUseError, type FreshPortOptions } from './ports';
 import { familyOf, isAlive, removeTreeSync, sleep, terminate } from './processes';
 import { requireRoot } from './requireRoot';
 import type { TlsFiles } from './tlsFiles';
@@ -45,8 +45,12 @@ export interface Dockerd {
 export interface DockerdOptions {
   /** How long to wait for `/_ping` (the machine is shared and slow at times). */
   startTimeoutMs?: number;
-  /** Also listen on TCP on 127.0.0.1 (a free port), with `--tlsverify` when `tls` is given. */
-  tcp?: { tls?: TlsFiles };
+  /**
+   * Also listen on TCP on 127.0.0.1 (a free port, picked again when another process took it
+   * before dockerd bound it), with `--tlsverify` when `tls` is given. `pick` replaces the port
+   * picker (the harness test gives a taken port first).
+   */
+  tcp?: { tls?: TlsFiles; pick?: FreshPortOptions['pick'] };
 }
 
 /** Sends `GET /_ping` on a unix socket; resolves with the body, rejects on any failure. */
@@ -90,7 +94,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const logFile = path.join(dir, 'dockerd.log');
   const configFile = path.join(dir, 'daemon.json');
   fs.writeFileSync(configFile, '{}\n');
-  const args = [
+  const unixArgs = [
     '--data-root',
     path.join(dir, 'data'),
     '--exec-root',
@@ -105,24 +109,27 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     '--bridge=none',
     '--storage-driver=vfs',
   ];
-  const tcpPort = options.tcp ? await freePort() : undefined;
-  if (tcpPort !== undefined) {
-    args.push('-H', `tcp://127.0.0.1:${tcpPort}`);
-  }
   const tls = options.tcp?.tls;
-  if (tls) {
-    args.push('--tlsverify', '--tlscacert', tls.caCert, '--tlscert', tls.serverCert, '--tlskey', tls.serverKey);
-  }
+  const tlsArgs = tls
+    ? ['--tlsverify', '--tlscacert', tls.caCert, '--tlscert', tls.serverCert, '--tlskey', tls.serverKey]
+    : [];
+  let tcpPort: number | undefined;
+  const args = (): string[] => [
+    ...unixArgs,
+    ...(tcpPort !== undefined ? ['-H', `tcp://127.0.0.1:${tcpPort}`] : []),
+    ...tlsArgs,
+  ];
 
   let pid = 0;
   let release: (() => void) | undefined;
   let stopped = false;
 
   const launch = async (): Promise<void> => {
+    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const log = fs.openSync(logFile, 'a');
     // Own process group: a Ctrl-C in the terminal reaches the harness, which stops the daemon in
     // order (dockerd first shuts its containers and containerd down).
-    const child = spawn('/usr/sbin/dockerd', args, { stdio: ['ignore', log, log], detached: true });
+    const child = spawn('/usr/sbin/dockerd', args(), { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     if (!child.pid) {
       throw new Error('dockerd could not be started');
@@ -137,6 +144,11 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       if (exited) {
+        await kill(); // its containerd may still run
+        const own = readFrom(logFile, logStart);
+        if (tcpPort !== undefined && new RegExp(`:${tcpPort}\\b.*address already in use`).test(own)) {
+          throw new PortInUseError(tcpPort, `dockerd ${exited}`);
+        }
         throw new Error(`dockerd ${exited} before answering /_ping; log:\n${tail(logFile)}`);
       }
       try {
@@ -172,7 +184,18 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   };
 
   try {
-    await launch();
+    if (options.tcp) {
+      await onFreshPort(
+        "dockerd's TCP listener",
+        async (port) => {
+          tcpPort = port;
+          await launch();
+        },
+        { pick: options.tcp.pick },
+      );
+    } else {
+      await launch();
+    }
   } catch (e) {
     removeTreeSync(dir);
     releaseDir();
@@ -206,6 +229,14 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       await launch();
     },
   };
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    return fs.readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 function tail(file: string, lines = 30): string {

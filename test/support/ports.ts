@@ -16,6 +16,52 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a server starter whose bind failed because the port was taken (EADDRINUSE). */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    detail: string,
+  ) {
+    super(`port ${port} is in use: ${detail}`);
+  }
+}
+
+export interface FreshPortOptions {
+  /** How many ports to try before giving up (default 5). */
+  attempts?: number;
+  /** Picks the next port to try (default `freePort`); a test of the retry passes a taken one first. */
+  pick?: () => Promise<number>;
+}
+
+/**
+ * Starts a server on a port picked just before (`freePort()` closes its probe socket, and the
+ * server binds later: another process may take the port in between). When `start` fails with a
+ * `PortInUseError`, a fresh port is picked and `start` runs again, at most `attempts` times in all.
+ * Any other failure is thrown at once.
+ */
+export async function onFreshPort<T>(
+  what: string,
+  start: (port: number) => Promise<T>,
+  o: FreshPortOptions = {},
+): Promise<T> {
+  const attempts = o.attempts ?? 5;
+  const taken: number[] = [];
+  for (;;) {
+    const port = await (o.pick ?? freePort)();
+    try {
+      return await start(port);
+    } catch (e) {
+      if (!(e instanceof PortInUseError)) {
+        throw e;
+      }
+      taken.push(port);
+      if (taken.length >= attempts) {
+        throw new Error(`${what}: every port tried was taken (${taken.join(', ')})`, { cause: e });
+      }
+    }
+  }
+}
+
 export interface Blackhole {
   port: number;
   /** Sockets accepted so far. */

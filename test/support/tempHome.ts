@@ -36,7 +36,8 @@ export interface TempHome {
 /** The OpenSSH client tools that get a shim. */
 export const SHIMMED_TOOLS = ['ssh', 'ssh-keygen', 'ssh-add', 'scp', 'sftp', 'ssh-copy-id'] as const;
 
-const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The `PATH` after the shims (so the tools the code under test finds are those a login shell finds). */
+export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function tempHome(prefix = 'rdc-home-'): TempHome {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -14,10 +14,17 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { register, registerProcess } from './cleanup';
 import { REPO_ROOT } from './codeServer';
+import { escapeAttr, type PageElement } from './pageDom';
 import { procTable, removeTreeSync } from './processes';
+import { InputBox, QuickPick, quickInputWidget } from './quickInput';
+import { waitFor } from './waitFor';
+import { UI_TIMEOUT, WorkbenchViews } from './workbenchViews';
+
+export { waitFor, waitUntil } from './waitFor';
+export type { QuickPickRow } from './quickInput';
+export type { TreeRow } from './workbenchViews';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const UI_TIMEOUT = 30_000;
 
 export interface WorkbenchOptions {
   /** Where numbered PNGs go; see `screenshotsDirFor`. Old PNGs in it are removed. */
@@ -25,21 +32,6 @@ export interface WorkbenchOptions {
   /** Printed with the browser console when a `step` fails (e.g. `() => server.logs()`). */
   serverLogs?: () => string;
   viewport?: { width: number; height: number };
-}
-
-export interface TreeRow {
-  label: string;
-  description: string;
-  ariaLabel: string;
-  /** The raw innerText of the row (label, description and inline action titles are absent). */
-  text: string;
-}
-
-export interface QuickPickRow {
-  label: string;
-  description: string;
-  detail: string;
-  ariaLabel: string;
 }
 
 /** `test-results/screenshots/<name>` in the repository. */
@@ -57,58 +49,22 @@ function slug(s: string): string {
   );
 }
 
-function escapeAttr(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-}
-
-/**
- * Polls `probe` until `ok` holds and returns that value; after `timeoutMs` throws with the last
- * value seen, so a failure says what the UI (or the CLI) showed instead. A probe that throws
- * counts as "not yet".
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: { value?: T; error?: unknown } = {};
-  for (;;) {
-    try {
-      const value = await probe();
-      if (ok(value)) {
-        return value;
-      }
-      last = { value };
-    } catch (error) {
-      last = { error };
-    }
-    if (Date.now() > deadline) {
-      const seen = 'error' in last ? `error ${String(last.error)}` : JSON.stringify(last.value);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Polls `check` until it is true (30 s by default, as long UI steps take); fails like `waitFor`. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  await waitFor(what, check, (ok) => ok, timeoutMs);
-}
-
-export class Workbench {
+export class Workbench extends WorkbenchViews {
   private shots = 0;
+  private dumps = 0;
   private readonly consoleLines: string[] = [];
 
   private constructor(
     readonly browser: Browser,
-    readonly page: Page,
+    page: Page,
     private readonly options: WorkbenchOptions,
     private readonly disposeHome: () => void,
   ) {
+    super(page);
     page.on('console', (m) => this.consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => this.consoleLines.push(`[pageerror] ${e.message}`));
+    this.quickPick = new QuickPick(page);
+    this.inputBox = new InputBox(page);
   }
 
   static async open(url: string, options: WorkbenchOptions): Promise<Workbench> {
@@ -157,6 +113,11 @@ export class Workbench {
     return wb;
   }
 
+  /** How many failures were dumped so far (a test's hooks use it to dump a failure only once). */
+  get failuresDumped(): number {
+    return this.dumps;
+  }
+
   /** Browser console lines so far. */
   consoleLog(): string[] {
     return [...this.consoleLines];
@@ -191,6 +152,7 @@ export class Workbench {
 
   /** Writes a FAILED screenshot and prints the browser console and server log to stderr. */
   async dumpFailure(name: string): Promise<void> {
+    this.dumps++;
     try {
       await this.screenshot(`FAILED-${name}`);
     } catch {
@@ -207,7 +169,7 @@ export class Workbench {
   // ---- command palette and quick input ----
 
   private get quickInput(): Locator {
-    return this.page.locator('.quick-input-widget');
+    return quickInputWidget(this.page);
   }
 
   /** F1, type the command title, pick the row with exactly that label, Enter. */
@@ -241,128 +203,10 @@ export class Workbench {
     );
   }
 
-  readonly quickPick = {
-    /** Waits until a quick pick / input box is visible. */
-    waitOpen: async (): Promise<void> => {
-      await this.quickInput.locator('input').waitFor({ state: 'visible' });
-    },
-    isOpen: async (): Promise<boolean> => this.quickInput.isVisible(),
-    /** Replaces the filter text. */
-    type: async (text: string): Promise<void> => {
-      await this.quickInput.locator('input').fill(text);
-    },
-    /** Visible rows. */
-    rows: async (): Promise<QuickPickRow[]> => {
-      await this.quickPick.waitOpen();
-      return this.quickInput.locator('.monaco-list-row').evaluateAll((els) =>
-        els.map((el) => ({
-          label:
-            el
-              .querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')
-              ?.textContent?.trim() ?? '',
-          description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
-          detail: el.querySelector('.quick-input-list-label-meta')?.textContent?.trim() ?? '',
-          ariaLabel: el.getAttribute('aria-label') ?? '',
-        })),
-      );
-    },
-    /** Clicks the row whose label is exactly `label` (or matches the regex). */
-    pick: async (label: string | RegExp): Promise<void> => {
-      await this.quickPick.waitOpen();
-      const exact =
-        typeof label === 'string' ? new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : label;
-      const row = this.quickInput
-        .locator('.monaco-list-row')
-        .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
-        .first();
-      await row.waitFor({ state: 'visible' });
-      await row.click();
-    },
-    /** Enter. */
-    accept: async (): Promise<void> => {
-      await this.quickInput.locator('input').press('Enter');
-    },
-    /** Escape. */
-    cancel: async (): Promise<void> => {
-      await this.quickInput.locator('input').press('Escape');
-    },
-    /** The widget's title (e.g. a step of a multi-step flow). */
-    title: async (): Promise<string> =>
-      (await this.quickInput.locator('.quick-input-title').textContent())?.trim() ?? '',
-    /** Label of the focused (active) row, '' when none. */
-    activeLabel: async (): Promise<string> => {
-      const row = this.quickInput.locator('.monaco-list-row.focused .label-name').first();
-      return (await row.count()) > 0 ? ((await row.textContent())?.trim() ?? '') : '';
-    },
-    waitClosed: async (): Promise<void> => {
-      await this.quickInput.waitFor({ state: 'hidden' });
-    },
-  };
-
-  readonly inputBox = {
-    /** Waits for an input box, types `text` (password boxes too) and presses Enter unless `submit: false`. */
-    fill: async (text: string, o: { submit?: boolean } = {}): Promise<void> => {
-      const input = this.quickInput.locator('input');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(text);
-      if (o.submit !== false) {
-        await input.press('Enter');
-      }
-    },
-    /** True when the visible input hides what is typed. */
-    isPassword: async (): Promise<boolean> =>
-      (await this.quickInput.locator('input').getAttribute('type')) === 'password',
-    /** The prompt or validation message under the input. */
-    message: async (): Promise<string> =>
-      (await this.quickInput.locator('.quick-input-message').textContent())?.trim() ?? '',
-    /** True when the message under the input is shown (e.g. a validation message). */
-    messageVisible: async (): Promise<boolean> => this.quickInput.locator('.quick-input-message').isVisible(),
-    placeholder: async (): Promise<string> =>
-      (await this.quickInput.locator('input').getAttribute('placeholder')) ?? '',
-    value: async (): Promise<string> => this.quickInput.locator('input').inputValue(),
-  };
-
-  // ---- views ----
-
-  /** Shows the activity-bar container with this title (does not toggle it closed when already shown). */
-  async openViewContainer(title: string): Promise<void> {
-    const item = this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).first();
-    await item.waitFor({ state: 'visible' });
-    const active = await this.page
-      .locator(`.part.activitybar .action-item.checked .action-label[aria-label^="${escapeAttr(title)}"]`)
-      .count();
-    if (active === 0) {
-      await item.click();
-    }
-    await this.page.locator('.part.sidebar').waitFor({ state: 'visible' });
-  }
-
-  /** Drags the sash between the side bar and the editor so the side bar is about `width` px wide. */
-  async setSidebarWidth(width: number): Promise<void> {
-    const bar = await this.page.locator('.part.sidebar').boundingBox();
-    if (!bar) {
-      throw new Error('the side bar is not shown');
-    }
-    const edge = bar.x + bar.width;
-    const sashes = await this.page
-      .locator('.monaco-sash.vertical:not(.disabled)')
-      .evaluateAll((els) =>
-        els.map((el) =>
-          (
-            el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }
-          ).getBoundingClientRect(),
-        ),
-      );
-    const sash = sashes.find((r) => Math.abs(r.x + r.width / 2 - edge) < 6 && r.height > bar.height / 2);
-    if (!sash) {
-      throw new Error(`no sash at the side bar's edge (x=${edge})`);
-    }
-    const y = sash.y + sash.height / 2;
-    await this.page.mouse.move(sash.x + sash.width / 2, y);
-    await this.page.mouse.down();
-    await this.page.mouse.move(bar.x + width, y, { steps: 10 });
-    await this.page.mouse.up();
-  }
+  /** The quick pick of the palette and of the extension's flows. */
+  readonly quickPick: QuickPick;
+  /** The input box (and password box) of the same widget. */
+  readonly inputBox: InputBox;
 
   /** Opens a workspace file by name through Go to File and waits for its tab. */
   async openFile(name: string): Promise<void> {
@@ -373,131 +217,6 @@ export class Workbench {
     await this.page
       .locator('.editor-group-container.active .tab.active', { hasText: name })
       .waitFor({ state: 'visible' });
-  }
-
-  /** True when the activity bar has an entry for this container title. */
-  async hasViewContainer(title: string): Promise<boolean> {
-    return (await this.page.locator(`.part.activitybar .action-label[aria-label^="${escapeAttr(title)}"]`).count()) > 0;
-  }
-
-  private pane(viewTitle?: string): Locator {
-    const sidebar = this.page.locator('.part.sidebar');
-    if (!viewTitle) {
-      return sidebar;
-    }
-    const t = viewTitle.toLowerCase();
-    return sidebar.locator('.pane').filter({
-      has: this.page.locator('.pane-header .title', {
-        hasText: new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i'),
-      }),
-    });
-  }
-
-  /** Rows of the tree in the side bar (or in the view with this title). */
-  async treeRows(viewTitle?: string): Promise<TreeRow[]> {
-    return this.pane(viewTitle)
-      .locator('.pane-body .monaco-list-row')
-      .evaluateAll((els) =>
-        els.map((el) => ({
-          label: el.querySelector('.label-name')?.textContent?.trim() ?? '',
-          description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
-          ariaLabel: el.getAttribute('aria-label') ?? '',
-          text: ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim(),
-        })),
-      );
-  }
-
-  /** The tree row whose label is exactly `label`. */
-  treeRow(label: string, viewTitle?: string): Locator {
-    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-    return this.pane(viewTitle)
-      .locator('.pane-body .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
-      .first();
-  }
-
-  /**
-   * Resolves once the tree of the view (or the whole side bar) has not changed its DOM for
-   * `quietMs`. A tree re-renders every row when its provider fires a refresh, and while that
-   * refresh is in flight VS Code has already dropped the commands of the old rows: a click then
-   * fails with "Actual command not found". Tests that mean to check what a click does (not that
-   * race) wait for quiet first.
-   */
-  async waitTreeQuiet(viewTitle?: string, quietMs = 700, timeoutMs = 15_000): Promise<void> {
-    const body = this.pane(viewTitle).locator('.pane-body').first();
-    await body.evaluate(
-      (el, o) =>
-        new Promise<void>((resolve, reject) => {
-          // Runs in the page: the DOM types are not in this project's lib, hence the loose typing.
-          const g = globalThis as unknown as {
-            MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void };
-          };
-          let quiet: ReturnType<typeof setTimeout>;
-          const observer = new g.MutationObserver(() => {
-            clearTimeout(quiet);
-            quiet = setTimeout(done, o.quietMs);
-          });
-          const deadline = setTimeout(() => {
-            observer.disconnect();
-            clearTimeout(quiet);
-            reject(new Error(`the tree kept changing for ${o.timeoutMs} ms`));
-          }, o.timeoutMs);
-          function done(): void {
-            observer.disconnect();
-            clearTimeout(deadline);
-            resolve();
-          }
-          quiet = setTimeout(done, o.quietMs);
-          observer.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
-        }),
-      { quietMs, timeoutMs },
-    );
-  }
-
-  /** Clicks the row's label once the tree is quiet (see `waitTreeQuiet`). */
-  async clickTreeRow(label: string, viewTitle?: string): Promise<void> {
-    await this.waitTreeQuiet(viewTitle);
-    await this.treeRow(label, viewTitle).locator('.label-name').click();
-  }
-
-  /** Waits until the tree shows a row with this label. */
-  async waitForTreeRow(label: string, viewTitle?: string, timeoutMs = UI_TIMEOUT): Promise<void> {
-    await this.treeRow(label, viewTitle).waitFor({ state: 'visible', timeout: timeoutMs });
-  }
-
-  /** Right-clicks the tree row and runs the context-menu entry with exactly this title. */
-  async treeRowContextMenu(label: string, item: string, viewTitle?: string): Promise<void> {
-    // A menu command gets the row's element only while the tree is not being refreshed.
-    await this.waitTreeQuiet(viewTitle);
-    await this.treeRow(label, viewTitle).click({ button: 'right' });
-    const entry = this.contextMenuItem(item);
-    await entry.waitFor({ state: 'visible' });
-    // A click that lands while the menu is still settling is dropped by the workbench (seen on
-    // this machine: the entry highlights, nothing runs, the menu stays). Click again, bounded,
-    // while the menu is still open; a click that ran closes the menu.
-    const menu = this.page.locator('.context-view .monaco-menu').first();
-    for (let attempt = 1; ; attempt++) {
-      await entry.click();
-      try {
-        await menu.waitFor({ state: 'hidden', timeout: 1_000 });
-        return;
-      } catch (e) {
-        if (attempt >= 5) {
-          throw new Error(
-            `context menu entry "${item}" of "${label}" did not run after ${attempt} clicks: ${String(e)}`,
-          );
-        }
-      }
-    }
-  }
-
-  /** An entry of the open context menu, by its exact title. */
-  contextMenuItem(item: string): Locator {
-    const exact = new RegExp(`^\\s*${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-    return this.page
-      .locator('.monaco-menu .action-item')
-      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
-      .first();
   }
 
   // ---- hovers, dialogs, editors ----
@@ -514,9 +233,7 @@ export class Workbench {
   }
 
   /** Waits for a modal dialog (e.g. a `showWarningMessage` with `modal: true`). */
-  async modalDialog(
-    timeoutMs = UI_TIMEOUT,
-  ): Promise<{
+  async modalDialog(timeoutMs = UI_TIMEOUT): Promise<{
     locator: Locator;
     text: string;
     detail: string;
@@ -553,11 +270,8 @@ export class Workbench {
   async editorText(): Promise<string> {
     const lines = await this.page
       .locator('.editor-group-container.active .monaco-editor .view-lines .view-line')
-      .evaluateAll((els) =>
-        els.map((el) => ({
-          top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0,
-          text: el.textContent ?? '',
-        })),
+      .evaluateAll((els: PageElement[]) =>
+        els.map((el) => ({ top: parseFloat(el.style.top) || 0, text: el.textContent ?? '' })),
       );
     return lines
       .sort((a, b) => a.top - b.top)
@@ -570,13 +284,24 @@ export class Workbench {
     const open = this.page.locator(
       '.context-view .monaco-menu:visible, .quick-input-widget:visible, .monaco-dialog-box:visible, .workbench-hover:not(.hidden):visible',
     );
-    for (let i = 0; i < 4 && (await open.count()) > 0; i++) {
+    for (let i = 0, count = await open.count(); i < 4 && count > 0; i++) {
       await this.page.keyboard.press('Escape');
-      await this.settle(200);
+      // Each Escape closes the topmost one; wait for that (bounded: an Escape may close nothing).
+      const before = count;
+      count = await waitFor(
+        'an Escape to close something',
+        () => open.count(),
+        (n) => n < before,
+        2_000,
+      ).catch(() => open.count());
     }
   }
 
-  /** A short pause for the UI to react where there is nothing to wait for (e.g. to prove nothing happened). */
+  /**
+   * A fixed pause, for a screenshot only. Never use it to prove that nothing happened (a slow
+   * machine makes such a test pass for the wrong reason): wait for a marker instead, something
+   * the extension does after the thing that must not happen would have happened.
+   */
   async settle(ms = 300): Promise<void> {
     await this.page.waitForTimeout(ms);
   }
@@ -614,6 +339,13 @@ export class Workbench {
       .filter({ hasText: text })
       .first();
     await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+    // A toast slides in; the workbench marks it when the transition has ended (for the screenshot).
+    await this.page
+      .locator('.notification-toast.notification-fade-in-done .notification-list-item')
+      .filter({ hasText: text })
+      .first()
+      .waitFor({ state: 'visible', timeout: 2_000 })
+      .catch(() => undefined); // in the notification center, or no transition to end
     return {
       locator,
       text: (await locator.innerText()).trim(),
@@ -626,9 +358,7 @@ export class Workbench {
     return this.page
       .locator('.notifications-toasts .notification-list-item')
       .filter({ has: this.page.locator('.codicon-error') })
-      .evaluateAll((els) =>
-        els.map((el) => ((el as unknown as { innerText?: string }).innerText ?? el.textContent ?? '').trim()),
-      );
+      .evaluateAll((els: PageElement[]) => els.map((el) => (el.innerText ?? el.textContent ?? '').trim()));
   }
 
   async close(): Promise<void> {

@@ -445,6 +445,24 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
           str(details, 'name') ?? '?',
         ),
       };
+    case 'tlsMaterialUnreadable':
+      return {
+        message: vscode.l10n.t(
+          'The TLS certificates of Docker context "{0}" cannot be read, so its daemon is not contacted without them.',
+          str(details, 'name') ?? '?',
+        ),
+        nextStep: vscode.l10n.t(
+          'Check its folder under contexts/tls in the Docker configuration folder (for "default": DOCKER_CERT_PATH, which must hold ca.pem).',
+        ),
+      };
+    case 'fileChangedMeanwhile':
+      return {
+        message: vscode.l10n.t(
+          '{0} kept changing while it was being edited, so it was left as it is.',
+          fileRef(details),
+        ),
+        nextStep: vscode.l10n.t('Try again.'),
+      };
     default:
       return assertNever(reason);
   }
