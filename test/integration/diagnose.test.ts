@@ -205,6 +205,23 @@ describe('diagnoseHost against a real sshd and dockerd', () => {
     },
   );
 
+  it(
+    'without a path in the URL, goes where the remote docker CLI goes (its DOCKER_HOST), like the pool',
+    T,
+    async () => {
+      // The user's ~/.ssh/environment sets DOCKER_HOST to this dockerd; the default socket is
+      // another place (absent on this machine, or another daemon): the CLI's choice wins.
+      const u = await user({ docker: true, dockerHost: dockerd.host });
+      const steps = await run(sshd, u, undefined);
+      const sock = step(steps, 'dockerSocket');
+      assert.equal(sock.status, 'ok', JSON.stringify(steps));
+      assert.equal(sock.route, 'streamlocal');
+      assert.equal(sock.params?.path, dockerd.socket);
+      assert.equal(step(steps, 'daemon').status, 'ok');
+      assert.equal(step(steps, 'daemon').route, 'streamlocal');
+    },
+  );
+
   it('falls back to docker system dial-stdio when the server refuses socket forwarding', T, async () => {
     const u = await user({ docker: true, dockerHost: dockerd.host });
     const steps = await run(noForwarding, u, dockerd.socket);

@@ -239,10 +239,6 @@ after(async () => {
 
 describe('EnginePool with a real sshd and dockerd', () => {
   it('reports what `docker --context X info` reports, over stream-local and over dial-stdio', T, async () => {
-    const defaultSocketAnswers = await ping('/var/run/docker.sock').then(
-      () => true,
-      () => false,
-    );
     for (const name of ['remote-path', 'remote-env', 'remote-noforward', 'local-unix']) {
       const cli = JSON.parse(await docker(['--context', name, 'info', '--format', '{{json .}}'])) as Record<
         string,
@@ -266,17 +262,20 @@ describe('EnginePool with a real sshd and dockerd', () => {
       assert.equal(info.ncpu, cli.NCPU, name);
       assert.equal(info.memTotal, cli.MemTotal, name);
       assert.equal(info.name, cli.Name, name);
+      // The oracle of "same daemon as the CLI": the daemon's own ID.
+      assert.equal(info.id, cli.ID, name);
       assert.ok(info.rttMs > 0 && info.checkedAt > 0);
       const status = await p.status(t);
       assert.equal(status.platform, info.platform);
       assert.equal(status.operatingSystem, info.operatingSystem);
-      // Without a path in the URL, stream-local goes to /var/run/docker.sock first (the one
-      // socket-path rule): where a daemon answers there on this machine (the "remote" host of
-      // these tests), that route wins; elsewhere dial-stdio follows the user's DOCKER_HOST.
-      // Both cases are asserted, decided by asking that socket directly.
+      // Without a path in the URL, the remote docker CLI is asked which daemon it dials: here
+      // the user's DOCKER_HOST (~/.ssh/environment) names a unix socket, so stream-local goes
+      // to that socket, whether or not a daemon answers at /var/run/docker.sock on this
+      // machine (the "remote" host of these tests). Before, the default socket came first and
+      // only its absence led to dial-stdio.
       const expected = {
         'remote-path': 'streamlocal',
-        'remote-env': defaultSocketAnswers ? 'streamlocal' : 'dial-stdio',
+        'remote-env': 'streamlocal',
         'remote-noforward': 'dial-stdio',
         'local-unix': 'unix',
       }[name];

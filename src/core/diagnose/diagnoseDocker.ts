@@ -20,6 +20,7 @@ import {
   openStreamLocal,
   pingChannel,
   probeRemoteSocket,
+  remoteCliChoice,
   remoteSocketOf,
   type ChannelDeadline,
   type PingAnswer,
@@ -67,6 +68,18 @@ export async function diagnoseDocker(
       params: { path: options.socketPath },
       durationMs: 0,
     });
+    putCli(put, cli, cliMs, false, conn.host.user);
+    return;
+  }
+  // The same choice as the engine pool: without a path in the URL, the daemon the remote
+  // docker CLI would dial (its unix socket by forwarding, anything else by dial-stdio).
+  const choice = !socket.explicit && cli.status === 'found' ? await remoteCliChoice(conn.client, d) : undefined;
+  if (choice?.kind === 'unix' && choice.path !== socket.path) {
+    socket = { path: choice.path, explicit: true };
+  }
+  if (choice?.kind === 'other') {
+    const why = `The remote docker CLI uses ${choice.host}, which is not a unix socket.`;
+    await withoutForwarding(conn, socket, cli, why, d, put, t);
     putCli(put, cli, cliMs, false, conn.host.user);
     return;
   }

@@ -7,6 +7,7 @@
  * Stored as plain JSON in a key-value store (VS Code's globalState at the edge). The format is
  * versioned and read defensively: an entry that does not parse is dropped, never trusted.
  */
+import { daemonText } from './daemonText';
 import type { EngineInfo } from './engineInfo';
 import { keyId, type EngineKey } from './engineKey';
 
@@ -84,12 +85,13 @@ export class FactsMemory {
 
   recall(key: EngineKey): RememberedFacts | undefined {
     const e = this.entries.get(keyId(key));
+    // Cleaned again: an entry may have been written before daemon text was cleaned, or by anyone.
     return e
       ? {
-          operatingSystem: e.operatingSystem,
-          architecture: e.architecture,
-          platform: e.platform,
-          serverVersion: e.serverVersion,
+          operatingSystem: daemonText(e.operatingSystem),
+          architecture: daemonText(e.architecture),
+          platform: daemonText(e.platform),
+          serverVersion: daemonText(e.serverVersion),
           checkedAt: e.checkedAt,
         }
       : undefined;

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CoreError, cancelledError } from '../common/errors';
+import { daemonText } from './daemonText';
 
 export interface EngineResponse {
   status: number;
@@ -80,12 +81,15 @@ export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> 
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > (o.maxBodyBytes ?? DEFAULT_MAX_BODY)) {
+          const limit = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
+          if (size > limit) {
             req.destroy();
             settle(() =>
               reject(
-                new CoreError('engineApiError', `The answer to ${o.method} ${o.path} is too large.`, {
+                new CoreError('engineApiError', `The answer to ${o.method} ${o.path} is larger than ${limit} bytes.`, {
                   request: `${o.method} ${o.path}`,
+                  detail: 'tooLarge',
+                  limitBytes: limit,
                 }),
               ),
             );
@@ -152,7 +156,8 @@ export function apiError(status: number, body: Buffer | string, request: string)
   } catch {
     // not JSON: keep the text
   }
-  message = message.slice(0, 500);
+  // The daemon's words reach tooltips and messages: one clean line, bounded.
+  message = daemonText(message, 500);
   return new CoreError(
     'engineApiError',
     `The Docker Engine answered ${request} with HTTP ${status}${message ? `: ${message}` : ''}.`,
@@ -172,6 +177,34 @@ export function jsonBody(r: EngineResponse, request: string): unknown {
     throw new CoreError('engineApiError', `The Docker Engine's answer to ${request} is not JSON.`, {
       status: r.status,
       request,
+      detail: 'notJson',
     });
+  }
+}
+
+/** Deeper than any real /info or /version; deeper still cannot be written back out as JSON safely. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses a decoded answer nested deeper than `MAX_JSON_DEPTH` (walked without recursion, so
+ * a hostile depth cannot exhaust the stack here).
+ */
+export function checkJsonDepth(value: unknown, request: string, maxDepth = MAX_JSON_DEPTH): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') {
+      continue;
+    }
+    if (depth > maxDepth) {
+      throw new CoreError('engineApiError', `The Docker Engine's answer to ${request} is nested too deeply.`, {
+        request,
+        detail: 'tooDeep',
+        limit: maxDepth,
+      });
+    }
+    for (const child of Object.values(v)) {
+      stack.push([child, depth + 1]);
+    }
   }
 }

@@ -2,7 +2,9 @@
  * What the status bar and the views show about a daemon, read from the Engine API's `/info`
  * (operating system, kernel, CPUs, memory; `Architecture` is the kernel's `uname -m`) and
  * `/version` (`Os`/`Arch` as Go names them, the basis of the `linux/amd64`-style platform).
+ * What a daemon says is data: every string is made one clean, bounded line here (daemonText.ts).
  */
+import { daemonText } from './daemonText';
 
 /** How the Engine API was reached. */
 export type EngineTransport = 'unix' | 'npipe' | 'tcp' | 'tls' | 'streamlocal' | 'dial-stdio';
@@ -75,17 +77,23 @@ export function normalizeArch(raw: string): { arch: string; variant?: string } {
 
 /** "linux/amd64", "linux/arm/v7", from /version's Os/Arch, completed by /info's machine name. */
 export function platformOf(os: string, goArch: string, machine: string): string {
-  const o = (os || 'unknown').toLowerCase();
+  const o = token((os || 'unknown').toLowerCase());
   const fromVersion = goArch ? normalizeArch(goArch) : undefined;
   const fromMachine = machine ? normalizeArch(machine) : undefined;
-  const arch = fromVersion?.arch || fromMachine?.arch || 'unknown';
+  const arch = token(fromVersion?.arch || fromMachine?.arch || 'unknown');
   // /version says only "arm"; the kernel's name carries the variant.
   const variant = fromVersion?.variant ?? (fromMachine && fromMachine.arch === arch ? fromMachine.variant : undefined);
   return variant ? `${o}/${arch}/${variant}` : `${o}/${arch}`;
 }
 
+/** A platform part is a Go/OCI name (`linux`, `amd64`, `v7`); anything else a daemon says is "unknown". */
+function token(name: string): string {
+  return /^[a-z0-9][a-z0-9._-]{0,31}$/.test(name) ? name : 'unknown';
+}
+
+/** Every string shown comes from here: one clean line of bounded length (see daemonText.ts). */
 function str(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+  return daemonText(v);
 }
 
 function num(v: unknown): number {
@@ -113,10 +121,10 @@ export function toEngineInfo(
     operatingSystem: str(info.OperatingSystem),
     osType,
     architecture,
-    platform: platformOf(str(version.Os) || osType, str(version.Arch), architecture),
+    platform: str(platformOf(str(version.Os) || osType, str(version.Arch), architecture)),
     kernelVersion: str(info.KernelVersion) || str(version.KernelVersion),
     serverVersion: str(info.ServerVersion) || str(version.Version),
-    apiVersion: str(version.ApiVersion) || extra.pingApiVersion || '',
+    apiVersion: str(version.ApiVersion) || str(extra.pingApiVersion),
     ncpu: num(info.NCPU),
     memTotal: num(info.MemTotal),
     name: str(info.Name),

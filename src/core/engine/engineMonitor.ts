@@ -187,14 +187,10 @@ export class EngineMonitor {
 
   /** `/info` and `/version` as the daemon sent them; a person asked, so the connection may ask. */
   async rawInfo(subject: EngineSubject, signal: AbortSignal): Promise<{ info: unknown; version: unknown }> {
-    return this.withPrompts(subject.endpoint, { signal, askAgain: false }, async () => {
-      const docker = await this.pool.docker(this.o.target(subject), signal);
-      // dockerode's typings know info() and version() without options; its code takes { abortSignal }.
-      type WithOptions = (this: unknown, o: { abortSignal: AbortSignal }) => Promise<unknown>;
-      const call = (m: unknown): Promise<unknown> => (m as WithOptions).call(docker, { abortSignal: signal });
-      const [info, version] = await Promise.all([call(docker.info.bind(docker)), call(docker.version.bind(docker))]);
-      return { info, version };
-    });
+    // Through the pool's bounded reader, not dockerode: dockerode buffers an answer of any size.
+    return this.withPrompts(subject.endpoint, { signal, askAgain: false }, () =>
+      this.pool.rawInfo(this.o.target(subject), signal),
+    );
   }
 
   setFocused(focused: boolean): void {

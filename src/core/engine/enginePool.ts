@@ -16,7 +16,7 @@ import type { SshConnection } from '../ssh/connection';
 import { parseEndpoint, type DockerEndpoint } from '../contexts/endpoint';
 import { withDeadline } from './deadline';
 import { DirectEndpoints } from './engineDirect';
-import { engineRequest, jsonBody, type EngineResponse } from './engineHttp';
+import { checkJsonDepth, engineRequest, jsonBody, type EngineResponse } from './engineHttp';
 import { toEngineInfo, type EngineInfo, type EngineTransport } from './engineInfo';
 import { cacheKey, decorate, keyOfEndpoint, type EngineTarget, type Route } from './engineRoute';
 import { SshEndpoints } from './engineSshEndpoints';
@@ -124,6 +124,29 @@ export class EnginePool {
       return this.remember(route, key, generation, ping, i, v);
     } catch (e) {
       this.cache.delete(key);
+      throw decorate(e, target);
+    }
+  }
+
+  /**
+   * `/info` and `/version` as the daemon sent them (Show Remote Engine Info), read like status()
+   * reads them: each answer at most 8 MiB, JSON, and not nested beyond what can be shown.
+   */
+  async rawInfo(target: EngineTarget, signal?: AbortSignal): Promise<{ info: unknown; version: unknown }> {
+    this.checkOpen();
+    const deadline = Date.now() + this.options.requestTimeoutMs;
+    try {
+      const route = await this.route(target, signal, deadline);
+      const [i, v] = await Promise.all([
+        this.call(route, 'GET', '/info', signal, deadline),
+        this.call(route, 'GET', '/version', signal, deadline),
+      ]);
+      const info = jsonBody(i, 'GET /info');
+      const version = jsonBody(v, 'GET /version');
+      checkJsonDepth(info, 'GET /info');
+      checkJsonDepth(version, 'GET /version');
+      return { info, version };
+    } catch (e) {
       throw decorate(e, target);
     }
   }

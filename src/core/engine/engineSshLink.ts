@@ -24,6 +24,7 @@ import {
   isOpenFailure,
   openDialStdio,
   openStreamLocal,
+  remoteCliChoice,
   pingChannel,
   probeRemoteSocket,
   remoteSocketOf,
@@ -62,7 +63,7 @@ interface DialStdioState {
 
 export class EngineSshLink {
   readonly connection: SshConnection;
-  readonly socket: RemoteSocket;
+  private socketValue: RemoteSocket;
   readonly where: string;
   private transportValue: SshTransport | undefined;
   private streamLocalWorked = false;
@@ -73,7 +74,7 @@ export class EngineSshLink {
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
-    this.socket = remoteSocketOf(o.urlPath);
+    this.socketValue = remoteSocketOf(o.urlPath);
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
@@ -83,8 +84,13 @@ export class EngineSshLink {
     });
   }
 
+  /** The socket this connection's channels go to (the remote CLI's choice once known). */
+  get socket(): RemoteSocket {
+    return this.socketValue;
+  }
+
   get socketPath(): string {
-    return this.socket.path;
+    return this.socketValue.path;
   }
 
   get transport(): SshTransport | undefined {
@@ -160,16 +166,59 @@ export class EngineSshLink {
     }
   }
 
+  /**
+   * The first stream-local channel. Without a path in the URL, the remote docker CLI is asked
+   * once which daemon it would dial (in parallel with opening the default socket, so a cold
+   * status waits for the slower of the two, not both): its unix socket is used instead of the
+   * default when they differ, and anything else (tcp://, ssh://) means dial-stdio, which the
+   * CLI itself routes. Without a CLI on the remote, the default socket stands.
+   */
+  private async firstStreamLocal(): Promise<ClientChannel | 'dial-stdio'> {
+    const client = this.connection.client;
+    if (this.socketValue.explicit) {
+      return openStreamLocal(client, this.socketValue, this.deadline);
+    }
+    const [choice, first] = await Promise.all([
+      remoteCliChoice(client, this.deadline).catch(() => undefined),
+      openStreamLocal(client, this.socketValue, this.deadline).then(
+        (ch) => ({ ch }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (!choice || (choice.kind === 'unix' && choice.path === this.socketValue.path)) {
+      if ('ch' in first) {
+        return first.ch;
+      }
+      throw first.error;
+    }
+    if ('ch' in first) {
+      first.ch.close();
+    }
+    this.logger.debug(
+      `engine ${this.where}: the remote docker CLI uses ${choice.kind === 'unix' ? `unix://${choice.path}` : choice.host}`,
+    );
+    if (choice.kind === 'other') {
+      return 'dial-stdio';
+    }
+    this.socketValue = { path: choice.path, explicit: true };
+    return openStreamLocal(client, this.socketValue, this.deadline);
+  }
+
   private async discover(): Promise<Duplex> {
     let streamLocalFailure: unknown;
+    let cliDials = false;
     try {
-      const ch = await openStreamLocal(this.connection.client, this.socket, this.deadline);
+      const ch = await this.firstStreamLocal();
+      if (ch === 'dial-stdio') {
+        cliDials = true;
+        throw new Error('the remote docker CLI dials a daemon that is not a unix socket');
+      }
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
     } catch (e) {
-      if (!isOpenFailure(e)) {
+      if (!cliDials && !isOpenFailure(e)) {
         throw await this.connectionError(e);
       }
       streamLocalFailure = e;

@@ -3,7 +3,8 @@
  * bar, tree probes, Show Remote Engine Info) and by diagnose (Test SSH Connection, Diagnose
  * Docker Context) alike, so the two cannot disagree:
  *
- * - one socket-path rule: the context URL's path, else /var/run/docker.sock;
+ * - one socket-path rule: the context URL's path, else the daemon the remote docker CLI would
+ *   dial (`remoteCliChoice`: its DOCKER_HOST, current context…), else /var/run/docker.sock;
  * - route 1, `direct-streamlocal@openssh.com` to that path (sshd connects to the socket before it
  *   confirms the channel, so an open channel is proof the socket listens);
  * - route 2, one `docker system dial-stdio` command. The path travels as the first line of its
@@ -266,6 +267,47 @@ export async function probeRemoteSocket(
     lsDenied: /permission denied/i.test(ls ?? ''),
     group: lsFields[3],
   };
+}
+
+/**
+ * The endpoint the remote docker CLI would dial for `docker system dial-stdio`, as the CLI
+ * resolves it: `DOCKER_HOST`, else `DOCKER_CONTEXT`, else the current context of the remote
+ * user's config, else the default socket. `context inspect` without a name inspects exactly
+ * that (checked with the 20.10 and 28.x CLIs). A constant command: nothing from a URL in it.
+ */
+export const REMOTE_CLI_HOST_COMMAND = `docker context inspect --format '{{.Endpoints.docker.Host}}'`;
+
+/** Which daemon the remote CLI would use: a unix socket (reached by forwarding), or anything else (dial-stdio). */
+export type RemoteCliChoice = { kind: 'unix'; path: string } | { kind: 'other'; host: string };
+
+/**
+ * Asks the remote docker CLI which endpoint it would dial. undefined when there is no CLI, it
+ * failed, or it printed something unusable: the default socket is then tried, as before.
+ */
+export async function remoteCliChoice(client: Client, d: ChannelDeadline): Promise<RemoteCliChoice | undefined> {
+  let r: { code: number | null; stdout: string };
+  try {
+    r = await execRemote(client, REMOTE_CLI_HOST_COMMAND, { ...d, maxOutputBytes: 4096 });
+  } catch (e) {
+    if (CoreError.is(e, 'cancelled')) {
+      throw e;
+    }
+    return undefined;
+  }
+  const host = r.code === 0 ? r.stdout.trim() : '';
+  if (host === '' || host.includes('\n')) {
+    return undefined;
+  }
+  if (host.startsWith('unix://')) {
+    const path = host.slice('unix://'.length);
+    try {
+      checkRemoteSocketPath(path);
+    } catch {
+      return undefined;
+    }
+    return { kind: 'unix', path };
+  }
+  return { kind: 'other', host };
 }
 
 /** ssh2's error for a refused channel ("(SSH) Channel open failure: open failed", reason code set). */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
 import { CONTEXT_NAME_RULE } from '../../core/contexts/contextStore';
 import { addToGroupCommand } from '../../core/diagnose/fixCommands';
+import { formatBytes } from '../../core/engine/engineStatusFormat';
 import { isUserCancelled } from './userCancelledError';
 
 /** What the user reads about a failure: one short sentence and, where one helps, what to do next. */
@@ -435,6 +436,28 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         ),
       };
     case 'engineApiError':
+      switch (str(details, 'detail')) {
+        case 'tooLarge':
+          return {
+            message: vscode.l10n.t(
+              "The Docker Engine's answer to {0} is larger than {1}, so it was not read.",
+              str(details, 'request') ?? '?',
+              formatBytes(Number(details.limitBytes)),
+            ),
+          };
+        case 'tooDeep':
+          return {
+            message: vscode.l10n.t(
+              "The Docker Engine's answer to {0} is nested more than {1} levels deep, so it was not shown.",
+              str(details, 'request') ?? '?',
+              str(details, 'limit') ?? '?',
+            ),
+          };
+        case 'notJson':
+          return {
+            message: vscode.l10n.t("The Docker Engine's answer to {0} is not JSON.", str(details, 'request') ?? '?'),
+          };
+      }
       return { message: vscode.l10n.t('The Docker Engine API returned an error: {0}', str(details, 'message') ?? '?') };
     case 'tlsMaterialMissing':
       if (str(details, 'detail') === 'handshake') {

@@ -2,15 +2,24 @@ import * as vscode from 'vscode';
 import type { CurrentContext } from '../../core/contexts/contextStore';
 import type { Reason } from '../../core/common/errors';
 import type { EnvOverrides } from '../../core/contexts/envOverrides';
+import { oneLine } from '../../core/engine/daemonText';
 
 /** Sentences shared by the tree, the status bar and the pickers, so they explain things alike. */
 
+/**
+ * Text as itself in Markdown. `:` is escaped too: VS Code's renderer (marked, GFM) turns a bare
+ * `http://…` or `www.…` in text into a link, and an escaped `\:` or `\.` keeps it text.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, (c) => `\\${c}`);
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$:&]/g, (c) => `\\${c}`);
 }
 
-/** Inline code that survives backticks in the text. */
-export function codeSpan(text: string): string {
+/**
+ * Inline code that survives backticks in the text. The text is put on one line first: a blank
+ * line would end the span and let the rest be read as Markdown (links, images).
+ */
+export function codeSpan(value: string): string {
+  const text = oneLine(value);
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

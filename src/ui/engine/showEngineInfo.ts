@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { visibleJson } from '../../core/engine/daemonText';
 import { engineInfoUri } from './engineInfoDocuments';
 import type { Services } from '../services';
 import { withSshProgress } from '../base/progress';
@@ -18,11 +19,7 @@ export async function showEngineInfo(s: Services, arg?: unknown): Promise<void> 
     s.engine.rawInfo(summary, p.signal),
   );
   const text =
-    JSON.stringify(
-      { Context: summary.name, Endpoint: summary.endpoint, Info: raw.info, Version: raw.version },
-      null,
-      4,
-    ) + '\n';
+    visibleJson({ Context: summary.name, Endpoint: summary.endpoint, Info: raw.info, Version: raw.version }) + '\n';
   const uri = engineInfoUri(summary.name);
   s.engineInfo.set(uri, text);
   const doc = await vscode.workspace.openTextDocument(uri);

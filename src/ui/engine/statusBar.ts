@@ -3,6 +3,7 @@ import type { CurrentSource } from '../../core/contexts/contextStore';
 import { engineKey, sameKey } from '../../core/engine/engineKey';
 import type { DaemonState } from '../../core/engine/engineStates';
 import { statusFacts, type StatusFormat } from '../../core/engine/engineStatusFormat';
+import { escapeThemeIcons } from '../../core/engine/daemonText';
 import type { Reason } from '../../core/common/errors';
 import { CommandIds } from '../base/commandIds';
 import type { EnvOverrides } from '../../core/contexts/envOverrides';
@@ -130,7 +131,8 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   }
   if (facts) {
     for (const fact of statusFacts(format, facts)) {
-      text += ` · ${fact}`;
+      // The daemon's words are text: `$(…)` in them must not become an icon.
+      text += ` · ${escapeThemeIcons(fact)}`;
     }
   } else if (failed && format !== 'name') {
     text += ` · ${shortReason(failed.error.reason, failed.error.details)}`;
