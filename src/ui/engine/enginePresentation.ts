@@ -57,6 +57,10 @@ export function shortReason(reason: Reason, details?: ErrorDetails): string {
       return details?.detail === 'handshake'
         ? vscode.l10n.t('TLS handshake failed')
         : vscode.l10n.t('TLS certificates missing');
+    case 'tlsMaterialUnreadable':
+      return vscode.l10n.t('TLS certificates unreadable');
+    case 'keyPermissions':
+      return vscode.l10n.t('private key too open');
     case 'endpointInvalid':
       return vscode.l10n.t('invalid endpoint');
     default:
