@@ -157,11 +157,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       assert.equal(await s.cli.show(), 'default');
       await s.wb.step('switch by clicking the row', async () => {
         await s.wb.clickTreeRow(CONTEXT, VIEW);
-        await waitFor(
-          'docker context show to print the SSH context',
-          () => s.cli.show(),
-          (shown) => shown === CONTEXT,
-        );
+        await s.cli.waitShows(CONTEXT);
         const text = await waitFor(
           'the status bar to show the remote OS and architecture',
           statusText,

@@ -175,11 +175,7 @@ describe('context switch latency in a real VS Code', () => {
         await s.wb.clickTreeRow(name, VIEW);
         const clicked = (await pageGlobals()).__rdcClicks[clicksBefore];
         const shown = await shownAt(name, clicked);
-        await waitFor(
-          `docker context show to print ${name}`,
-          () => s.cli.show(),
-          (shown) => shown === name,
-        );
+        await s.cli.waitShows(name);
         current = name;
         if (i > 0) {
           times.push(shown - clicked);
