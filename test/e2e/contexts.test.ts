@@ -485,13 +485,7 @@ describe('Docker contexts in a real VS Code', () => {
         assert.deepEqual(Array.isArray(shown) ? shown : [shown], expected);
       });
       await s.wb.step('inspect editor is read-only', async () => {
-        const before = await s.wb.editorText();
-        await s.wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
-        await s.wb.page.keyboard.type('xyz');
-        await s.wb.page
-          .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
-          .waitFor({ state: 'visible' });
-        assert.equal(await s.wb.editorText(), before);
+        await s.wb.assertEditorReadOnly();
         assert.equal(await s.wb.statusBarItem('status.editor.mode').text(), 'JSON');
       });
       await s.wb.step('inspect default from the palette', async () => {

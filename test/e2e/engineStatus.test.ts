@@ -348,14 +348,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
       assert.equal(line?.trim(), `"OperatingSystem": ${JSON.stringify(expected.os)},`);
     });
     await s.wb.step('the document is read-only', async () => {
-      const before = await s.wb.editorText();
-      await s.wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-      await s.wb.page.keyboard.type('xyz');
-      // The editor answers a keystroke in a read-only document with this message.
-      await s.wb.page
-        .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
-        .waitFor({ state: 'visible', timeout: 30_000 });
-      assert.equal(await s.wb.editorText(), before);
+      await s.wb.assertEditorReadOnly();
     });
   });
 
