@@ -419,4 +419,63 @@ describe('environment precedence agrees with docker context show', () => {
       assert.equal(ourDefault?.endpoint, cliDefault?.DockerEndpoint, DOCKER_HOST);
     }
   });
+
+  test("the default context's TLS from DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, as docker context inspect shows it", async () => {
+    const sb = await sandbox();
+    const certs = path.join(sb.home, 'certs');
+    await fs.mkdir(certs);
+    const { cert, key } = await makeCert(sb.home);
+    const only = async (files: Record<string, string>): Promise<void> => {
+      for (const f of ['ca.pem', 'cert.pem', 'key.pem']) {
+        await fs.rm(path.join(certs, f), { force: true });
+        await fs.rm(path.join(sb.configDir, f), { force: true });
+      }
+      for (const [name, from] of Object.entries(files)) {
+        await fs.copyFile(
+          from,
+          name.startsWith('cfg/') ? path.join(sb.configDir, name.slice(4)) : path.join(certs, name),
+        );
+      }
+    };
+    const all = { 'ca.pem': cert, 'cert.pem': cert, 'key.pem': key };
+    const cases: [string, Record<string, string>, NodeJS.ProcessEnv][] = [
+      ['verify, all three', all, { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }],
+      [
+        'DOCKER_TLS_VERIFY=0 is non-empty',
+        all,
+        { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '0', DOCKER_CERT_PATH: certs },
+      ],
+      ['tls without verify', all, { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: certs }],
+      ['no cert.pem', { 'ca.pem': cert, 'key.pem': key }, { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }],
+      [
+        'no cert path: the config folder',
+        { 'cfg/ca.pem': cert },
+        { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1' },
+      ],
+      [
+        'no ca.pem',
+        { 'cert.pem': cert, 'key.pem': key },
+        { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs },
+      ],
+      ['cert path without TLS asked for', all, { DOCKER_HOST: 'tcp://h:2375', DOCKER_CERT_PATH: certs }],
+    ];
+    for (const [what, files, env] of cases) {
+      await only(files);
+      const r = await sb.docker(['context', 'inspect', 'default'], { env, allowFail: true });
+      const ours = await sb.store(env).get('default');
+      if (r.code !== 0) {
+        // The CLI cannot use default here (`open …/ca.pem: no such file`): we refuse it with a reason.
+        assert.equal(ours.error?.reason, 'tlsMaterialUnreadable', `${what}: CLI said ${r.stderr}`);
+        continue;
+      }
+      const [cli] = JSON.parse(r.stdout) as { TLSMaterial: Record<string, string[]> }[];
+      // The CLI lists the default context's files in Go's map order, which varies between runs.
+      for (const files of Object.values(cli.TLSMaterial)) {
+        files.sort();
+      }
+      assert.deepEqual(await sb.store(env).inspect('default'), cli, what);
+      assert.equal(ours.error, undefined, what);
+      assert.equal(ours.hasTls, Object.keys(cli.TLSMaterial).length > 0, what);
+    }
+  });
 });

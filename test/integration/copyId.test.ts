@@ -296,46 +296,50 @@ describe('copyPublicKey: more key and shell kinds', () => {
     );
   });
 
-  it('reports a key that is installed but refused (StrictModes, o+w home), and does not append it twice', T, async () => {
-    const user = await createUser();
-    users.push(user);
-    const s = await setup(sshd, user, 'gw');
-    homes.push(s.h);
-    // A home others may write makes sshd (StrictModes yes) ignore authorized_keys: a real refusal.
-    // World-writable rather than group-writable: Debian's sshd accepts a group-writable home when
-    // the group is the user's own private group (its user-group-modes patch), as useradd made it.
-    fs.chmodSync(user.home, fs.statSync(user.home).mode | 0o002);
-    const ak = path.join(user.home, '.ssh', 'authorized_keys');
-    const run = (): Promise<unknown> =>
-      copyPublicKey({
-        host: s.host,
-        env: s.h.env,
-        home: s.h.home,
-        prompts: prompts(sshd, [user.password], { password: [], hostKey: [] }),
-        privateKeyPath: s.keyPath,
-        timeoutMs: 30_000,
-      });
-    const refused = (e: unknown): boolean => {
-      assert.ok(CoreError.is(e, 'authFailed'), String(e));
-      assert.equal(e.details.detail, 'installedButRefused');
-      assert.equal(e.details.file, ak);
-      return true;
-    };
-    await assert.rejects(run(), refused);
-    const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
-    assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'the key was written');
-    // The real client agrees that the server refuses it.
-    assert.notEqual((await realSshLogin(s, 'gw')).code, 0);
-    await sshd.waitForLog(new RegExp(`Authentication refused: bad ownership or modes for directory ${user.home}`));
+  it(
+    'reports a key that is installed but refused (StrictModes, o+w home), and does not append it twice',
+    T,
+    async () => {
+      const user = await createUser();
+      users.push(user);
+      const s = await setup(sshd, user, 'gw');
+      homes.push(s.h);
+      // A home others may write makes sshd (StrictModes yes) ignore authorized_keys: a real refusal.
+      // World-writable rather than group-writable: Debian's sshd accepts a group-writable home when
+      // the group is the user's own private group (its user-group-modes patch), as useradd made it.
+      fs.chmodSync(user.home, fs.statSync(user.home).mode | 0o002);
+      const ak = path.join(user.home, '.ssh', 'authorized_keys');
+      const run = (): Promise<unknown> =>
+        copyPublicKey({
+          host: s.host,
+          env: s.h.env,
+          home: s.h.home,
+          prompts: prompts(sshd, [user.password], { password: [], hostKey: [] }),
+          privateKeyPath: s.keyPath,
+          timeoutMs: 30_000,
+        });
+      const refused = (e: unknown): boolean => {
+        assert.ok(CoreError.is(e, 'authFailed'), String(e));
+        assert.equal(e.details.detail, 'installedButRefused');
+        assert.equal(e.details.file, ak);
+        return true;
+      };
+      await assert.rejects(run(), refused);
+      const pub = fs.readFileSync(s.keyPath + '.pub', 'utf8');
+      assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'the key was written');
+      // The real client agrees that the server refuses it.
+      assert.notEqual((await realSshLogin(s, 'gw')).code, 0);
+      await sshd.waitForLog(new RegExp(`Authentication refused: bad ownership or modes for directory ${user.home}`));
 
-    // Second run: the key is already there (the "present" branch), so nothing is appended.
-    await assert.rejects(run(), refused);
-    assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'not appended a second time');
+      // Second run: the key is already there (the "present" branch), so nothing is appended.
+      await assert.rejects(run(), refused);
+      assert.equal(fs.readFileSync(ak, 'utf8'), pub, 'not appended a second time');
 
-    // With the home fixed, the same key logs in: the refusal was the mode, not the key.
-    fs.chmodSync(user.home, fs.statSync(user.home).mode & ~0o022);
-    assert.equal((await realSshLogin(s, 'gw')).code, 0);
-  });
+      // With the home fixed, the same key logs in: the refusal was the mode, not the key.
+      fs.chmodSync(user.home, fs.statSync(user.home).mode & ~0o022);
+      assert.equal((await realSshLogin(s, 'gw')).code, 0);
+    },
+  );
 
   it('reports the remote failure when authorized_keys cannot be written', T, async () => {
     const user = await createUser();

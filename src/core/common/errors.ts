@@ -37,6 +37,8 @@ export const REASONS = [
   'keyInvalid',
   'keyPassphraseRequired',
   'keyPassphraseWrong',
+  /** ssh refuses a private key that group or others may read ("UNPROTECTED PRIVATE KEY FILE"). */
+  'keyPermissions',
   // Connection
   'dnsFailed',
   'hostUnreachable',
@@ -60,6 +62,10 @@ export const REASONS = [
   'streamLocalForbidden',
   'engineApiError',
   'tlsMaterialMissing',
+  /** A context's TLS folder or files exist but cannot be read: refused, never plain text. */
+  'tlsMaterialUnreadable',
+  /** A file kept changing under an edit (re-read and compared before each rename). */
+  'fileChangedMeanwhile',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

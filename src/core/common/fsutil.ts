@@ -10,6 +10,12 @@ export interface AtomicWriteOptions {
   forceMode?: boolean;
   /** Fail with EEXIST instead of replacing an existing file. */
   exclusive?: boolean;
+  /**
+   * Runs when the new content is on disk in the temporary file, right before the rename: the
+   * narrowest window in which to check that the target is still what the caller read. If it
+   * throws, nothing is renamed and the error propagates.
+   */
+  beforeRename?: () => Promise<void> | void;
 }
 
 /**
@@ -55,6 +61,7 @@ export async function writeFileAtomic(
   }
   await handle.close();
   try {
+    await options.beforeRename?.();
     if (options.exclusive) {
       // link() fails if the target appeared meanwhile, which rename() would silently replace.
       await fs.link(tmp, real);

@@ -10,18 +10,24 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
  * only bytes copied out into the returned string survive a call.
  */
 const scratch = Buffer.allocUnsafe(16 * 1024);
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads a small regular file as UTF-8 with three system calls (open, read, close). Errors are thrown as
  * errno-style errors; two are made up here: `ENOTREG` when the path is a FIFO, socket or device
  * (a FIFO would block a plain read forever: opening with O_NONBLOCK and checking is what keeps a
- * planted pipe from hanging the extension) and `EFBIG` beyond `maxBytes`.
+ * planted pipe from hanging the extension), `EFBIG` beyond `maxBytes`, and with `exactUtf8`
+ * `EILSEQ` for bytes that are not UTF-8 (a caller that rewrites the file must not corrupt them).
  *
  * Synchronous on purpose: for files of a few hundred bytes the syscalls cost a few microseconds,
  * while each asynchronous step (open, stat, read, close on the thread pool) costs more than the
  * whole read; callers that read many files yield to the event loop between batches.
  */
-export function readSmallTextFileSync(file: string, maxBytes = MAX_STORE_FILE_BYTES): string {
+export function readSmallTextFileSync(
+  file: string,
+  maxBytes = MAX_STORE_FILE_BYTES,
+  options: { exactUtf8?: boolean } = {},
+): string {
   const fd = fs.openSync(file, OPEN_FLAGS);
   try {
     let total = 0;
@@ -47,6 +53,14 @@ export function readSmallTextFileSync(file: string, maxBytes = MAX_STORE_FILE_BY
     if (total === 0 && !fs.fstatSync(fd).isFile()) {
       // An empty read is also what a FIFO without a writer gives; only then is the stat worth it.
       throw errnoError('ENOTREG', 'not a regular file', file);
+    }
+    if (options.exactUtf8) {
+      // For a file that will be rewritten: bytes that are not UTF-8 would become U+FFFD.
+      try {
+        return strictDecoder.decode(buf.subarray(0, total));
+      } catch {
+        throw errnoError('EILSEQ', 'bytes that are not UTF-8', file);
+      }
     }
     return buf.toString('utf8', 0, total);
   } catch (e) {

@@ -4,17 +4,16 @@ import { CoreError } from '../common/errors';
 import { errnoCode, isNotFound } from '../common/fsutil';
 import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
 import { type ContextMeta, MetaShapeError, interpretMeta } from './contextMeta';
-import { JsonSyntaxError, compareGoKeys, foldEquals, parseJsonStrict } from './jsonDocument';
+import { foldEquals } from './goJson';
+import { JsonSyntaxError, parseJsonStrict } from './jsonDocument';
 
 /**
  * The files of the docker CLI's context store under `contexts/`, read as the CLI reads them: the
- * `meta/<id>/meta.json` directories (at any depth) and the `tls/<id>/<endpoint>/` folders.
+ * `meta/<id>/meta.json` directories (at any depth); contextTls.ts reads the `tls/<id>/` folders.
  * ContextStore turns them into contexts and writes them.
  */
 
 export const META_FILE = 'meta.json';
-/** The one endpoint of a context this extension knows (the CLI's `docker` endpoint). */
-export const DOCKER_ENDPOINT = 'docker';
 /** Directories handled between two yields to the event loop while listing. */
 const LIST_BATCH = 128;
 
@@ -92,15 +91,6 @@ export async function scanMetaDir(metaDir: string): Promise<MetaFile[]> {
   return found;
 }
 
-/** Ids (directory names) under contexts/tls, to test `hasTls` without a stat per context. */
-export function tlsIds(tlsDir: string): Set<string> {
-  try {
-    return new Set(fs.readdirSync(tlsDir));
-  } catch {
-    return new Set();
-  }
-}
-
 /**
  * The meta.json for `name` (in sha256(name)). With `byId`, a name that is itself a directory id
  * also finds that directory: a broken context is listed under its id, and must stay reachable
@@ -112,53 +102,6 @@ export function locateMeta(metaDir: string, name: string, id: string, byId: bool
     return entry;
   }
   return readMetaFile(path.join(metaDir, name), name);
-}
-
-/** A TLS folder for the docker endpoint of context `id` (`ids` from `tlsIds`, to skip a stat for most). */
-export function hasTls(tlsDir: string, id: string, ids: Set<string>): boolean {
-  if (!ids.has(id)) {
-    return false;
-  }
-  try {
-    return fs.statSync(path.join(tlsDir, id, DOCKER_ENDPOINT)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** `cli/context/store` ListTLSFiles: endpoint dirs → their files (null when empty), sorted. */
-export function tlsMaterial(tlsDir: string, id: string): Record<string, string[] | null> {
-  const out: Record<string, string[] | null> = {};
-  let endpoints: fs.Dirent[];
-  try {
-    endpoints = fs.readdirSync(path.join(tlsDir, id), { withFileTypes: true });
-  } catch (e) {
-    if (isNotFound(e)) {
-      return out;
-    }
-    throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}: ${(e as Error).message}`, {
-      file: path.join(tlsDir, id),
-    });
-  }
-  for (const ep of endpoints.filter((d) => d.isDirectory()).sort((a, b) => compareGoKeys(a.name, b.name))) {
-    let files: string[];
-    try {
-      files = fs
-        .readdirSync(path.join(tlsDir, id, ep.name), { withFileTypes: true })
-        .filter((d) => !d.isDirectory())
-        .map((d) => d.name)
-        .sort(compareGoKeys);
-    } catch (e) {
-      if (isNotFound(e)) {
-        continue;
-      }
-      throw new CoreError('fileUnreadable', `cannot list TLS files of ${id}/${ep.name}: ${(e as Error).message}`, {
-        file: path.join(tlsDir, id, ep.name),
-      });
-    }
-    out[ep.name] = files.length > 0 ? files : null;
-  }
-  return out;
 }
 
 /** Reads dir/meta.json; undefined when the directory is not a context (as the CLI decides). */
@@ -225,5 +168,23 @@ export function lstatOrUndefined(file: string): fs.Stats | undefined {
       return undefined;
     }
     throw e;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Whether `text` (read from `file` as UTF-8) is the file's bytes exactly. Only text holding
+ * U+FFFD can differ, so only then is the file read again, as bytes. A file that cannot be read
+ * again counts as not exact: a caller that would rewrite it then refuses.
+ */
+export function isExactUtf8File(file: string, text: string | undefined): boolean {
+  if (text === undefined || !text.includes('\uFFFD')) {
+    return true;
+  }
+  try {
+    return strictUtf8.decode(fs.readFileSync(file)) === text;
+  } catch {
+    return false;
   }
 }

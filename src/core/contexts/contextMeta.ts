@@ -1,14 +1,5 @@
-import {
-  type JsonMember,
-  type JsonNode,
-  type JsonObject,
-  compareGoKeys,
-  encodeGo,
-  foldEquals,
-  goMapMembers,
-  goQuote,
-  toPlain,
-} from './jsonDocument';
+import { compareGoKeys, encodeGo, foldEquals, goMapMembers, goQuote } from './goJson';
+import { type JsonMember, type JsonNode, type JsonObject, toPlain } from './jsonDocument';
 
 /**
  * One context's meta.json as the docker CLI reads it (cli/context/store metadatastore.go and

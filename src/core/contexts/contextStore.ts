@@ -1,72 +1,50 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoreError, type Reason } from '../common/errors';
+import { CoreError } from '../common/errors';
 import { ensureDir, errnoCode, writeFileAtomic } from '../common/fsutil';
+import { type ContextMeta, encodeContextMeta, inspectFields, newContextMeta } from './contextMeta';
 import {
-  type ContextMeta,
-  encodeContextMeta,
-  inspectFields,
-  newContextMeta,
-  summarizeCanonicalMeta,
-} from './contextMeta';
-import {
-  DOCKER_ENDPOINT,
   META_FILE,
-  hasTls,
+  isExactUtf8File,
   loadMeta,
   locateMeta,
   lstatOrUndefined,
   scanMetaDir,
-  tlsIds,
-  tlsMaterial,
   type MetaFile,
 } from './contextFiles';
-import { type DockerConfigSnapshot, readDockerConfig, withCurrentContext } from './dockerConfigFile';
+import {
+  type CurrentContext,
+  DEFAULT_CONTEXT_NAME,
+  type DockerContextSummary,
+  type SummaryPlace,
+  contextId,
+  defaultSummary,
+  missingCurrentSummary,
+  resolveCurrentContext,
+  summarize,
+} from './contextSummary';
+import { DOCKER_ENDPOINT, defaultContextTls, tlsIds, tlsMaterial } from './contextTls';
+import {
+  type DockerConfigSnapshot,
+  readDockerConfig,
+  withCurrentContext,
+  writeDockerConfigIfUnchanged,
+} from './dockerConfigFile';
 import { parseEndpoint, resolveDefaultDockerHost } from './endpoint';
-import { compareGoKeys } from './jsonDocument';
+import { validateContextName } from './contextNames';
+import { compareGoKeys } from './goJson';
 import { naturalCompare } from '../common/naturalCompare';
 
-export interface DockerContextSummary {
-  name: string;
-  /** '' when none; for `default` the CLI's text "Current DOCKER_HOST based configuration". */
-  description: string;
-  /** Endpoints.docker.Host ('' if missing or the context is broken). */
-  endpoint: string;
-  skipTLSVerify: boolean;
-  /** The virtual `default` context. */
-  isDefault: boolean;
-  /** contexts/tls/<id>/docker exists. */
-  hasTls: boolean;
-  /** The context's meta.json file; absent for `default` and for a missing current context. */
-  metaPath?: string;
-  /**
-   * Whether `docker` in an environment like ours uses this context (see `current()`). Always set
-   * by list() and get(); optional so that summaries built elsewhere need not invent it.
-   */
-  current?: boolean;
-  /**
-   * Set when the context cannot be used as it is: meta.json unreadable (`contextMetaUnreadable`)
-   * or not loadable by the CLI (`contextMetaCorrupt`, also for a missing docker endpoint or a
-   * meta.json stored under the wrong directory), the current context does not exist
-   * (`contextNotFound`, an entry the CLI's `ls` shows too), or DOCKER_HOST is invalid
-   * (`endpointInvalid`, on `default`). The context is still listed.
-   */
-  error?: { reason: Reason; message: string };
-}
+export { CONTEXT_NAME_RULE, dockerConfigDir, isValidContextName, validateContextName } from './contextNames';
+export {
+  type CurrentContext,
+  type CurrentSource,
+  DEFAULT_CONTEXT_DESCRIPTION,
+  DEFAULT_CONTEXT_NAME,
+  type DockerContextSummary,
+  contextId,
+} from './contextSummary';
 
-export type CurrentSource = 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config' | 'default';
-
-export interface CurrentContext {
-  name: string;
-  source: CurrentSource;
-  /** `currentContext` in config.json, also when an environment variable overrides it. */
-  configured?: string;
-  /** config.json could not be read or parsed; the CLI then warns and uses `default` as well. */
-  configError?: { reason: Reason; file: string; message: string };
-}
-
-/** The context list and the current context from one reading of the store (see `ContextStore.read`). */
 export interface StoreReading {
   current: CurrentContext;
   /** Empty when `listError` is set. */
@@ -78,52 +56,16 @@ export interface ContextStoreOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /**
+   * Called when an edit of config.json is on disk in its temporary file, before the file is read
+   * again and compared, then renamed over; a
+   * seam for tests that change the file in that window (as a `docker login` might).
+   */
+  beforeConfigRename?: () => Promise<void> | void;
 }
 
-export const DEFAULT_CONTEXT_NAME = 'default';
-export const DEFAULT_CONTEXT_DESCRIPTION = 'Current DOCKER_HOST based configuration';
-/** The docker CLI's rule for context names (`store.ValidateContextName`), quoted as the CLI quotes it. */
-export const CONTEXT_NAME_RULE = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
-const NAME_PATTERN = new RegExp(CONTEXT_NAME_RULE);
-
-/** $DOCKER_CONFIG if set and non-empty, else <home>/.docker (cli/config/config.go). */
-export function dockerConfigDir(env: NodeJS.ProcessEnv, home: string): string {
-  const dir = env.DOCKER_CONFIG;
-  return dir ? dir : path.join(home, '.docker');
-}
-
-/** True when the CLI accepts `name` for a new context (valid and not `default`). */
-export function isValidContextName(name: string): boolean {
-  return name !== DEFAULT_CONTEXT_NAME && NAME_PATTERN.test(name);
-}
-
-/** `store.ValidateContextName` of the CLI, with its messages. */
-export function validateContextName(name: string): void {
-  if (name === '') {
-    throw new CoreError('contextNameInvalid', 'context name cannot be empty', { name, rule: CONTEXT_NAME_RULE });
-  }
-  if (name === DEFAULT_CONTEXT_NAME) {
-    throw new CoreError('contextNameReserved', `"${DEFAULT_CONTEXT_NAME}" is a reserved context name`, { name });
-  }
-  if (!NAME_PATTERN.test(name)) {
-    throw new CoreError(
-      'contextNameInvalid',
-      `context name "${name}" is invalid, names are validated against regexp "${CONTEXT_NAME_RULE}"`,
-      {
-        name,
-        rule: CONTEXT_NAME_RULE,
-      },
-    );
-  }
-}
-
-/** The directory name of a context: lowercase hex SHA-256 of its name. */
-export function contextId(name: string): string {
-  // crypto.hash (Node >= 20.12) is several times cheaper than a Hash object; listing calls this per context.
-  return typeof crypto.hash === 'function'
-    ? crypto.hash('sha256', name, 'hex')
-    : crypto.createHash('sha256').update(name, 'utf8').digest('hex');
-}
+/** Edits of config.json that found it changed are recomputed on the new text this many times. */
+const CONFIG_EDIT_ATTEMPTS = 5;
 
 /**
  * The docker CLI's context store (`$DOCKER_CONFIG/contexts`, `config.json`'s `currentContext`),
@@ -138,6 +80,7 @@ export class ContextStore {
   readonly tlsDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly platform: NodeJS.Platform;
+  private readonly beforeConfigRename: (() => Promise<void> | void) | undefined;
 
   constructor(options: ContextStoreOptions) {
     this.configDir = options.configDir;
@@ -147,6 +90,7 @@ export class ContextStore {
     this.contextsDir = path.join(this.configDir, 'contexts');
     this.metaDir = path.join(this.contextsDir, 'meta');
     this.tlsDir = path.join(this.contextsDir, 'tls');
+    this.beforeConfigRename = options.beforeConfigRename;
   }
 
   /**
@@ -177,8 +121,8 @@ export class ContextStore {
       return { current, contexts: [], listError: e instanceof Error ? e : new Error(String(e)) };
     }
     const tls = tlsIds(this.tlsDir);
-    const out = files.map((f) => this.summarize(f, current, tls));
-    out.push(this.defaultSummary(current));
+    const out = files.map((f) => summarize(this.place, f, current, tls));
+    out.push(defaultSummary(this.place, current));
     if (!out.some((s) => s.name === current.name)) {
       out.push(missingCurrentSummary(current));
     }
@@ -201,13 +145,13 @@ export class ContextStore {
     return settled(() => {
       const current = this.resolveCurrent(readDockerConfig(this.configFile));
       if (name === DEFAULT_CONTEXT_NAME) {
-        return this.defaultSummary(current);
+        return defaultSummary(this.place, current);
       }
       const found = locateMeta(this.metaDir, name, contextId(name), true);
       if (!found) {
         throw notFound(name);
       }
-      return this.summarize(found, current, tlsIds(this.tlsDir));
+      return summarize(this.place, found, current, tlsIds(this.tlsDir));
     });
   }
 
@@ -265,6 +209,18 @@ export class ContextStore {
     if (changes.endpoint === undefined && changes.description === undefined) {
       return this.get(name);
     }
+    if (!isExactUtf8File(found.file, found.text)) {
+      // Go reads such bytes as U+FFFD and would write that back; we leave the file as it is.
+      throw new CoreError(
+        'contextMetaCorrupt',
+        `${found.file} holds bytes that are not UTF-8; refusing to rewrite it`,
+        {
+          name,
+          file: found.file,
+          detail: 'notUtf8',
+        },
+      );
+    }
     if (changes.endpoint !== undefined) {
       meta.docker = meta.docker
         ? { ...meta.docker, host: changes.endpoint }
@@ -299,22 +255,22 @@ export class ContextStore {
     if (!found) {
       throw new CoreError('contextNotFound', `context "${name}" does not exist`, { name });
     }
-    const cfg = readDockerConfig(this.configFile);
-    if (cfg.refuseWrite) {
-      throw new CoreError(cfg.refuseWrite.reason, cfg.refuseWrite.message, { file: cfg.file });
-    }
-    const current = this.resolveCurrent(cfg);
-    const inConfig = cfg.currentContext === name;
-    const wasCurrent = current.name === name || inConfig;
-    if (wasCurrent && !options.force) {
-      throw new CoreError('contextInUse', `context "${name}" is in use, set -f flag to force remove`, {
-        name,
-        source: current.name === name ? current.source : 'config',
-      });
-    }
-    if (inConfig) {
-      await this.writeConfig(cfg, withCurrentContext(cfg, undefined));
-    }
+    let wasCurrent = false;
+    await this.editConfig((cfg) => {
+      if (cfg.refuseWrite) {
+        throw new CoreError(cfg.refuseWrite.reason, cfg.refuseWrite.message, { file: cfg.file });
+      }
+      const current = this.resolveCurrent(cfg);
+      const inConfig = cfg.currentContext === name;
+      wasCurrent = current.name === name || inConfig;
+      if (wasCurrent && !options.force) {
+        throw new CoreError('contextInUse', `context "${name}" is in use, set -f flag to force remove`, {
+          name,
+          source: current.name === name ? current.source : 'config',
+        });
+      }
+      return inConfig ? withCurrentContext(cfg, undefined) : undefined;
+    });
     const metaPath = path.join(this.metaDir, found.dirId);
     await fs.promises.rm(path.join(metaPath, META_FILE), { force: true }); // gone from `ls` first
     await fs.promises.rm(metaPath, { recursive: true, force: true });
@@ -336,8 +292,7 @@ export class ContextStore {
       }
       this.loadOrThrow(name, found);
     }
-    const cfg = readDockerConfig(this.configFile);
-    await this.writeConfig(cfg, withCurrentContext(cfg, name === DEFAULT_CONTEXT_NAME ? undefined : name));
+    await this.editConfig((cfg) => withCurrentContext(cfg, name === DEFAULT_CONTEXT_NAME ? undefined : name));
   }
 
   /** One element of `docker context inspect NAME` (TLSMaterial, Storage, …), `default` included. */
@@ -348,11 +303,13 @@ export class ContextStore {
         if (resolved.error) {
           throw resolved.error;
         }
+        const tls = defaultContextTls(this.env, this.configDir);
         return {
           Name: DEFAULT_CONTEXT_NAME,
           Metadata: {},
-          Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: false } },
-          TLSMaterial: {},
+          Endpoints: { [DOCKER_ENDPOINT]: { Host: resolved.host, SkipTLSVerify: tls?.skipTLSVerify ?? false } },
+          // The CLI lists them in Go's map order, which varies from run to run; sorted here.
+          TLSMaterial: tls ? { [DOCKER_ENDPOINT]: tls.files } : {},
           Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
         };
       }
@@ -370,90 +327,11 @@ export class ContextStore {
   }
 
   private resolveCurrent(cfg: DockerConfigSnapshot): CurrentContext {
-    const extra: Partial<CurrentContext> = {};
-    if (cfg.currentContext) {
-      extra.configured = cfg.currentContext;
-    }
-    if (cfg.problem) {
-      extra.configError = { reason: cfg.problem.reason, file: cfg.file, message: cfg.problem.message };
-    }
-    if (this.env.DOCKER_HOST) {
-      return { name: DEFAULT_CONTEXT_NAME, source: 'DOCKER_HOST', ...extra };
-    }
-    if (this.env.DOCKER_CONTEXT) {
-      return { name: this.env.DOCKER_CONTEXT, source: 'DOCKER_CONTEXT', ...extra };
-    }
-    if (cfg.currentContext) {
-      return { name: cfg.currentContext, source: 'config', ...extra };
-    }
-    return { name: DEFAULT_CONTEXT_NAME, source: 'default', ...extra };
+    return resolveCurrentContext(this.env, cfg);
   }
 
-  private defaultSummary(current: CurrentContext): DockerContextSummary {
-    const resolved = resolveDefaultDockerHost(this.env, this.platform);
-    const summary: DockerContextSummary = {
-      name: DEFAULT_CONTEXT_NAME,
-      description: DEFAULT_CONTEXT_DESCRIPTION,
-      endpoint: resolved.host,
-      skipTLSVerify: false,
-      isDefault: true,
-      hasTls: false,
-      current: current.name === DEFAULT_CONTEXT_NAME,
-    };
-    if (resolved.error) {
-      summary.error = { reason: resolved.error.reason, message: resolved.error.message };
-    }
-    return summary;
-  }
-
-  private summarize(f: MetaFile, current: CurrentContext, tls: Set<string>): DockerContextSummary {
-    let meta = f.text !== undefined ? summarizeCanonicalMeta(f.text) : undefined;
-    if (!meta) {
-      const loaded = loadMeta(f);
-      if (!loaded.ok) {
-        // No name can be trusted from a file that does not load; a `Name` string it still holds is
-        // used, else the current context's name when this is its directory, else the directory id.
-        const name =
-          loaded.jsonName ||
-          (current.name !== DEFAULT_CONTEXT_NAME && contextId(current.name) === f.dirId ? current.name : f.dirId);
-        return {
-          name,
-          description: '',
-          endpoint: '',
-          skipTLSVerify: false,
-          isDefault: false,
-          hasTls: hasTls(this.tlsDir, f.dirId, tls),
-          metaPath: f.file,
-          current: name === current.name,
-          error: { reason: loaded.reason, message: loaded.message },
-        };
-      }
-      const m = loaded.meta;
-      meta = { name: m.name, description: m.metadata?.description ?? '', docker: m.docker ?? undefined };
-    }
-    const name = meta.name || f.dirId;
-    const id = meta.name ? contextId(meta.name) : f.dirId;
-    const summary: DockerContextSummary = {
-      name,
-      description: meta.description,
-      endpoint: meta.docker?.host ?? '',
-      skipTLSVerify: meta.docker?.skipTLSVerify ?? false,
-      isDefault: false,
-      hasTls: tls.size > 0 && hasTls(this.tlsDir, id, tls),
-      metaPath: f.file,
-      current: name === current.name,
-    };
-    if (!meta.name) {
-      summary.error = { reason: 'contextMetaCorrupt', message: `${f.file} has no "Name"` };
-    } else if (id !== f.dirId) {
-      summary.error = {
-        reason: 'contextMetaCorrupt',
-        message: `${f.file} names the context "${meta.name}" but is not in the directory named after its SHA-256 (${id}), so docker cannot find it by name`,
-      };
-    } else if (!meta.docker) {
-      summary.error = { reason: 'contextMetaCorrupt', message: 'cannot find docker endpoint in context' };
-    }
-    return summary;
+  private get place(): SummaryPlace {
+    return { configDir: this.configDir, tlsDir: this.tlsDir, env: this.env, platform: this.platform };
   }
 
   private loadOrThrow(name: string, f: MetaFile): ContextMeta {
@@ -464,36 +342,36 @@ export class ContextStore {
     return loaded.meta;
   }
 
-  private async writeConfig(cfg: DockerConfigSnapshot, text: string | undefined): Promise<void> {
-    if (text === undefined) {
-      return;
-    }
-    try {
-      if (cfg.text === undefined) {
-        await ensureDir(this.configDir, 0o700); // the CLI's ConfigFile.Save
+  /**
+   * Edits config.json: `edit` gets the file as read and returns the new text (undefined: no
+   * write). The file is read again right before the rename; if someone changed it meanwhile (a
+   * `docker login` adding credentials), the edit is made again on what is there now, a bounded
+   * number of times, so their change is never lost.
+   */
+  private async editConfig(edit: (cfg: DockerConfigSnapshot) => string | undefined): Promise<void> {
+    for (let attempt = 0; attempt < CONFIG_EDIT_ATTEMPTS; attempt++) {
+      const cfg = readDockerConfig(this.configFile);
+      const text = edit(cfg);
+      if (text === undefined) {
+        return;
       }
-      // A new config.json gets 0600 like the CLI's; an existing one keeps its mode (and symlink).
-      await writeFileAtomic(this.configFile, text, { mode: 0o600 });
-    } catch (e) {
-      throw fileWriteError(this.configFile, e);
+      try {
+        if (cfg.text === undefined) {
+          await ensureDir(this.configDir, 0o700); // the CLI's ConfigFile.Save
+        }
+        if (await writeDockerConfigIfUnchanged(cfg, text, this.beforeConfigRename)) {
+          return;
+        }
+      } catch (e) {
+        throw fileWriteError(this.configFile, e);
+      }
     }
+    throw new CoreError(
+      'fileChangedMeanwhile',
+      `${this.configFile} changed during each of ${CONFIG_EDIT_ATTEMPTS} attempts to edit it; it was left as it is`,
+      { file: this.configFile },
+    );
   }
-}
-
-function missingCurrentSummary(current: CurrentContext): DockerContextSummary {
-  return {
-    name: current.name,
-    description: '',
-    endpoint: '',
-    skipTLSVerify: false,
-    isDefault: false,
-    hasTls: false,
-    current: true,
-    error: {
-      reason: 'contextNotFound',
-      message: `context "${current.name}" does not exist (selected by ${current.source})`,
-    },
-  };
 }
 
 function notFound(name: string): CoreError {

@@ -1,7 +1,9 @@
 import { CoreError } from '../common/errors';
-import { isNotFound } from '../common/fsutil';
-import { type JsonObject, JsonSyntaxError, foldEquals, goQuote, parseJsonDocument } from './jsonDocument';
+import { isNotFound, writeFileAtomic } from '../common/fsutil';
+import { foldEquals, goQuote } from './goJson';
+import { type JsonObject, JsonSyntaxError, parseJsonDocument } from './jsonDocument';
 import { readSmallTextFileSync } from '../common/readSmallTextFileSync';
+import { isExactUtf8File } from './contextFiles';
 
 export type DockerConfigProblemReason = 'dockerConfigUnparsable' | 'fileUnreadable';
 
@@ -46,6 +48,13 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     snap.problem = problem;
     snap.refuseWrite = problem;
     return snap;
+  }
+  if (!isExactUtf8File(file, snap.text)) {
+    // Go reads such bytes as U+FFFD (the CLI accepts the file); rewriting would corrupt them.
+    snap.refuseWrite = {
+      reason: 'dockerConfigUnparsable',
+      message: `${file} holds bytes that are not UTF-8; it is read but never rewritten`,
+    };
   }
   let doc;
   try {
@@ -99,6 +108,45 @@ export function readDockerConfig(file: string): DockerConfigSnapshot {
     }
   }
   return snap;
+}
+
+class ChangedMeanwhile extends Error {}
+
+/**
+ * Writes `text` over config.json atomically, but only if the file still holds what `snap` read:
+ * it is read again with the new content already in the temporary file, right before the rename.
+ * False when it changed (nothing written; the caller recomputes its edit on the new text).
+ * `beforeCompare` is a seam for tests that change the file in that window.
+ */
+export async function writeDockerConfigIfUnchanged(
+  snap: DockerConfigSnapshot,
+  text: string,
+  beforeCompare?: () => Promise<void> | void,
+): Promise<boolean> {
+  const stillTheSame = async (): Promise<void> => {
+    await beforeCompare?.();
+    let now: string | undefined;
+    try {
+      now = readSmallTextFileSync(snap.file);
+    } catch (e) {
+      if (!isNotFound(e)) {
+        throw e;
+      }
+    }
+    if (now !== snap.text || !isExactUtf8File(snap.file, now)) {
+      throw new ChangedMeanwhile();
+    }
+  };
+  try {
+    // A new config.json gets 0600 like the CLI's; an existing one keeps its mode (and symlink).
+    await writeFileAtomic(snap.file, text, { mode: 0o600, beforeRename: stillTheSame });
+    return true;
+  } catch (e) {
+    if (e instanceof ChangedMeanwhile) {
+      return false;
+    }
+    throw e;
+  }
 }
 
 /** What `docker context use` writes into a config.json that did not exist (mode 0600 there). */

@@ -35,6 +35,8 @@ export interface EngineSubject {
   readonly endpoint: string;
   readonly skipTLSVerify: boolean;
   readonly hasTls: boolean;
+  /** The folder of ca.pem / cert.pem / key.pem when `hasTls` (the context store's `tlsPath`). */
+  readonly tlsPath?: string;
 }
 
 export interface EngineMonitorSettings {

@@ -11,6 +11,8 @@ const GREETING_CAPTURE_BYTES = 512;
 
 /** How far an attempt got, recorded as it goes. */
 export class AttemptProgress {
+  /** known_hosts was read (the first step, inside the deadline). */
+  knownHostsRead = false;
   tcpConnected = false;
   greetingBytes: Buffer = Buffer.alloc(0);
   sawIdent = false;
@@ -38,9 +40,17 @@ export function attemptTimeoutError(
   where: ErrorDetails,
   timeoutMs: number,
   auth: Authenticator | undefined,
+  knownHostsFiles = '',
 ): CoreError {
   const d = { ...where, timeoutMs };
   const target = `${String(where.host)}:${String(where.port)}`;
+  if (!progress.knownHostsRead) {
+    return new CoreError('timeout', `Reading known_hosts (${knownHostsFiles}) did not finish within ${timeoutMs} ms.`, {
+      ...d,
+      stage: 'knownHosts',
+      files: knownHostsFiles,
+    });
+  }
   if (!progress.tcpConnected) {
     return new CoreError('timeout', `No TCP connection to ${target} within ${timeoutMs} ms.`, { ...d, stage: 'tcp' });
   }

@@ -23,7 +23,7 @@ import type { Deadline } from './deadline';
 import { defaultIdentityFiles, readPublicKey } from './keys';
 import { loadSsh2 } from './loadSsh2';
 import { PassphraseCache } from './passphraseCache';
-import { openPrivateKey, publicBlobOf } from './privateKeyFile';
+import { openPrivateKey, publicBlobOf, unprotectedKeyError } from './privateKeyFile';
 
 const MAX_PASSWORD_ATTEMPTS = 3;
 const MAX_PASSPHRASE_ATTEMPTS = 3;
@@ -44,6 +44,8 @@ export class Authenticator {
   /** A failure that must win over a plain authFailed (cancel, passphrase wrong three times). */
   fatal: CoreError | undefined;
   private passphraseFailure: CoreError | undefined;
+  /** A key skipped because others may read it, named when nothing else logs in. */
+  private permissionFailure: CoreError | undefined;
   private current: { method: AuthMethod; file?: string } | undefined;
   private serverMethods: string[] | undefined;
   private candidates: Candidate[] | undefined;
@@ -104,6 +106,9 @@ export class Authenticator {
     }
     if (this.passphraseFailure) {
       return this.passphraseFailure;
+    }
+    if (this.permissionFailure) {
+      return this.permissionFailure;
     }
     return new CoreError('authFailed', `${this.label()} did not accept any of the authentication methods tried.`, {
       ...where,
@@ -275,6 +280,12 @@ export class Authenticator {
     try {
       const st = await fs.stat(file);
       if (!st.isFile()) {
+        return undefined;
+      }
+      const unprotected = unprotectedKeyError(file, st, this.host);
+      if (unprotected) {
+        this.logger.warn(`ssh ${this.label()}: skipping ${file}: ${unprotected.message}`);
+        this.permissionFailure ??= unprotected;
         return undefined;
       }
     } catch {

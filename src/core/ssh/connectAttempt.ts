@@ -64,8 +64,12 @@ class ConnectAttempt {
     this.timeoutMs = options.timeoutMs ?? (host.connectTimeout ? host.connectTimeout * 1000 : DEFAULT_TIMEOUT_MS);
     this.label = `${host.user}@${host.hostname}:${host.port}`;
     this.deadline = new Deadline(this.timeoutMs, () =>
-      this.fail(attemptTimeoutError(this.progress, this.where, this.timeoutMs, this.auth)),
+      this.fail(attemptTimeoutError(this.progress, this.where, this.timeoutMs, this.auth, this.knownHostsFiles())),
     );
+  }
+
+  private knownHostsFiles(): string {
+    return [...this.host.userKnownHostsFiles, ...this.host.globalKnownHostsFiles].join(' ');
   }
 
   run(): void {
@@ -104,6 +108,9 @@ class ConnectAttempt {
   private async start(): Promise<void> {
     const host = this.host;
     const prompts = this.options.prompts;
+    // The deadline covers reading known_hosts too: a file on a network file system that stopped
+    // answering must end the attempt with a reason, not hang it before it starts.
+    this.deadline.start();
     this.verifier = await createHostVerifier({
       target: {
         host: host.hostname,
@@ -128,11 +135,11 @@ class ConnectAttempt {
         : undefined,
       logger: this.logger,
     });
+    this.progress.knownHostsRead = true;
     if (this.settled) {
       return;
     }
     this.auth = new Authenticator(this.options, this.deadline, this.logger);
-    this.deadline.start();
     const sock = this.via
       ? await openForward(this.via, host, this.where)
       : await openTcp(host, this.where, this.local.signal);

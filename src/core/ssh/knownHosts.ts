@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreError } from '../common/errors';
 import { errnoCode, isNotFound } from '../common/fsutil';
+import { MAX_KNOWN_HOSTS_BYTES, readRegularFile } from '../sshConfig/readRegularFile';
 import { keyBlobType } from './keyBlob';
 
 export interface HostKeyTarget {
@@ -202,16 +203,27 @@ function knownHostsFiles(list: string[]): string[] {
   return list.filter((f) => f !== '' && f.toLowerCase() !== 'none').map(expandPath);
 }
 
+/**
+ * A known_hosts file's text, or undefined when it does not exist. Read like the configuration
+ * files (regular files only, non-blocking, capped): a FIFO or a device named as
+ * UserKnownHostsFile would otherwise hang the connection before it starts.
+ */
 async function readKnownHostsFile(file: string): Promise<string | undefined> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return (await readRegularFile(file, MAX_KNOWN_HOSTS_BYTES)).toString('utf8');
   } catch (e) {
     if (isNotFound(e)) {
       return undefined;
     }
     // Unlike ssh, which skips a file it cannot read, refuse: guessing "unknown" for a host that
     // may well be listed there would turn a permission problem into a trust prompt.
-    throw new CoreError('fileUnreadable', `Cannot read ${file}.`, { file, code: errnoCode(e) }, { cause: e });
+    const code = errnoCode(e);
+    throw new CoreError(
+      'fileUnreadable',
+      `Cannot read ${file}: ${code ?? String(e)}.`,
+      { file, code, ...(code === 'EFBIG' ? { maxBytes: MAX_KNOWN_HOSTS_BYTES } : {}) },
+      { cause: e },
+    );
   }
 }
 
@@ -362,7 +374,7 @@ export async function addKnownHost(
     );
   }
   // The line number comes from the file as it is now, so lines appended meanwhile are counted.
-  const lines = (await fs.readFile(file, 'utf8')).split('\n');
+  const lines = (await readRegularFile(file, MAX_KNOWN_HOSTS_BYTES)).toString('utf8').split('\n');
   const index = lines.lastIndexOf(entry);
   return { file, line: index >= 0 ? index + 1 : lines.length - 1 };
 }

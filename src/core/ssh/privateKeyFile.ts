@@ -57,3 +57,26 @@ export async function publicBlobOf(file: string): Promise<Buffer | undefined> {
     return undefined;
   }
 }
+
+/**
+ * Why ssh would refuse a private key file ("UNPROTECTED PRIVATE KEY FILE!", sshkey.c
+ * sshkey_perm_ok): owned by this user and readable or writable by group or others. ssh ignores
+ * such a key; so does this project, rather than sign with a key others may have copied.
+ * Undefined when the file is acceptable or cannot be checked (Windows has no such modes).
+ */
+export function unprotectedKeyError(
+  file: string,
+  st: { uid: number; mode: number },
+  where: { hostname: string; port: number },
+): CoreError | undefined {
+  const uid = process.platform === 'win32' ? undefined : process.getuid?.();
+  if (uid === undefined || st.uid !== uid || (st.mode & 0o077) === 0) {
+    return undefined;
+  }
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  return new CoreError(
+    'keyPermissions',
+    `The private key ${file} is readable by others (mode ${mode}); ssh ignores it too.`,
+    { file, mode, host: where.hostname, port: where.port },
+  );
+}

@@ -1,8 +1,9 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Reason } from '../common/errors';
 import { errnoCode, isNotFound } from '../common/fsutil';
 import { parseDocument, type ConfigDocument } from './sshConfigDocument';
+import { MAX_CONFIG_FILE_BYTES, readRegularFile } from './readRegularFile';
 import { anchorInclude, globFiles } from './sshInclude';
 import { isConcretePattern } from './sshPattern';
 
@@ -152,24 +153,12 @@ export function editableHostLines(doc: ConfigDocument): Set<number> {
 }
 
 /**
- * Reads a config file without ever blocking: a FIFO (or device) matched by an Include glob
- * would make a plain read wait forever, so the file is opened non-blocking and anything but a
- * regular file is refused (ENOTREG; a directory gives EISDIR, as a read would).
+ * Reads a config file without ever blocking and without reading without bound
+ * (readRegularFile.ts): a FIFO matched by an Include glob is refused (ENOTREG), a directory
+ * gives EISDIR as a read would, a file past MAX_CONFIG_FILE_BYTES gives EFBIG.
  */
 export async function readConfigText(file: string): Promise<string> {
-  const nonBlock = (fsConstants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
-  const handle = await fs.open(file, fsConstants.O_RDONLY | nonBlock);
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) {
-      const err = new Error(`${file} is not a regular file`) as NodeJS.ErrnoException;
-      err.code = st.isDirectory() ? 'EISDIR' : 'ENOTREG';
-      throw err;
-    }
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  return (await readRegularFile(file, MAX_CONFIG_FILE_BYTES)).toString('utf8');
 }
 
 /** `~/.ssh/config` of this home, which ssh checks for safe permissions when it reads it by default. */

@@ -2,26 +2,60 @@
  * The main SSH config file as an edit sees it: read (missing is empty), refused when it cannot be
  * parsed safely, and written only if nobody changed it in between (else the edit is recomputed).
  */
-import { promises as fs } from 'node:fs';
 import SSHConfig from 'ssh-config';
 import { CoreError } from '../common/errors';
 import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
+import { exactUtf8, MAX_CONFIG_FILE_BYTES, readRegularFile } from './readRegularFile';
 import { parseDocument, type ConfigDocument } from './sshConfigDocument';
 
+/**
+ * The file's text, undefined when it does not exist. Read like every configuration file
+ * (regular files only, non-blocking, capped), and refused when its bytes are not UTF-8: decoding
+ * would turn them into U+FFFD and the rewrite would corrupt them (a Latin-1 `IdentityFile
+ * ~/.ssh/clé` would then name a file that does not exist). Nothing is written in that case.
+ */
 export async function readForEdit(configFile: string): Promise<string | undefined> {
+  let bytes: Buffer;
   try {
-    return await fs.readFile(configFile, 'utf8');
+    bytes = await readRegularFile(configFile, MAX_CONFIG_FILE_BYTES);
   } catch (e) {
     if (isNotFound(e)) {
       return undefined;
     }
+    const code = errnoCode(e);
     throw new CoreError(
       'fileUnreadable',
-      `Cannot read ${configFile}: ${errnoCode(e) ?? String(e)}`,
-      { file: configFile },
+      `Cannot read ${configFile}: ${code ?? String(e)}`,
+      { file: configFile, code },
       { cause: e },
     );
   }
+  const text = exactUtf8(bytes);
+  if (text === undefined || Buffer.compare(Buffer.from(text, 'utf8'), bytes) !== 0) {
+    const at = firstInvalidUtf8Line(bytes);
+    throw new CoreError(
+      'sshConfigUnparsable',
+      `${configFile} line ${at}: bytes that are not UTF-8; the file is left as it is`,
+      { file: configFile, line: at, detail: 'notUtf8' },
+    );
+  }
+  return text;
+}
+
+/** 1-based line of the first byte sequence that is not UTF-8. */
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      if (exactUtf8(bytes.subarray(start, i)) === undefined) {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
 }
 
 /**

@@ -124,6 +124,21 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         nextStep: vscode.l10n.t('The log has the details.'),
       };
     case 'fileUnreadable':
+      if (str(details, 'code') === 'ENOTREG') {
+        return {
+          message: vscode.l10n.t(
+            '{0} is not a regular file (a pipe, socket or device), so it was not read.',
+            fileRef(details),
+          ),
+          nextStep: vscode.l10n.t('Point the setting at a regular file.'),
+        };
+      }
+      if (str(details, 'code') === 'EFBIG') {
+        return {
+          message: vscode.l10n.t('{0} is too large to be read.', fileRef(details)),
+          nextStep: vscode.l10n.t('Check that the setting names the right file.'),
+        };
+      }
       return {
         message: vscode.l10n.t('Cannot read {0}.', fileRef(details)),
         nextStep: vscode.l10n.t('Check that the file exists and that you may read it.'),
@@ -192,6 +207,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
       };
 
     case 'sshConfigUnparsable':
+      if (str(details, 'detail') === 'notUtf8') {
+        return {
+          message: vscode.l10n.t(
+            '{0} holds text that is not UTF-8, so it was not edited (rewriting it would corrupt those bytes).',
+            fileRef(details),
+          ),
+          nextStep: vscode.l10n.t('Convert the file to UTF-8 (for example with iconv), or add the host by hand.'),
+        };
+      }
       return {
         message: vscode.l10n.t('The SSH configuration {0} cannot be parsed.', fileRef(details)),
         nextStep: vscode.l10n.t('Fix the file; nothing was written to it.'),
@@ -251,6 +275,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
       return { message: vscode.l10n.t('The key {0} needs its passphrase.', fileRef(details)) };
     case 'keyPassphraseWrong':
       return { message: vscode.l10n.t('The passphrase for {0} is wrong.', fileRef(details)) };
+    case 'keyPermissions':
+      return {
+        message: vscode.l10n.t(
+          'The private key {0} can be read by other users (mode {1}), so it was not used; ssh refuses it too.',
+          fileRef(details),
+          str(details, 'mode') ?? '?',
+        ),
+        nextStep: vscode.l10n.t('Run "chmod 600 {0}".', str(details, 'file') ?? '?'),
+      };
 
     case 'dnsFailed':
       return {
@@ -277,6 +310,15 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
         nextStep: vscode.l10n.t('Check that sshd runs there and listens on that port.'),
       };
     case 'timeout':
+      if (str(details, 'stage') === 'knownHosts') {
+        return {
+          message: vscode.l10n.t(
+            'Reading the known_hosts files ({0}) did not finish in time.',
+            str(details, 'files') ?? '?',
+          ),
+          nextStep: vscode.l10n.t('Check that these files are on a disk that answers (a network share may hang).'),
+        };
+      }
       return {
         message: vscode.l10n.t('{0} did not answer in time.', address(details)),
         nextStep: vscode.l10n.t('Check the host and port, or try again.'),
@@ -421,6 +463,24 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
           'The TLS certificates of Docker context "{0}" are missing.',
           str(details, 'name') ?? '?',
         ),
+      };
+    case 'tlsMaterialUnreadable':
+      return {
+        message: vscode.l10n.t(
+          'The TLS certificates of Docker context "{0}" cannot be read, so its daemon is not contacted without them.',
+          str(details, 'name') ?? '?',
+        ),
+        nextStep: vscode.l10n.t(
+          'Check its folder under contexts/tls in the Docker configuration folder (for "default": DOCKER_CERT_PATH, which must hold ca.pem).',
+        ),
+      };
+    case 'fileChangedMeanwhile':
+      return {
+        message: vscode.l10n.t(
+          '{0} kept changing while it was being edited, so it was left as it is.',
+          fileRef(details),
+        ),
+        nextStep: vscode.l10n.t('Try again.'),
       };
     default:
       return assertNever(reason);

@@ -1,13 +1,12 @@
 import * as os from 'node:os';
-import * as vscode from 'vscode';
 import { describeError } from '../../core/common/errors';
-import { dataKey, LatestSnapshot } from '../../core/common/latestSnapshot';
 import type { Logger } from '../../core/common/log';
 import { dockerStoreWatchTargets, watchPaths, type PathWatcher } from '../../core/common/watch';
 import { ContextStore, dockerConfigDir, type DockerContextSummary } from '../../core/contexts/contextStore';
 import { readEnvOverrides } from '../../core/contexts/envOverrides';
 import type { RefreshManager } from '../base/refreshManager';
 import type { Settings, SettingsService } from '../base/settings';
+import { SnapshotService } from '../base/snapshotService';
 import type { ContextsSnapshot } from './contextsModel';
 
 /**
@@ -18,24 +17,12 @@ import type { ContextsSnapshot } from './contextsModel';
  * write leaves the views, the status bar and the engine probe up to date; commands never ask for
  * a refresh themselves.
  */
-export class ContextsService implements vscode.Disposable {
+export class ContextsService extends SnapshotService<ContextsSnapshot> {
   private current: ContextStore;
   private watcher: PathWatcher | undefined;
-  private readonly emitter = new vscode.EventEmitter<ContextsSnapshot>();
-  /** Fires when what the store holds changed (not for a reload that finds what was there). */
-  readonly onDidChange = this.emitter.event;
-  private readonly cell = new LatestSnapshot(
-    () => this.load(),
-    dataKey,
-    (s) => this.emitter.fire(s),
-  );
-  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(
-    settings: SettingsService,
-    private readonly refresh: RefreshManager,
-    private readonly logger: Logger,
-  ) {
+  constructor(settings: SettingsService, refresh: RefreshManager, logger: Logger) {
+    super(refresh, logger);
     this.current = this.build(settings.current);
     this.subscriptions.push(
       settings.onDidChange(({ previous, current }) => {
@@ -50,20 +37,6 @@ export class ContextsService implements vscode.Disposable {
   /** The store for reads the snapshot does not hold (its paths, e.g. `tlsDir`); write through the methods below. */
   get store(): ContextStore {
     return this.current;
-  }
-
-  /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
-  get snapshot(): Promise<ContextsSnapshot> {
-    return this.cell.value;
-  }
-
-  peek(): ContextsSnapshot | undefined {
-    return this.cell.peek();
-  }
-
-  /** Reads the store now (caller: the refresh manager's `contexts` scope); listeners hear of a change. */
-  reload(): Promise<ContextsSnapshot> {
-    return this.cell.reload();
   }
 
   /** `docker context use NAME`, then the reload that shows it. */
@@ -108,10 +81,10 @@ export class ContextsService implements vscode.Disposable {
    */
   private async afterWrite(): Promise<ContextsSnapshot> {
     await this.refresh.request('contexts', 'afterChange');
-    return this.cell.value;
+    return this.snapshot;
   }
 
-  private async load(): Promise<ContextsSnapshot> {
+  protected async load(): Promise<ContextsSnapshot> {
     const store = this.current;
     let snap: ContextsSnapshot;
     try {
@@ -169,9 +142,6 @@ export class ContextsService implements vscode.Disposable {
   dispose(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    this.emitter.dispose();
-    for (const s of this.subscriptions) {
-      s.dispose();
-    }
+    super.dispose();
   }
 }

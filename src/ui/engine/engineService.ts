@@ -1,7 +1,6 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { contextId, type DockerContextSummary } from '../../core/contexts/contextStore';
+import type { DockerContextSummary } from '../../core/contexts/contextStore';
 import { describeError } from '../../core/common/errors';
 import type { Logger } from '../../core/common/log';
 import type { EngineInfo } from '../../core/engine/engineInfo';
@@ -87,7 +86,7 @@ export class EngineService implements vscode.Disposable {
         contextName: subject.name,
         endpoint: subject.endpoint,
         skipTLSVerify: subject.skipTLSVerify,
-        ...(subject.hasTls ? { tlsDir: path.join(deps.contexts.store.tlsDir, contextId(subject.name), 'docker') } : {}),
+        ...(subject.tlsPath !== undefined ? { tlsDir: subject.tlsPath } : {}),
       }),
       settings: s,
       focused: vscode.window.state.focused,

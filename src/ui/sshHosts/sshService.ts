@@ -1,8 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { describeError } from '../../core/common/errors';
-import { dataKey, LatestSnapshot } from '../../core/common/latestSnapshot';
 import type { Logger } from '../../core/common/log';
 import type { ConnectOptions, SshPrompts } from '../../core/ssh/connection';
 import { PassphraseCache } from '../../core/ssh/passphraseCache';
@@ -13,6 +12,7 @@ import { sshConfigWatchTargets } from '../../core/sshConfig/sshConfigWatch';
 import { watchPaths, type PathWatcher } from '../../core/common/watch';
 import type { RefreshManager } from '../base/refreshManager';
 import type { SettingsService } from '../base/settings';
+import { SnapshotService } from '../base/snapshotService';
 import { createSshPrompts } from './sshPrompts';
 import { readSshSettings, type SshSettings } from './sshSettings';
 
@@ -44,26 +44,15 @@ const RESOLVE_CONCURRENCY = 8;
  * resolves for a connection (`ssh -G` when there is an ssh client), the in-memory passphrase
  * cache, and the ConnectOptions every connection is opened with.
  */
-export class SshService implements vscode.Disposable {
+export class SshService extends SnapshotService<SshHostsSnapshot> {
   readonly passphrases = new PassphraseCache();
   private settingsValue: SshSettings;
   private watcher: PathWatcher | undefined;
   private watchKey = '';
   private disposed = false;
-  private readonly emitter = new vscode.EventEmitter<SshHostsSnapshot>();
-  readonly onDidChange = this.emitter.event;
-  private readonly cell = new LatestSnapshot(
-    () => this.load(),
-    dataKey,
-    (s) => this.emitter.fire(s),
-  );
-  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(
-    settings: SettingsService,
-    private readonly refresh: RefreshManager,
-    private readonly logger: Logger,
-  ) {
+  constructor(settings: SettingsService, refresh: RefreshManager, logger: Logger) {
+    super(refresh, logger);
     this.settingsValue = readSshSettings(this.home);
     this.subscriptions.push(
       settings.onDidChange(() => {
@@ -103,24 +92,7 @@ export class SshService implements vscode.Disposable {
     }
   }
 
-  /** The latest snapshot; before the first one exists, the load in progress (or a new one). */
-  get snapshot(): Promise<SshHostsSnapshot> {
-    return this.cell.value;
-  }
-
-  peek(): SshHostsSnapshot | undefined {
-    return this.cell.peek();
-  }
-
-  /**
-   * Reads the configuration now (callers: the refresh manager, commands after a write); the
-   * view redraws only when what it shows changed (see LatestSnapshot).
-   */
-  reload(): Promise<SshHostsSnapshot> {
-    return this.cell.reload();
-  }
-
-  private async load(): Promise<SshHostsSnapshot> {
+  protected async load(): Promise<SshHostsSnapshot> {
     const configFile = this.configFile;
     const home = this.home;
     let snap: SshHostsSnapshot;
@@ -216,10 +188,7 @@ export class SshService implements vscode.Disposable {
     this.watcher?.close();
     this.watcher = undefined;
     this.passphrases.clear();
-    this.emitter.dispose();
-    for (const s of this.subscriptions) {
-      s.dispose();
-    }
+    super.dispose();
   }
 }
 
