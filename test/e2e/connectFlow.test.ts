@@ -74,11 +74,8 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await s.wb.page.mouse.move(700, 600);
   }
 
-  /**
-   * From the command to the password box: a new destination, its alias, an existing key, and the
-   * suggested context name and description.
-   */
-  async function answerUpToPassword(dest: string, alias: string, key: string): Promise<void> {
+  /** From the command to the key step: a new destination and its alias. */
+  async function answerUpToKey(dest: string, alias: string): Promise<void> {
     await runConnect();
     await waitUntil('the host list', async () =>
       /Which machine runs the Docker daemon/.test(await s.wb.inputBox.placeholder()),
@@ -88,6 +85,14 @@ describe('e2e: Connect to a Remote Docker Host', () => {
     await s.wb.inputBox.fill(dest);
     await expectStep(/Alias for/);
     await s.wb.inputBox.fill(alias);
+  }
+
+  /**
+   * From the command to the password box: a new destination, its alias, an existing key, and the
+   * suggested context name and description.
+   */
+  async function answerUpToPassword(dest: string, alias: string, key: string): Promise<void> {
+    await answerUpToKey(dest, alias);
     await expectStep(/Which SSH key/);
     await s.wb.quickPick.pick(key);
     await expectStep(/Name of the new Docker context/);
@@ -331,15 +336,7 @@ describe('e2e: Connect to a Remote Docker Host', () => {
       const before = snapshotFiles();
       const dest = `${s.users.other.name}@127.0.0.1:${s.sshd.port}`;
       const passphrase = 'correct horse battery';
-      await runConnect();
-      await waitUntil('the host list', async () =>
-        /Which machine runs the Docker daemon/.test(await s.wb.inputBox.placeholder()),
-      );
-      await s.wb.quickPick.pick('Enter a new destination (user@host:port)…');
-      await expectStep(/SSH destination/);
-      await s.wb.inputBox.fill(dest);
-      await expectStep(/Alias for/);
-      await s.wb.inputBox.fill('e2e-cancel');
+      await answerUpToKey(dest, 'e2e-cancel');
       await s.wb.step('cancel run: existing key offered', async () => {
         await expectStep(/Which SSH key/);
         const rows = await s.wb.quickPick.rows();

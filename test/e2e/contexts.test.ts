@@ -77,6 +77,12 @@ describe('Docker contexts in a real VS Code', () => {
     await waitFor(`the status bar to show "${name}"`, statusText, (t) => showsName(t, name));
   };
 
+  /** Waits until a switch made in the UI reached both the CLI and the UI. */
+  const switchedTo = async (name: string): Promise<void> => {
+    await s.cli.waitShows(name);
+    await waitUiCurrent(name);
+  };
+
   /** Sets the current context with the CLI and waits until the UI follows (a precondition, not a check). */
   const useViaCli = async (name: string): Promise<void> => {
     await s.cli.run(['context', 'use', name]);
@@ -173,12 +179,7 @@ describe('Docker contexts in a real VS Code', () => {
       await useViaCli('prod-eu');
       await s.wb.step('click staging', async () => {
         await s.wb.clickTreeRow('staging', VIEW);
-        await waitFor(
-          'docker context show to print staging',
-          () => s.cli.show(),
-          (s) => s === 'staging',
-        );
-        await waitUiCurrent('staging');
+        await switchedTo('staging');
       });
       assert.deepEqual(
         (await s.cli.list()).filter((c) => c.Current).map((c) => c.Name),
@@ -229,12 +230,7 @@ describe('Docker contexts in a real VS Code', () => {
       await s.wb.step('pick build-server', async () => {
         await s.wb.quickPick.pick(picked);
         await s.wb.quickPick.waitClosed();
-        await waitFor(
-          'docker context show to print build-server',
-          () => s.cli.show(),
-          (s) => s === 'build-server',
-        );
-        await waitUiCurrent('build-server');
+        await switchedTo('build-server');
       });
     },
   );
@@ -312,12 +308,7 @@ describe('Docker contexts in a real VS Code', () => {
       await s.wb.step('create: used now', async () => {
         await s.wb.quickPick.pick('Use now');
         await s.wb.quickPick.waitClosed();
-        await waitFor(
-          `docker context show to print ${name}`,
-          () => s.cli.show(),
-          (s) => s === name,
-        );
-        await waitUiCurrent(name);
+        await switchedTo(name);
       });
       const listed = (await s.cli.list()).find((c) => c.Name === name);
       assert.ok(listed, 'docker context ls lists it');
@@ -460,30 +451,15 @@ describe('Docker contexts in a real VS Code', () => {
     await useViaCli('default');
     await s.wb.step('click staging', async () => {
       await s.wb.clickTreeRow('staging', VIEW);
-      await waitFor(
-        'docker context show to print staging',
-        () => s.cli.show(),
-        (s) => s === 'staging',
-      );
-      await waitUiCurrent('staging');
+      await switchedTo('staging');
     });
     await s.wb.step('switch back: default', async () => {
       await s.wb.runCommand('Switch Back to Previous Docker Context');
-      await waitFor(
-        'docker context show to print default',
-        () => s.cli.show(),
-        (s) => s === 'default',
-      );
-      await waitUiCurrent('default');
+      await switchedTo('default');
     });
     await s.wb.step('switch back again: staging', async () => {
       await s.wb.runCommand('Switch Back to Previous Docker Context');
-      await waitFor(
-        'docker context show to print staging',
-        () => s.cli.show(),
-        (s) => s === 'staging',
-      );
-      await waitUiCurrent('staging');
+      await switchedTo('staging');
     });
   });
 
@@ -509,13 +485,7 @@ describe('Docker contexts in a real VS Code', () => {
         assert.deepEqual(Array.isArray(shown) ? shown : [shown], expected);
       });
       await s.wb.step('inspect editor is read-only', async () => {
-        const before = await s.wb.editorText();
-        await s.wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
-        await s.wb.page.keyboard.type('xyz');
-        await s.wb.page
-          .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
-          .waitFor({ state: 'visible' });
-        assert.equal(await s.wb.editorText(), before);
+        await s.wb.assertEditorReadOnly();
         assert.equal(await s.wb.statusBarItem('status.editor.mode').text(), 'JSON');
       });
       await s.wb.step('inspect default from the palette', async () => {

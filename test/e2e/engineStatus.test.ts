@@ -22,34 +22,18 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runProcess } from '../../src/core/common/exec';
-import {
-  addKnownHost,
-  appendSshConfig,
-  createUser,
-  generateKey,
-  knownHostsLine,
-  requireRoot,
-  sshHostBlock,
-  startDockerd,
-  startSshd,
-  tempHome,
-  type Dockerd,
-  type KeyPair,
-  type Sshd,
-  type TempHome,
-  type TestUser,
-} from '../support';
-import { packageExtension, REPO_ROOT, startCodeServer, type CodeServer } from '../support/codeServer';
+import { addKnownHost, appendSshConfig, generateKey, knownHostsLine, sshHostBlock } from '../support';
+import { REPO_ROOT } from '../support/codeServer';
 import {
   CONTAINER_TITLE as CONTAINER,
   CONTEXTS_VIEW_TITLE as VIEW,
   STATUS_ITEM_ID as STATUS_ID,
   showsName,
 } from '../support/contextsUi';
-import { DockerCli } from '../support/dockerCli';
-import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
+import { e2eSession } from '../support/e2eSession';
+import { waitFor } from '../support/workbench';
 
 const T = { timeout: 600_000 };
 const ALIAS = 'e2e-engine';
@@ -61,22 +45,75 @@ const STRANGER = 'stranger-e2e';
 const INTERVAL_SECONDS = 2;
 
 describe('e2e: the remote daemon in the status bar and the Docker Contexts view', () => {
-  let dockerd: Dockerd;
-  let sshd: Sshd;
-  let user: TestUser;
-  let home: TempHome;
-  let key: KeyPair;
-  let cli: DockerCli;
-  let server: CodeServer;
-  let wb: Workbench;
   /** What the real docker CLI reports for the SSH context. */
   let expected: { os: string; arch: string; serverVersion: string; ncpu: number; kernel: string; platform: string };
-  let workspace: string;
 
-  const status = () => wb.statusBarItem(STATUS_ID);
+  // Background probes never pop anything up, and a failure is a state, not an error toast (strictUi).
+  const s = e2eSession({
+    name: 'engine status',
+    dockerd: true,
+    sshd: true,
+    users: { user: { docker: true } },
+    // Debug lines are written: one per status check, which the steps below count.
+    env: () => ({ LOG_LEVEL: 'debug' }),
+    prepare: async ({ home, sshd, dockerd, users: { user }, cli }) => {
+      const key = await generateKey(home.home, 'id_ed25519');
+      user.authorizeKey(key.publicLine);
+      appendSshConfig(
+        home.home,
+        sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
+      );
+      appendSshConfig(
+        home.home,
+        `${sshHostBlock({ alias: STRANGER_ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey })}  HostKeyAlias ${STRANGER_ALIAS}.example\n`,
+      );
+      addKnownHost(home.home, knownHostsLine(sshd));
+      // The socket path in the URL: the extension forwards to it directly (stream-local); the
+      // CLI passes it to `docker system dial-stdio` on the remote.
+      await cli.run([
+        'context',
+        'create',
+        CONTEXT,
+        '--docker',
+        `host=ssh://${ALIAS}${dockerd.socket}`,
+        '--description',
+        'e2e remote daemon',
+      ]);
+      await cli.run(['context', 'create', STRANGER, '--docker', `host=ssh://${STRANGER_ALIAS}${dockerd.socket}`]);
+      const info = JSON.parse((await cli.run(['--context', CONTEXT, 'info', '--format', '{{json .}}'])).stdout) as {
+        OperatingSystem: string;
+        Architecture: string;
+        ServerVersion: string;
+        NCPU: number;
+        KernelVersion: string;
+      };
+      expected = {
+        os: info.OperatingSystem,
+        arch: info.Architecture,
+        serverVersion: info.ServerVersion,
+        ncpu: info.NCPU,
+        kernel: info.KernelVersion,
+        // The daemon's own platform, as the CLI reads it from /version.
+        platform: await cli.serverPlatform(CONTEXT),
+      };
+      assert.ok(expected.os && expected.arch, `docker info reports OS and architecture: ${JSON.stringify(expected)}`);
+      assert.equal(await cli.show(), 'default');
+    },
+    workspaceFiles: { Dockerfile: 'FROM local/busybox\nCOPY . /app\nCMD ["/bin/httpd", "-f", "-p", "8080"]\n' },
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'remote.autoForwardPorts': false,
+      'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS,
+    },
+    viewport: { width: 1280, height: 800 },
+    open: { container: CONTAINER, view: VIEW, row: CONTEXT, sidebarWidth: 520, file: 'Dockerfile' },
+    strictUi: true,
+  });
+
+  const status = () => s.wb.statusBarItem(STATUS_ID);
   const statusText = () => status().text();
   const statusClass = async (): Promise<string> => (await status().locator.getAttribute('class')) ?? '';
-  const row = async (name: string) => (await wb.treeRows(VIEW)).find((r) => r.label === name);
+  const row = async (name: string) => (await s.wb.treeRows(VIEW)).find((r) => r.label === name);
   const facts = (): string => `${expected.os} · ${expected.arch}`;
 
   /** The status checks a stretch of the extension's log records, as "why" words ("interval", "command"…). */
@@ -85,121 +122,18 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
 
   /** Sets workspace settings (.vscode/settings.json of the open folder), which VS Code follows as the file changes. */
   function setWorkspaceSettings(values: Record<string, unknown>): void {
-    const dir = path.join(workspace, '.vscode');
+    const dir = path.join(s.workspace, '.vscode');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'settings.json');
     const current = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
     fs.writeFileSync(file, JSON.stringify({ ...current, ...values }, null, 2));
   }
 
-  before(async () => {
-    requireRoot('the e2e tests');
-    // A vsix built elsewhere (e.g. into a private folder while others build the shared one).
-    const vsix = process.env.RDC_E2E_VSIX || packageExtension();
-    [dockerd, sshd] = await Promise.all([startDockerd(), startSshd()]);
-    user = await createUser({ docker: true, dockerHost: dockerd.host });
-    home = tempHome();
-    key = await generateKey(home.home, 'id_ed25519');
-    user.authorizeKey(key.publicLine);
-    appendSshConfig(
-      home.home,
-      sshHostBlock({ alias: ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey }),
-    );
-    appendSshConfig(
-      home.home,
-      `${sshHostBlock({ alias: STRANGER_ALIAS, port: sshd.port, user: user.name, identityFile: key.privateKey })}  HostKeyAlias ${STRANGER_ALIAS}.example\n`,
-    );
-    addKnownHost(home.home, knownHostsLine(sshd));
-    cli = new DockerCli(home.env);
-    // The socket path in the URL: the extension forwards to it directly (stream-local); the
-    // CLI passes it to `docker system dial-stdio` on the remote.
-    await cli.run([
-      'context',
-      'create',
-      CONTEXT,
-      '--docker',
-      `host=ssh://${ALIAS}${dockerd.socket}`,
-      '--description',
-      'e2e remote daemon',
-    ]);
-    await cli.run(['context', 'create', STRANGER, '--docker', `host=ssh://${STRANGER_ALIAS}${dockerd.socket}`]);
-    const info = JSON.parse((await cli.run(['--context', CONTEXT, 'info', '--format', '{{json .}}'])).stdout) as {
-      OperatingSystem: string;
-      Architecture: string;
-      ServerVersion: string;
-      NCPU: number;
-      KernelVersion: string;
-    };
-    // The daemon's own platform, as the CLI reads it from /version.
-    const platform = (
-      await cli.run(['--context', CONTEXT, 'version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'])
-    ).stdout.trim();
-    expected = {
-      os: info.OperatingSystem,
-      arch: info.Architecture,
-      serverVersion: info.ServerVersion,
-      ncpu: info.NCPU,
-      kernel: info.KernelVersion,
-      platform,
-    };
-    assert.ok(expected.os && expected.arch, `docker info reports OS and architecture: ${JSON.stringify(expected)}`);
-    assert.equal(await cli.show(), 'default');
-
-    workspace = path.join(home.home, 'project');
-    fs.mkdirSync(workspace);
-    fs.writeFileSync(
-      path.join(workspace, 'Dockerfile'),
-      'FROM local/busybox\nCOPY . /app\nCMD ["/bin/httpd", "-f", "-p", "8080"]\n',
-    );
-    server = await startCodeServer({
-      vsix,
-      // Debug lines are written: one per status check, which the steps below count.
-      env: { ...home.env, LOG_LEVEL: 'debug' },
-      workspace,
-      settings: {
-        'workbench.colorTheme': 'Default Dark Modern',
-        'remote.autoForwardPorts': false,
-        'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS,
-      },
-    });
-    wb = await openWorkbench(server.url, {
-      screenshotsDir: screenshotsDirFor('engine status'),
-      viewport: { width: 1280, height: 800 },
-      serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${server.outputChannelLogs()}`,
-    });
-    await wb.step('workbench loaded', () => wb.waitReady());
-    await wb.step('remote docker sidebar', async () => {
-      await wb.openViewContainer(CONTAINER);
-      await wb.waitForTreeRow(CONTEXT, VIEW, 60_000);
-      await wb.setSidebarWidth(520);
-      await wb.openFile('Dockerfile');
-    });
-  });
-
-  beforeEach(async () => {
-    await wb?.dismissTransient();
-  });
-
-  afterEach(async () => {
-    // Background probes never pop anything up, and a failure is a state, not an error toast.
-    const errors = (await wb?.errorNotifications()) ?? [];
-    assert.deepEqual(errors, [], 'no error notification');
-  });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await user?.remove();
-    await sshd?.dispose();
-    await dockerd?.stop();
-    home?.remove();
-  });
-
   it(
     'probes each context lazily: the row shows the OS and architecture docker --context X info reports',
     T,
     async () => {
-      await wb.step('tree shows the remote OS and architecture', async () => {
+      await s.wb.step('tree shows the remote OS and architecture', async () => {
         const r = await waitFor(
           `the ${CONTEXT} row to show ${facts()}`,
           () => row(CONTEXT),
@@ -207,12 +141,12 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           90_000,
         );
         assert.ok(r);
-        assert.equal(r.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()}`);
-        assert.equal(r.ariaLabel, `${CONTEXT}, ssh://${ALIAS}${dockerd.socket}, ${expected.os}, ${expected.arch}`);
+        assert.equal(r.description, `ssh://${ALIAS}${s.dockerd.socket} · ${facts()}`);
+        assert.equal(r.ariaLabel, `${CONTEXT}, ssh://${ALIAS}${s.dockerd.socket}, ${expected.os}, ${expected.arch}`);
       });
       // default is probed too; whatever this machine has there, it is shown without a pop-up.
       assert.ok(showsName(await statusText(), 'default'));
-      assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'no dialog');
+      assert.equal(await s.wb.page.locator('.monaco-dialog-box').count(), 0, 'no dialog');
     },
   );
 
@@ -220,14 +154,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     'switching from default to the SSH context shows the remote OS and architecture in the status bar, with details in the tooltip',
     T,
     async () => {
-      assert.equal(await cli.show(), 'default');
-      await wb.step('switch by clicking the row', async () => {
-        await wb.clickTreeRow(CONTEXT, VIEW);
-        await waitFor(
-          'docker context show to print the SSH context',
-          () => cli.show(),
-          (s) => s === CONTEXT,
-        );
+      assert.equal(await s.cli.show(), 'default');
+      await s.wb.step('switch by clicking the row', async () => {
+        await s.wb.clickTreeRow(CONTEXT, VIEW);
+        await s.cli.waitShows(CONTEXT);
         const text = await waitFor(
           'the status bar to show the remote OS and architecture',
           statusText,
@@ -238,13 +168,13 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         assert.doesNotMatch(await statusClass(), /warning-kind/);
         assert.equal(await status().ariaLabel(), `Docker context ${CONTEXT}, ${expected.os}, ${expected.arch}`);
         const r = await row(CONTEXT);
-        assert.equal(r?.description, `ssh://${ALIAS}${dockerd.socket} · ${facts()} · current`);
+        assert.equal(r?.description, `ssh://${ALIAS}${s.dockerd.socket} · ${facts()} · current`);
       });
-      await wb.step('status tooltip', async () => {
-        const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+      await s.wb.step('status tooltip', async () => {
+        const tip = (await s.wb.hoverText(status().locator)).replace(/\s+/g, ' ');
         for (const part of [
           `Docker context: ${CONTEXT}`,
-          `Endpoint: ssh://${ALIAS}${dockerd.socket}`,
+          `Endpoint: ssh://${ALIAS}${s.dockerd.socket}`,
           `Operating system: ${expected.os}`,
           `Kernel: ${expected.kernel}`,
           `Architecture: ${expected.arch} (${expected.platform})`,
@@ -259,7 +189,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         assert.match(tip, /Round trip: [\d.]+ m?s/);
         assert.match(tip, /Last checked: \S+/);
         // The README screenshot: the status bar and its tooltip as a user sees them.
-        const shot = await wb.screenshot('status tooltip for the README');
+        const shot = await s.wb.screenshot('status tooltip for the README');
         fs.copyFileSync(shot, path.join(REPO_ROOT, 'test-results', 'screenshot-status.png'));
       });
     },
@@ -275,8 +205,8 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         (t) => t.includes(`${CONTEXT} · ${facts()}`),
         60_000,
       );
-      await wb.step('daemon stopped: found by the periodic check', async () => {
-        await dockerd.stopDaemonOnly();
+      await s.wb.step('daemon stopped: found by the periodic check', async () => {
+        await s.dockerd.stopDaemonOnly();
         const text = await waitFor(
           'the status bar to say "daemon not running"',
           statusText,
@@ -289,7 +219,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           await status().ariaLabel(),
           new RegExp(`Docker context ${CONTEXT}, The Docker daemon is not running on `),
         );
-        const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+        const tip = (await s.wb.hoverText(status().locator)).replace(/\s+/g, ' ');
         assert.match(
           tip,
           /The Docker daemon is not running on .* Start it, for example with "sudo systemctl start docker"\./,
@@ -301,16 +231,16 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           (x) => !!x?.description.includes('daemon not running'),
         );
       });
-      await wb.step("the row's Diagnose shows the SSH report with the failed step", async () => {
-        await wb.waitTreeQuiet(VIEW);
-        const r = wb.treeRow(CONTEXT, VIEW);
+      await s.wb.step("the row's Diagnose shows the SSH report with the failed step", async () => {
+        await s.wb.waitTreeQuiet(VIEW);
+        const r = s.wb.treeRow(CONTEXT, VIEW);
         await r.hover();
         await r.locator('.actions .action-label[aria-label^="Diagnose Docker Context"]').click();
-        await wb.quickPick.waitOpen();
-        assert.match(await wb.quickPick.title(), new RegExp(`Diagnose Docker Context: ${CONTEXT}`));
+        await s.wb.quickPick.waitOpen();
+        assert.match(await s.wb.quickPick.title(), new RegExp(`Diagnose Docker Context: ${CONTEXT}`));
         const rows = await waitFor(
           'the diagnose steps',
-          () => wb.quickPick.rows(),
+          () => s.wb.quickPick.rows(),
           (x) => x.some((y) => y.label === 'Login works'),
           60_000,
         );
@@ -324,10 +254,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
           `a Docker step failed: ${JSON.stringify(rows)}`,
         );
       });
-      await wb.quickPick.cancel();
-      await wb.quickPick.waitClosed();
-      await wb.step('daemon restarted: recovered by the periodic check', async () => {
-        await dockerd.restart();
+      await s.wb.quickPick.cancel();
+      await s.wb.quickPick.waitClosed();
+      await s.wb.step('daemon restarted: recovered by the periodic check', async () => {
+        await s.dockerd.restart();
         await waitFor(
           'the status bar to show the daemon again',
           statusText,
@@ -336,25 +266,25 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         );
         assert.doesNotMatch(await statusClass(), /warning-kind/);
       });
-      await wb.step('periodic check off, daemon stopped: found by Refresh', async () => {
+      await s.wb.step('periodic check off, daemon stopped: found by Refresh', async () => {
         setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 0 });
         await waitFor(
           'the extension to turn the periodic check off',
-          () => Promise.resolve(server.extensionLog()),
+          () => Promise.resolve(s.server.extensionLog()),
           (l) => l.includes('Periodic status check off'),
           30_000,
         );
-        await dockerd.stopDaemonOnly();
-        const stoppedAt = server.extensionLog().length;
+        await s.dockerd.stopDaemonOnly();
+        const stoppedAt = s.server.extensionLog().length;
         // Three intervals: the span in which the periodic check, were it on, would have run three times.
-        await wb.settle(INTERVAL_SECONDS * 1000 * 3);
-        const checks = statusChecks(server.extensionLog().slice(stoppedAt));
+        await s.wb.settle(INTERVAL_SECONDS * 1000 * 3);
+        const checks = statusChecks(s.server.extensionLog().slice(stoppedAt));
         assert.deepEqual(checks, [], 'no status check ran after the daemon stopped');
         assert.ok(
           (await statusText()).includes(`${CONTEXT} · ${facts()}`),
           `still the last answer: ${await statusText()}`,
         );
-        await wb.runCommand('Remote Docker: Refresh');
+        await s.wb.runCommand('Remote Docker: Refresh');
         await waitFor(
           'the status bar to say "daemon not running"',
           statusText,
@@ -363,9 +293,9 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         );
         assert.match(await statusClass(), /warning-kind/);
       });
-      await wb.step('daemon restarted: Refresh recovers', async () => {
-        await dockerd.restart();
-        await wb.runCommand('Remote Docker: Refresh');
+      await s.wb.step('daemon restarted: Refresh recovers', async () => {
+        await s.dockerd.restart();
+        await s.wb.runCommand('Remote Docker: Refresh');
         await waitFor(
           'the status bar to show the daemon again',
           statusText,
@@ -375,7 +305,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': INTERVAL_SECONDS });
         await waitFor(
           'the periodic check to be on again',
-          () => Promise.resolve(server.extensionLog()),
+          () => Promise.resolve(s.server.extensionLog()),
           (l) =>
             l.includes(`Status check every ${INTERVAL_SECONDS} s`) &&
             l.lastIndexOf(`Status check every`) > l.lastIndexOf('Periodic status check off'),
@@ -383,49 +313,42 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         );
       });
       // One SSH connection carried all of it: the pool reconnects only when a connection died.
-      assert.match(server.extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
+      assert.match(s.server.extensionLog(), new RegExp(`engine ssh://${ALIAS}.*: connected to`));
     },
   );
 
   it('"Show Remote Engine Info" opens a read-only JSON document with the daemon\'s /info', T, async () => {
-    await wb.step('run the command and pick the context', async () => {
-      await wb.runCommand('Remote Docker: Show Remote Engine Info');
-      await wb.quickPick.waitOpen();
-      assert.match(await wb.quickPick.title(), /Show Remote Engine Info/);
-      await wb.quickPick.pick(CONTEXT);
+    await s.wb.step('run the command and pick the context', async () => {
+      await s.wb.runCommand('Remote Docker: Show Remote Engine Info');
+      await s.wb.quickPick.waitOpen();
+      assert.match(await s.wb.quickPick.title(), /Show Remote Engine Info/);
+      await s.wb.quickPick.pick(CONTEXT);
       await waitFor(
         'the engine info document',
-        () => wb.activeEditorTitle(),
+        () => s.wb.activeEditorTitle(),
         (t) => t === `${CONTEXT}.engine.json`,
         60_000,
       );
     });
-    await wb.step('the document has the OperatingSystem docker info reports', async () => {
-      const top = await wb.editorText();
+    await s.wb.step('the document has the OperatingSystem docker info reports', async () => {
+      const top = await s.wb.editorText();
       assert.match(top, new RegExp(`"Context": "${CONTEXT}"`));
       // Find scrolls the editor to the line (Monaco renders only the lines in view).
-      await wb.page.keyboard.press('Control+F');
-      const find = wb.page.locator('.editor-widget.find-widget textarea, .editor-widget.find-widget input').first();
+      await s.wb.page.keyboard.press('Control+F');
+      const find = s.wb.page.locator('.editor-widget.find-widget textarea, .editor-widget.find-widget input').first();
       await find.fill('"OperatingSystem"');
       await find.press('Enter');
-      await wb.page.keyboard.press('Escape');
+      await s.wb.page.keyboard.press('Escape');
       const text = await waitFor(
         'the OperatingSystem line',
-        () => wb.editorText(),
+        () => s.wb.editorText(),
         (t) => /"OperatingSystem": /.test(t),
       );
       const line = text.split('\n').find((l) => l.includes('"OperatingSystem": '));
       assert.equal(line?.trim(), `"OperatingSystem": ${JSON.stringify(expected.os)},`);
     });
-    await wb.step('the document is read-only', async () => {
-      const before = await wb.editorText();
-      await wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-      await wb.page.keyboard.type('xyz');
-      // The editor answers a keystroke in a read-only document with this message.
-      await wb.page
-        .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
-        .waitFor({ state: 'visible', timeout: 30_000 });
-      assert.equal(await wb.editorText(), before);
+    await s.wb.step('the document is read-only', async () => {
+      await s.wb.assertEditorReadOnly();
     });
   });
 
@@ -433,35 +356,35 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     'a host key not trusted yet is never asked about in the background; the row\'s "Trust Host…" asks with the fingerprint, then the row shows the daemon',
     T,
     async () => {
-      await wb.step('stranger: host key not trusted yet', async () => {
+      await s.wb.step('stranger: host key not trusted yet', async () => {
         const r = await waitFor(
           `the ${STRANGER} row to say why`,
           () => row(STRANGER),
           (x) => !!x?.description.includes('host key not trusted yet'),
           90_000,
         );
-        assert.equal(r?.description, `ssh://${STRANGER_ALIAS}${dockerd.socket} · host key not trusted yet`);
-        assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'the background probe asked nothing');
+        assert.equal(r?.description, `ssh://${STRANGER_ALIAS}${s.dockerd.socket} · host key not trusted yet`);
+        assert.equal(await s.wb.page.locator('.monaco-dialog-box').count(), 0, 'the background probe asked nothing');
         assert.equal(
-          fs.readFileSync(path.join(home.sshDir, 'known_hosts'), 'utf8').includes(`${STRANGER_ALIAS}.example`),
+          fs.readFileSync(path.join(s.home.sshDir, 'known_hosts'), 'utf8').includes(`${STRANGER_ALIAS}.example`),
           false,
         );
-        const tip = await wb.hoverText(wb.treeRow(STRANGER, VIEW).locator('.label-name'));
+        const tip = await s.wb.hoverText(s.wb.treeRow(STRANGER, VIEW).locator('.label-name'));
         assert.match(tip, /The host key of .* is not known yet/);
         assert.match(tip, /Trust Host…/);
       });
-      await wb.step('stranger: "Trust Host…" in the tooltip asks with the fingerprint', async () => {
-        await wb.page.locator('.workbench-hover:not(.hidden) a', { hasText: 'Trust Host…' }).first().click();
-        const dialog = await wb.modalDialog(60_000);
+      await s.wb.step('stranger: "Trust Host…" in the tooltip asks with the fingerprint', async () => {
+        await s.wb.page.locator('.workbench-hover:not(.hidden) a', { hasText: 'Trust Host…' }).first().click();
+        const dialog = await s.wb.modalDialog(60_000);
         assert.match(
           dialog.text,
           new RegExp(`The authenticity of host '${STRANGER_ALIAS}\\.example' can't be established`),
         );
-        assert.ok(dialog.detail.includes(`ED25519 key fingerprint is ${sshd.hostKeyFingerprint}.`), dialog.detail);
+        assert.ok(dialog.detail.includes(`ED25519 key fingerprint is ${s.sshd.hostKeyFingerprint}.`), dialog.detail);
         await dialog.clickButton('Trust Host');
         await dialog.waitClosed();
       });
-      await wb.step('stranger: trusted, the row shows the daemon', async () => {
+      await s.wb.step('stranger: trusted, the row shows the daemon', async () => {
         await waitFor(
           `the ${STRANGER} row to show ${facts()}`,
           () => row(STRANGER),
@@ -472,7 +395,7 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         const ssh = await runProcess(
           'ssh',
           ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', STRANGER_ALIAS, 'true'],
-          { env: home.env, timeoutMs: 30_000 },
+          { env: s.home.env, timeoutMs: 30_000 },
         );
         assert.equal(ssh.code, 0, ssh.stderr);
       });
@@ -483,10 +406,10 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
     'after a reload the status shows the last known facts at once, not checked again yet; a failure replaces them, and sshd coming back recovers within the short retries',
     T,
     async () => {
-      await wb.dismissTransient();
-      await wb.step('current: the SSH context, periodic check every 10 min', async () => {
-        if ((await cli.show()) !== CONTEXT) {
-          await cli.run(['context', 'use', CONTEXT]);
+      await s.wb.dismissTransient();
+      await s.wb.step('current: the SSH context, periodic check every 10 min', async () => {
+        if ((await s.cli.show()) !== CONTEXT) {
+          await s.cli.run(['context', 'use', CONTEXT]);
         }
         await waitFor(
           'the status bar to show the remote daemon',
@@ -498,20 +421,20 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         setWorkspaceSettings({ 'remoteDocker.statusBar.refreshInterval': 600 });
         await waitFor(
           'the extension to check every 600 s',
-          () => Promise.resolve(server.extensionLog()),
+          () => Promise.resolve(s.server.extensionLog()),
           (l) => l.lastIndexOf('Status check every 600 s') > l.lastIndexOf(`Status check every ${INTERVAL_SECONDS} s`),
           30_000,
         );
       });
       // A frozen sshd: the kernel accepts the new connection and nobody answers, so the first
       // check after the reload waits, and what the status shows meanwhile comes from memory.
-      process.kill(sshd.pid, 'SIGSTOP');
+      process.kill(s.sshd.pid, 'SIGSTOP');
       let frozen = true;
       try {
-        await wb.step('reload: the remembered facts at once, marked as not checked again', async () => {
-          const before = server.extensionLog().length;
-          await wb.runCommand('Developer: Reload Window');
-          await wb.waitReady();
+        await s.wb.step('reload: the remembered facts at once, marked as not checked again', async () => {
+          const before = s.server.extensionLog().length;
+          await s.wb.runCommand('Developer: Reload Window');
+          await s.wb.waitReady();
           const label = await waitFor(
             'the status bar to show the remembered facts',
             () => status().ariaLabel(),
@@ -523,16 +446,16 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
             label,
           );
           assert.ok((await statusText()).includes(`${CONTEXT} · ${facts()}`), await statusText());
-          assert.deepEqual(statusChecks(server.extensionLog().slice(before)), [], 'shown before any check answered');
-          const tip = (await wb.hoverText(status().locator)).replace(/\s+/g, ' ');
+          assert.deepEqual(statusChecks(s.server.extensionLog().slice(before)), [], 'shown before any check answered');
+          const tip = (await s.wb.hoverText(status().locator)).replace(/\s+/g, ' ');
           assert.match(tip, /Last checked .* ago; not checked again yet\./);
           assert.ok(tip.includes(`Operating system: ${expected.os}`), tip);
           assert.ok(tip.includes(`Architecture: ${expected.arch} (${expected.platform})`), tip);
           assert.ok(tip.includes(`Engine version: ${expected.serverVersion}`), tip);
-          await wb.dismissTransient();
+          await s.wb.dismissTransient();
         });
-        await wb.step('sshd gone: the failure replaces the remembered facts', async () => {
-          await sshd.stop();
+        await s.wb.step('sshd gone: the failure replaces the remembered facts', async () => {
+          await s.sshd.stop();
           frozen = false;
           await waitFor(
             'the status bar to say why',
@@ -545,12 +468,12 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         });
       } finally {
         if (frozen) {
-          process.kill(sshd.pid, 'SIGCONT');
+          process.kill(s.sshd.pid, 'SIGCONT');
         }
       }
-      await wb.step('sshd back: the status recovers within the short retries', async () => {
+      await s.wb.step('sshd back: the status recovers within the short retries', async () => {
         const started = performance.now();
-        await sshd.start();
+        await s.sshd.start();
         await waitFor(
           'the status bar to show the daemon again',
           statusText,

@@ -12,8 +12,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { packageExtension, startCodeServer, type CodeServer } from '../support/codeServer';
+import { before, describe, it } from 'node:test';
 import {
   CONTAINER_TITLE as CONTAINER,
   CONTEXTS_VIEW_TITLE as VIEW,
@@ -21,10 +20,8 @@ import {
   showsName,
   statusText,
 } from '../support/contextsUi';
-import { DockerCli } from '../support/dockerCli';
-import { requireRoot } from '../support/requireRoot';
-import { tempHome, type TempHome } from '../support/tempHome';
-import { openWorkbench, screenshotsDirFor, waitFor, type Workbench } from '../support/workbench';
+import { e2eSession } from '../support/e2eSession';
+import { waitFor } from '../support/workbench';
 
 const T = { timeout: 300_000 };
 const SWITCHES = 10;
@@ -57,14 +54,20 @@ function median(values: readonly number[]): number {
 }
 
 describe('context switch latency in a real VS Code', () => {
-  let home: TempHome;
-  let server: CodeServer;
-  let wb: Workbench;
-  let cli: DockerCli;
+  const s = e2eSession({
+    name: 'switch latency',
+    prepare: async ({ cli }) => {
+      for (const name of CONTEXTS) {
+        await cli.run(['context', 'create', name, '--docker', `host=unix:///run/rdc-nowhere/${name}.sock`]);
+      }
+      await cli.run(['context', 'use', CONTEXTS[0]]);
+    },
+    open: { container: CONTAINER, view: VIEW, row: CONTEXTS[1] },
+  });
 
   /** Records every text the status item shows, with the wall-clock time it appeared. */
   const observeStatus = async (): Promise<void> => {
-    await wb.page.evaluate((id) => {
+    await s.wb.page.evaluate((id) => {
       // Runs in the page: the DOM types are not in this project's lib, hence the loose typing.
       interface El {
         textContent: string | null;
@@ -98,7 +101,7 @@ describe('context switch latency in a real VS Code', () => {
   };
 
   const pageGlobals = (): Promise<PageGlobals> =>
-    wb.page.evaluate(() => {
+    s.wb.page.evaluate(() => {
       const g = globalThis as unknown as PageGlobals;
       return { __rdcSeen: g.__rdcSeen, __rdcClicks: g.__rdcClicks };
     });
@@ -115,7 +118,7 @@ describe('context switch latency in a real VS Code', () => {
 
   /** config.json as `docker context use` leaves it: the other fields kept, replaced by a rename. */
   const writeCurrent = (name: string): number => {
-    const file = path.join(home.dockerConfig, 'config.json');
+    const file = path.join(s.home.dockerConfig, 'config.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     const tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify({ ...config, currentContext: name }, null, '\t'));
@@ -126,43 +129,21 @@ describe('context switch latency in a real VS Code', () => {
 
   const pace = (): Promise<void> => new Promise((r) => setTimeout(r, PACE_MS));
 
+  // After the session's own `before`: the workbench shows the view.
   before(async () => {
-    requireRoot('the e2e tests');
-    home = tempHome();
-    cli = new DockerCli(home.env);
-    for (const name of CONTEXTS) {
-      await cli.run(['context', 'create', name, '--docker', `host=unix:///run/rdc-nowhere/${name}.sock`]);
-    }
-    await cli.run(['context', 'use', CONTEXTS[0]]);
-    const workspace = path.join(home.home, 'project');
-    fs.mkdirSync(workspace);
-    server = await startCodeServer({ vsix: packageExtension(), env: home.env, workspace });
-    wb = await openWorkbench(server.url, {
-      screenshotsDir: screenshotsDirFor('switch latency'),
-      serverLogs: () => `${server.logs()}\n--- extension output channels ---\n${server.outputChannelLogs()}`,
-    });
-    await wb.step('workbench loaded', () => wb.waitReady());
-    await wb.step('remote docker sidebar', async () => {
-      await wb.openViewContainer(CONTAINER);
-      await wb.waitForTreeRow(CONTEXTS[1], VIEW, 60_000);
-      await waitFor(
+    await s.wb.step('status bar shows the current context', () =>
+      waitFor(
         `the status bar to show "${CONTEXTS[0]}"`,
-        () => statusText(wb),
+        () => statusText(s.wb),
         (t) => showsName(t, CONTEXTS[0]),
-      );
-    });
+      ),
+    );
     await observeStatus();
-  });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    home?.remove();
   });
 
   it('a switch written to config.json reaches the status bar; the median time is printed', T, async () => {
     const times: number[] = [];
-    await wb.step('switches written to config.json', async () => {
+    await s.wb.step('switches written to config.json', async () => {
       for (let i = 0; i <= SWITCHES; i++) {
         const name = CONTEXTS[(i + 1) % 2];
         await pace();
@@ -185,20 +166,16 @@ describe('context switch latency in a real VS Code', () => {
 
   it('a click in the tree reaches the status bar and the CLI; the median time is printed', T, async () => {
     const times: number[] = [];
-    await wb.step('switches clicked in the tree', async () => {
-      let current = await cli.show();
+    await s.wb.step('switches clicked in the tree', async () => {
+      let current = await s.cli.show();
       for (let i = 0; i <= SWITCHES; i++) {
         const name = CONTEXTS.find((c) => c !== current) as string;
         await pace();
         const clicksBefore = (await pageGlobals()).__rdcClicks.length;
-        await wb.clickTreeRow(name, VIEW);
+        await s.wb.clickTreeRow(name, VIEW);
         const clicked = (await pageGlobals()).__rdcClicks[clicksBefore];
         const shown = await shownAt(name, clicked);
-        await waitFor(
-          `docker context show to print ${name}`,
-          () => cli.show(),
-          (s) => s === name,
-        );
+        await s.cli.waitShows(name);
         current = name;
         if (i > 0) {
           times.push(shown - clicked);

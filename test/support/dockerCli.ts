@@ -5,6 +5,7 @@
  */
 import { runProcess, type RunResult } from '../../src/core/common/exec';
 import { DOCKER_CLI } from './busybox';
+import { waitFor } from './waitFor';
 
 /** One line of `docker context ls --format json`. */
 export interface CliContextRow {
@@ -37,6 +38,15 @@ export class DockerCli {
   /** `docker context show` */
   async show(env?: NodeJS.ProcessEnv): Promise<string> {
     return (await this.run(['context', 'show'], { env })).stdout.trim();
+  }
+
+  /** Waits (bounded, as `waitFor`) until `docker context show` prints `name`: a switch made elsewhere reached the CLI. */
+  async waitShows(name: string, env?: NodeJS.ProcessEnv): Promise<void> {
+    await waitFor(
+      `docker context show to print ${name}`,
+      () => this.show(env),
+      (shown) => shown === name,
+    );
   }
 
   /**

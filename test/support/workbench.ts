@@ -8,6 +8,7 @@
  * the user saw. `step(name, fn)` does that after `fn`, and on failure also writes a FAILED shot
  * and prints the browser console and the code-server log.
  */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -277,6 +278,20 @@ export class Workbench extends WorkbenchViews {
       .sort((a, b) => a.top - b.top)
       .map((l) => l.text.replace(/\u00a0/g, ' '))
       .join('\n');
+  }
+
+  /**
+   * Types into the active editor and fails unless Monaco answers with "Cannot edit in read-only
+   * editor" and the text stays as it was: the document is read-only.
+   */
+  async assertEditorReadOnly(): Promise<void> {
+    const before = await this.editorText();
+    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await this.page.keyboard.type('xyz');
+    await this.page
+      .locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await this.editorText(), before, 'the read-only document is unchanged');
   }
 
   /** Closes what a failed step may have left open (context menu, quick input, hover, dialog) with Escape. */
