@@ -34,6 +34,8 @@ const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
 const MAX_STALE_RETRIES = 4;
 
 export function engineRequest(o: EngineRequestOptions): Promise<EngineResponse> {
+  // One promise whose timer, abort listener, stale-socket retries and body limit all settle it
+  // through the same `settle`: split into functions, that shared state would be passed around.
   return new Promise<EngineResponse>((resolve, reject) => {
     if (o.signal?.aborted) {
       reject(cancelledError());
