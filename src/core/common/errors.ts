@@ -3,25 +3,8 @@
  * reason to a localized sentence and a suggested fix, and tests assert on reasons.
  */
 
-/** Every reason the core can fail for. Add new ones here so the UI's mapping stays exhaustive. */
-export const REASONS = [
-  // Generic
-  'cancelled',
-  'internal',
-  // Files
-  'fileUnreadable',
-  'fileUnwritable',
-  // Docker context store
-  'contextNameInvalid',
-  'contextNameReserved',
-  'contextExists',
-  'contextNotFound',
-  'contextMetaCorrupt',
-  'contextMetaUnreadable',
-  'contextInUse',
-  'defaultContextImmutable',
-  'endpointInvalid',
-  'dockerConfigUnparsable',
+/** Reasons of the SSH configuration, keys and connections (worded by the UI's SSH table). */
+export const SSH_REASONS = [
   // SSH config
   'sshConfigUnparsable',
   'sshIncludeLoop',
@@ -54,6 +37,10 @@ export const REASONS = [
   'sshProtocolError',
   'remoteCommandFailed',
   'remoteShellNotPosix',
+] as const;
+
+/** Reasons of Docker at the far end of a connection and of the daemon's answers (the UI's engine table). */
+export const ENGINE_REASONS = [
   // Docker engine over a connection
   'dockerCliMissing',
   'dockerSocketPermission',
@@ -62,10 +49,33 @@ export const REASONS = [
   'streamLocalForbidden',
   'engineApiError',
   'tlsMaterialMissing',
+] as const;
+
+/** Every reason the core can fail for. Add new ones here so the UI's mapping stays exhaustive. */
+export const REASONS = [
+  // Generic
+  'cancelled',
+  'internal',
+  // Files
+  'fileUnreadable',
+  'fileUnwritable',
+  // Docker context store
+  'contextNameInvalid',
+  'contextNameReserved',
+  'contextExists',
+  'contextNotFound',
+  'contextMetaCorrupt',
+  'contextMetaUnreadable',
+  'contextInUse',
+  'defaultContextImmutable',
+  'endpointInvalid',
+  'dockerConfigUnparsable',
   /** A context's TLS folder or files exist but cannot be read: refused, never plain text. */
   'tlsMaterialUnreadable',
   /** A file kept changing under an edit (re-read and compared before each rename). */
   'fileChangedMeanwhile',
+  ...SSH_REASONS,
+  ...ENGINE_REASONS,
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -15,8 +15,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreError } from '../common/errors';
-import { errnoCode, isNotFound } from '../common/fsutil';
-import { MAX_KNOWN_HOSTS_BYTES, readRegularFile } from '../sshConfig/readRegularFile';
+import { errnoCode } from '../common/fsutil';
+import { MAX_KNOWN_HOSTS_BYTES, readRegularFile, readRegularFileIfExists } from '../sshConfig/readRegularFile';
 import { keyBlobType } from './keyBlob';
 
 export interface HostKeyTarget {
@@ -209,22 +209,9 @@ function knownHostsFiles(list: string[]): string[] {
  * UserKnownHostsFile would otherwise hang the connection before it starts.
  */
 async function readKnownHostsFile(file: string): Promise<string | undefined> {
-  try {
-    return (await readRegularFile(file, MAX_KNOWN_HOSTS_BYTES)).toString('utf8');
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    // Unlike ssh, which skips a file it cannot read, refuse: guessing "unknown" for a host that
-    // may well be listed there would turn a permission problem into a trust prompt.
-    const code = errnoCode(e);
-    throw new CoreError(
-      'fileUnreadable',
-      `Cannot read ${file}: ${code ?? String(e)}.`,
-      { file, code, ...(code === 'EFBIG' ? { maxBytes: MAX_KNOWN_HOSTS_BYTES } : {}) },
-      { cause: e },
-    );
-  }
+  // Unlike ssh, which skips a file it cannot read, refuse: guessing "unknown" for a host that
+  // may well be listed there would turn a permission problem into a trust prompt.
+  return (await readRegularFileIfExists(file, MAX_KNOWN_HOSTS_BYTES))?.toString('utf8');
 }
 
 /** Every line (user files first, then global files, in file order) whose host field names the target. */

@@ -7,11 +7,34 @@
  * stopped answering) then only holds a thread-pool thread, and the caller's deadline still fires.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import { CoreError } from '../common/errors';
+import { errnoCode, isNotFound } from '../common/fsutil';
 
 /** ssh_config files: far above any real one (a few KiB), small enough to parse at once. */
 export const MAX_CONFIG_FILE_BYTES = 8 << 20;
 /** known_hosts: ~100 bytes a line, so room for hundreds of thousands of hosts. */
 export const MAX_KNOWN_HOSTS_BYTES = 64 << 20;
+
+/**
+ * readRegularFile for a file that may be missing (undefined then); any other failure is the
+ * `fileUnreadable` CoreError with its errno code (and the cap, past it), never a guess.
+ */
+export async function readRegularFileIfExists(file: string, maxBytes: number): Promise<Buffer | undefined> {
+  try {
+    return await readRegularFile(file, maxBytes);
+  } catch (e) {
+    if (isNotFound(e)) {
+      return undefined;
+    }
+    const code = errnoCode(e);
+    throw new CoreError(
+      'fileUnreadable',
+      `Cannot read ${file}: ${code ?? String(e)}`,
+      { file, code, ...(code === 'EFBIG' ? { maxBytes } : {}) },
+      { cause: e },
+    );
+  }
+}
 
 /**
  * The bytes of a regular file. Errors are errno-style: ENOENT and friends from open, EISDIR for

@@ -4,8 +4,8 @@
  */
 import SSHConfig from 'ssh-config';
 import { CoreError } from '../common/errors';
-import { errnoCode, isNotFound, writeFileAtomic } from '../common/fsutil';
-import { exactUtf8, MAX_CONFIG_FILE_BYTES, readRegularFile } from './readRegularFile';
+import { errnoCode, writeFileAtomic } from '../common/fsutil';
+import { exactUtf8, MAX_CONFIG_FILE_BYTES, readRegularFileIfExists } from './readRegularFile';
 import { parseDocument, type ConfigDocument } from './sshConfigDocument';
 
 /**
@@ -15,20 +15,9 @@ import { parseDocument, type ConfigDocument } from './sshConfigDocument';
  * ~/.ssh/clé` would then name a file that does not exist). Nothing is written in that case.
  */
 export async function readForEdit(configFile: string): Promise<string | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readRegularFile(configFile, MAX_CONFIG_FILE_BYTES);
-  } catch (e) {
-    if (isNotFound(e)) {
-      return undefined;
-    }
-    const code = errnoCode(e);
-    throw new CoreError(
-      'fileUnreadable',
-      `Cannot read ${configFile}: ${code ?? String(e)}`,
-      { file: configFile, code },
-      { cause: e },
-    );
+  const bytes = await readRegularFileIfExists(configFile, MAX_CONFIG_FILE_BYTES);
+  if (bytes === undefined) {
+    return undefined;
   }
   const text = exactUtf8(bytes);
   if (text === undefined || Buffer.compare(Buffer.from(text, 'utf8'), bytes) !== 0) {

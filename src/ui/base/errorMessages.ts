@@ -1,9 +1,16 @@
 import * as vscode from 'vscode';
-import { CoreError, describeError, type ErrorDetails, type Reason } from '../../core/common/errors';
+import {
+  CoreError,
+  describeError,
+  ENGINE_REASONS,
+  SSH_REASONS,
+  type ErrorDetails,
+  type Reason,
+} from '../../core/common/errors';
 import type { ErrorText } from './errorDetails';
 import { isUserCancelled } from './userCancelledError';
-import { ENGINE_REASONS, engineReasonText } from './reasonTexts/engineReasons';
-import { SSH_REASONS, sshReasonText } from './reasonTexts/sshReasons';
+import { engineReasonText } from './reasonTexts/engineReasons';
+import { sshReasonText } from './reasonTexts/sshReasons';
 import { storeReasonText } from './reasonTexts/storeReasons';
 
 export type { ErrorText } from './errorDetails';

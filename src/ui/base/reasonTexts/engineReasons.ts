@@ -1,18 +1,9 @@
 import * as vscode from 'vscode';
-import type { ErrorDetails } from '../../../core/common/errors';
+import type { ErrorDetails, ENGINE_REASONS } from '../../../core/common/errors';
 import { addToGroupCommand } from '../../../core/diagnose/fixCommands';
 import { formatBytes } from '../../../core/engine/engineStatusFormat';
 import { str, fileRef, hostName, address, socketPath, type ErrorText } from '../errorDetails';
 
-export const ENGINE_REASONS = [
-  'dockerCliMissing',
-  'dockerSocketPermission',
-  'dockerSocketMissing',
-  'daemonNotRunning',
-  'streamLocalForbidden',
-  'engineApiError',
-  'tlsMaterialMissing',
-] as const;
 export type EngineReason = (typeof ENGINE_REASONS)[number];
 
 /** Docker on the remote and the daemon's answers, in the user's language (a table: one case per reason). */

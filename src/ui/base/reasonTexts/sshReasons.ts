@@ -1,36 +1,7 @@
 import * as vscode from 'vscode';
-import type { ErrorDetails } from '../../../core/common/errors';
+import type { ErrorDetails, SSH_REASONS } from '../../../core/common/errors';
 import { str, fileRef, hostName, address, hostKeyName, destination, alias, type ErrorText } from '../errorDetails';
 
-export const SSH_REASONS = [
-  'sshConfigUnparsable',
-  'sshConfigPermissions',
-  'sshIncludeLoop',
-  'sshAliasExists',
-  'sshAliasInvalid',
-  'sshHostNotFound',
-  'sshHostNotEditable',
-  'sshDestinationInvalid',
-  'keyExists',
-  'keyInvalid',
-  'keyPassphraseRequired',
-  'keyPassphraseWrong',
-  'keyPermissions',
-  'dnsFailed',
-  'hostUnreachable',
-  'connectionRefused',
-  'timeout',
-  'notSsh',
-  'hostKeyUnknown',
-  'hostKeyChanged',
-  'hostKeyRevoked',
-  'hostKeyRejected',
-  'authFailed',
-  'connectionLost',
-  'sshProtocolError',
-  'remoteCommandFailed',
-  'remoteShellNotPosix',
-] as const;
 export type SshReason = (typeof SSH_REASONS)[number];
 
 /** The SSH configuration, keys and connections, in the user's language (a table: one case per reason). */
