@@ -350,10 +350,14 @@ describe('Docker contexts in a real VS Code', () => {
         assert.equal(await s.cli.show(), 'default');
         await waitUiCurrent('default');
       });
-      assert.deepEqual(
-        (await rows()).map((r) => r.name),
-        (await s.cli.list()).map((c) => c.Name),
+      // The tree converges on what the CLI lists: the remove writes config.json and deletes the
+      // context's folder, and the watcher may hand the first of those to a reload on its own.
+      const [treeNames, cliNames] = await waitFor(
+        'the tree to list what docker context ls lists',
+        async () => [(await rows()).map((r) => r.name), (await s.cli.list()).map((c) => c.Name)] as const,
+        ([t, c]) => t.join('\n') === c.join('\n'),
       );
+      assert.deepEqual(treeNames, cliNames);
     },
   );
 
@@ -440,10 +444,14 @@ describe('Docker contexts in a real VS Code', () => {
         assert.equal(await s.cli.show(), 'default');
         await waitUiCurrent('default');
       });
-      assert.deepEqual(
-        (await rows()).map((r) => r.name),
-        (await s.cli.list()).map((c) => c.Name),
+      // The tree converges on what the CLI lists: the remove writes config.json and deletes the
+      // context's folder, and the watcher may hand the first of those to a reload on its own.
+      const [treeNames, cliNames] = await waitFor(
+        'the tree to list what docker context ls lists',
+        async () => [(await rows()).map((r) => r.name), (await s.cli.list()).map((c) => c.Name)] as const,
+        ([t, c]) => t.join('\n') === c.join('\n'),
       );
+      assert.deepEqual(treeNames, cliNames);
     },
   );
 
