@@ -116,6 +116,19 @@ describe('Docker contexts in a real VS Code', () => {
     }
   };
 
+  /**
+   * The tree converges on what the CLI lists: a remove writes config.json and deletes the
+   * context's folder, and the watcher may hand the first of those to a reload on its own.
+   */
+  async function treeMatchesCli(): Promise<void> {
+    const [treeNames, cliNames] = await waitFor(
+      'the tree to list what docker context ls lists',
+      async () => [(await rows()).map((r) => r.name), (await s.cli.list()).map((c) => c.Name)] as const,
+      ([t, c]) => t.join('\n') === c.join('\n'),
+    );
+    assert.deepEqual(treeNames, cliNames);
+  }
+
   it(
     "lists the contexts the CLI created plus default, in the CLI's order, with the current one marked",
     T,
@@ -350,14 +363,7 @@ describe('Docker contexts in a real VS Code', () => {
         assert.equal(await s.cli.show(), 'default');
         await waitUiCurrent('default');
       });
-      // The tree converges on what the CLI lists: the remove writes config.json and deletes the
-      // context's folder, and the watcher may hand the first of those to a reload on its own.
-      const [treeNames, cliNames] = await waitFor(
-        'the tree to list what docker context ls lists',
-        async () => [(await rows()).map((r) => r.name), (await s.cli.list()).map((c) => c.Name)] as const,
-        ([t, c]) => t.join('\n') === c.join('\n'),
-      );
-      assert.deepEqual(treeNames, cliNames);
+      await treeMatchesCli();
     },
   );
 
@@ -444,14 +450,7 @@ describe('Docker contexts in a real VS Code', () => {
         assert.equal(await s.cli.show(), 'default');
         await waitUiCurrent('default');
       });
-      // The tree converges on what the CLI lists: the remove writes config.json and deletes the
-      // context's folder, and the watcher may hand the first of those to a reload on its own.
-      const [treeNames, cliNames] = await waitFor(
-        'the tree to list what docker context ls lists',
-        async () => [(await rows()).map((r) => r.name), (await s.cli.list()).map((c) => c.Name)] as const,
-        ([t, c]) => t.join('\n') === c.join('\n'),
-      );
-      assert.deepEqual(treeNames, cliNames);
+      await treeMatchesCli();
     },
   );
 
