@@ -623,6 +623,39 @@ describe('EnginePool faults and recovery', () => {
     assert.equal(p.stats().connectsTotal, 2);
     p.dispose();
   });
+  it(
+    'a lease shares the pooled connection (an exec channel on it), holds off the idle close until released',
+    T,
+    async () => {
+      const p = newPool({ idleTimeoutMs: 300 });
+      const t = await target('remote-path');
+      await p.status(t);
+      const lease = await p.lease(t);
+      assert.equal(p.stats().connectsTotal, 1, 'the status connection is reused');
+      const out = await new Promise<string>((resolve, reject) => {
+        lease.client.exec('printf leased', (err, ch) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          let text = '';
+          ch.on('data', (d: Buffer) => (text += d.toString()));
+          ch.on('close', () => resolve(text));
+        });
+      });
+      assert.equal(out, 'leased');
+      await sleep(700);
+      assert.equal(p.stats().connections, 1, 'not closed for idleness while leased');
+      const closed = waitForEvent(p, (e) => e.state === 'disconnected');
+      lease.release();
+      lease.release();
+      const e = await closed;
+      assert.equal(e.error, undefined);
+      assert.equal(await lease.closed, undefined, 'the lease sees its connection close');
+      await rejectsWith(p.lease({ ...t, endpoint: 'unix:///var/run/docker.sock' }), 'endpointInvalid');
+      p.dispose();
+    },
+  );
 });
 
 describe('EnginePool: what it remembers, and when it lets go', () => {

@@ -19,11 +19,12 @@ import { DirectEndpoints } from './engineDirect';
 import { checkJsonDepth, engineRequest, jsonBody, type EngineResponse } from './engineHttp';
 import { toEngineInfo, type EngineInfo, type EngineTransport } from './engineInfo';
 import { cacheKey, decorate, keyOfEndpoint, type EngineTarget, type Route } from './engineRoute';
-import { SshEndpoints } from './engineSshEndpoints';
+import { SshEndpoints, type SshLease } from './engineSshEndpoints';
 import { remoteSocketOf } from './remoteSocket';
 
 export type { EngineInfo, EngineTransport } from './engineInfo';
 export type { EngineTarget } from './engineRoute';
+export type { SshLease } from './engineSshEndpoints';
 
 export interface EnginePoolOptions {
   /**
@@ -171,6 +172,28 @@ export class EnginePool {
       return await this.readInfo(route, key, ping, signal, deadline);
     } catch (e) {
       this.cache.delete(key);
+      throw decorate(e, target);
+    }
+  }
+
+  /**
+   * A hold on the pooled SSH connection of an ssh:// target, for channels other than the
+   * Docker socket's (port forwards, SFTP, remote commands): made (or reused) within the
+   * request deadline; the idle close waits until the lease is released. Other schemes are
+   * refused with `endpointInvalid`.
+   */
+  async lease(target: EngineTarget, signal?: AbortSignal): Promise<SshLease> {
+    this.checkOpen();
+    try {
+      const endpoint = this.parse(target);
+      if (endpoint.scheme !== 'ssh') {
+        throw new CoreError('endpointInvalid', `${target.endpoint} is not reached over SSH.`, {
+          endpoint: target.endpoint,
+        });
+      }
+      const deadline = Date.now() + this.options.requestTimeoutMs;
+      return await this.ssh.lease(endpoint, (p) => this.waitConnection(p, signal, target, deadline));
+    } catch (e) {
       throw decorate(e, target);
     }
   }

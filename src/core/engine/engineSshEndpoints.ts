@@ -7,6 +7,7 @@
  * closed is closed at once.
  */
 import type { Duplex } from 'node:stream';
+import type { Client } from 'ssh2';
 import type Dockerode from 'dockerode';
 import { CoreError, cancelledError, describeError } from '../common/errors';
 import type { Logger } from '../common/log';
@@ -18,6 +19,7 @@ import { lostError } from './engineErrors';
 import type { EngineTransport } from './engineInfo';
 import { decorate, type EngineTarget, type Route } from './engineRoute';
 import { EngineSshLink } from './engineSshLink';
+import type { RemoteSocket } from './remoteSocket';
 
 /**
  * The "socket" requests over SSH channels name. VS Code's extension host replaces http.request
@@ -37,6 +39,20 @@ export interface SshEndpointsOptions {
   emit: (endpoint: string, state: 'connected' | 'disconnected', error?: CoreError) => void;
   /** True once the pool is disposed. */
   disposed: () => boolean;
+}
+
+/** A hold on an endpoint's pooled SSH connection (see SshEndpoints.lease). */
+export interface SshLease {
+  readonly connection: SshConnection;
+  readonly client: Client;
+  /** The Docker socket this connection's engine channels go to (the remote CLI's choice once known). */
+  readonly socket: RemoteSocket;
+  /** Changes with every new connection of the endpoint. */
+  readonly generation: number;
+  /** Resolves when this connection closes (with its CoreError when it died). */
+  readonly closed: Promise<CoreError | undefined>;
+  /** Lets the idle close run again. */
+  release(): void;
 }
 
 /** Everything about one ssh:// endpoint; outlives its connections. */
@@ -99,6 +115,39 @@ export class SshEndpoints {
       { timeoutMs: this.o.requestTimeoutMs, mapError: (e) => this.failure(entry, target, e, undefined) },
     );
     return entry.dockerode;
+  }
+
+  /**
+   * The live connection of the endpoint for channels other than the Docker socket's (forwarded
+   * ports, SFTP, remote commands). While the lease is held the idle close waits; release it
+   * when done (twice is harmless). The lease does not keep a dead connection alive: watch
+   * `closed` and take a new lease to reconnect.
+   */
+  async lease(endpoint: DockerEndpoint, wait: <T>(p: Promise<T>) => Promise<T>): Promise<SshLease> {
+    const entry = this.entry(endpoint);
+    entry.inflight++;
+    let released = false;
+    const release = (): void => {
+      if (!released) {
+        released = true;
+        entry.inflight--;
+        this.armIdle(entry);
+      }
+    };
+    try {
+      const link = await wait(this.linkOf(entry));
+      return {
+        connection: link.connection,
+        client: link.connection.client,
+        socket: link.socket,
+        generation: entry.generation,
+        closed: link.connection.closed,
+        release,
+      };
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   has(endpoint: string): boolean {
