@@ -17,7 +17,8 @@ import type { KeyValueStore } from './engineFactsMemory';
 import { FactsMemory } from './engineFactsMemory';
 import type { EngineInfo } from './engineInfo';
 import { engineKey, sameKey } from './engineKey';
-import { EnginePool, type ConnectionEvent, type EngineTarget } from './enginePool';
+import type Dockerode from 'dockerode';
+import { EnginePool, type ConnectionEvent, type EngineTarget, type SshLease } from './enginePool';
 import type { ProbeResult } from './engineProbeCache';
 import { EngineInteractions, type Interaction } from './engineInteractions';
 import { EngineStates } from './engineStates';
@@ -85,6 +86,7 @@ export class EngineMonitor {
   private status: EngineSubject | undefined;
   private refreshes = 0;
   private disposed = false;
+  private readonly connectionListeners = new Set<(e: ConnectionEvent) => void>();
 
   constructor(private readonly o: EngineMonitorOptions) {
     this.settings = o.settings;
@@ -193,6 +195,43 @@ export class EngineMonitor {
     );
   }
 
+  /**
+   * A hold on the pooled SSH connection of an ssh:// context (ports, SFTP, remote commands);
+   * `interactive` lets the connection ask (passphrase, host key). Release it when done.
+   */
+  lease(subject: EngineSubject, o: ProbeOptions): Promise<SshLease> {
+    const target = this.o.target(subject);
+    if (!o.interactive) {
+      return this.pool.lease(target, o.signal);
+    }
+    const signal = o.signal ?? new AbortController().signal;
+    return this.withPrompts(subject.endpoint, { signal, askAgain: !!o.askAgain }, () =>
+      this.pool.lease(target, signal),
+    );
+  }
+
+  /** A dockerode client for the context's daemon (for ssh://, over the pooled connection). */
+  docker(subject: EngineSubject, o: ProbeOptions): Promise<Dockerode> {
+    const target = this.o.target(subject);
+    if (!o.interactive) {
+      return this.pool.docker(target, o.signal);
+    }
+    const signal = o.signal ?? new AbortController().signal;
+    return this.withPrompts(subject.endpoint, { signal, askAgain: !!o.askAgain }, () =>
+      this.pool.docker(target, signal),
+    );
+  }
+
+  /**
+   * Every pooled connection made or closed (with the error when it died), across pool
+   * replacements. A settings change closes the old pool's connections without an event here:
+   * lease holders learn it from their lease's `closed`.
+   */
+  onDidChangeConnection(listener: (e: ConnectionEvent) => void): { dispose(): void } {
+    this.connectionListeners.add(listener);
+    return { dispose: () => this.connectionListeners.delete(listener) };
+  }
+
   setFocused(focused: boolean): void {
     this.timer.setFocused(focused);
   }
@@ -224,6 +263,7 @@ export class EngineMonitor {
     this.timer.dispose();
     this.states.dispose();
     this.poolSubscription.dispose();
+    this.connectionListeners.clear();
     // Closes every SSH connection of the pool.
     this.pool.dispose();
   }
@@ -263,6 +303,13 @@ export class EngineMonitor {
 
   /** A connection that died makes every answer about its endpoint stale; the status asks at once, then backs off. */
   private onConnection(e: ConnectionEvent): void {
+    for (const l of [...this.connectionListeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.o.logger.error(`engine: a connection listener failed: ${String(err)}`);
+      }
+    }
     if (e.state !== 'disconnected' || !e.error || this.disposed) {
       return;
     }

@@ -5,7 +5,9 @@ import { describeError } from '../../core/common/errors';
 import type { Logger } from '../../core/common/log';
 import type { EngineInfo } from '../../core/engine/engineInfo';
 import { engineKey, type EngineKey } from '../../core/engine/engineKey';
+import type Dockerode from 'dockerode';
 import { EngineMonitor, type EngineSubject, type ProbeOptions } from '../../core/engine/engineMonitor';
+import type { ConnectionEvent, SshLease } from '../../core/engine/enginePool';
 import type { ProbeResult } from '../../core/engine/engineProbeCache';
 import { connectForEngine } from '../../core/engine/engineSshTarget';
 import type { DaemonState } from '../../core/engine/engineStates';
@@ -168,6 +170,26 @@ export class EngineService implements vscode.Disposable {
   /** `/info` and `/version` as the daemon sent them (for Show Remote Engine Info). */
   rawInfo(summary: EngineSubject, signal: AbortSignal): Promise<{ info: unknown; version: unknown }> {
     return this.monitor.rawInfo(summary, signal);
+  }
+
+  /** A hold on the context's pooled SSH connection (ssh:// only); release it when done. */
+  lease(summary: EngineSubject, o: ProbeOptions): Promise<SshLease> {
+    return this.monitor.lease(summary, o);
+  }
+
+  /** A dockerode client for the context's daemon (for ssh://, over the pooled connection). */
+  docker(summary: EngineSubject, o: ProbeOptions): Promise<Dockerode> {
+    return this.monitor.docker(summary, o);
+  }
+
+  /** Pooled connections made and lost (the ports forwarder re-arms on these). */
+  onDidChangeConnection(listener: (e: ConnectionEvent) => void): vscode.Disposable {
+    return this.monitor.onDidChangeConnection(listener);
+  }
+
+  /** The context whose daemon the status bar shows (undefined: none, or not probeable). */
+  get statusSubject(): EngineSubject | undefined {
+    return this.monitor.statusSubject;
   }
 
   private applySettings(): void {
