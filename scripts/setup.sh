@@ -3,8 +3,9 @@
 # step runs only when its result is missing, so a second run is a quick no-op.
 #
 #   - Debian packages: sshd, dockerd, static busybox (container image), Chromium (e2e browser),
-#     tcsh (a csh-like login shell for the copy-id tests), and what code-server's native modules
-#     build against;
+#     tcsh (a csh-like login shell for the copy-id tests), sudo (the guided flow's sudo fixes),
+#     rsync (the sync benchmark's reference), docker-compose (compose run on the remote), and what
+#     code-server's native modules build against;
 #   - the extension's npm packages (npm ci), when node_modules does not hold what the lock lists
 #     (eslint, prettier, tsc and vsce among them: `npm test` starts with `npm run lint`);
 #   - code-server 4.100.3 under test/e2e (its own lock file), with Debian's ripgrep standing in
@@ -25,7 +26,7 @@ command -v npm >/dev/null || die "npm is not installed"
 # ---- Debian packages -------------------------------------------------------------------------
 PACKAGES=(openssh-server openssh-client docker.io busybox-static chromium ripgrep
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev build-essential python3 pkg-config
-  util-linux procps passwd tar tcsh)
+  util-linux procps passwd tar tcsh sudo rsync docker-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then

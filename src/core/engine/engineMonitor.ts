@@ -87,6 +87,7 @@ export class EngineMonitor {
   private refreshes = 0;
   private disposed = false;
   private readonly connectionListeners = new Set<(e: ConnectionEvent) => void>();
+  private readonly subjectListeners = new Set<(s: EngineSubject | undefined) => void>();
 
   constructor(private readonly o: EngineMonitorOptions) {
     this.settings = o.settings;
@@ -122,12 +123,27 @@ export class EngineMonitor {
   }
 
   /**
+   * The status subject changed to another daemon (a switch; later, this workspace's own
+   * context). Features that follow "the daemon this window talks to" (ports, diagnostics)
+   * listen here and read statusSubject.
+   */
+  onDidChangeStatusSubject(listener: (s: EngineSubject | undefined) => void): { dispose(): void } {
+    this.subjectListeners.add(listener);
+    return { dispose: () => this.subjectListeners.delete(listener) };
+  }
+
+  /**
    * The context `docker` uses now (after every reading of the store). A different one is
    * probed at once; `interactive` when the person switched in VS Code (a terminal's switch may not ask).
    */
   showStatusOf(subject: EngineSubject | undefined, o: { interactive: boolean; why: string }): void {
     const changed = !sameKey(subject && engineKey(subject), this.status && engineKey(this.status));
     this.status = subject;
+    if (changed) {
+      for (const l of [...this.subjectListeners]) {
+        l(subject);
+      }
+    }
     if (changed && subject) {
       this.timer.reset();
       void this.refreshStatus({ interactive: o.interactive }, o.why);
@@ -264,6 +280,7 @@ export class EngineMonitor {
     this.states.dispose();
     this.poolSubscription.dispose();
     this.connectionListeners.clear();
+    this.subjectListeners.clear();
     // Closes every SSH connection of the pool.
     this.pool.dispose();
   }

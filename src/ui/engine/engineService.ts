@@ -187,6 +187,11 @@ export class EngineService implements vscode.Disposable {
     return this.monitor.onDidChangeConnection(listener);
   }
 
+  /** The status bar's context became another daemon (or none). */
+  onDidChangeStatusSubject(listener: (s: EngineSubject | undefined) => void): vscode.Disposable {
+    return this.monitor.onDidChangeStatusSubject(listener);
+  }
+
   /** The context whose daemon the status bar shows (undefined: none, or not probeable). */
   get statusSubject(): EngineSubject | undefined {
     return this.monitor.statusSubject;
