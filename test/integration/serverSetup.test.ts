@@ -176,6 +176,8 @@ describe('server setup with sudo over SSH', () => {
     assert.ok(!(await groupsOverSsh(before)).includes('docker'));
     assert.ok((await groupsOverSsh(await login('setup-ok'))).includes('docker'));
 
+    // The pool's connection is the old login too: it fails until it is dropped.
+    await rejectsWith(pool.status(target), 'dockerSocketPermission');
     pool.close(ctx.endpoint);
     const info = await pool.info(target);
     const cli = JSON.parse(await docker(['--context', 'setup-ok', 'info', '--format', '{{json .}}'])) as Record<
