@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runProcess } from '../../src/core/common/exec';
 import { e2eSession } from '../support/e2eSession';
+import type { PageGlobals } from '../support/pageDom';
 import { grantSudo, type SudoersEntry } from '../support/sudoers';
 import { screenshotsDirFor, waitFor, waitUntil } from '../support/workbench';
 
@@ -26,7 +27,12 @@ describe('e2e: getting started on a fresh server', () => {
     name: 'walkthrough',
     dockerd: true,
     sshd: { passwordAuth: true },
-    users: { admin: { docker: false } },
+    users: {
+      /** sudo rights (a password is required), outside the docker group. */
+      admin: { docker: false },
+      /** Neither sudo rights nor the docker group. */
+      plain: { docker: false },
+    },
     prepare: async ({ users }) => {
       grant = await grantSudo(users.admin.name);
     },
@@ -39,8 +45,8 @@ describe('e2e: getting started on a fresh server', () => {
   /** The walkthrough's step row by its title. */
   const stepRow = (title: string) => page().locator('button.getting-started-step', { hasText: title }).first();
 
-  async function groups(): Promise<string[]> {
-    const r = await runProcess('id', ['-nG', s.users.admin.name]);
+  async function groups(name = s.users.admin.name): Promise<string[]> {
+    const r = await runProcess('id', ['-nG', name]);
     return r.stdout.trim().split(/\s+/);
   }
 
@@ -199,6 +205,77 @@ describe('e2e: getting started on a fresh server', () => {
       fs.writeFileSync(path.join(screenshotsDirFor('walkthrough'), 'extension.log'), log);
       assert.match(log, /Server setup: ran "sudo usermod -aG docker \S+" on fresh-server \(with a password\)/);
       assert.ok(!log.includes(admin.password), 'the password is not in the log');
+    },
+  );
+
+  it(
+    'an account without sudo rights: the reason, the command for an administrator (copied), the group unchanged',
+    T,
+    async () => {
+      const plain = s.users.plain;
+      const before = await groups(plain.name);
+      await page()
+        .context()
+        .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(s.server.url).origin });
+      await s.wb.runCommand('Remote Docker: Connect to a Remote Docker Host…');
+      await waitUntil('the host list', async () =>
+        /Which machine runs the Docker daemon/.test(await s.wb.inputBox.placeholder()),
+      );
+      await s.wb.quickPick.pick('Enter a new destination (user@host:port)…');
+      await waitUntil('the destination box', async () => /SSH destination/.test(await s.wb.inputBox.message()));
+      await s.wb.inputBox.fill(`${plain.name}@127.0.0.1:${s.sshd.port}`);
+      await waitUntil('the alias box', async () => /Alias for/.test(await s.wb.inputBox.message()));
+      await s.wb.inputBox.fill('no-sudo');
+      await waitUntil('the key list', async () => /Which SSH key/.test(await s.wb.inputBox.placeholder()));
+      await s.wb.quickPick.pick('id_ed25519');
+      for (const step of [/Name of the new Docker context/, /Description of the Docker context/]) {
+        await waitUntil(`the step ${step}`, async () => step.test(await s.wb.inputBox.message()));
+        await s.wb.quickPick.accept();
+      }
+      await waitUntil(
+        'the password box',
+        async () => (await s.wb.quickPick.isOpen()) && /Password for/.test(await s.wb.quickPick.title()),
+        120_000,
+      );
+      await s.wb.inputBox.fill(plain.password);
+      const offer = `Add ${plain.name} to the docker group (sudo)`;
+      await waitUntil(
+        'the report',
+        async () => (await s.wb.quickPick.isOpen()) && /does not work yet/.test(await s.wb.quickPick.title()),
+        180_000,
+      );
+      await s.wb.quickPick.pick(offer);
+      await waitUntil(
+        'the sudo password box',
+        async () => (await s.wb.quickPick.isOpen()) && /sudo Password/.test(await s.wb.quickPick.title()),
+        120_000,
+      );
+      await s.wb.inputBox.fill(plain.password);
+      const command = `sudo usermod -aG docker ${plain.name}`;
+      let note: Awaited<ReturnType<typeof s.wb.notification>> | undefined;
+      await s.wb.step('no sudo rights: the reason and the command for an administrator', async () => {
+        note = await s.wb.notification(/may not run this command with sudo/, 120_000);
+        const expected = `${plain.name} may not run this command with sudo on no-sudo. Nothing was changed. Ask an administrator of no-sudo to run: ${command}`;
+        assert.ok(note.text.includes(expected), note.text);
+      });
+      await note?.clickButton('Copy Command');
+      await waitUntil(
+        'the command on the clipboard',
+        async () =>
+          (await page().evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText())) ===
+          command,
+      );
+      await s.wb.step('no sudo rights: back at the report', async () => {
+        await waitUntil(
+          'the report again',
+          async () => (await s.wb.quickPick.isOpen()) && /does not work yet/.test(await s.wb.quickPick.title()),
+          60_000,
+        );
+      });
+      await s.wb.quickPick.pick('Stop Here');
+      await s.wb.notification(/SSH to "no-sudo" is set up; no Docker context was created/, 60_000);
+      assert.deepEqual(await groups(plain.name), before, 'the group is unchanged');
+      assert.ok(!s.server.extensionLog().includes(plain.password), 'the password is not in the log');
     },
   );
 });

@@ -9,6 +9,7 @@ import {
 import { sshEndpointForAlias } from '../../core/connect/sshHostUsage';
 import { CoreError } from '../../core/common/errors';
 import type { DiagnoseStep } from '../../core/diagnose/diagnose';
+import type { RemoteFacts } from '../../core/serverSetup/osRelease';
 import { withSshProgress } from '../base/progress';
 import { UserCancelledError } from '../base/userCancelledError';
 import { offerToUse, switchToContext } from '../flows/contextSteps';
@@ -81,9 +82,11 @@ async function goOnAfterDiagnose(
   firstSteps: DiagnoseStep[],
 ): Promise<boolean> {
   let steps = firstSteps;
+  let known: RemoteFacts | undefined;
   while (afterDiagnose(steps) === 'ask') {
     const host = await s.ssh.resolve(alias);
-    const { offers, facts } = await prepareSetupOffers(s, host, steps);
+    const { offers, facts } = await prepareSetupOffers(s, host, steps, known);
+    known = facts;
     const createAnyway = vscode.l10n.t('Create the Context Anyway');
     const checkAgain = vscode.l10n.t('Check Again');
     const stop = vscode.l10n.t('Stop Here');
@@ -97,17 +100,18 @@ async function goOnAfterDiagnose(
       reportStop(s, alias, state, e);
       throw e;
     }
-    const offer = offers.find((o) => o.label === choice);
     if (choice === createAnyway) {
       return true;
     }
-    if (choice === checkAgain || (offer && (await runSetupOffer(s, host, offer.offer, facts)))) {
+    const offer = offers.find((o) => o.label === choice);
+    const result = offer ? await runSetupOffer(s, host, offer.offer, facts) : undefined;
+    if (choice === checkAgain || result === 'changed') {
       steps = await withSshProgress(vscode.l10n.t('Connect to a Remote Docker Host'), (p) =>
         diagnoseResolved(s, host, p),
       );
       continue;
     }
-    if (offer) {
+    if (result === 'unchanged') {
       continue;
     }
     reportStop(s, alias, state, new UserCancelledError('diagnose'));

@@ -28,7 +28,7 @@ export async function showInstallGuide(host: EffectiveHost, facts: RemoteFacts):
   const open = vscode.l10n.t("Open Docker's Install Page");
   void vscode.window
     .showInformationMessage(
-      vscode.l10n.t('Docker is not installed on {0}. Run the commands shown there, then check again.', host.alias),
+      vscode.l10n.t('Docker is not installed on {0}: the commands that install it are in the editor.', host.alias),
       open,
     )
     .then((choice) => {

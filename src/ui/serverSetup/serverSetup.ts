@@ -20,18 +20,22 @@ export interface LabeledOffer {
   offer: SetupOffer;
 }
 
-/** What can be offered about this diagnosis; the host is looked at (systemd, distribution) only when an offer depends on it. */
+/**
+ * What can be offered about this diagnosis; the host is looked at (systemd, distribution) only
+ * when an offer depends on it and `known` does not say already.
+ */
 export async function prepareSetupOffers(
   s: Services,
   host: EffectiveHost,
   steps: readonly DiagnoseStep[],
+  known?: RemoteFacts,
 ): Promise<{ offers: LabeledOffer[]; facts?: RemoteFacts }> {
   const needs = setupNeeds(steps);
   if (needs.length === 0) {
     return { offers: [] };
   }
-  let facts: RemoteFacts | undefined;
-  if (needsRemoteFacts(needs)) {
+  let facts = known;
+  if (!facts && needsRemoteFacts(needs)) {
     try {
       facts = await withSshProgress(vscode.l10n.t('Looking at {0}…', host.alias), (p) =>
         onConnection(s, host, p, (conn) =>
@@ -67,22 +71,27 @@ function sudoLabel(fix: PrivilegedFix): string {
   }
 }
 
+/** After an offer: the host changed (diagnose again), nothing changed (choose again), or the flow stops here. */
+export type SetupResult = 'changed' | 'unchanged' | 'stop';
+
 /**
  * Does what the person chose. A sudo fix asks the password (once, only when sudo wants one),
  * runs the command, and drops the pooled connections of the contexts that use this alias, so
- * the next login has the new group. True when the host changed (diagnose again).
+ * the next login has the new group. The install guide ends the flow: installing takes a while,
+ * and the flow run again afterwards skips what is done.
  */
 export async function runSetupOffer(
   s: Services,
   host: EffectiveHost,
   chosen: SetupOffer,
   facts: RemoteFacts | undefined,
-): Promise<boolean> {
+): Promise<SetupResult> {
   if (chosen.kind === 'installGuide') {
-    if (facts) {
-      await showInstallGuide(host, facts);
+    if (!facts) {
+      return 'unchanged';
     }
-    return false;
+    await showInstallGuide(host, facts);
+    return 'stop';
   }
   const fix = chosen.fix;
   const command = adminCommand(fix) ?? '';
@@ -102,17 +111,17 @@ export async function runSetupOffer(
   } catch (e) {
     if (isCancelled(e)) {
       s.logger.info(`Server setup: "${command}" on ${host.alias} cancelled; nothing was run`);
-      return false;
+      return 'unchanged';
     }
     s.logger.warn(`Server setup: "${command}" on ${host.alias} failed: ${errorSentence(e)}`);
     if (!(e instanceof CoreError) || !(SETUP_REASONS as readonly string[]).includes(e.reason)) {
       throw e;
     }
     void offerCopy(errorSentence(e), command);
-    return false;
+    return 'unchanged';
   }
   await dropPooledConnections(s, host.alias);
-  return true;
+  return 'changed';
 }
 
 /** A new login gets the new group: the pool's connections through this alias are closed (they reconnect on the next request). */
