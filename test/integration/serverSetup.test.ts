@@ -54,12 +54,12 @@ const pools: EnginePool[] = [];
 const conns: SshConnection[] = [];
 
 /** A user outside the docker group whose sessions use the test daemon, reached as `alias`. */
-async function remoteUser(alias: string, o: { sudo?: boolean } = {}): Promise<TestUser> {
+async function remoteUser(alias: string, o: { sudo?: boolean; noPassword?: boolean } = {}): Promise<TestUser> {
   const u = await createUser({ docker: false, dockerHost: dockerd.host });
   users.push(u);
   u.authorizeKey(fs.readFileSync(`${keyFile}.pub`, 'utf8'));
   if (o.sudo) {
-    grants.push(await grantSudo(u.name));
+    grants.push(await grantSudo(u.name, { noPassword: o.noPassword }));
   }
   appendSshConfig(home.home, sshHostBlock({ alias, port: sshd.port, user: u.name, identityFile: keyFile }));
   return u;
@@ -232,6 +232,23 @@ describe('server setup with sudo over SSH', () => {
     assert.deepEqual(await groupsOf(u), groups);
     // The session still works for the next try.
     assert.deepEqual(await groupsOverSsh(c), groups);
+  });
+
+  it('a sudoer who needs no password is not asked one', T, async () => {
+    const u = await remoteUser('setup-nopasswd', { sudo: true, noPassword: true });
+    const c = await login('setup-nopasswd');
+    let asked = 0;
+    const how = await runSudo(c.client, addToDocker(u), {
+      askPassword: () => {
+        asked++;
+        return Promise.resolve(undefined);
+      },
+      where: { user: u.name, host: 'setup-nopasswd' },
+      deadline: { timeoutMs: 60_000 },
+    });
+    assert.equal(how, 'noPassword');
+    assert.equal(asked, 0);
+    assert.ok((await groupsOf(u)).includes('docker'));
   });
 
   it('cancelling the password box runs nothing', T, async () => {
