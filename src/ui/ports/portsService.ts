@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeError } from '../../core/common/errors';
 import type { EngineSubject } from '../../core/engine/engineMonitor';
 import { PortForwarder, type PortsSubject } from '../../core/ports/portForwarder';
 import type { ContainerRef, ForwardRow, PortsSnapshot } from '../../core/ports/portsTypes';
@@ -109,7 +110,12 @@ export class PortsService implements vscode.Disposable {
         : 'Ports: the current daemon is not ssh://, nothing forwarded',
     );
     void vscode.commands.executeCommand('setContext', WhenKeys.portsSubject, next ? 'ssh' : 'none');
-    this.forwarder.follow(next && portsSubjectOf(this.engine, next));
+    try {
+      this.forwarder.follow(next && portsSubjectOf(this.engine, next));
+    } catch (e) {
+      // This runs in the engine's event loop: a fault of the ports feature must not break the status.
+      this.logger.error(`Ports: could not follow ${next?.name ?? 'no context'}: ${describeError(e)}`);
+    }
     this.emitter.fire(this.forwarder.snapshot());
   }
 
