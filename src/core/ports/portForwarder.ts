@@ -1,22 +1,16 @@
 /**
  * The ports forwarder: every TCP port a running container publishes on the remote daemon of the
- * context this window talks to answers on this machine's loopback, piped through `direct-tcpip`
- * channels of the pooled SSH connection. (Skeleton: the behaviour follows.)
+ * context this window talks to answers on this machine's loopback (same port number when free,
+ * else the next), piped through `direct-tcpip` channels of the pooled SSH connection. One
+ * session per followed context (portsSession.ts); this class switches between them, holds the
+ * settings and gives the view snapshots and actions. Nothing here knows about VS Code.
  */
-import type Dockerode from 'dockerode';
 import { CoreError } from '../common/errors';
 import type { Logger } from '../common/log';
-import type { SshLease } from '../engine/enginePool';
+import { PortsSession, type PortsSubject } from './portsSession';
 import type { ContainerRef, ForwardRow, PortsSnapshot } from './portsTypes';
 
-/** The context this window talks to (ssh:// only). */
-export interface PortsSubject {
-  name: string;
-  /** From EngineService.lease(summary, { interactive: false, signal }). */
-  lease(signal: AbortSignal): Promise<SshLease>;
-  /** From EngineService.docker(...). */
-  docker(signal: AbortSignal): Promise<Dockerode>;
-}
+export type { PortsSubject } from './portsSession';
 
 export interface PortsSettings {
   autoForward: boolean;
@@ -26,42 +20,141 @@ export interface PortsSettings {
 export interface PortForwarderOptions {
   logger: Logger;
   settings: PortsSettings;
+  /** Test hooks: the loopback addresses listened on, reconnect backoff, wait for a returning connection. */
+  localHosts?: readonly string[];
+  backoffMs?: readonly number[];
+  waitLeaseMs?: number;
 }
 
 export class PortForwarder {
-  constructor(private readonly o: PortForwarderOptions) {}
+  private settings: PortsSettings;
+  private session: PortsSession | undefined;
+  private readonly listeners = new Set<(s: PortsSnapshot) => void>();
+  private emitQueued = false;
+  private disposed = false;
 
-  follow(_subject: PortsSubject | undefined): void {
-    throw new CoreError('internal', 'not yet');
+  constructor(private readonly o: PortForwarderOptions) {
+    this.settings = { ...o.settings, ignorePorts: [...o.settings.ignorePorts] };
   }
 
-  configure(_settings: PortsSettings): void {
-    throw new CoreError('internal', 'not yet');
+  /**
+   * Follows the context this window talks to. The same context again (by name) keeps its
+   * forwards, unless its session failed for good, which restarts it; another one (or undefined)
+   * closes every listener and channel of the old one first.
+   */
+  follow(subject: PortsSubject | undefined): void {
+    if (this.disposed) {
+      return;
+    }
+    const current = this.session;
+    if (current && subject && current.subject.name === subject.name && current.stream.kind !== 'failed') {
+      return;
+    }
+    current?.close();
+    this.session = subject
+      ? new PortsSession(subject, {
+          logger: this.o.logger,
+          settings: () => this.settings,
+          changed: () => this.changed(),
+          localHosts: this.o.localHosts,
+          backoffMs: this.o.backoffMs,
+          waitLeaseMs: this.o.waitLeaseMs,
+        })
+      : undefined;
+    this.changed();
+  }
+
+  configure(settings: PortsSettings): void {
+    this.settings = { ...settings, ignorePorts: [...settings.ignorePorts] };
+    this.session?.reapply();
+    this.changed();
   }
 
   snapshot(): PortsSnapshot {
-    return { context: undefined, auto: this.o.settings.autoForward, stream: { kind: 'idle' }, rows: [] };
+    const s = this.session;
+    const rows = s ? [...s.entries.values()].map((e) => e.toRow(s.forbidden)) : [];
+    rows.sort(
+      (a, b) =>
+        a.container.name.localeCompare(b.container.name) ||
+        a.remote.port - b.remote.port ||
+        a.containerPort - b.containerPort ||
+        a.id.localeCompare(b.id),
+    );
+    return {
+      context: s?.subject.name,
+      auto: this.settings.autoForward,
+      stream: s ? s.stream : { kind: 'idle' },
+      rows,
+    };
   }
 
-  onDidChange(_listener: (s: PortsSnapshot) => void): { dispose(): void } {
-    return { dispose: () => undefined };
+  /** Called with a fresh snapshot after changes (coalesced: at most once per turn of the event loop). */
+  onDidChange(listener: (s: PortsSnapshot) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
   }
 
-  stop(_rowId: string): void {
-    throw new CoreError('internal', 'not yet');
+  /** Stop Forwarding: closes the row's listener and its open connections; the row stays. */
+  stop(rowId: string): void {
+    this.session?.stop(rowId);
   }
 
-  resume(_rowId: string): Promise<void> {
-    return Promise.reject(new CoreError('internal', 'not yet'));
+  /** Forward Again: listens again (on the port it had, when still free). */
+  async resume(rowId: string): Promise<void> {
+    await this.session?.resume(rowId);
   }
 
-  unpublished(_signal?: AbortSignal): Promise<{ container: ContainerRef; ports: number[] }[]> {
-    return Promise.reject(new CoreError('internal', 'not yet'));
+  /** Exposed-but-not-published TCP ports of the running containers, for "Forward a Port…". */
+  async unpublished(signal?: AbortSignal): Promise<{ container: ContainerRef; ports: number[] }[]> {
+    return this.need().unpublished(signal);
   }
 
-  forwardManual(_containerId: string, _containerPort: number, _signal?: AbortSignal): Promise<ForwardRow> {
-    return Promise.reject(new CoreError('internal', 'not yet'));
+  /**
+   * Forwards a port the container does not publish, through its address on its (first) network
+   * as the remote side reaches it. The row stays while the container runs.
+   */
+  async forwardManual(containerId: string, containerPort: number, signal?: AbortSignal): Promise<ForwardRow> {
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) {
+      throw new CoreError('internal', `Not a port number: ${containerPort}`);
+    }
+    const s = this.need();
+    const e = await s.forwardManual(containerId, containerPort, signal);
+    this.changed();
+    return e.toRow(s.forbidden);
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.disposed = true;
+    this.session?.close();
+    this.session = undefined;
+    this.listeners.clear();
+  }
+
+  private need(): PortsSession {
+    if (!this.session) {
+      throw new CoreError('portsNoContext', 'No ssh:// context is followed.');
+    }
+    return this.session;
+  }
+
+  private changed(): void {
+    if (this.emitQueued || this.disposed) {
+      return;
+    }
+    this.emitQueued = true;
+    setImmediate(() => {
+      this.emitQueued = false;
+      if (this.disposed) {
+        return;
+      }
+      const snap = this.snapshot();
+      for (const l of [...this.listeners]) {
+        try {
+          l(snap);
+        } catch (e) {
+          this.o.logger.error(e instanceof Error ? e : String(e));
+        }
+      }
+    });
+  }
 }
