@@ -90,12 +90,20 @@ describe('Ports view presentation', () => {
   });
 
   it('a row without a listener has no URL, and says why in words', () => {
-    const error = new CoreError('internal', 'administratively prohibited');
+    const error = new CoreError('portForwardingForbidden', 'administratively prohibited', {
+      host: '127.0.0.2',
+      port: 18080,
+    });
     const forbidden = row({ local: undefined, state: { kind: 'forbidden', error } });
     assert.equal(p.localUrl(forbidden), undefined);
     assert.equal(p.isListening(forbidden), false);
     assert.equal(p.stateText(forbidden), 'forwarding forbidden by sshd');
-    assert.match(p.rowTooltip(forbidden, 'prod').value, /AllowTcpForwarding yes/);
+    assert.match(p.rowTooltip(forbidden).value, /AllowTcpForwarding yes/);
+    // The fix once above the rows too: every forward of that server fails alike.
+    assert.match(
+      p.viewMessage(snap([row(), forbidden])) ?? '',
+      /^The SSH server does not allow.*AllowTcpForwarding yes/,
+    );
     assert.match(p.rowSpoken(forbidden), /not forwarded: forwarding forbidden by sshd$/);
     const stopped = row({ local: undefined, state: { kind: 'stopped' } });
     assert.equal(p.rowDescription(stopped), 'stopped');
@@ -114,8 +122,8 @@ describe('Ports view presentation', () => {
         image: '![i](http://e.x/a.png)',
       },
     });
-    assert.deepEqual(links(p.rowTooltip(hostile, 'prod').value), []);
-    assert.match(p.rowTooltip(hostile, 'prod').value, /UDP is not forwarded/);
+    assert.deepEqual(links(p.rowTooltip(hostile).value), []);
+    assert.match(p.rowTooltip(hostile).value, /UDP is not forwarded/);
   });
 
   it('the tree groups ports by container, containers by name, ports by number; ids are stable', () => {

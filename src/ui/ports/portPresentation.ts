@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ForwardAddress, ForwardRow, ForwardState, PortsSnapshot } from '../../core/ports/portsTypes';
+import type { ForwardAddress, ForwardRow, PortsSnapshot } from '../../core/ports/portsTypes';
 import { errorSentence } from '../base/errorMessages';
 import { codeSpan, escapeMarkdown } from '../base/presentation';
 
@@ -58,27 +58,6 @@ export function stateText(row: ForwardRow): string {
   }
 }
 
-/** The fix for a state that needs the person (undefined when there is nothing to do). */
-export function stateAdvice(state: ForwardState, context: string | undefined): string | undefined {
-  switch (state.kind) {
-    case 'forbidden':
-      return vscode.l10n.t(
-        'The SSH server of {0} does not allow TCP forwarding. Set "AllowTcpForwarding yes" in /etc/ssh/sshd_config on that host (or in the Match block that applies to your user), then reload sshd (sudo systemctl reload ssh).',
-        context ?? '?',
-      );
-    case 'remoteRefused':
-      return vscode.l10n.t(
-        'Nothing accepted the connection at the remote address: the program in the container may not be listening yet, or only inside the container. Forward Again retries.',
-      );
-    case 'localTaken':
-      return vscode.l10n.t('No free port on this machine could be bound. Free the port, then Forward Again.');
-    case 'stopped':
-      return vscode.l10n.t('Forwarding was stopped. Forward Again listens on this machine again.');
-    default:
-      return undefined;
-  }
-}
-
 /** The tree row's label: remote address → local address. */
 export function rowLabel(row: ForwardRow): string {
   return `${addressText(row.remote)} → ${localAddressText(row) ?? '—'}`;
@@ -117,7 +96,8 @@ export function rowSpoken(row: ForwardRow): string {
       );
 }
 
-export function rowTooltip(row: ForwardRow, context: string | undefined): vscode.MarkdownString {
+/** The error's sentence carries the fix (e.g. `AllowTcpForwarding yes` for a forbidden forward). */
+export function rowTooltip(row: ForwardRow): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMarkdown(row.container.name)}** ${codeSpan(row.container.image)}\n\n`);
   const line = (label: string, value: string): void => {
@@ -139,9 +119,10 @@ export function rowTooltip(row: ForwardRow, context: string | undefined): vscode
   if (s.kind === 'localTaken' || s.kind === 'remoteRefused' || s.kind === 'forbidden') {
     md.appendMarkdown(`$(warning) ${escapeMarkdown(errorSentence(s.error))}\n\n`);
   }
-  const advice = stateAdvice(s, context);
-  if (advice) {
-    md.appendMarkdown(`$(info) ${escapeMarkdown(advice)}\n\n`);
+  if (s.kind === 'stopped') {
+    md.appendMarkdown(
+      `$(info) ${escapeMarkdown(vscode.l10n.t('Forwarding was stopped. Forward Again listens on this machine again.'))}\n\n`,
+    );
   }
   md.appendMarkdown(
     `${escapeMarkdown(vscode.l10n.t("Listens on this machine's loopback only. UDP is not forwarded."))}\n\n`,
@@ -155,6 +136,11 @@ export function viewMessage(snap: PortsSnapshot): string | undefined {
     return undefined;
   }
   const parts: string[] = [];
+  // sshd forbids every forward alike: the fix once, above the rows, not only in each tooltip.
+  const forbidden = snap.rows.find((r) => r.state.kind === 'forbidden')?.state;
+  if (forbidden?.kind === 'forbidden') {
+    parts.push(errorSentence(forbidden.error));
+  }
   const st = snap.stream;
   if (st.kind === 'failed') {
     parts.push(vscode.l10n.t('Cannot follow the containers of {0}: {1}', snap.context, errorSentence(st.error)));

@@ -48,7 +48,7 @@ function containerItem(node: PortContainerNode): vscode.TreeItem {
   return item;
 }
 
-function forwardItem(node: PortForwardNode, context: string | undefined): vscode.TreeItem {
+function forwardItem(node: PortForwardNode): vscode.TreeItem {
   const row = node.row;
   const item = new vscode.TreeItem(rowLabel(row), vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
@@ -59,7 +59,7 @@ function forwardItem(node: PortForwardNode, context: string | undefined): vscode
     stopped: row.state.kind === 'stopped',
   });
   item.iconPath = stateIcon(node);
-  item.tooltip = rowTooltip(row, context);
+  item.tooltip = rowTooltip(row);
   item.accessibilityInformation = { label: rowSpoken(row) };
   return item;
 }
@@ -83,7 +83,7 @@ class PortsTreeProvider implements vscode.TreeDataProvider<PortsTreeNode>, vscod
   }
 
   getTreeItem(node: PortsTreeNode): vscode.TreeItem {
-    return node.kind === 'portContainer' ? containerItem(node) : forwardItem(node, this.ports.context);
+    return node.kind === 'portContainer' ? containerItem(node) : forwardItem(node);
   }
 
   dispose(): void {
