@@ -7,20 +7,23 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryLogger } from '../../src/core/common/log';
 import { PortForwarder } from '../../src/core/ports/portForwarder';
 import type { PortsSnapshot } from '../../src/core/ports/portsTypes';
 import { canConnect, freePort, requireRoot } from '../support';
+import { waitUntil } from '../support/waitFor';
 import { httpGet, runHttpd, startPortsRemote, waitSnapshot, type PortsRemote } from './portsFixture';
 
 const T = { timeout: 600_000 };
 let r: PortsRemote;
 const forwarders: PortForwarder[] = [];
 
-function newForwarder(): PortForwarder {
+function newForwarder(logger = new MemoryLogger()): PortForwarder {
   const fw = new PortForwarder({
-    logger: new MemoryLogger(),
+    logger,
     settings: { autoForward: true, ignorePorts: [] },
     backoffMs: [100, 200, 400, 800],
   });
@@ -120,6 +123,36 @@ describe('PortForwarder under load and faults', () => {
         assert.equal((await httpGet(moved)).trim(), t);
       } finally {
         await r.docker(['--context', 'ports-a', 'rm', '-f', a, b]);
+      }
+      fw.dispose();
+    },
+  );
+
+  it(
+    'an event line over 1 MiB (a container with 1.2 MB of labels) ends the stream; it reopens and the port is forwarded',
+    T,
+    async () => {
+      const logger = new MemoryLogger();
+      const fw = newForwarder(logger);
+      fw.follow(r.subject('ports-a'));
+      await waitSnapshot(fw, (s) => s.stream.kind === 'live', 'live');
+      // The daemon puts a container's labels into each of its events. The CLI reads a label file
+      // line by line (at most 64 KiB each), so: 20 labels of 60,000 bytes.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-ports-labels-'));
+      const labels = path.join(dir, 'labels');
+      fs.writeFileSync(labels, Array.from({ length: 20 }, (_, i) => `big${i}=${'x'.repeat(60_000)}`).join('\n') + '\n');
+      const p = await freePort();
+      const t = `only-here-${randomBytes(8).toString('hex')}`;
+      const id = await runHttpd(r, t, [`127.0.0.2:${p}:8080`], ['--label-file', labels]);
+      try {
+        await waitUntil('the oversized event ended the stream', () =>
+          logger.lines.some((l) => l.includes('GET /events (one event)') && l.includes('1048576')),
+        );
+        await waitSnapshot(fw, (s) => row(s, id, p)?.local !== undefined && s.stream.kind === 'live', 'forwarded');
+        assert.equal((await httpGet(p)).trim(), t);
+      } finally {
+        await r.docker(['--context', 'ports-a', 'rm', '-f', id]);
+        fs.rmSync(dir, { recursive: true, force: true });
       }
       fw.dispose();
     },
