@@ -52,6 +52,8 @@ const LASTING = new Set([
   'sshConfigUnparsable',
   'endpointInvalid',
   'dockerSocketPermission',
+  /** The host is reached through the system ssh client, which cannot carry forwards. */
+  'sshFeatureUnavailable',
 ]);
 const LASTING_RETRY_MS = 30_000;
 
