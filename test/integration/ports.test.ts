@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { MemoryLogger } from '../../src/core/common/log';
 import { PortForwarder } from '../../src/core/ports/portForwarder';
 import type { ForwardRow, PortsSnapshot } from '../../src/core/ports/portsTypes';
+import * as net from 'node:net';
 import { canConnect, freePort, requireRoot } from '../support';
 import { httpGet, runHttpd, startPortsRemote, waitSnapshot, type PortsRemote } from './portsFixture';
 
@@ -43,7 +44,7 @@ async function rm(id: string): Promise<void> {
 
 before(async () => {
   requireRoot('ports forwarder integration tests');
-  r = await startPortsRemote();
+  r = await startPortsRemote({ noForwardSshd: true });
 });
 
 after(async () => {
@@ -97,4 +98,143 @@ describe('PortForwarder with a real sshd and dockerd', () => {
       fw.dispose();
     },
   );
+
+  it('auto-forward off: only manual rows; ignored ports are not forwarded; settings apply at once', T, async () => {
+    const fw = newForwarder({ autoForward: false, ignorePorts: [] });
+    fw.follow(r.subject('ports-a'));
+    await waitSnapshot(fw, (s) => s.stream.kind === 'live', 'the stream is live');
+    const p = await freePort();
+    const t = token();
+    const published = await runHttpd(r, t, [`127.0.0.2:${p}:8080`]);
+    const other = await runHttpd(r, token(), [], ['--expose', '8080']);
+    try {
+      const manual = await fw.forwardManual(other, 8080);
+      assert.equal(manual.origin, 'manual');
+      // Marker: the manual row goes when its container does, so the listing after that event
+      // (which saw `published` running) has been applied.
+      await rm(other);
+      const s = await waitSnapshot(fw, (x) => !x.rows.some((row) => row.origin === 'manual'), 'the manual row went');
+      assert.equal(s.auto, false);
+      assert.equal(rowOf(s, published, p), undefined, 'nothing published is forwarded while auto-forward is off');
+      fw.configure({ autoForward: true, ignorePorts: [] });
+      await waitSnapshot(fw, (x) => listening(x, published, p), 'the published port is forwarded once turned on');
+      assert.equal((await httpGet(p)).trim(), t);
+      fw.configure({ autoForward: true, ignorePorts: [p] });
+      await waitSnapshot(fw, (x) => rowOf(x, published, p) === undefined, 'the ignored port is dropped');
+      assert.equal(await canConnect(p), false);
+    } finally {
+      await rm(published);
+    }
+    fw.dispose();
+  });
+
+  it(
+    'Forward a Port…: an exposed port through the container address; a port nobody serves is remoteRefused',
+    T,
+    async () => {
+      const fw = newForwarder();
+      fw.follow(r.subject('ports-a'));
+      await waitSnapshot(fw, (s) => s.stream.kind === 'live', 'the stream is live');
+      const t = token();
+      const id = await runHttpd(r, t, [], ['--expose', '8080', '--expose', '9999']);
+      try {
+        const list = await fw.unpublished();
+        assert.deepEqual(list.find((x) => x.container.id === id)?.ports, [8080, 9999]);
+        const ip = await r.docker([
+          '--context',
+          'ports-a',
+          'inspect',
+          '--format',
+          '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+          id,
+        ]);
+        const row = await fw.forwardManual(id, 8080);
+        assert.deepEqual(row.remote, { host: ip, port: 8080 });
+        assert.ok(row.local);
+        assert.equal((await httpGet(row.local.port)).trim(), t);
+        const dead = await fw.forwardManual(id, 9999);
+        assert.ok(dead.local);
+        await assert.rejects(httpGet(dead.local.port));
+        const s = await waitSnapshot(
+          fw,
+          (x) => x.rows.find((y) => y.id === dead.id)?.state.kind === 'remoteRefused',
+          'refused',
+        );
+        const st = s.rows.find((y) => y.id === dead.id)?.state;
+        assert.equal(st?.kind === 'remoteRefused' && st.error.reason, 'portRemoteRefused');
+        // Stop Forwarding closes the listener; Forward Again listens on the same port.
+        fw.stop(row.id);
+        const stopped = await waitSnapshot(
+          fw,
+          (x) => x.rows.find((y) => y.id === row.id)?.state.kind === 'stopped',
+          'stopped',
+        );
+        assert.equal(stopped.rows.find((y) => y.id === row.id)?.local, undefined);
+        assert.equal(await canConnect(row.local.port), false);
+        await fw.resume(row.id);
+        const again = fw.snapshot().rows.find((y) => y.id === row.id);
+        assert.deepEqual(again?.local, row.local);
+        assert.equal((await httpGet(row.local.port)).trim(), t);
+      } finally {
+        await rm(id);
+      }
+      fw.dispose();
+    },
+  );
+
+  it('a switch of context, or none, closes the old listeners and open connections', T, async () => {
+    const fw = newForwarder();
+    fw.follow(r.subject('ports-a'));
+    const p = await freePort();
+    const id = await runHttpd(r, token(), [`127.0.0.2:${p}:8080`]);
+    try {
+      await waitSnapshot(fw, (x) => listening(x, id, p), 'listening');
+      // An open connection through the forward (httpd waits for its request).
+      const sock = net.connect({ host: '127.0.0.1', port: p });
+      await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+      await waitSnapshot(fw, (x) => rowOf(x, id, p)?.connections.open === 1, 'one open connection');
+      const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+      sock.on('error', () => undefined);
+      fw.follow(r.subject('ports-b'));
+      await closed;
+      const s = fw.snapshot();
+      assert.equal(s.context, 'ports-b');
+      fw.follow(undefined);
+      const none = fw.snapshot();
+      assert.equal(none.context, undefined);
+      assert.deepEqual(none.rows, []);
+      assert.equal(await canConnect(p), false);
+    } finally {
+      await rm(id);
+    }
+    fw.dispose();
+  });
+
+  it('AllowTcpForwarding no: `forbidden` with its reason after one refusal, and no retries', T, async () => {
+    const fw = newForwarder();
+    fw.follow(r.subject('ports-b'));
+    const p = await freePort();
+    const id = await runHttpd(r, token(), [`127.0.0.2:${p}:8080`]);
+    const sshd = r.sshdNoForward;
+    assert.ok(sshd);
+    try {
+      await waitSnapshot(fw, (x) => listening(x, id, p), 'listening');
+      const mark = sshd.logMark();
+      await assert.rejects(httpGet(p));
+      const s = await waitSnapshot(fw, (x) => rowOf(x, id, p)?.state.kind === 'forbidden', 'forbidden');
+      const st = rowOf(s, id, p)?.state;
+      assert.equal(st?.kind === 'forbidden' && st.error.reason, 'portForwardingForbidden');
+      await sshd.waitForLog(/refused local port forward/);
+      // More connections are turned away here without asking sshd again.
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(httpGet(p));
+      }
+      const refusals = sshd.logSince(mark).match(/refused local port forward/g) ?? [];
+      assert.equal(refusals.length, 1, sshd.logSince(mark));
+      assert.equal(rowOf(fw.snapshot(), id, p)?.connections.total, 6);
+    } finally {
+      await rm(id);
+    }
+    fw.dispose();
+  });
 });

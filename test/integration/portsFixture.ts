@@ -44,6 +44,8 @@ export interface PortsRemote {
   /** `docker --context <context> ARGS` with the temp home; fails the test on a non-zero exit. */
   docker(args: string[]): Promise<string>;
   subject(context: string): PortsSubject;
+  /** SSH channels open now on the pooled connection of `context`, minus the pool's own (Engine API) ones. */
+  forwardChannels(context: string): Promise<number>;
   dispose(): Promise<void>;
 }
 
@@ -101,6 +103,18 @@ export async function startPortsRemote(o: { noForwardSshd?: boolean } = {}): Pro
     const t: EngineTarget = { contextName: context, endpoint: endpoints[context] ?? '', skipTLSVerify: false };
     return { name: context, lease: (signal) => pool.lease(t, signal), docker: (signal) => pool.docker(t, signal) };
   };
+  const forwardChannels = async (context: string): Promise<number> => {
+    const ac = new AbortController();
+    const lease = await subject(context).lease(ac.signal);
+    try {
+      // ssh2 keeps no public count of a client's channels; its channel manager's is read here only.
+      const mgr = (lease.client as unknown as { _chanMgr?: { _count?: unknown } })._chanMgr;
+      assert.equal(typeof mgr?._count, 'number', "ssh2's channel count moved: update this test");
+      return (mgr?._count as number) - pool.stats().openChannels;
+    } finally {
+      lease.release();
+    }
+  };
   return {
     dockerd,
     sshd,
@@ -110,6 +124,7 @@ export async function startPortsRemote(o: { noForwardSshd?: boolean } = {}): Pro
     pool,
     docker,
     subject,
+    forwardChannels,
     dispose: async () => {
       pool.dispose();
       await user.remove();

@@ -38,16 +38,23 @@ export class PortForwarder {
   }
 
   /**
-   * Follows the context this window talks to. The same context again (by name) keeps its
-   * forwards, unless its session failed for good, which restarts it; another one (or undefined)
-   * closes every listener and channel of the old one first.
+   * Follows the context this window talks to. The same context again (same name and key) keeps
+   * its forwards, unless its session failed for good (`stream.kind === 'failed'`, e.g. a key
+   * that needs its passphrase), which starts it again; another one (or undefined) closes every
+   * listener and channel of the old one first.
    */
   follow(subject: PortsSubject | undefined): void {
     if (this.disposed) {
       return;
     }
     const current = this.session;
-    if (current && subject && current.subject.name === subject.name && current.stream.kind !== 'failed') {
+    if (
+      current &&
+      subject &&
+      current.subject.name === subject.name &&
+      current.subject.key === subject.key &&
+      current.stream.kind !== 'failed'
+    ) {
       return;
     }
     current?.close();
@@ -72,7 +79,7 @@ export class PortForwarder {
 
   snapshot(): PortsSnapshot {
     const s = this.session;
-    const rows = s ? [...s.entries.values()].map((e) => e.toRow(s.forbidden)) : [];
+    const rows = s ? [...s.entries.values()].map((e) => e.toRow(s.forbiddenError)) : [];
     rows.sort(
       (a, b) =>
         a.container.name.localeCompare(b.container.name) ||
@@ -120,7 +127,7 @@ export class PortForwarder {
     const s = this.need();
     const e = await s.forwardManual(containerId, containerPort, signal);
     this.changed();
-    return e.toRow(s.forbidden);
+    return e.toRow(s.forbiddenError);
   }
 
   dispose(): void {

@@ -73,24 +73,39 @@ function parseJson(text: string, request: string): unknown {
   return v;
 }
 
+/**
+ * A GET whose JSON answer is read whole (at most MAX_ANSWER_BYTES). The request gets a signal of
+ * its own, tied to the caller's only while it runs: the pool's dial leaves its abort listener on
+ * the signal it is given, and the caller's may live as long as the session.
+ */
 async function getJson(docker: Dockerode, path: string, query: Record<string, unknown>, signal: AbortSignal) {
   const request = `GET ${path}`;
-  const res = await streamGet(docker, path, query, signal);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const c of res as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > MAX_ANSWER_BYTES) {
-        throw tooLarge(request, MAX_ANSWER_BYTES);
-      }
-      chunks.push(c);
-    }
-  } catch (e) {
-    res.destroy();
-    throw signal.aborted ? cancelledError() : e;
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  if (signal.aborted) {
+    throw cancelledError();
   }
-  return parseJson(Buffer.concat(chunks).toString('utf8'), request);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await streamGet(docker, path, query, ac.signal);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const c of res as AsyncIterable<Buffer>) {
+        size += c.length;
+        if (size > MAX_ANSWER_BYTES) {
+          throw tooLarge(request, MAX_ANSWER_BYTES);
+        }
+        chunks.push(c);
+      }
+    } catch (e) {
+      res.destroy();
+      throw signal.aborted ? cancelledError() : e;
+    }
+    return parseJson(Buffer.concat(chunks).toString('utf8'), request);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** One entry of `GET /containers/json` (the fields used here). */

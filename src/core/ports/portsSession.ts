@@ -1,28 +1,22 @@
 /**
- * The forwards of ONE context: holds a lease on its pooled SSH connection, follows the daemon
- * through one long-lived `/events` stream (no polling), lists the running containers at start
- * and after each relevant event (coalesced: one listing in flight, one more queued at most),
- * and keeps a local listener per published port. After the connection drops it re-leases with
- * backoff while the listeners stay bound (same local ports); connections accepted meanwhile
- * wait a little for the new lease.
+ * The forwards of ONE context: lists the running containers when its link (portsLink.ts: the
+ * lease on the pooled SSH connection and the one `/events` stream) comes up and after each
+ * relevant event (coalesced: one listing in flight, one more queued at most), keeps a loopback
+ * listener per published port, and pipes each accepted connection through its own channel.
+ * Listeners stay bound while the link reconnects, so the local ports stay the same.
  */
 import type * as net from 'node:net';
-import type Dockerode from 'dockerode';
-import { CoreError, cancelledError, describeError, isCancelled } from '../common/errors';
+import { CoreError, cancelledError, describeError } from '../common/errors';
 import type { Logger } from '../common/log';
-import type { SshLease } from '../engine/enginePool';
 import { containerRef, manualRowId, publishedForwards, unpublishedPorts, type WantedForward } from './containerPorts';
 import { ForwardEntry } from './forwardEntry';
 import { pipeThrough } from './forwardPipe';
 import { listenLoopback, LOOPBACK_HOSTS } from './localListener';
-import { containerAddresses, listRunning, openEvents, type ContainerSummary, type EventStream } from './portsEngine';
+import { containerAddresses, listRunning, type ContainerSummary } from './portsEngine';
+import { PortsLink, type PortsSubject } from './portsLink';
 import type { PortsSnapshot } from './portsTypes';
 
-export interface PortsSubject {
-  name: string;
-  lease(signal: AbortSignal): Promise<SshLease>;
-  docker(signal: AbortSignal): Promise<Dockerode>;
-}
+export type { PortsSubject } from './portsLink';
 
 export interface SessionOptions {
   logger: Logger;
@@ -35,44 +29,40 @@ export interface SessionOptions {
   waitLeaseMs?: number;
 }
 
-const BACKOFF_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
-/** Failures that retrying soon will not heal: shown as `failed`, retried slowly. */
-const LASTING = new Set([
-  'hostKeyUnknown',
-  'hostKeyChanged',
-  'hostKeyRevoked',
-  'hostKeyRejected',
-  'authFailed',
-  'keyPassphraseRequired',
-  'keyPassphraseWrong',
-  'keyPermissions',
-  'keyInvalid',
-  'sshHostNotFound',
-  'sshConfigUnparsable',
-  'endpointInvalid',
-  'dockerSocketPermission',
-]);
-const LASTING_RETRY_MS = 30_000;
-
 export class PortsSession {
   readonly entries = new Map<string, ForwardEntry>();
-  stream: PortsSnapshot['stream'] = { kind: 'idle' };
-  forbidden: CoreError | undefined;
+  /** sshd refused a forward on the connection of this generation (AllowTcpForwarding no). */
+  forbidden: { error: CoreError; generation: number | undefined } | undefined;
   private readonly ac = new AbortController();
-  private lease: SshLease | undefined;
-  private docker: Dockerode | undefined;
-  /** True from the moment the events stream answered until the connection or stream ends. */
-  private leaseLive = false;
-  private leaseWaiters: (() => void)[] = [];
+  private readonly link: PortsLink;
   private lastList: ContainerSummary[] | undefined;
   private listing: Promise<void> | undefined;
   private listAgain = false;
+  /** Rows the person stopped: they stay stopped when their container restarts (same id). */
+  private readonly stoppedIds = new Set<string>();
 
   constructor(
     readonly subject: PortsSubject,
     private readonly o: SessionOptions,
   ) {
-    void this.run();
+    this.link = new PortsLink(subject, this.ac.signal, {
+      logger: o.logger,
+      backoffMs: o.backoffMs,
+      waitLeaseMs: o.waitLeaseMs,
+      onUp: () => this.refreshNow(),
+      onEvent: () => this.refresh(),
+      onStream: () => o.changed(),
+    });
+  }
+
+  get stream(): PortsSnapshot['stream'] {
+    return this.link.stream;
+  }
+
+  /** The forbidden error while it holds: a new SSH connection (sshd_config fixed) tries again. */
+  get forbiddenError(): CoreError | undefined {
+    const f = this.forbidden;
+    return f && f.generation === this.link.generation ? f.error : undefined;
   }
 
   get closed(): boolean {
@@ -89,68 +79,9 @@ export class PortsSession {
       e.shut(true);
     }
     this.entries.clear();
-    this.wakeWaiters();
   }
 
-  // --- the connection and the events stream -------------------------------------------------
-
-  private async run(): Promise<void> {
-    const signal = this.ac.signal;
-    let attempt = 0;
-    while (!signal.aborted) {
-      let events: EventStream | undefined;
-      let wait = this.backoff(attempt);
-      try {
-        this.lease = await this.subject.lease(signal);
-        this.forbidden = undefined;
-        this.docker = await this.subject.docker(signal);
-        events = await openEvents(this.docker, signal, () => this.refresh());
-        this.leaseLive = true;
-        this.wakeWaiters();
-        await this.refreshNow();
-        this.setStream({ kind: 'live' });
-        attempt = 0;
-        const end = await Promise.race([this.lease.closed, events.done]);
-        if (signal.aborted) {
-          break;
-        }
-        this.o.logger.info(
-          `Ports of ${this.subject.name}: the connection or the events stream ended`,
-          describeError(end ?? 'closed'),
-        );
-        this.setStream(end instanceof CoreError ? { kind: 'reconnecting', error: end } : { kind: 'reconnecting' });
-        wait = this.backoff(0);
-      } catch (e) {
-        if (signal.aborted) {
-          break;
-        }
-        const error = e instanceof CoreError ? e : new CoreError('connectionLost', describeError(e));
-        const lasting = LASTING.has(error.reason) && !isCancelled(error);
-        this.o.logger.warn(`Ports of ${this.subject.name}: ${describeError(error)}`);
-        this.setStream(lasting ? { kind: 'failed', error } : { kind: 'reconnecting', error });
-        wait = lasting ? LASTING_RETRY_MS : wait;
-        attempt++;
-      } finally {
-        this.leaseLive = false;
-        events?.close();
-        this.lease?.release();
-        this.lease = undefined;
-      }
-      await sleep(wait, signal);
-    }
-    this.lease?.release();
-    this.lease = undefined;
-  }
-
-  private backoff(attempt: number): number {
-    const steps = this.o.backoffMs ?? BACKOFF_MS;
-    return steps[Math.min(attempt, steps.length - 1)] ?? 1_000;
-  }
-
-  private setStream(s: PortsSnapshot['stream']): void {
-    this.stream = s;
-    this.o.changed();
-  }
+  // --- listing ---------------------------------------------------------------------------------
 
   /** An event arrived: list again (at most one listing runs, one more waits). */
   refresh(): void {
@@ -174,7 +105,7 @@ export class PortsSession {
       try {
         do {
           this.listAgain = false;
-          const docker = this.docker;
+          const docker = this.link.docker;
           if (!docker || this.closed) {
             return;
           }
@@ -226,6 +157,11 @@ export class PortsSession {
   private async add(w: WantedForward, origin: 'published' | 'manual'): Promise<void> {
     const e = new ForwardEntry(w.id, w.container, w.containerPort, w.remote, w.wantedPort, origin);
     this.entries.set(w.id, e);
+    if (this.stoppedIds.has(w.id)) {
+      e.stopped = true;
+      this.o.changed();
+      return;
+    }
     await this.listen(e);
   }
 
@@ -270,7 +206,7 @@ export class PortsSession {
 
   private async forward(e: ForwardEntry, socket: net.Socket, done: () => void): Promise<void> {
     // While sshd forbids forwarding nothing is tried until the connection is made anew.
-    const lease = this.forbidden ? undefined : await this.currentLease();
+    const lease = this.forbiddenError ? undefined : await this.link.currentLease();
     if (!lease || e.closed || socket.destroyed) {
       socket.destroy();
       done();
@@ -278,10 +214,10 @@ export class PortsSession {
     }
     const outcome = await pipeThrough(lease.client, socket, e.remote, done);
     if (outcome.kind === 'forbidden') {
-      if (!this.forbidden) {
+      if (!this.forbiddenError) {
         this.o.logger.error(`Ports of ${this.subject.name}: ${outcome.error.message} (AllowTcpForwarding?)`);
       }
-      this.forbidden = outcome.error;
+      this.forbidden = { error: outcome.error, generation: lease.generation };
       this.o.changed();
     } else if (outcome.kind === 'refused') {
       if (!e.refused) {
@@ -297,38 +233,13 @@ export class PortsSession {
     }
   }
 
-  /** The live lease, or the next one (waiting at most waitLeaseMs). */
-  private currentLease(): Promise<SshLease | undefined> {
-    if (this.leaseLive && this.lease) {
-      return Promise.resolve(this.lease);
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.leaseWaiters = this.leaseWaiters.filter((w) => w !== wake);
-        resolve(undefined);
-      }, this.o.waitLeaseMs ?? 15_000);
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve(this.closed ? undefined : this.lease);
-      };
-      this.leaseWaiters.push(wake);
-    });
-  }
-
-  private wakeWaiters(): void {
-    const w = this.leaseWaiters;
-    this.leaseWaiters = [];
-    for (const f of w) {
-      f();
-    }
-  }
-
   // --- actions --------------------------------------------------------------------------------
 
   stop(id: string): void {
     const e = this.entries.get(id);
     if (e && !e.stopped) {
       e.stopped = true;
+      this.stoppedIds.add(id);
       e.shut(true);
       this.o.changed();
     }
@@ -340,6 +251,7 @@ export class PortsSession {
       return;
     }
     e.stopped = false;
+    this.stoppedIds.delete(id);
     e.refused = undefined;
     if (!e.listener) {
       await this.listen(e);
@@ -384,16 +296,4 @@ export class PortsSession {
   private both(signal: AbortSignal | undefined): AbortSignal {
     return signal ? AbortSignal.any([signal, this.ac.signal]) : this.ac.signal;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
