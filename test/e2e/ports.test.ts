@@ -10,6 +10,7 @@
  *   that URL serves what only the remote container serves; Copy Local Address copies it;
  * - the status bar's tooltip counts the forward;
  * - Stop Forwarding closes the local port, Forward Again opens it with the same content;
+ * - Forward a Port… lists a port a container exposes without publishing it, and forwards it;
  * - stopping the container removes its row and closes the local port.
  *
  * Every step leaves a screenshot under test-results/screenshots/ports/; the README's
@@ -41,6 +42,8 @@ const ALIAS = 'e2e-ports';
 const CONTEXT = 'ports-e2e';
 const NETWORK = 'e2e-ports-net';
 const NAME = 'e2e-web';
+/** A container that exposes 8080 without publishing it (Forward a Port…). */
+const EXPOSED = 'e2e-exposed';
 /** What only the remote container serves. */
 const TOKEN = `served-by-the-remote-container-${process.pid}`;
 
@@ -191,13 +194,55 @@ describe('e2e: remote ports on localhost (the Ports view)', () => {
     });
   });
 
+  it('Forward a Port… forwards a port the container exposes but does not publish', T, async () => {
+    const token = `exposed-only-${process.pid}`;
+    const script = `mkdir -p /www && echo ${token} > /www/index.html && exec httpd -f -p 8080 -h /www`;
+    await s.cli.run([
+      'run',
+      '-d',
+      '--name',
+      EXPOSED,
+      '--network',
+      NETWORK,
+      '--expose',
+      '8080',
+      'local/busybox',
+      'sh',
+      '-c',
+      script,
+    ]);
+    await s.wb.step('picker lists the unpublished port', async () => {
+      await s.wb.runCommand('Remote Docker: Forward a Port…');
+      await s.wb.quickPick.waitOpen();
+      await waitFor(
+        'the picker to list the exposed port',
+        () => s.wb.quickPick.rows(),
+        (rows) => rows.some((r) => r.label === `${EXPOSED}: 8080/tcp`),
+        60_000,
+      );
+    });
+    const local = await s.wb.step('forwarded: the notification names the local address', async () => {
+      await s.wb.quickPick.pick(`${EXPOSED}: 8080/tcp`);
+      const n = await s.wb.notification(new RegExp(`Port 8080 of ${EXPOSED} answers at localhost:\\d+`), 60_000);
+      return /localhost:(\d+)/.exec(n.text)?.[1] ?? '';
+    });
+    assert.equal((await httpGet(`http://localhost:${local}/`)).body.trim(), token);
+    const manual = await waitFor(
+      'the Ports view to list the manual forward',
+      async () => (await s.wb.treeRows(VIEW)).find((r) => r.label.endsWith(`→ localhost:${local}`)),
+      (r) => r !== undefined,
+    );
+    assert.match(manual?.description ?? '', /manual/);
+    await s.wb.dismissTransient();
+  });
+
   it('stopping the container removes its row and closes the local port', T, async () => {
     await waitFor('the forward', row, (x) => x !== undefined, 60_000);
     await s.wb.step('container stopped: row gone', async () => {
-      await s.cli.run(['rm', '-f', NAME]);
-      await waitUntil('the container and its forward to leave the view', async () => {
+      await s.cli.run(['rm', '-f', NAME, EXPOSED]);
+      await waitUntil('the containers and their forwards to leave the view', async () => {
         const rows = await s.wb.treeRows(VIEW);
-        return !rows.some((r) => r.label === NAME || r.label.startsWith(`127.0.0.2:${port} →`));
+        return !rows.some((r) => r.label === NAME || r.label === EXPOSED || r.label.startsWith(`127.0.0.2:${port} →`));
       });
       await waitUntil('the local port to close', async () => !(await canConnect(port)));
     });
