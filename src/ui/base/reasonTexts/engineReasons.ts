@@ -120,7 +120,10 @@ export function engineReasonText(reason: EngineReason, details: ErrorDetails): E
       };
     case 'localPortTaken':
       return {
-        message: vscode.l10n.t('No free local port from {0} on was found for this forward.', str(details, 'port') ?? '?'),
+        message: vscode.l10n.t(
+          'No free local port from {0} on was found for this forward.',
+          str(details, 'port') ?? '?',
+        ),
         nextStep: vscode.l10n.t('Stop what listens on that port on this machine, then choose Forward Again.'),
       };
     case 'containerNotReachable':
