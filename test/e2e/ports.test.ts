@@ -11,7 +11,8 @@
  * - the status bar's tooltip counts the forward;
  * - Stop Forwarding closes the local port, Forward Again opens it with the same content;
  * - Forward a Port… lists a port a container exposes without publishing it, and forwards it;
- * - stopping the container removes its row and closes the local port.
+ * - stopping the container removes its row and closes the local port;
+ * - with auto-forward off, the empty view says so.
  *
  * Every step leaves a screenshot under test-results/screenshots/ports/; the README's
  * media/screenshot-ports.png is a copy of the "container listed" step's.
@@ -245,6 +246,26 @@ describe('e2e: remote ports on localhost (the Ports view)', () => {
         return !rows.some((r) => r.label === NAME || r.label === EXPOSED || r.label.startsWith(`127.0.0.2:${port} →`));
       });
       await waitUntil('the local port to close', async () => !(await canConnect(port)));
+    });
+  });
+
+  it('with auto-forward off, the empty view says so and offers Forward a Port…', T, async () => {
+    const settingsDir = path.join(s.workspace, '.vscode');
+    fs.mkdirSync(settingsDir, { recursive: true });
+    const welcome = (text: string) => s.wb.page.locator('.pane', { hasText: text }).first();
+    await s.wb.step('auto-forward off', async () => {
+      fs.writeFileSync(
+        path.join(settingsDir, 'settings.json'),
+        JSON.stringify({ 'remoteDocker.ports.autoForward': false }),
+      );
+      await welcome('Automatic forwarding is off').waitFor({ state: 'visible', timeout: 30_000 });
+    });
+    await s.wb.step('auto-forward on again', async () => {
+      fs.writeFileSync(path.join(settingsDir, 'settings.json'), '{}');
+      await welcome('No running container of the current context publishes').waitFor({
+        state: 'visible',
+        timeout: 30_000,
+      });
     });
   });
 });

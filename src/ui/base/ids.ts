@@ -19,7 +19,7 @@ export const ViewIds = {
 export const WhenKeys = {
   /** The context store cannot be listed (the Contexts view's welcome content says so). */
   contextsLoadFailed: 'remoteDocker.contextsLoadFailed',
-  /** What the Ports view's welcome content explains: `none` (not ssh://), `ssh` (nothing published yet). */
+  /** What the Ports view's welcome content explains: `none` (not ssh://), `ssh` (nothing published yet), `sshManual` (auto-forward off). */
   portsSubject: 'remoteDocker.portsSubject',
 } as const;
 

@@ -109,7 +109,7 @@ export class PortsService implements vscode.Disposable {
         ? `Ports: forwarding the ports of context ${next.name}`
         : 'Ports: the current daemon is not ssh://, nothing forwarded',
     );
-    void vscode.commands.executeCommand('setContext', WhenKeys.portsSubject, next ? 'ssh' : 'none');
+    this.updateWhenKey();
     try {
       this.forwarder.follow(next && portsSubjectOf(this.engine, next));
     } catch (e) {
@@ -129,6 +129,13 @@ export class PortsService implements vscode.Disposable {
       `Ports: auto-forward ${next.autoForward ? 'on' : 'off'}, ignored ports: ${next.ignorePorts.join(', ') || 'none'}`,
     );
     this.forwarder.configure(next);
+    this.updateWhenKey();
+  }
+
+  /** Which welcome content an empty view shows: not ssh://, nothing published, or auto-forward off. */
+  private updateWhenKey(): void {
+    const value = !this.subject ? 'none' : this.settingsValue.autoForward ? 'ssh' : 'sshManual';
+    void vscode.commands.executeCommand('setContext', WhenKeys.portsSubject, value);
   }
 
   dispose(): void {
