@@ -124,6 +124,57 @@ async function runToFirst(r: PortsRemote, fw: PortForwarder): Promise<number> {
   }
 }
 
+/** Cases 1 and 2: the forwarder on port p, ssh -L on port q, to the same container. */
+async function againstSshL(p: number, q: number, f: Figures, log: (l: string) => void): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await get(p);
+      await get(q);
+      break;
+    } catch (e) {
+      if (i > 600) {
+        throw e;
+      }
+      await new Promise((res) => setTimeout(res, 200)); // the 256 MB file is still being written
+    }
+  }
+  log(`ports: ${BIG_MB} MB download ×${DOWNLOAD_REPS}, alternating…`);
+  for (let i = 0; i < DOWNLOAD_REPS; i++) {
+    const [ms, n] = await get(p, '/big');
+    f.oursMBps.push(n / 1e6 / (ms / 1e3));
+    const [ms2, n2] = await get(q, '/big');
+    f.sshMBps.push(n2 / 1e6 / (ms2 / 1e3));
+  }
+  log(`ports: ${SMALL_REQUESTS} small requests on new connections each, in blocks of ${BLOCK}…`);
+  for (let i = 0; i < SMALL_REQUESTS; i += BLOCK) {
+    for (let j = 0; j < BLOCK; j++) {
+      f.oursMs.push((await get(p))[0]);
+    }
+    for (let j = 0; j < BLOCK; j++) {
+      f.sshMs.push((await get(q))[0]);
+    }
+  }
+}
+
+/** Case 4: usage after 10 connections through port p, then after MANY (MANY_PARALLEL at a time). */
+async function memoryAfterMany(p: number, fw: PortForwarder, f: Figures): Promise<void> {
+  const gc = collectGarbage();
+  for (let i = 0; i < 10; i++) {
+    await get(p);
+  }
+  f.after10 = usage(gc);
+  let left = MANY - 10;
+  await Promise.all(
+    Array.from({ length: MANY_PARALLEL }, async () => {
+      while (left-- > 0) {
+        await get(p);
+      }
+    }),
+  );
+  await waitSnapshot(fw, (s) => s.rows.every((x) => x.connections.open === 0), 'every connection closed');
+  f.afterMany = usage(gc);
+}
+
 async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figures> {
   const f: Figures = {
     ...{ oursMBps: [], sshMBps: [], oursMs: [], sshMs: [], runToFirstMs: [] },
@@ -136,7 +187,6 @@ async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figure
     sshdVersion:
       /OpenSSH_[^\s,]+/.exec((await runProcess('/usr/sbin/sshd', ['-V'], { timeoutMs: 30_000 })).stderr)?.[0] ?? 'sshd',
   };
-  const gc = collectGarbage();
   const fw = new PortForwarder({ logger: nullLogger, settings: { autoForward: true, ignorePorts: [] } });
   fw.follow(r.subject('ports-a'));
   const p = await freePort();
@@ -155,34 +205,7 @@ async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figure
     );
     const q = await freePort();
     ssh = await startSshL(r, q, '127.0.0.2', p);
-    for (let i = 0; ; i++) {
-      try {
-        await get(p);
-        await get(q);
-        break;
-      } catch (e) {
-        if (i > 600) {
-          throw e;
-        }
-        await new Promise((res) => setTimeout(res, 200)); // the 256 MB file is still being written
-      }
-    }
-    log(`ports: ${BIG_MB} MB download ×${DOWNLOAD_REPS}, alternating…`);
-    for (let i = 0; i < DOWNLOAD_REPS; i++) {
-      const [ms, n] = await get(p, '/big');
-      f.oursMBps.push(n / 1e6 / (ms / 1e3));
-      const [ms2, n2] = await get(q, '/big');
-      f.sshMBps.push(n2 / 1e6 / (ms2 / 1e3));
-    }
-    log(`ports: ${SMALL_REQUESTS} small requests on new connections each, in blocks of ${BLOCK}…`);
-    for (let i = 0; i < SMALL_REQUESTS; i += BLOCK) {
-      for (let j = 0; j < BLOCK; j++) {
-        f.oursMs.push((await get(p))[0]);
-      }
-      for (let j = 0; j < BLOCK; j++) {
-        f.sshMs.push((await get(q))[0]);
-      }
-    }
+    await againstSshL(p, q, f, log);
     ssh.kill();
     ssh = undefined;
     log(`ports: docker run -d -p → first answer here, ×${RUN_REPS}…`);
@@ -190,20 +213,7 @@ async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figure
       f.runToFirstMs.push(await runToFirst(r, fw));
     }
     log(`ports: memory and fds after 10 and ${MANY} connections…`);
-    for (let i = 0; i < 10; i++) {
-      await get(p);
-    }
-    f.after10 = usage(gc);
-    let left = MANY - 10;
-    await Promise.all(
-      Array.from({ length: MANY_PARALLEL }, async () => {
-        while (left-- > 0) {
-          await get(p);
-        }
-      }),
-    );
-    await waitSnapshot(fw, (s) => s.rows.every((x) => x.connections.open === 0), 'every connection closed');
-    f.afterMany = usage(gc);
+    await memoryAfterMany(p, fw, f);
   } finally {
     ssh?.kill();
     fw.dispose();

@@ -20,8 +20,11 @@ const T = { timeout: 300_000 };
 let r: PortsRemote;
 const forwarders: PortForwarder[] = [];
 
-function newForwarder(settings = { autoForward: true, ignorePorts: [] as number[] }): PortForwarder {
-  const fw = new PortForwarder({ logger: new MemoryLogger(), settings });
+function newForwarder(
+  settings = { autoForward: true, ignorePorts: [] as number[] },
+  logger = new MemoryLogger(),
+): PortForwarder {
+  const fw = new PortForwarder({ logger, settings });
   forwarders.push(fw);
   return fw;
 }
@@ -85,6 +88,15 @@ describe('PortForwarder with a real sshd and dockerd', () => {
         assert.notEqual(b.local?.port, pTaken);
         assert.equal((await httpGet(pSame)).trim(), tSame);
         assert.equal((await httpGet(b.local?.port ?? 0)).trim(), tTaken);
+        // Half-close: the request ends with the client's FIN; the answer still comes back.
+        const halfClosed = await new Promise<string>((resolve, reject) => {
+          const sock = net.connect({ host: '127.0.0.1', port: pSame }, () => sock.end('GET / HTTP/1.0\r\n\r\n'));
+          const chunks: Buffer[] = [];
+          sock.on('data', (c: Buffer) => chunks.push(c));
+          sock.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          sock.on('error', reject);
+        });
+        assert.match(halfClosed, new RegExp(`^HTTP/1\\.[01] 200[^]*${tSame}`));
         // ::1 too, where this machine has it.
         assert.equal((await httpGet(pSame, '::1')).trim(), tSame);
         const name = await r.docker(['--context', 'ports-a', 'inspect', '--format', '{{.Name}}', same]);
@@ -132,7 +144,8 @@ describe('PortForwarder with a real sshd and dockerd', () => {
     'Forward a Port…: an exposed port through the container address; a port nobody serves is remoteRefused',
     T,
     async () => {
-      const fw = newForwarder();
+      const logger = new MemoryLogger();
+      const fw = newForwarder(undefined, logger);
       fw.follow(r.subject('ports-a'));
       await waitSnapshot(fw, (s) => s.stream.kind === 'live', 'the stream is live');
       const t = token();
@@ -162,6 +175,11 @@ describe('PortForwarder with a real sshd and dockerd', () => {
         );
         const st = s.rows.find((y) => y.id === dead.id)?.state;
         assert.equal(st?.kind === 'remoteRefused' && st.error.reason, 'portRemoteRefused');
+        // Each new connection is tried (the person asked), the refusal is logged once.
+        await assert.rejects(httpGet(dead.local.port));
+        await assert.rejects(httpGet(dead.local.port));
+        await waitSnapshot(fw, (x) => x.rows.find((y) => y.id === dead.id)?.connections.open === 0, 'closed');
+        assert.equal(logger.lines.filter((l) => l.includes('Nothing answered')).length, 1, logger.lines.join('\n'));
         // Stop Forwarding closes the listener; Forward Again listens on the same port.
         fw.stop(row.id);
         const stopped = await waitSnapshot(

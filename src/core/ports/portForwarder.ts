@@ -13,7 +13,9 @@ import type { ContainerRef, ForwardRow, PortsSnapshot } from './portsTypes';
 export type { PortsSubject } from './portsSession';
 
 export interface PortsSettings {
+  /** Forward every published TCP port by itself; when false only "Forward a Port…" rows exist. */
   autoForward: boolean;
+  /** Published (remote) port numbers never forwarded automatically. */
   ignorePorts: readonly number[];
 }
 
