@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as ts from 'typescript';
-import { CommandIds } from '../../src/ui/base/commandIds';
-import { CONTEXT_VALUE_TOKENS, contextItemValue } from '../../src/ui/base/contextValues';
+import { ALL_COMMAND_IDS, CommandIds, PortsCommandIds } from '../../src/ui/base/commandIds';
+import { CONTEXT_VALUE_TOKENS, contextItemValue, portItemValue } from '../../src/ui/base/contextValues';
 import { ViewIds, WhenKeys } from '../../src/ui/base/ids';
 
 // package.json is checked against the code: the most common drift in an extension is a command,
@@ -72,7 +72,7 @@ function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
 
 test('every contributed command is in the command-id table, and every table entry is contributed', () => {
   const contributed = contributes.commands.map((c) => c.command).sort();
-  const table = Object.values(CommandIds).sort();
+  const table = [...ALL_COMMAND_IDS].sort();
   assert.deepEqual(contributed, table);
 });
 
@@ -189,6 +189,41 @@ test('item menus offer Use, Inspect, Remove, Open meta.json and the engine comma
     }
   }
   assert.equal(states, 13);
+});
+
+test('Ports rows offer Open in Browser and Copy Local Address while listening, Stop unless stopped, Forward Again unless listening', () => {
+  const itemMenus = menuEntries().filter(({ menu }) => menu === 'view/item/context');
+  const offered = (value: string, group: RegExp): Set<string> =>
+    new Set(
+      itemMenus
+        .filter(
+          ({ entry }) => group.test(entry.group ?? '') && (entry.when ?? '').includes('view == remoteDocker.ports'),
+        )
+        .filter(({ entry }) => viewItemClauses(entry.when ?? '').every((c) => (c.regex ? c.regex.test(value) : false)))
+        .map(({ entry }) => entry.command),
+    );
+  let states = 0;
+  for (const manual of [false, true]) {
+    // A stopped forward has no listener.
+    for (const [listening, stopped] of [
+      [true, false],
+      [false, false],
+      [false, true],
+    ]) {
+      const value = portItemValue({ manual, listening, stopped });
+      for (const group of [/^inline/, /^\d_/]) {
+        const cmds = offered(value, group);
+        states++;
+        assert.equal(cmds.has(PortsCommandIds.openInBrowser), listening, `Open for ${value} ${group}`);
+        assert.equal(cmds.has(PortsCommandIds.copyLocalAddress), listening, `Copy for ${value} ${group}`);
+        assert.equal(cmds.has(PortsCommandIds.stopForwarding), !stopped, `Stop for ${value} ${group}`);
+        assert.equal(cmds.has(PortsCommandIds.forwardAgain), !listening, `Forward Again for ${value} ${group}`);
+      }
+    }
+  }
+  assert.equal(states, 12);
+  // A container row offers none of them.
+  assert.equal(offered('portContainer', /./).size, 0);
 });
 
 function nlsKeys(value: unknown, out: Set<string> = new Set()): Set<string> {

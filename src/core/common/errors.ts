@@ -51,6 +51,17 @@ export const ENGINE_REASONS = [
   'streamLocalForbidden',
   'engineApiError',
   'tlsMaterialMissing',
+  // Forwarded ports
+  /** sshd refuses direct-tcpip channels (`AllowTcpForwarding no`, or a `PermitOpen` that leaves this one out). */
+  'portForwardingForbidden',
+  /** Nothing answers at the forwarded address on the remote side (the channel open failed: connect failed). */
+  'portRemoteRefused',
+  /** No local loopback port could be bound for a forward. */
+  'localPortTaken',
+  /** A container has no address on any network (Forward a Port… needs one). */
+  'containerNotReachable',
+  /** No ssh:// context is being followed, so there is nothing to forward through. */
+  'portsNoContext',
 ] as const;
 
 /** Reasons of running a fix on the remote host with sudo (the UI's server setup table). */

@@ -26,5 +26,22 @@ export const CommandIds = {
   diagnoseContext: 'remoteDocker.diagnoseContext',
 } as const;
 
+/**
+ * The Ports view's commands: registered by src/ui/ports/registerPorts.ts (the feature owns its
+ * service), not by registerCommands.ts.
+ */
+export const PortsCommandIds = {
+  openInBrowser: 'remoteDocker.ports.openInBrowser',
+  copyLocalAddress: 'remoteDocker.ports.copyLocalAddress',
+  stopForwarding: 'remoteDocker.ports.stopForwarding',
+  forwardAgain: 'remoteDocker.ports.forwardAgain',
+  forwardPort: 'remoteDocker.ports.forwardPort',
+  refresh: 'remoteDocker.ports.refresh',
+} as const;
+
 export type CommandKey = keyof typeof CommandIds;
-export type CommandId = (typeof CommandIds)[CommandKey];
+export type PortsCommandKey = keyof typeof PortsCommandIds;
+export type CommandId = (typeof CommandIds)[CommandKey] | (typeof PortsCommandIds)[PortsCommandKey];
+
+/** Every command the extension contributes: the registry's and the features' own tables. */
+export const ALL_COMMAND_IDS: readonly CommandId[] = [...Object.values(CommandIds), ...Object.values(PortsCommandIds)];

@@ -35,12 +35,29 @@ export const SshHostFlag = {
   editable: 'editable',
 } as const;
 
+/** Ports view: a container, and one forwarded port of it. */
+export const PortValueBase = {
+  portContainer: 'portContainer',
+  portForward: 'portForward',
+} as const;
+
+export const PortFlag = {
+  /** Asked for by a person (Forward a Port…), not published by the daemon. */
+  manual: 'manual',
+  /** A local listener exists: Open in Browser and Copy Local Address apply. */
+  listening: 'listening',
+  /** Stopped by the person: Forward Again applies (Stop Forwarding otherwise). */
+  stopped: 'stopped',
+} as const;
+
 /** All tokens a `viewItem` clause may mention. */
 export const CONTEXT_VALUE_TOKENS: readonly string[] = [
   ...Object.values(ContextValueBase),
   ...Object.values(ContextFlag),
   ...Object.values(SshHostValueBase),
   ...Object.values(SshHostFlag),
+  ...Object.values(PortValueBase),
+  ...Object.values(PortFlag),
 ];
 
 export interface ContextItemState {
@@ -79,6 +96,21 @@ export function sshHostItemValue(state: { used: boolean; editable: boolean }): s
   }
   if (state.editable) {
     v += `+${SshHostFlag.editable}`;
+  }
+  return v;
+}
+
+/** `portForward[+manual][+listening][+stopped]`, e.g. Forward Again matches `/^portForward(\+manual)?\+stopped$/`. */
+export function portItemValue(state: { manual: boolean; listening: boolean; stopped: boolean }): string {
+  let v: string = PortValueBase.portForward;
+  if (state.manual) {
+    v += `+${PortFlag.manual}`;
+  }
+  if (state.listening) {
+    v += `+${PortFlag.listening}`;
+  }
+  if (state.stopped) {
+    v += `+${PortFlag.stopped}`;
   }
   return v;
 }

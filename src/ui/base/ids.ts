@@ -12,12 +12,15 @@ export const SETTINGS_SECTION = 'remoteDocker';
 export const ViewIds = {
   contexts: 'remoteDocker.contexts',
   sshHosts: 'remoteDocker.sshHosts',
+  ports: 'remoteDocker.ports',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */
 export const WhenKeys = {
   /** The context store cannot be listed (the Contexts view's welcome content says so). */
   contextsLoadFailed: 'remoteDocker.contextsLoadFailed',
+  /** What the Ports view's welcome content explains: `none` (not ssh://), `ssh` (nothing published yet), `sshManual` (auto-forward off). */
+  portsSubject: 'remoteDocker.portsSubject',
 } as const;
 
 /** URI schemes of the read-only documents the extension provides. */

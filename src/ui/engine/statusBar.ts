@@ -7,7 +7,7 @@ import { escapeThemeIcons } from '../../core/engine/daemonText';
 import type { Reason } from '../../core/common/errors';
 import { CommandIds } from '../base/commandIds';
 import type { EnvOverrides } from '../../core/contexts/envOverrides';
-import { STATUS_BAR_ITEM_ID } from '../base/ids';
+import { STATUS_BAR_ITEM_ID, ViewIds } from '../base/ids';
 import { currentSummary, type ContextsSnapshot } from '../contexts/contextsModel';
 import { commandLink, shortReason } from './enginePresentation';
 import { agoText, appendEngineSection, ENGINE_SECTION_COMMANDS, isConnecting } from './engineTooltip';
@@ -39,6 +39,8 @@ export interface StatusModel {
   localPlatform?: string;
   /** How much the text says after the context name. */
   format?: StatusFormat;
+  /** Ports of the current daemon answering on this machine (the Ports view's forwards). */
+  forwards?: number;
 }
 
 export interface RenderedStatus {
@@ -98,8 +100,21 @@ function spokenStatus(m: StatusModel, name: string, marker: string | undefined):
   return parts.join(', ');
 }
 
+/** VS Code's own command that shows a view, `<view id>.focus`. */
+const FOCUS_PORTS_VIEW = `${ViewIds.ports}.focus`;
+
+/** "3 ports forwarded to this machine", a link to the Ports view. */
+function forwardsLink(count: number): string {
+  const text =
+    count === 1
+      ? vscode.l10n.t('1 port forwarded to this machine')
+      : vscode.l10n.t('{0} ports forwarded to this machine', count);
+  return `$(radio-tower) ${commandLink(text, FOCUS_PORTS_VIEW)}`;
+}
+
 /** Commands the tooltip's links may run (a MarkdownString runs only those it lists). */
 const TOOLTIP_COMMANDS = [
+  FOCUS_PORTS_VIEW,
   CommandIds.useContext,
   CommandIds.showEngineInfo,
   CommandIds.refresh,
@@ -155,6 +170,9 @@ export function renderStatus(m: StatusModel): RenderedStatus {
   if (m.context) {
     appendEngineSection(md, e, { context: m.context, localPlatform: m.localPlatform ?? '' });
   }
+  if (m.forwards) {
+    md.appendMarkdown(`${forwardsLink(m.forwards)}\n\n`);
+  }
   if (m.problem) {
     md.appendMarkdown(`$(warning) ${escapeMarkdown(m.problem)}\n\n`);
   }
@@ -187,6 +205,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[];
   private scheduled: NodeJS.Timeout | undefined;
+  private forwards: { count(): number } | undefined;
 
   constructor(
     private readonly contexts: ContextsService,
@@ -219,7 +238,22 @@ export class StatusBar implements vscode.Disposable {
     }
     const summary = currentSummary(snap);
     const engine = summary && !summary.error && summary.endpoint ? this.engine.state(summary) : undefined;
-    return { ...statusFromSnapshot(snap, engine, this.engine.statusFormat), localPlatform: this.engine.localPlatform };
+    return {
+      ...statusFromSnapshot(snap, engine, this.engine.statusFormat),
+      localPlatform: this.engine.localPlatform,
+      forwards: this.forwards?.count(),
+    };
+  }
+
+  /** The tooltip counts the forwards of the Ports feature (registered by it: the status bar does not own ports). */
+  showForwards(source: { count(): number; onDidChange(listener: () => void): vscode.Disposable }): vscode.Disposable {
+    this.forwards = source;
+    const sub = source.onDidChange(() => this.schedule());
+    this.schedule();
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      this.forwards = undefined;
+    });
   }
 
   private schedule(): void {

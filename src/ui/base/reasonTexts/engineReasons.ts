@@ -106,5 +106,33 @@ export function engineReasonText(reason: EngineReason, details: ErrorDetails): E
           str(details, 'name') ?? '?',
         ),
       };
+    case 'portForwardingForbidden':
+      return {
+        message: vscode.l10n.t('The SSH server does not allow port forwarding (to {0}).', address(details)),
+        nextStep: vscode.l10n.t(
+          'Set "AllowTcpForwarding yes" (or "local") in the server\'s /etc/ssh/sshd_config, reload sshd, then reconnect.',
+        ),
+      };
+    case 'portRemoteRefused':
+      return {
+        message: vscode.l10n.t('Nothing answers at {0} on the remote host.', address(details)),
+        nextStep: vscode.l10n.t('Check that the container is running and listening on that port.'),
+      };
+    case 'localPortTaken':
+      return {
+        message: vscode.l10n.t(
+          'No free local port from {0} on was found for this forward.',
+          str(details, 'port') ?? '?',
+        ),
+        nextStep: vscode.l10n.t('Stop what listens on that port on this machine, then choose Forward Again.'),
+      };
+    case 'containerNotReachable':
+      return {
+        message: vscode.l10n.t('Container {0} has no address on any network.', str(details, 'container') ?? '?'),
+      };
+    case 'portsNoContext':
+      return {
+        message: vscode.l10n.t('Ports are forwarded only for a Docker context reached over SSH.'),
+      };
   }
 }
