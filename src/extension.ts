@@ -15,6 +15,9 @@ import { SshService } from './ui/sshHosts/sshService';
 import { StatusBar } from './ui/engine/statusBar';
 import { ContextsView } from './ui/contexts/contextsView';
 import { SshHostsView } from './ui/sshHosts/sshHostsView';
+import { NeighbourSettings } from './ui/workspace/neighbours';
+import { registerWorkspaceContext } from './ui/workspace/registerWorkspaceContext';
+import { WorkspaceContextService } from './ui/workspace/workspaceContextService';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -27,8 +30,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const refresh = new RefreshManager(logger);
   const contexts = new ContextsService(settings, refresh, logger);
   const ssh = new SshService(settings, refresh, logger);
-  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState });
-  const statusBar = new StatusBar(contexts, engine, settings);
+  const workspace = new WorkspaceContextService(context, logger);
+  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState, workspace });
+  const statusBar = new StatusBar(contexts, engine, settings, workspace);
   const services: Services = {
     extensionContext: context,
     logger,
@@ -41,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ssh,
     engine,
     engineInfo: new EngineInfoDocuments(),
+    workspace,
+    neighbours: new NeighbourSettings(context.workspaceState, logger),
   };
 
   context.subscriptions.push(
@@ -54,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     services.previous,
     new InspectDocumentProvider(contexts),
-    new ContextsView(contexts, engine),
+    new ContextsView(contexts, engine, workspace),
     ssh,
     new SshHostsView(ssh, contexts),
     refresh.register('sshHosts', async () => {
@@ -68,6 +74,8 @@ export function activate(context: vscode.ExtensionContext): void {
     refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
     ...registerCommands(services),
+    workspace,
+    ...registerWorkspaceContext(services),
   );
   logger.info(
     `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,

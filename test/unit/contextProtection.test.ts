@@ -3,10 +3,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { ContextStore, contextId } from '../../src/core/contexts/contextStore';
-import { interpretMeta, summarizeCanonicalMeta } from '../../src/core/contexts/contextMeta';
-import { metaProtection, protectionFromValue, withProtection } from '../../src/core/contexts/contextProtection';
+import { interpretMeta, metaProtection, summarizeCanonicalMeta } from '../../src/core/contexts/contextMeta';
+import { protectionFromValue } from '../../src/core/contexts/contextProtection';
 import { parseJsonStrict } from '../../src/core/contexts/jsonDocument';
-import { setContextProtection } from '../../src/core/contexts/protectContext';
+import { setContextProtection, withProtection } from '../../src/core/contexts/protectContext';
 import { rejectsWith } from '../support/rejectsWith';
 import { tempDirs } from '../support/tempDirs';
 

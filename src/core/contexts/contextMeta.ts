@@ -325,3 +325,9 @@ export function inspectFields(meta: ContextMeta): Record<string, unknown> {
   }
   return out;
 }
+
+/** The protection a loaded meta.json says. */
+export function metaProtection(meta: ContextMeta): ContextProtection | undefined {
+  const m = goMapMembers(meta.metadata?.extras ?? []).find((x) => x.key === METADATA_KEY);
+  return m ? protectionFromValue(toPlain(m.value)) : undefined;
+}

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { CoreError, type Reason } from '../common/errors';
-import { summarizeCanonicalMeta } from './contextMeta';
-import { type ContextProtection, metaProtection } from './contextProtection';
+import { metaProtection, summarizeCanonicalMeta } from './contextMeta';
+import type { ContextProtection } from './contextProtection';
 import { loadMeta, type MetaFile } from './contextFiles';
 import { contextTlsFolder, defaultContextTls } from './contextTls';
 import { resolveDefaultDockerHost } from './endpoint';

@@ -1,8 +1,10 @@
 import { CoreError } from '../common/errors';
 import { writeFileAtomic } from '../common/fsutil';
-import { encodeContextMeta } from './contextMeta';
 import { isExactUtf8File, loadMeta, locateMeta } from './contextFiles';
-import { type ContextProtection, metaProtection, withProtection } from './contextProtection';
+import { type ContextMeta, encodeContextMeta, metaProtection } from './contextMeta';
+import { type ContextProtection, METADATA_KEY } from './contextProtection';
+import { goMapMembers } from './goJson';
+import type { JsonMember, JsonNode } from './jsonDocument';
 import { DEFAULT_CONTEXT_NAME, contextId } from './contextSummary';
 
 /**
@@ -48,4 +50,39 @@ export async function setContextProtection(
       { cause: e },
     );
   }
+}
+
+function member(key: string, value: JsonNode): JsonMember {
+  return { key, keyStart: -1, keyEnd: -1, value };
+}
+
+/**
+ * The same meta.json with the protection set (or removed when `p` is undefined). Only
+ * `protected` and `color` of this extension's key change; an object left empty is removed, and
+ * a context that had no `Metadata` gets one only when it becomes protected.
+ */
+export function withProtection(meta: ContextMeta, p: ContextProtection | undefined): ContextMeta {
+  const md = meta.metadata;
+  const extras = md?.extras ?? [];
+  // Go decodes a map: the last of repeated keys is the one the CLI sees.
+  const existing = goMapMembers(extras).find((m) => m.key === METADATA_KEY);
+  const kept =
+    existing?.value.type === 'object'
+      ? goMapMembers(existing.value.members).filter((m) => m.key !== 'protected' && m.key !== 'color')
+      : [];
+  const ours: JsonMember[] = [...kept];
+  if (p) {
+    ours.push(member('protected', { type: 'boolean', value: true, start: -1, end: -1 }));
+    if (p.color) {
+      ours.push(member('color', { type: 'string', value: p.color, start: -1, end: -1 }));
+    }
+  }
+  const others = extras.filter((m) => m.key !== METADATA_KEY);
+  if (ours.length > 0) {
+    others.push(member(METADATA_KEY, { type: 'object', members: ours, start: -1, end: -1 }));
+  }
+  if (!md && others.length === 0) {
+    return meta;
+  }
+  return { ...meta, metadata: { description: md?.description ?? '', extras: others } };
 }
