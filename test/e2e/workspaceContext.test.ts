@@ -4,11 +4,17 @@
  * terminal (it writes to a file the test reads: what a terminal of this workspace uses), the same
  * command run outside VS Code (what every other terminal uses), `docker context inspect` for the
  * protection mark, and the workspace's settings file.
+ *
+ * Microsoft's container extension cannot be installed here (no marketplace), so a stand-in with
+ * its identity and the parts of its published manifest the extension reads is installed beside
+ * it: the `containers.environment` setting (same schema and scope) and the refresh commands, which
+ * record that they ran. Only its presence is stood in for; the settings file VS Code writes is real.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { runProcess } from '../../src/core/common/exec';
 import {
   CONTAINER_TITLE as CONTAINER,
   CONTEXTS_VIEW_TITLE as VIEW,
@@ -52,22 +58,86 @@ async function contextInNewTerminal(s: E2eSession): Promise<string> {
   return printed;
 }
 
+/** The workspace settings before the test: a key of another tool and an environment entry of the user's. */
+const SEEDED_SETTINGS = { 'files.trimTrailingWhitespace': true, 'containers.environment': { FOO: '1' } };
+
+/** Builds the stand-in's .vsix (with the repository's vsce) in `dir`. */
+async function buildStandIn(dir: string): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = {
+    name: 'vscode-containers',
+    publisher: 'ms-azuretools',
+    version: '2.5.0',
+    license: 'MIT',
+    engines: { vscode: '^1.90.0' },
+    main: './extension.js',
+    contributes: {
+      configuration: {
+        properties: {
+          'containers.environment': {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            scope: 'machine-overridable',
+          },
+        },
+      },
+      commands: [
+        { command: 'vscode-containers.containers.refresh', title: 'Refresh Containers' },
+        { command: 'vscode-containers.contexts.refresh', title: 'Refresh Contexts' },
+      ],
+    },
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  fs.writeFileSync(path.join(dir, 'README.md'), '# stand-in\n');
+  fs.writeFileSync(
+    path.join(dir, 'extension.js'),
+    `const fs = require('fs'); const path = require('path'); const vscode = require('vscode');
+exports.activate = (context) => {
+  for (const id of ${JSON.stringify(manifest.contributes.commands.map((c) => c.command))}) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, () =>
+      fs.appendFileSync(path.join(process.env.HOME, 'standin-refresh.log'), id + '\\n')));
+  }
+};
+`,
+  );
+  const vsix = path.join(dir, 'standin.vsix');
+  const vsce = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.bin', 'vsce');
+  const r = await runProcess(
+    vsce,
+    ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix],
+    { cwd: dir, timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 0, `vsce package: ${r.stderr}`);
+  return vsix;
+}
+
+function refreshLog(s: E2eSession): string[] {
+  const f = path.join(s.home.home, 'standin-refresh.log');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+function settingsJson(s: E2eSession): unknown {
+  return JSON.parse(fs.readFileSync(settingsFile(s), 'utf8')) as unknown;
+}
+
 function settingsFile(s: E2eSession): string {
   return path.join(s.workspace, '.vscode', 'settings.json');
 }
 
-function readIfExists(file: string): string | undefined {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-}
-
 describe('a Docker context used in this workspace only; a protected context', () => {
+  let standIn = '';
   const s = e2eSession({
     name: 'workspace context',
     dockerd: true,
     strictUi: true,
     open: { container: CONTAINER, view: VIEW, row: 'alpha', sidebarWidth: 520 },
-    workspaceFiles: { 'README.md': '# project\n' },
+    workspaceFiles: {
+      'README.md': '# project\n',
+      '.vscode/settings.json': JSON.stringify(SEEDED_SETTINGS, null, 2) + '\n',
+    },
+    extraVsix: () => [standIn],
     prepare: async (session) => {
+      standIn = await buildStandIn(path.join(session.home.home, 'standin'));
       const cli = outside(session);
       for (const name of ['alpha', 'beta']) {
         await cli.run(['context', 'create', name, '--docker', `host=${session.dockerd.host}`]);
@@ -81,7 +151,6 @@ describe('a Docker context used in this workspace only; a protected context', ()
     T,
     async () => {
       const { wb } = s;
-      const settingsBefore = readIfExists(settingsFile(s));
       await wb.step('beta: Use in This Workspace', async () => {
         await wb.treeRowContextMenu('beta', 'Use in This Workspace', VIEW);
         await wb.notification(/This workspace uses Docker context "beta"/);
@@ -98,6 +167,26 @@ describe('a Docker context used in this workspace only; a protected context', ()
         assert.deepEqual(await currentContextRows(wb), ['alpha'], 'the global current context stays marked');
         assert.doesNotMatch(rows.find((x) => x.name === 'alpha')?.description ?? '', /this workspace/);
       });
+      await wb.step('the container extension follows, with consent', async () => {
+        const ask = await wb.notification(/Should the container extensions use "beta" in this workspace too/);
+        assert.match(ask.text, /containers\.environment/);
+        await ask.clickButton('Yes, in This Workspace');
+        await waitFor(
+          'the workspace settings to gain DOCKER_CONTEXT',
+          () => settingsJson(s),
+          (v) => JSON.stringify(v).includes('"DOCKER_CONTEXT":"beta"'),
+        );
+        // Exactly the one key more: the user's entry and the other tool's setting stay.
+        assert.deepEqual(settingsJson(s), {
+          ...SEEDED_SETTINGS,
+          'containers.environment': { FOO: '1', DOCKER_CONTEXT: 'beta' },
+        });
+        await waitFor(
+          'its refresh commands to run',
+          () => refreshLog(s),
+          (l) => l.includes('vscode-containers.containers.refresh') && l.includes('vscode-containers.contexts.refresh'),
+        );
+      });
       await wb.step('status tooltip: this workspace and global', async () => {
         const tip = await wb.hoverText(wb.statusBarItem(STATUS_ID).locator);
         assert.match(tip, /this workspace: beta · global: alpha/);
@@ -107,8 +196,6 @@ describe('a Docker context used in this workspace only; a protected context', ()
         assert.equal(await contextInNewTerminal(s), 'beta');
         assert.equal(await outside(s).show(), 'alpha');
       });
-      // No container extension is installed here: nothing is written to the workspace's settings.
-      assert.equal(readIfExists(settingsFile(s)), settingsBefore);
 
       await wb.step('Stop Using in This Workspace', async () => {
         await wb.runCommand('Remote Docker: Stop Using in This Workspace');
@@ -120,7 +207,11 @@ describe('a Docker context used in this workspace only; a protected context', ()
         );
         assert.equal(await contextInNewTerminal(s), 'alpha');
       });
-      assert.equal(readIfExists(settingsFile(s)), settingsBefore);
+      await waitFor(
+        'the workspace settings to lose exactly DOCKER_CONTEXT',
+        () => settingsJson(s),
+        (v) => JSON.stringify(v) === JSON.stringify(SEEDED_SETTINGS),
+      );
     },
   );
 

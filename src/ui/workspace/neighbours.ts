@@ -140,11 +140,18 @@ export class NeighbourSettings {
   }
 }
 
+/** Its manifest contributes the command (then running it activates the extension if need be). */
+function declaresCommand(n: Neighbour, id: string): boolean {
+  const ext = vscode.extensions.getExtension(n.extensionId);
+  const commands = (ext?.packageJSON as { contributes?: { commands?: unknown } } | undefined)?.contributes?.commands;
+  return Array.isArray(commands) && commands.some((c) => (c as { command?: unknown } | null)?.command === id);
+}
+
 async function refresh(neighbours: readonly Neighbour[], logger: Logger): Promise<void> {
-  const available = new Set(await vscode.commands.getCommands(true));
   for (const n of neighbours) {
     for (const id of n.refreshCommands) {
-      if (!available.has(id)) {
+      // Not `getCommands`: it lists the commands of activated extensions only.
+      if (!declaresCommand(n, id)) {
         continue;
       }
       try {
