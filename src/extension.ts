@@ -16,6 +16,9 @@ import { StatusBar } from './ui/engine/statusBar';
 import { ContextsView } from './ui/contexts/contextsView';
 import { SshHostsView } from './ui/sshHosts/sshHostsView';
 import { registerPorts } from './ui/ports/registerPorts';
+import { NeighbourSettings } from './ui/workspace/neighbours';
+import { registerWorkspaceContext } from './ui/workspace/registerWorkspaceContext';
+import { WorkspaceContextService } from './ui/workspace/workspaceContextService';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -28,8 +31,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const refresh = new RefreshManager(logger);
   const contexts = new ContextsService(settings, refresh, logger);
   const ssh = new SshService(settings, refresh, logger);
-  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState });
-  const statusBar = new StatusBar(contexts, engine, settings);
+  const workspace = new WorkspaceContextService(context, logger);
+  const engine = new EngineService({ logger, settings, ssh, contexts, memory: context.globalState, workspace });
+  const statusBar = new StatusBar(contexts, engine, settings, workspace);
   const services: Services = {
     extensionContext: context,
     logger,
@@ -42,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ssh,
     engine,
     engineInfo: new EngineInfoDocuments(),
+    workspace,
+    neighbours: new NeighbourSettings(context.workspaceState, logger),
   };
 
   context.subscriptions.push(
@@ -55,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     services.previous,
     new InspectDocumentProvider(contexts),
-    new ContextsView(contexts, engine),
+    new ContextsView(contexts, engine, workspace),
     ssh,
     new SshHostsView(ssh, contexts),
     refresh.register('sshHosts', async () => {
@@ -70,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): void {
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
     ...registerCommands(services),
     ...registerPorts(services),
+    workspace,
+    ...registerWorkspaceContext(services),
   );
   logger.info(
     `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,

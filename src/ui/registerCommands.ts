@@ -20,6 +20,8 @@ import { connectEngine } from './engine/connectEngine';
 import { diagnoseContext } from './engine/diagnoseContext';
 import { showEngineInfo } from './engine/showEngineInfo';
 import { wrapCommand } from './base/runCommand';
+import { stopUsingContextInWorkspace, useContextInWorkspace } from './workspace/workspaceContextCommands';
+import { protectContext, unprotectContext } from './contexts/protectContext';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
@@ -46,6 +48,10 @@ const HANDLERS: Record<CommandKey, Handler> = {
   showEngineInfo,
   connectEngine,
   diagnoseContext,
+  useContextInWorkspace,
+  stopUsingContextInWorkspace,
+  protectContext,
+  unprotectContext,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

@@ -9,6 +9,8 @@ import type { RefreshManager } from './base/refreshManager';
 import type { SettingsService } from './base/settings';
 import type { SshService } from './sshHosts/sshService';
 import type { StatusBar } from './engine/statusBar';
+import type { NeighbourSettings } from './workspace/neighbours';
+import type { WorkspaceContextService } from './workspace/workspaceContextService';
 
 /** What commands and views need, built once in activate() and passed down (no module globals). */
 export interface Services {
@@ -23,4 +25,8 @@ export interface Services {
   readonly ssh: SshService;
   readonly engine: EngineService;
   readonly engineInfo: EngineInfoDocuments;
+  /** The context this workspace uses instead of the global one. */
+  readonly workspace: WorkspaceContextService;
+  /** DOCKER_CONTEXT in the container extensions' settings, with consent. */
+  readonly neighbours: NeighbourSettings;
 }

@@ -124,6 +124,8 @@ export interface CodeServerOptions {
   port?: number;
   pickPort?: FreshPortOptions['pick'];
   startTimeoutMs?: number;
+  /** More `.vsix` files installed beside the extension (e.g. a stand-in for an extension of the marketplace). */
+  extraVsix?: string[];
 }
 
 export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer> {
@@ -244,15 +246,17 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   };
 
   try {
-    const install = await runProcess(
-      process.execPath,
-      [CODE_SERVER_ENTRY, ...common, '--install-extension', o.vsix, '--force'],
-      { env, timeoutMs: 180_000 },
-    );
-    if (install.code !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
-      throw new Error(
-        `code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`,
+    for (const vsix of [o.vsix, ...(o.extraVsix ?? [])]) {
+      const install = await runProcess(
+        process.execPath,
+        [CODE_SERVER_ENTRY, ...common, '--install-extension', vsix, '--force'],
+        { env, timeoutMs: 180_000 },
       );
+      if (install.code !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
+        throw new Error(
+          `code-server --install-extension failed (${install.code}):\n${install.stdout}\n${install.stderr}`,
+        );
+      }
     }
     const settings = {
       'workbench.startupEditor': 'none',

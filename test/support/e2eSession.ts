@@ -45,6 +45,8 @@ export interface E2eSessionOptions<U extends string> {
   prepare?: (s: E2eSession<U>) => Promise<void> | void;
   /** Extra `User/settings.json` entries. */
   settings?: CodeServerOptions['settings'];
+  /** More `.vsix` files to install (made after `prepare`, e.g. built by it). */
+  extraVsix?: (s: E2eSession<U>) => string[];
   /** Runs once code-server answers, before the browser opens (e.g. write `User/keybindings.json`). */
   serverStarted?: (s: E2eSession<U>) => Promise<void> | void;
   viewport?: { width: number; height: number };
@@ -173,7 +175,13 @@ async function start<U extends string>(s: E2eSession<U>, o: E2eSessionOptions<U>
     fs.writeFileSync(path.join(s.workspace, file), text);
   }
   await o.prepare?.(s);
-  p.server = await startCodeServer({ vsix, env: p.env, workspace: s.workspace, settings: o.settings });
+  p.server = await startCodeServer({
+    vsix,
+    env: p.env,
+    workspace: s.workspace,
+    settings: o.settings,
+    ...(o.extraVsix ? { extraVsix: o.extraVsix(s) } : {}),
+  });
   await o.serverStarted?.(s);
   const server = p.server;
   p.wb = await openWorkbench(server.url, {

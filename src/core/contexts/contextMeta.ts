@@ -1,4 +1,5 @@
 import { compareGoKeys, encodeGo, foldEquals, goMapMembers, goQuote } from './goJson';
+import { type ContextProtection, METADATA_KEY, protectionFromValue } from './contextProtection';
 import { type JsonMember, type JsonNode, type JsonObject, toPlain } from './jsonDocument';
 
 /**
@@ -134,6 +135,8 @@ export interface MetaSummary {
   description: string;
   /** undefined when there is no docker endpoint. */
   docker: { host: string; skipTLSVerify: boolean } | undefined;
+  /** Marked protected in this extension's `Metadata` key. */
+  protection?: ContextProtection;
 }
 
 const CANONICAL_TOP = new Set(['Name', 'Metadata', 'Endpoints']);
@@ -165,6 +168,7 @@ export function summarizeCanonicalMeta(text: string): MetaSummary | undefined {
     return undefined;
   }
   let description = '';
+  let protection: ContextProtection | undefined;
   if (md !== undefined && md !== null) {
     if (!isPlainObject(md)) {
       return undefined;
@@ -174,6 +178,7 @@ export function summarizeCanonicalMeta(text: string): MetaSummary | undefined {
       return undefined;
     }
     description = d ?? '';
+    protection = protectionFromValue(md[METADATA_KEY]);
   }
   let docker: MetaSummary['docker'];
   if (eps !== undefined && eps !== null) {
@@ -200,7 +205,7 @@ export function summarizeCanonicalMeta(text: string): MetaSummary | undefined {
       docker = { host, skipTLSVerify: skip };
     }
   }
-  return { name, description, docker };
+  return { name, description, docker, ...(protection ? { protection } : {}) };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -319,4 +324,10 @@ export function inspectFields(meta: ContextMeta): Record<string, unknown> {
     out.Endpoints = eps;
   }
   return out;
+}
+
+/** The protection a loaded meta.json says. */
+export function metaProtection(meta: ContextMeta): ContextProtection | undefined {
+  const m = goMapMembers(meta.metadata?.extras ?? []).find((x) => x.key === METADATA_KEY);
+  return m ? protectionFromValue(toPlain(m.value)) : undefined;
 }

@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { CoreError, type Reason } from '../common/errors';
-import { summarizeCanonicalMeta } from './contextMeta';
+import { metaProtection, summarizeCanonicalMeta } from './contextMeta';
+import type { ContextProtection } from './contextProtection';
 import { loadMeta, type MetaFile } from './contextFiles';
 import { contextTlsFolder, defaultContextTls } from './contextTls';
 import { resolveDefaultDockerHost } from './endpoint';
@@ -44,6 +45,8 @@ export interface DockerContextSummary {
    * (`endpointInvalid`, on `default`). The context is still listed.
    */
   error?: { reason: Reason; message: string };
+  /** Marked protected (contextProtection.ts); absent otherwise. */
+  protection?: ContextProtection;
 }
 
 export type CurrentSource = 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config' | 'default';
@@ -183,7 +186,13 @@ export function summarize(
       return broken;
     }
     const m = loaded.meta;
-    meta = { name: m.name, description: m.metadata?.description ?? '', docker: m.docker ?? undefined };
+    const protection = metaProtection(m);
+    meta = {
+      name: m.name,
+      description: m.metadata?.description ?? '',
+      docker: m.docker ?? undefined,
+      ...(protection ? { protection } : {}),
+    };
   }
   const name = meta.name || f.dirId;
   const id = meta.name ? contextId(meta.name) : f.dirId;
@@ -196,6 +205,7 @@ export function summarize(
     hasTls: false,
     metaPath: f.file,
     current: name === current.name,
+    ...(meta.protection ? { protection: meta.protection } : {}),
   };
   let tlsError: CoreError | undefined;
   try {

@@ -24,6 +24,10 @@ export const CommandIds = {
   showEngineInfo: 'remoteDocker.showEngineInfo',
   connectEngine: 'remoteDocker.connectEngine',
   diagnoseContext: 'remoteDocker.diagnoseContext',
+  useContextInWorkspace: 'remoteDocker.useContextInWorkspace',
+  stopUsingContextInWorkspace: 'remoteDocker.stopUsingContextInWorkspace',
+  protectContext: 'remoteDocker.protectContext',
+  unprotectContext: 'remoteDocker.unprotectContext',
 } as const;
 
 /**

@@ -20,6 +20,10 @@ export const ContextFlag = {
   missing: 'missing',
   /** Its daemon did not answer the last probe (the row offers Diagnose). */
   unreachable: 'unreachable',
+  /** This workspace uses it instead of the global context (the row offers Stop Using in This Workspace). */
+  workspace: 'workspace',
+  /** Marked protected in its meta.json (the row offers Remove Protection). */
+  protected: 'protected',
 } as const;
 
 /** SSH Hosts view: a concrete `Host` of the SSH configuration, and a row reporting a problem of the configuration. */
@@ -66,6 +70,8 @@ export interface ContextItemState {
   broken: boolean;
   missing?: boolean;
   unreachable?: boolean;
+  workspace?: boolean;
+  protected?: boolean;
 }
 
 export function contextItemValue(state: ContextItemState): string {
@@ -84,6 +90,12 @@ export function contextItemValue(state: ContextItemState): string {
   }
   if (state.unreachable) {
     v += `+${ContextFlag.unreachable}`;
+  }
+  if (state.workspace) {
+    v += `+${ContextFlag.workspace}`;
+  }
+  if (state.protected) {
+    v += `+${ContextFlag.protected}`;
   }
   return v;
 }

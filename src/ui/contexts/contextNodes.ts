@@ -10,6 +10,8 @@ export interface ContextNode {
   readonly current: boolean;
   /** Why it is current (only for the current one). */
   readonly source?: CurrentSource;
+  /** This workspace uses it instead of the global context. */
+  readonly workspace?: boolean;
 }
 
 /** A row that reports a state rather than a context (an unparsable config.json, for example). */

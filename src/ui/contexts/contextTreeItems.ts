@@ -17,6 +17,7 @@ import {
 } from '../base/presentation';
 import { contextItemValue, ContextValueBase } from '../base/contextValues';
 import type { ContextNode, ContextsTreeNode, MessageNode } from './contextNodes';
+import { protectedIcon } from './protectionPresentation';
 
 /** Tree item ids are stable selectors for tests and keep selection across refreshes. */
 export function contextItemId(name: string): string {
@@ -24,7 +25,7 @@ export function contextItemId(name: string): string {
 }
 
 /** The rows of the Docker Contexts view for one snapshot: state rows first, then the contexts. */
-export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
+export function contextsTreeNodes(snap: ContextsSnapshot, workspace?: string): ContextsTreeNode[] {
   if (snap.listError !== undefined) {
     // Nothing could be listed: the empty view shows its welcome content (Refresh, Show Log,
     // settings) under the view message that names the problem.
@@ -65,7 +66,14 @@ export function contextsTreeNodes(snap: ContextsSnapshot): ContextsTreeNode[] {
     const n = (seen.get(summary.name) ?? 0) + 1;
     seen.set(summary.name, n);
     const id = n === 1 ? contextItemId(summary.name) : `${contextItemId(summary.name)}#${n}`;
-    nodes.push({ kind: 'context', id, summary, current, source: current ? snap.current?.source : undefined });
+    nodes.push({
+      kind: 'context',
+      id,
+      summary,
+      current,
+      source: current ? snap.current?.source : undefined,
+      ...(summary.name === workspace ? { workspace: true } : {}),
+    });
   }
   return nodes;
 }
@@ -117,6 +125,8 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: Row
     broken: !!c.error,
     missing: c.error?.reason === 'contextNotFound',
     unreachable: daemon.unreachable,
+    workspace: node.workspace,
+    protected: !!c.protection,
   });
   item.tooltip = contextTooltip(node, snap, engine);
 
@@ -135,19 +145,30 @@ function contextTreeItem(node: ContextNode, snap: ContextsSnapshot, engine?: Row
   // The endpoint first and "current" last, so both stay where people (and tests) look for them.
   const where = daemon.text ? `${c.endpoint} · ${daemon.text}` : c.endpoint;
   const spokenWhere = daemon.spoken ? `${c.endpoint}, ${daemon.spoken}` : c.endpoint;
+  // A warning first, then the protection mark, then where it is used: the description says the rest.
   const warning = daemon.alarming
     ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-    : undefined;
+    : c.protection
+      ? protectedIcon(c.protection)
+      : node.workspace
+        ? new vscode.ThemeIcon('root-folder', new vscode.ThemeColor('charts.blue'))
+        : undefined;
+  const inWorkspace = node.workspace ? ` · ${vscode.l10n.t('this workspace')}` : '';
+  const spokenExtra =
+    (node.workspace ? `, ${vscode.l10n.t('used in this workspace')}` : '') +
+    (c.protection ? `, ${vscode.l10n.t('protected')}` : '');
   if (node.current) {
-    item.description = marker
-      ? vscode.l10n.t('{0} · current ({1})', where, marker)
-      : vscode.l10n.t('{0} · current', where);
+    item.description =
+      (marker ? vscode.l10n.t('{0} · current ({1})', where, marker) : vscode.l10n.t('{0} · current', where)) +
+      inWorkspace;
     item.iconPath = warning ?? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'));
-    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, current context', c.name, spokenWhere) };
+    item.accessibilityInformation = {
+      label: vscode.l10n.t('{0}, {1}, current context', c.name, spokenWhere) + spokenExtra,
+    };
   } else {
-    item.description = where;
+    item.description = where + inWorkspace;
     item.iconPath = warning ?? new vscode.ThemeIcon('circle-large-outline');
-    item.accessibilityInformation = { label: `${c.name}, ${spokenWhere}` };
+    item.accessibilityInformation = { label: `${c.name}, ${spokenWhere}${spokenExtra}` };
     // A click switches: the view is a switcher first.
     item.command = { title: vscode.l10n.t('Use Docker Context'), command: CommandIds.useContext, arguments: [node] };
   }
@@ -162,6 +183,16 @@ function contextTooltip(node: ContextNode, snap: ContextsSnapshot, engine?: RowE
     md.appendMarkdown(` — ${escapeMarkdown(vscode.l10n.t('current'))}`);
   }
   md.appendMarkdown('\n\n');
+  if (node.workspace) {
+    md.appendMarkdown(
+      `$(root-folder) ${escapeMarkdown(vscode.l10n.t('Used in this workspace only (DOCKER_CONTEXT in its terminals).'))}\n\n`,
+    );
+  }
+  if (c.protection) {
+    md.appendMarkdown(
+      `$(shield) ${escapeMarkdown(vscode.l10n.t('Protected: switching to it globally asks first.'))}\n\n`,
+    );
+  }
   if (c.description) {
     md.appendMarkdown(`${escapeMarkdown(c.description)}\n\n`);
   }

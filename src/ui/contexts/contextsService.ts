@@ -3,7 +3,9 @@ import { describeError } from '../../core/common/errors';
 import type { Logger } from '../../core/common/log';
 import { dockerStoreWatchTargets, watchPaths, type PathWatcher } from '../../core/common/watch';
 import { ContextStore, dockerConfigDir, type DockerContextSummary } from '../../core/contexts/contextStore';
+import type { ContextProtection } from '../../core/contexts/contextProtection';
 import { readEnvOverrides } from '../../core/contexts/envOverrides';
+import { setContextProtection } from '../../core/contexts/protectContext';
 import type { RefreshManager } from '../base/refreshManager';
 import type { Settings, SettingsService } from '../base/settings';
 import { SnapshotService } from '../base/snapshotService';
@@ -68,6 +70,17 @@ export class ContextsService extends SnapshotService<ContextsSnapshot> {
     const result = await this.current.remove(name, options);
     await this.afterWrite();
     return result;
+  }
+
+  /** Marks a context protected (with a colour) or not, in its meta.json, then the reload that shows it. */
+  async protect(name: string, protection: ContextProtection | undefined): Promise<void> {
+    this.logger.info(
+      protection
+        ? `Protecting Docker context ${name} (${protection.color ?? 'no colour'})`
+        : `Unprotecting Docker context ${name}`,
+    );
+    await setContextProtection(this.current.metaDir, name, protection);
+    await this.afterWrite();
   }
 
   /** `docker context inspect NAME` (one element). */

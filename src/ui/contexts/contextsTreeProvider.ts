@@ -3,6 +3,7 @@ import type { ContextsSnapshot } from './contextsModel';
 import type { ContextsService } from './contextsService';
 import { engineKey, keyId } from '../../core/engine/engineKey';
 import type { EngineService } from '../engine/engineService';
+import type { WorkspaceContextService } from '../workspace/workspaceContextService';
 import type { ContextNode, ContextsTreeNode } from './contextNodes';
 import { contextsTreeNodes, treeItemFor } from './contextTreeItems';
 
@@ -27,8 +28,12 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
   constructor(
     private readonly model: ContextsService,
     private readonly engine?: EngineService,
+    private readonly workspace?: WorkspaceContextService,
   ) {
     this.subscriptions = [model.onDidChange(() => this.emitter.fire(undefined))];
+    if (workspace) {
+      this.subscriptions.push(workspace.onDidChange(() => this.emitter.fire(undefined)));
+    }
     if (engine) {
       this.subscriptions.push(
         engine.onDidChangeState((key) => {
@@ -48,7 +53,7 @@ export class ContextsTreeProvider implements vscode.TreeDataProvider<ContextsTre
     }
     const snap = await this.model.snapshot;
     this.shown = snap;
-    const nodes = contextsTreeNodes(snap);
+    const nodes = contextsTreeNodes(snap, this.workspace?.name);
     const rows = new Map<string, ContextNode[]>();
     for (const node of nodes) {
       if (node.kind === 'context' && !node.summary.error && node.summary.endpoint) {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ContextsSnapshot } from './contextsModel';
 import type { ContextsService } from './contextsService';
 import type { EngineService } from '../engine/engineService';
+import type { WorkspaceContextService } from '../workspace/workspaceContextService';
 import { errorSentence } from '../base/errorMessages';
 import { ViewIds, WhenKeys } from '../base/ids';
 import { envOverrideWarnings } from '../base/presentation';
@@ -20,8 +21,8 @@ export class ContextsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<ContextsTreeNode>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(model: ContextsService, engine?: EngineService) {
-    this.provider = new ContextsTreeProvider(model, engine);
+  constructor(model: ContextsService, engine?: EngineService, workspace?: WorkspaceContextService) {
+    this.provider = new ContextsTreeProvider(model, engine, workspace);
     this.treeView = vscode.window.createTreeView(ViewIds.contexts, {
       treeDataProvider: this.provider,
       showCollapseAll: false,

@@ -4,11 +4,15 @@ import type { ContextsSnapshot } from './contextsModel';
 import { reasonText } from '../base/errorMessages';
 import { brokenDescription, envMarker } from '../base/presentation';
 import { pickOne } from '../base/prompts';
+import { UserCancelledError } from '../base/userCancelledError';
+import { protectedIcon } from './protectionPresentation';
 
 export interface ContextPickItem extends vscode.QuickPickItem {
   summary?: DockerContextSummary;
   /** Set on the trailing "Create Docker Context…" entry. */
   create?: true;
+  /** Set on the trailing "Stop Using … in This Workspace" entry. */
+  stopWorkspace?: true;
 }
 
 export interface PickContextOptions {
@@ -18,6 +22,8 @@ export interface PickContextOptions {
   filter?: (c: DockerContextSummary, isCurrent: boolean) => boolean;
   /** Adds a "Create Docker Context…" entry at the end. */
   offerCreate?: boolean;
+  /** Marks the workspace's context (undefined: none set). */
+  workspace?: string;
 }
 
 /** Quick-pick rows for contexts: the current one checked, endpoint as detail, broken ones flagged. */
@@ -41,14 +47,16 @@ export function contextPickItems(snap: ContextsSnapshot, o: PickContextOptions):
       continue;
     }
     const marker = isCurrent ? envMarker(snap.current) : undefined;
+    const inWorkspace = o.workspace === c.name ? ` · ${vscode.l10n.t('this workspace')}` : '';
     items.push({
       label: c.name,
-      iconPath: new vscode.ThemeIcon(isCurrent ? 'check' : 'blank'),
-      description: isCurrent
-        ? marker
-          ? vscode.l10n.t('current ({0})', marker)
-          : vscode.l10n.t('current')
-        : c.description || undefined,
+      iconPath: c.protection ? protectedIcon(c.protection) : new vscode.ThemeIcon(isCurrent ? 'check' : 'blank'),
+      description:
+        (isCurrent
+          ? marker
+            ? vscode.l10n.t('current ({0})', marker)
+            : vscode.l10n.t('current')
+          : c.description || '') + inWorkspace || undefined,
       detail: isCurrent && c.description ? `${c.endpoint} — ${c.description}` : c.endpoint,
       summary: c,
     });
@@ -63,6 +71,85 @@ export function contextPickItems(snap: ContextsSnapshot, o: PickContextOptions):
     });
   }
   return items;
+}
+
+/** What the switcher resolved with. */
+export type SwitchChoice =
+  | { kind: 'global'; summary: DockerContextSummary }
+  | { kind: 'workspace'; summary: DockerContextSummary }
+  | { kind: 'create' }
+  | { kind: 'stopWorkspace' };
+
+/**
+ * The switcher (Use Docker Context…, the status bar): a row switches globally; its button uses
+ * the context in this workspace only; a last row stops using the workspace's context.
+ */
+export function pickSwitch(
+  snap: ContextsSnapshot,
+  o: PickContextOptions & { workspaceAvailable: boolean },
+): Promise<SwitchChoice> {
+  const items = contextPickItems(snap, o);
+  const hereButton: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('root-folder'),
+    tooltip: vscode.l10n.t('Use in This Workspace'),
+  };
+  if (o.workspaceAvailable) {
+    for (const i of items) {
+      if (i.summary && !i.summary.error) {
+        i.buttons = [hereButton];
+      }
+    }
+  }
+  if (o.workspace !== undefined) {
+    items.push({
+      label: vscode.l10n.t('Stop Using "{0}" in This Workspace', o.workspace),
+      iconPath: new vscode.ThemeIcon('close'),
+      stopWorkspace: true,
+      alwaysShow: true,
+    });
+  }
+  const pick = vscode.window.createQuickPick<ContextPickItem>();
+  pick.title = o.title;
+  pick.placeholder = o.placeholder;
+  pick.items = items;
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  pick.ignoreFocusOut = true;
+  const active = items.find((i) => i.summary && i.summary.name === snap.current?.name);
+  if (active) {
+    pick.activeItems = [active];
+  }
+  const disposables: vscode.Disposable[] = [];
+  return new Promise<SwitchChoice>((resolve, reject) => {
+    disposables.push(
+      pick.onDidTriggerItemButton((e) => {
+        if (e.item.summary) {
+          resolve({ kind: 'workspace', summary: e.item.summary });
+          pick.hide();
+        }
+      }),
+      pick.onDidAccept(() => {
+        const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
+        if (chosen?.create) {
+          resolve({ kind: 'create' });
+        } else if (chosen?.stopWorkspace) {
+          resolve({ kind: 'stopWorkspace' });
+        } else if (chosen?.summary) {
+          resolve({ kind: 'global', summary: chosen.summary });
+        } else {
+          return;
+        }
+        pick.hide();
+      }),
+      pick.onDidHide(() => reject(new UserCancelledError(o.title))),
+    );
+    pick.show();
+  }).finally(() => {
+    for (const d of disposables) {
+      d.dispose();
+    }
+    pick.dispose();
+  });
 }
 
 /** Shows the picker; resolves with the chosen context, or `'create'` for the create entry. */

@@ -6,7 +6,8 @@ import { asContextNode } from './contextNodes';
 import { openFile } from '../base/openFile';
 import { switchToContext } from '../flows/contextSteps';
 import { createContextFlow } from '../flows/createContextFlow';
-import { pickContext } from './pickContext';
+import { pickSwitch } from './pickContext';
+import { stopInWorkspace, useInWorkspace } from '../workspace/workspaceContextSteps';
 
 /** "Use Docker Context…": from a tree row or the status bar / palette (then a picker). */
 export async function useContext(s: Services, arg?: unknown): Promise<void> {
@@ -16,15 +17,28 @@ export async function useContext(s: Services, arg?: unknown): Promise<void> {
     name = node.summary.name;
   } else {
     const snap = await s.contexts.snapshot;
-    const chosen = await pickContext(snap, {
+    const choice = await pickSwitch(snap, {
       title: vscode.l10n.t('Use Docker Context'),
-      placeholder: vscode.l10n.t('Select the context docker should use'),
+      placeholder: s.workspace.available
+        ? vscode.l10n.t('Select the context docker should use (the folder button: in this workspace only)')
+        : vscode.l10n.t('Select the context docker should use'),
       offerCreate: true,
+      workspace: s.workspace.name,
+      workspaceAvailable: s.workspace.available,
     });
-    if (chosen === 'create') {
+    if (choice.kind === 'create') {
       await createContextFlow(s);
       return;
     }
+    if (choice.kind === 'stopWorkspace') {
+      await stopInWorkspace(s);
+      return;
+    }
+    if (choice.kind === 'workspace') {
+      await useInWorkspace(s, choice.summary.name);
+      return;
+    }
+    const chosen = choice.summary;
     if (chosen.error) {
       await explainBroken(chosen.name, chosen.error.reason, chosen.metaPath);
       return;

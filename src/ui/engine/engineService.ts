@@ -19,6 +19,7 @@ import type { SettingsService } from '../base/settings';
 import { currentSummary } from '../contexts/contextsModel';
 import type { ContextsService } from '../contexts/contextsService';
 import type { SshService } from '../sshHosts/sshService';
+import type { WorkspaceContextService } from '../workspace/workspaceContextService';
 import { readEngineSettings, type EngineSettings } from './engineSettings';
 
 export type { ProbeOptions } from '../../core/engine/engineMonitor';
@@ -30,6 +31,8 @@ export interface EngineServiceDeps {
   readonly contexts: ContextsService;
   /** Where the last known facts of each daemon persist (globalState). */
   readonly memory?: vscode.Memento;
+  /** The context this workspace uses instead of the global one: the status subject follows it. */
+  readonly workspace?: WorkspaceContextService;
 }
 
 /** A context whose daemon can be asked: it has an endpoint and is not broken. */
@@ -115,6 +118,10 @@ export class EngineService implements vscode.Disposable {
       }),
       deps.settings.onDidChange(() => this.applySettings()),
     );
+    if (deps.workspace) {
+      // A person chose (or stopped) the workspace's context: its daemon is the subject now.
+      this.subscriptions.push(deps.workspace.onDidChange(() => this.onContextsRefreshed(['command'])));
+    }
   }
 
   /** How hosts that ssh2 cannot reach as OpenSSH does are reached: the ssh client on PATH, multiplexed. */
@@ -155,7 +162,8 @@ export class EngineService implements vscode.Disposable {
     if (snap.listError === undefined) {
       this.monitor.retain(snap.contexts.filter(probeable));
     }
-    const summary = currentSummary(snap);
+    // The context this window uses: the workspace's when one is set (DOCKER_HOST still wins).
+    const summary = this.deps.workspace ? this.deps.workspace.windowSummary(snap) : currentSummary(snap);
     // A switch the person made in VS Code may ask; one made in a terminal (a file change) may not.
     const interactive = reasons.includes('afterChange') || reasons.includes('command');
     this.monitor.showStatusOf(probeable(summary) ? summary : undefined, {

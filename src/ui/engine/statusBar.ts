@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CurrentSource } from '../../core/contexts/contextStore';
+import { type WindowSource, windowContext } from '../../core/contexts/workspaceContext';
 import { engineKey, sameKey } from '../../core/engine/engineKey';
 import type { DaemonState } from '../../core/engine/engineStates';
 import { statusFacts, type StatusFormat } from '../../core/engine/engineStatusFormat';
@@ -16,6 +16,7 @@ import { errorSentence, joinNextStep, reasonText } from '../base/errorMessages';
 import { codeSpan, envMarker, envOverrideWarnings, escapeMarkdown, whyCurrent } from '../base/presentation';
 import type { SettingsService } from '../base/settings';
 import type { ContextsService } from '../contexts/contextsService';
+import type { WorkspaceContextService } from '../workspace/workspaceContextService';
 
 function reasonSentence(reason: Reason, details: Record<string, string>): string {
   return joinNextStep(reasonText(reason, details));
@@ -26,7 +27,7 @@ export interface StatusModel {
   /** False until the first reading of the store. */
   loaded: boolean;
   context?: string;
-  source?: CurrentSource;
+  source?: WindowSource;
   endpoint?: string;
   description?: string;
   configFile?: string;
@@ -41,6 +42,12 @@ export interface StatusModel {
   format?: StatusFormat;
   /** Ports of the current daemon answering on this machine (the Ports view's forwards). */
   forwards?: number;
+  /** The context this workspace uses instead of the global one (also when DOCKER_HOST overrides it). */
+  workspace?: string;
+  /** The global current context, shown beside the workspace's. */
+  global?: string;
+  /** The protected contexts among this window's and the global one. */
+  protectedInUse?: string[];
 }
 
 export interface RenderedStatus {
@@ -54,14 +61,17 @@ export function statusFromSnapshot(
   snap: ContextsSnapshot,
   engine: DaemonState | undefined,
   format?: StatusFormat,
+  workspace?: string,
 ): StatusModel {
-  const summary = currentSummary(snap);
+  const win = snap.current ? windowContext(snap.current, snap.env, workspace) : undefined;
+  const summary = win ? snap.contexts.find((c) => c.name === win.name) : currentSummary(snap);
+  const inUse = [...new Set([win?.name, snap.current?.name])];
   const problem = snap.listError ?? snap.currentError;
   const configError = snap.current?.configError;
   return {
     loaded: true,
-    context: snap.current?.name,
-    source: snap.current?.source,
+    context: win?.name,
+    source: win?.source,
     endpoint: summary?.endpoint,
     description: summary?.description,
     configFile: snap.configFile,
@@ -74,7 +84,36 @@ export function statusFromSnapshot(
           : undefined,
     engine,
     format,
+    ...(win?.workspace !== undefined ? { workspace: win.workspace, global: win.global.name } : {}),
+    protectedInUse: snap.contexts.filter((c) => c.protection && inUse.includes(c.name)).map((c) => c.name),
   };
+}
+
+/** "(DOCKER_HOST)", "(workspace)": why the item names this context, when it is not config.json's choice. */
+function sourceMarker(name: string, source: WindowSource | undefined): string | undefined {
+  if (source === 'workspace') {
+    return vscode.l10n.t('workspace');
+  }
+  return source ? envMarker({ name, source }) : undefined;
+}
+
+/** The tooltip lines about a workspace context and protection. */
+function appendWorkspaceSection(md: vscode.MarkdownString, m: StatusModel): void {
+  if (m.workspace !== undefined) {
+    md.appendMarkdown(
+      `$(root-folder) ${escapeMarkdown(vscode.l10n.t('this workspace: {0} · global: {1}', m.workspace, m.global ?? '…'))}\n\n`,
+    );
+    if (m.source !== 'workspace') {
+      md.appendMarkdown(
+        `$(warning) ${escapeMarkdown(vscode.l10n.t('DOCKER_HOST is set in VS Code\'s environment and wins over this workspace\'s context "{0}".', m.workspace))}\n\n`,
+      );
+    }
+  }
+  for (const name of m.protectedInUse ?? []) {
+    md.appendMarkdown(
+      `$(shield) ${escapeMarkdown(vscode.l10n.t('"{0}" is protected: switching to it globally asks first.', name))}\n\n`,
+    );
+  }
 }
 
 /** What a screen reader says for the item: the same facts as the text, in words. */
@@ -124,7 +163,8 @@ const TOOLTIP_COMMANDS = [
 /** The one place that decides how the item looks: `$(server) context · OS · arch`, a spinner while connecting, a warning with the reason. */
 export function renderStatus(m: StatusModel): RenderedStatus {
   const name = m.context ?? '…';
-  const marker = m.source ? envMarker({ name, source: m.source }) : undefined;
+  const marker = sourceMarker(name, m.source);
+  const isProtected = (m.protectedInUse?.length ?? 0) > 0;
   const e = m.engine;
   const format = m.format ?? 'full';
   const connecting = isConnecting(e);
@@ -139,7 +179,9 @@ export function renderStatus(m: StatusModel): RenderedStatus {
         ? '$(warning)'
         : failed
           ? '$(debug-disconnect)'
-          : '$(server)';
+          : m.context !== undefined && m.protectedInUse?.includes(m.context)
+            ? '$(shield)'
+            : '$(server)';
   let text = `${icon} ${name}`;
   if (marker) {
     text += ` (${marker})`;
@@ -163,10 +205,13 @@ export function renderStatus(m: StatusModel): RenderedStatus {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Endpoint:'))} ${codeSpan(m.endpoint)}\n\n`);
   }
   if (m.source && m.context) {
-    md.appendMarkdown(
-      `${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json'))}\n\n`,
-    );
+    const why =
+      m.source === 'workspace'
+        ? vscode.l10n.t('Used in this workspace only (DOCKER_CONTEXT in its terminals).')
+        : whyCurrent({ name: m.context, source: m.source }, m.configFile ?? 'config.json');
+    md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Why current:'))} ${escapeMarkdown(why)}\n\n`);
   }
+  appendWorkspaceSection(md, m);
   if (m.context) {
     appendEngineSection(md, e, { context: m.context, localPlatform: m.localPlatform ?? '' });
   }
@@ -192,7 +237,7 @@ export function renderStatus(m: StatusModel): RenderedStatus {
     text,
     tooltip: md,
     accessibilityLabel: spokenStatus(m, name, marker),
-    backgroundColor: alarming ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
+    backgroundColor: alarming || isProtected ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined,
   };
 }
 
@@ -211,6 +256,7 @@ export class StatusBar implements vscode.Disposable {
     private readonly contexts: ContextsService,
     private readonly engine: EngineService,
     private readonly settings: SettingsService,
+    private readonly workspace?: WorkspaceContextService,
   ) {
     this.item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM_ID, vscode.StatusBarAlignment.Left, 100);
     this.item.name = vscode.l10n.t('Remote Docker');
@@ -219,7 +265,7 @@ export class StatusBar implements vscode.Disposable {
       contexts.onDidChange(() => this.schedule()),
       engine.onDidChangeState((key) => {
         const snap = contexts.peek();
-        const summary = snap && currentSummary(snap);
+        const summary = snap && this.windowSummary(snap);
         if (summary && sameKey(key, engineKey(summary))) {
           this.schedule();
         }
@@ -227,6 +273,9 @@ export class StatusBar implements vscode.Disposable {
       engine.onDidChangeFormat(() => this.schedule()),
       settings.onDidChange(() => this.schedule()),
     ];
+    if (workspace) {
+      this.subscriptions.push(workspace.onDidChange(() => this.schedule()));
+    }
     this.paint();
   }
 
@@ -236,10 +285,10 @@ export class StatusBar implements vscode.Disposable {
     if (!snap) {
       return { loaded: false, env: {} };
     }
-    const summary = currentSummary(snap);
+    const summary = this.windowSummary(snap);
     const engine = summary && !summary.error && summary.endpoint ? this.engine.state(summary) : undefined;
     return {
-      ...statusFromSnapshot(snap, engine, this.engine.statusFormat),
+      ...statusFromSnapshot(snap, engine, this.engine.statusFormat, this.workspace?.name),
       localPlatform: this.engine.localPlatform,
       forwards: this.forwards?.count(),
     };
@@ -254,6 +303,10 @@ export class StatusBar implements vscode.Disposable {
       sub.dispose();
       this.forwards = undefined;
     });
+  }
+
+  private windowSummary(snap: ContextsSnapshot): ReturnType<typeof currentSummary> {
+    return this.workspace ? this.workspace.windowSummary(snap) : currentSummary(snap);
   }
 
   private schedule(): void {

@@ -5,6 +5,8 @@ import { errorText } from '../base/errorMessages';
 import { pickOne } from '../base/prompts';
 import { UserCancelledError } from '../base/userCancelledError';
 import type { Services } from '../services';
+import { confirmProtectedSwitch } from '../contexts/protectedSwitch';
+import { useInWorkspace } from '../workspace/workspaceContextSteps';
 
 /**
  * The context steps that Use, Create, Switch Back, Create Context for SSH Host and Connect to a
@@ -27,6 +29,10 @@ export function contextNameProblem(value: string, taken: ReadonlySet<string>): s
 
 /** Writes the switch (the service reloads everything) and says so when an environment variable overrides it. */
 export async function switchToContext(s: Services, name: string): Promise<void> {
+  if ((await confirmProtectedSwitch(s, name)) === 'workspace') {
+    await useInWorkspace(s, name);
+    return;
+  }
   const snap = await s.contexts.use(name);
   if (
     snap.current &&
