@@ -4,6 +4,7 @@ import {
   describeError,
   ENGINE_REASONS,
   SSH_REASONS,
+  SYNC_REASONS,
   type ErrorDetails,
   type Reason,
 } from '../../core/common/errors';
@@ -12,6 +13,7 @@ import { isUserCancelled } from './userCancelledError';
 import { engineReasonText } from './reasonTexts/engineReasons';
 import { sshReasonText } from './reasonTexts/sshReasons';
 import { storeReasonText } from './reasonTexts/storeReasons';
+import { syncReasonText } from './reasonTexts/syncReasons';
 
 export type { ErrorText } from './errorDetails';
 
@@ -44,6 +46,9 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   }
   if (isOneOf(ENGINE_REASONS, reason)) {
     return engineReasonText(reason, details);
+  }
+  if (isOneOf(SYNC_REASONS, reason)) {
+    return syncReasonText(reason, details);
   }
   return storeReasonText(reason, details);
 }
