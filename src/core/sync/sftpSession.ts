@@ -17,6 +17,8 @@ export function sftpCode(e: unknown): number | undefined {
 
 export class SftpSession {
   private ended = false;
+  /** Requests waiting for an answer: ending the session fails them at once. */
+  private readonly pending = new Set<(e: CoreError) => void>();
   private readonly onAbort = (): void => this.end();
 
   private constructor(
@@ -75,11 +77,20 @@ export class SftpSession {
         reject(cancelledError());
         return;
       }
+      const fail = (e: CoreError): void => {
+        clearTimeout(timer);
+        this.pending.delete(fail);
+        reject(e);
+      };
       const timer = setTimeout(() => {
+        fail(new CoreError('timeout', `SFTP ${op} did not answer in time.`, { timeoutMs: this.opTimeoutMs, op }));
         this.end();
-        reject(new CoreError('timeout', `SFTP ${op} did not answer in time.`, { timeoutMs: this.opTimeoutMs, op }));
       }, this.opTimeoutMs);
+      this.pending.add(fail);
       start((err, v) => {
+        if (!this.pending.delete(fail)) {
+          return;
+        }
         clearTimeout(timer);
         if (this.signal?.aborted) {
           reject(cancelledError());
@@ -151,6 +162,9 @@ export class SftpSession {
     }
     this.ended = true;
     this.signal?.removeEventListener('abort', this.onAbort);
+    for (const fail of [...this.pending]) {
+      fail(this.signal?.aborted ? cancelledError() : new CoreError('connectionLost', 'The SFTP session ended.'));
+    }
     try {
       this.sftp.end();
     } catch {

@@ -9,7 +9,7 @@ import { throwIfAborted } from '../common/errors';
 import type { Logger } from '../common/log';
 import { localSha256, remoteSha256 } from './contentHashes';
 import { listLocalTree } from './localTree';
-import type { RemoteDirSpec } from './remotePaths';
+import { parseRemoteDir } from './remotePaths';
 import { ensureRemoteRoot, listRemoteTree } from './remoteTree';
 import { SftpSession } from './sftpSession';
 import { makeExcluder, readDockerignore } from './syncExcludes';
@@ -20,7 +20,8 @@ import type { SyncPlan, SyncProgress, SyncResult } from './syncTypes';
 export interface SyncFolderOptions {
   client: Client;
   localRoot: string;
-  remoteDir: RemoteDirSpec;
+  /** The remote directory setting (`~/…` or absolute); validated here, before anything is written. */
+  remoteDir: string;
   /** Patterns beyond the folder's .dockerignore (Docker's syntax). */
   extraExcludes?: readonly string[];
   signal?: AbortSignal;
@@ -32,9 +33,10 @@ export interface SyncFolderOptions {
 export async function syncFolder(o: SyncFolderOptions): Promise<SyncResult> {
   const report = o.onProgress ?? (() => undefined);
   report({ phase: 'listing', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 });
+  const spec = parseRemoteDir(o.remoteDir);
   const session = await SftpSession.open(o.client, { signal: o.signal });
   try {
-    const remoteRoot = await ensureRemoteRoot(session, o.remoteDir);
+    const remoteRoot = await ensureRemoteRoot(session, spec);
     const excluder = makeExcluder([...(await readDockerignore(o.localRoot)), ...(o.extraExcludes ?? [])]);
     const [local, remote] = await Promise.all([
       listLocalTree(o.localRoot, excluder, o.signal),
