@@ -15,6 +15,7 @@ import { SshService } from './ui/sshHosts/sshService';
 import { StatusBar } from './ui/engine/statusBar';
 import { ContextsView } from './ui/contexts/contextsView';
 import { SshHostsView } from './ui/sshHosts/sshHostsView';
+import { RemoteProjectService } from './ui/sync/remoteProjectService';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ssh,
     engine,
     engineInfo: new EngineInfoDocuments(),
+    remoteProject: new RemoteProjectService(engine, context.workspaceState, logger),
   };
 
   context.subscriptions.push(
@@ -53,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     contexts,
     statusBar,
     services.previous,
+    services.remoteProject,
     new InspectDocumentProvider(contexts),
     new ContextsView(contexts, engine),
     ssh,

@@ -20,6 +20,8 @@ import { connectEngine } from './engine/connectEngine';
 import { diagnoseContext } from './engine/diagnoseContext';
 import { showEngineInfo } from './engine/showEngineInfo';
 import { wrapCommand } from './base/runCommand';
+import { syncWorkspaceFolder } from './sync/syncWorkspaceFolder';
+import { composeDown, composeLogs, composeRestart, composeUp, runComposeProject } from './sync/runComposeProject';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
@@ -46,6 +48,12 @@ const HANDLERS: Record<CommandKey, Handler> = {
   showEngineInfo,
   connectEngine,
   diagnoseContext,
+  syncWorkspaceFolder,
+  runComposeProject,
+  composeUp,
+  composeDown,
+  composeLogs,
+  composeRestart,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

@@ -9,6 +9,7 @@ import type { RefreshManager } from './base/refreshManager';
 import type { SettingsService } from './base/settings';
 import type { SshService } from './sshHosts/sshService';
 import type { StatusBar } from './engine/statusBar';
+import type { RemoteProjectService } from './sync/remoteProjectService';
 
 /** What commands and views need, built once in activate() and passed down (no module globals). */
 export interface Services {
@@ -23,4 +24,5 @@ export interface Services {
   readonly ssh: SshService;
   readonly engine: EngineService;
   readonly engineInfo: EngineInfoDocuments;
+  readonly remoteProject: RemoteProjectService;
 }

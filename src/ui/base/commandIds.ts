@@ -24,6 +24,12 @@ export const CommandIds = {
   showEngineInfo: 'remoteDocker.showEngineInfo',
   connectEngine: 'remoteDocker.connectEngine',
   diagnoseContext: 'remoteDocker.diagnoseContext',
+  syncWorkspaceFolder: 'remoteDocker.syncWorkspaceFolder',
+  runComposeProject: 'remoteDocker.runComposeProject',
+  composeUp: 'remoteDocker.composeUp',
+  composeDown: 'remoteDocker.composeDown',
+  composeLogs: 'remoteDocker.composeLogs',
+  composeRestart: 'remoteDocker.composeRestart',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;
