@@ -156,8 +156,8 @@ describe('syncFolder against a real sshd', () => {
 
   it('a cancelled sync stops and leaves no temporary files behind', T, async () => {
     const local = await tempDir();
-    for (let i = 0; i < 50; i++) {
-      await fs.writeFile(path.join(local, `f${i}`), Buffer.alloc(256 * 1024, i));
+    for (let i = 0; i < 200; i++) {
+      await fs.writeFile(path.join(local, `f${i}`), Buffer.alloc(64 * 1024, i));
     }
     const controller = new AbortController();
     const spec = '~/cancelled';
@@ -167,6 +167,7 @@ describe('syncFolder against a real sshd', () => {
         localRoot: local,
         remoteDir: spec,
         signal: controller.signal,
+        concurrency: 2,
         onProgress: (p) => {
           if (p.phase === 'transferring' && p.filesDone >= 5) {
             controller.abort();
@@ -177,9 +178,9 @@ describe('syncFolder against a real sshd', () => {
     );
     const c2 = await s.connect();
     const done = await syncFolder({ client: c2, localRoot: local, remoteDir: spec });
-    assert.ok(done.uploaded < 50, 'the finished files were kept');
+    assert.ok(done.uploaded < 200, 'the finished files were kept');
     const names = await fs.readdir(path.join(s.user.home, 'cancelled'));
     assert.equal(names.filter((n) => n.includes('.rdc-sync-')).length, 0, names.join(' '));
-    assert.equal(names.length, 50);
+    assert.equal(names.length, 200);
   });
 });

@@ -171,8 +171,12 @@ test('find and sha256sum output are parsed, names with spaces and newlines inclu
     { path: 'ln', type: 'symlink', mode: 0o777, size: 0, mtime: 1700000000, ctime: 1700000000, target: '../etc' },
   ]);
   assert.equal(
-    findCommand("/home/u/it's"),
-    `LC_ALL=C find '/home/u/it'\\''s' -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%C@\\0%P\\0%l\\0'`,
+    findCommand(".remote-docker/it's"),
+    `if [ -d '.remote-docker/it'\\''s' ]; then LC_ALL=C find '.remote-docker/it'\\''s' -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%C@\\0%P\\0%l\\0'; fi`,
+  );
+  assert.throws(
+    () => findCommand('-delete'),
+    (e) => CoreError.is(e, 'syncRemoteDirInvalid'),
   );
   const h = 'a'.repeat(64);
   const parsed = parseSha256sum(`${h}  ./x\n\\${h}  ./a\\nb\\\\c\n`);

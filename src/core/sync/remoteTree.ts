@@ -50,16 +50,21 @@ export async function ensureRemoteRoot(session: SftpSession, spec: RemoteDirSpec
 const FIND_FORMAT = String.raw`%y\0%m\0%s\0%T@\0%C@\0%P\0%l\0`;
 const FIELDS = 7;
 
-/** `find` for the mirror directory (quoted as one shell word; the directory is absolute). */
+/**
+ * `find` for the mirror directory, quoted as one shell word: absolute, or relative to the home
+ * directory (where a session starts), so the listing need not wait for SFTP to name the home. A
+ * missing directory lists as empty; one that is a symlink is not followed (`find -P`, the default)
+ * and is refused before anything is written.
+ */
 export function findCommand(root: string): string {
   const dir = shellWord(root);
-  if (dir === undefined || !root.startsWith('/')) {
+  if (dir === undefined || root.startsWith('-')) {
     throw new CoreError('syncRemoteDirInvalid', `The remote directory ${JSON.stringify(root)} cannot be used.`, {
       path: root,
       rule: 'characters',
     });
   }
-  return `LC_ALL=C find ${dir} -mindepth 1 -printf '${FIND_FORMAT}'`;
+  return `if [ -d ${dir} ]; then LC_ALL=C find ${dir} -mindepth 1 -printf '${FIND_FORMAT}'; fi`;
 }
 
 export function parseFindOutput(out: string): TreeEntry[] {
@@ -83,7 +88,13 @@ export function parseFindOutput(out: string): TreeEntry[] {
   return entries;
 }
 
-export async function listRemoteTree(client: Client, root: string, signal?: AbortSignal): Promise<TreeEntry[]> {
+/** The listing path of a spec: relative to the home directory for `~/…`, else absolute. */
+export function listingPath(spec: RemoteDirSpec): string {
+  return (spec.underHome ? '' : '/') + spec.components.join('/');
+}
+
+export async function listRemoteTree(client: Client, spec: RemoteDirSpec, signal?: AbortSignal): Promise<TreeEntry[]> {
+  const root = listingPath(spec);
   const r = await execRemote(client, findCommand(root), {
     signal,
     timeoutMs: 300_000,

@@ -20,6 +20,8 @@ export class SftpSession {
   /** Requests waiting for an answer: ending the session fails them at once. */
   private readonly pending = new Set<(e: CoreError) => void>();
   private readonly onAbort = (): void => this.end();
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastAnswer = 0;
 
   private constructor(
     private readonly sftp: SFTPWrapper,
@@ -66,7 +68,11 @@ export class SftpSession {
     });
   }
 
-  /** One request: its callback settles the promise, unless the deadline or an abort comes first. */
+  /**
+   * One request: its callback settles the promise, unless the session ends first (an abort, or
+   * the watchdog: no answer to any request for the deadline). One timer for the session, not one
+   * per request: a sync of many small files sends tens of thousands of them.
+   */
   private call<T>(
     op: string,
     target: string,
@@ -78,20 +84,16 @@ export class SftpSession {
         return;
       }
       const fail = (e: CoreError): void => {
-        clearTimeout(timer);
         this.pending.delete(fail);
         reject(e);
       };
-      const timer = setTimeout(() => {
-        fail(new CoreError('timeout', `SFTP ${op} did not answer in time.`, { timeoutMs: this.opTimeoutMs, op }));
-        this.end();
-      }, this.opTimeoutMs);
       this.pending.add(fail);
+      this.armWatchdog();
       start((err, v) => {
         if (!this.pending.delete(fail)) {
           return;
         }
-        clearTimeout(timer);
+        this.lastAnswer = Date.now();
         if (this.signal?.aborted) {
           reject(cancelledError());
         } else if (err) {
@@ -108,6 +110,24 @@ export class SftpSession {
         }
       });
     });
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdog) {
+      return;
+    }
+    this.lastAnswer = Date.now();
+    this.watchdog = setInterval(
+      () => {
+        if (this.pending.size === 0) {
+          clearInterval(this.watchdog);
+          this.watchdog = undefined;
+        } else if (Date.now() - this.lastAnswer >= this.opTimeoutMs) {
+          this.end(new CoreError('timeout', 'The SFTP server stopped answering.', { timeoutMs: this.opTimeoutMs }));
+        }
+      },
+      Math.min(1000, this.opTimeoutMs),
+    );
   }
 
   realpath(p: string): Promise<string> {
@@ -156,14 +176,20 @@ export class SftpSession {
     return this.call('symlink', linkPath, (cb) => this.sftp.symlink(target, linkPath, cb));
   }
 
-  end(): void {
+  end(reason?: CoreError): void {
     if (this.ended) {
       return;
     }
     this.ended = true;
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
     this.signal?.removeEventListener('abort', this.onAbort);
     for (const fail of [...this.pending]) {
-      fail(this.signal?.aborted ? cancelledError() : new CoreError('connectionLost', 'The SFTP session ended.'));
+      fail(
+        this.signal?.aborted
+          ? cancelledError()
+          : (reason ?? new CoreError('connectionLost', 'The SFTP session ended.')),
+      );
     }
     try {
       this.sftp.end();

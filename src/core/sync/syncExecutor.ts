@@ -17,7 +17,7 @@ export interface ExecuteOptions {
   localRoot: string;
   remoteRoot: string;
   signal?: AbortSignal;
-  /** Files in flight at once (default 16). */
+  /** Files in flight at once (default 64: small files are latency-bound). */
   concurrency?: number;
   /** Called after each file or entry is done, with the bytes it carried. */
   onAdvance?: (files: number, bytes: number) => void;
@@ -62,50 +62,97 @@ function tempName(remote: string): string {
   return `${dir}/.${base}.rdc-sync-${randomBytes(6).toString('hex')}`;
 }
 
-async function upload(session: SftpSession, o: ExecuteOptions, e: TreeEntry): Promise<number> {
-  const remote = remoteJoin(o.remoteRoot, e.path);
-  const tmp = tempName(remote);
-  let file;
+/** Files up to this size are read whole and sent in one burst; larger ones stream in chunks. */
+const WHOLE_FILE = 1024 * 1024;
+
+async function readLocal(o: ExecuteOptions, e: TreeEntry): Promise<fs.FileHandle> {
   try {
-    file = await fs.open(localPath(o.localRoot, e.path), 'r');
+    return await fs.open(localPath(o.localRoot, e.path), 'r');
   } catch (err) {
     throw new CoreError('syncLocalUnreadable', `${e.path} cannot be read: ${describeError(err)}`, { file: e.path });
   }
-  let handle: Buffer | undefined;
+}
+
+/**
+ * Sends the file's bytes to an open handle: a small file as one burst of writes, a large one with
+ * WRITES_IN_FLIGHT requests outstanding. Answers the bytes sent.
+ */
+async function sendContent(
+  session: SftpSession,
+  handle: Buffer,
+  file: fs.FileHandle,
+  o: ExecuteOptions,
+  size: number,
+): Promise<number> {
+  if (size <= WHOLE_FILE) {
+    const data = await file.readFile();
+    const writes: Promise<void>[] = [];
+    for (let at = 0; at < data.length; at += CHUNK) {
+      writes.push(session.write(handle, data.subarray(at, at + CHUNK), at));
+    }
+    await Promise.all(writes);
+    return data.length;
+  }
   let sent = 0;
+  const inFlight = new Set<Promise<void>>();
+  for (;;) {
+    throwIfAborted(o.signal);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const { bytesRead } = await file.read(buf, 0, CHUNK, sent);
+    if (bytesRead === 0) {
+      break;
+    }
+    const p: Promise<void> = session.write(handle, buf.subarray(0, bytesRead), sent).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    sent += bytesRead;
+    if (inFlight.size >= WRITES_IN_FLIGHT) {
+      await Promise.race(inFlight);
+    }
+  }
+  await Promise.all(inFlight);
+  return sent;
+}
+
+/**
+ * One file: a new one is created in place (O_EXCL: never through a symlink, never over a file
+ * that appeared meanwhile); one that replaces a remote file is written aside and renamed over
+ * it. The writes, the attributes and the close go out together (a server handles the requests of
+ * one handle in order), so a small new file costs two round trips.
+ */
+async function upload(session: SftpSession, o: ExecuteOptions, e: TreeEntry, overwrite: boolean): Promise<number> {
+  const remote = remoteJoin(o.remoteRoot, e.path);
+  const target = overwrite ? tempName(remote) : remote;
+  const file = await readLocal(o, e);
+  let opened = false;
   try {
-    handle = await session.openExclusive(tmp, 0o600);
-    const h = handle;
-    const inFlight = new Set<Promise<void>>();
-    for (;;) {
-      throwIfAborted(o.signal);
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await file.read(buf, 0, CHUNK, sent);
-      if (bytesRead === 0) {
-        break;
-      }
-      const p: Promise<void> = session.write(h, buf.subarray(0, bytesRead), sent).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      sent += bytesRead;
-      if (inFlight.size >= WRITES_IN_FLIGHT) {
-        await Promise.race(inFlight);
-      }
+    const handle = await session.openExclusive(target, 0o600);
+    opened = true;
+    const sending = sendContent(session, handle, file, o, e.size);
+    const finishing = sending.then(async () => {
+      const attrs = session.fsetstat(handle, { mode: e.mode, atime: e.mtime, mtime: e.mtime });
+      const close = session.closeHandle(handle);
+      await Promise.all([attrs, close]);
+    });
+    // Whatever fails, the handle is closed before the temporary name is removed.
+    const [sent] = await Promise.all([
+      sending,
+      finishing.catch(async (err: unknown) => {
+        await session.closeHandle(handle).catch(() => undefined);
+        throw err;
+      }),
+    ]);
+    if (overwrite) {
+      await session.rename(target, remote);
     }
-    await Promise.all(inFlight);
-    await session.fsetstat(h, { mode: e.mode, atime: e.mtime, mtime: e.mtime });
-    handle = undefined;
-    await session.closeHandle(h);
-    await session.rename(tmp, remote);
+    return sent;
   } catch (err) {
-    if (handle) {
-      await session.closeHandle(handle).catch(() => undefined);
+    if (opened && overwrite) {
+      await session.unlink(target).catch(() => undefined);
     }
-    await session.unlink(tmp).catch(() => undefined);
     throw err;
   } finally {
     await file.close();
   }
-  return sent;
 }
 
 /** Entries grouped by the number of components of their path, shallowest first. */
@@ -119,7 +166,7 @@ function byDepth(entries: readonly TreeEntry[]): TreeEntry[][] {
 }
 
 export async function executePlan(session: SftpSession, plan: SyncPlan, o: ExecuteOptions): Promise<void> {
-  const n = o.concurrency ?? 16;
+  const n = o.concurrency ?? 64;
   const advance = o.onAdvance ?? (() => undefined);
   const at = (rel: string): string => remoteJoin(o.remoteRoot, rel);
   // Files and links go first, all at once; then directories, children first, so each is empty by then.
@@ -169,7 +216,7 @@ export async function executePlan(session: SftpSession, plan: SyncPlan, o: Execu
     n,
     async ({ kind, e }) => {
       if (kind === 'upload') {
-        advance(1, await upload(session, o, e));
+        advance(1, await upload(session, o, e, plan.overwrites.has(e.path)));
       } else if (kind === 'symlink') {
         await session.symlink(e.target ?? '', at(e.path));
         advance(1, 0);

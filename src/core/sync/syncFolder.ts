@@ -34,14 +34,18 @@ export async function syncFolder(o: SyncFolderOptions): Promise<SyncResult> {
   const report = o.onProgress ?? (() => undefined);
   report({ phase: 'listing', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 });
   const spec = parseRemoteDir(o.remoteDir);
+  // The three independent steps start together: the local walk, the remote listing, and SFTP
+  // making the mirror directory safe to write into (which must succeed before anything is written).
+  const excluder = makeExcluder([...(await readDockerignore(o.localRoot)), ...(o.extraExcludes ?? [])]);
+  const localListing = listLocalTree(o.localRoot, excluder, o.signal);
+  const remoteListing = listRemoteTree(o.client, spec, o.signal);
+  // Rejections are awaited below; these keep an early failure elsewhere from leaving them unhandled.
+  localListing.catch(() => undefined);
+  remoteListing.catch(() => undefined);
   const session = await SftpSession.open(o.client, { signal: o.signal });
   try {
     const remoteRoot = await ensureRemoteRoot(session, spec);
-    const excluder = makeExcluder([...(await readDockerignore(o.localRoot)), ...(o.extraExcludes ?? [])]);
-    const [local, remote] = await Promise.all([
-      listLocalTree(o.localRoot, excluder, o.signal),
-      listRemoteTree(o.client, remoteRoot, o.signal),
-    ]);
+    const [local, remote] = await Promise.all([localListing, remoteListing]);
     let plan = planSync(local, remote, (rel) => excluder.excludes(rel));
     const verified = { checked: plan.verify.length, equal: 0 };
     if (plan.verify.length > 0) {
@@ -66,6 +70,8 @@ export async function syncFolder(o: SyncFolderOptions): Promise<SyncResult> {
         report({ phase: 'transferring', filesDone, filesTotal: total, bytesDone, bytesTotal: plan.uploadBytes });
       },
     });
+    // A Cancel that came after the last request left is still a cancel: the user asked to stop.
+    throwIfAborted(o.signal);
     report({ phase: 'done', filesDone, filesTotal: total, bytesDone, bytesTotal: plan.uploadBytes });
     const result: SyncResult = {
       remoteDir: remoteRoot,

@@ -37,6 +37,7 @@ export function planSync(
   const symlinks: TreeEntry[] = [];
   const attributes: TreeEntry[] = [];
   const verify: TreeEntry[] = [];
+  const overwrites = new Set<string>();
   /** Remote paths replaced by another type: they and everything below them go. */
   const replaced: string[] = [];
 
@@ -60,6 +61,7 @@ export function planSync(
       }
     } else if (l.size !== r.size) {
       uploads.push(l);
+      overwrites.add(l.path);
     } else if (l.mtime !== r.mtime || (r.ctime !== undefined && l.mtime >= r.ctime)) {
       verify.push(l);
     } else if (l.mode !== r.mode) {
@@ -71,6 +73,7 @@ export function planSync(
   return {
     mkdirs,
     uploads,
+    overwrites,
     symlinks,
     attributes,
     verify,
@@ -110,6 +113,7 @@ export function applyVerification(plan: SyncPlan, equal: ReadonlySet<string>): S
   return {
     ...plan,
     uploads,
+    overwrites: new Set([...plan.overwrites, ...differ.map((e) => e.path)]),
     // Setting the times again also moves the remote ctime past the local mtime: no re-check next time.
     attributes: [...plan.attributes, ...same].sort(byPath),
     verify: [],

@@ -27,6 +27,8 @@ export interface SyncPlan {
   readonly mkdirs: readonly TreeEntry[];
   /** Files whose content travels. */
   readonly uploads: readonly TreeEntry[];
+  /** The uploads that replace a remote file (written aside and renamed over it); the others are new. */
+  readonly overwrites: ReadonlySet<string>;
   /** Symlinks to (re)create with the local link text. */
   readonly symlinks: readonly TreeEntry[];
   /** Same content, other mode or mtime: only the attributes are set. */
