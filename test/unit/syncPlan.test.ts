@@ -10,6 +10,7 @@ import { CoreError } from '../../src/core/common/errors';
 import { parseSha256sum } from '../../src/core/sync/contentHashes';
 import { listLocalTree } from '../../src/core/sync/localTree';
 import { defaultRemoteDir, parseRemoteDir, remoteJoin, resolveRemoteDir } from '../../src/core/sync/remotePaths';
+import { composeCommand } from '../../src/core/sync/remoteCompose';
 import { findCommand, parseFindOutput } from '../../src/core/sync/remoteTree';
 import { makeExcluder } from '../../src/core/sync/syncExcludes';
 import { applyVerification, planSync } from '../../src/core/sync/syncPlan';
@@ -208,4 +209,40 @@ test('the local tree: .dockerignore rules, symlinks read not followed, re-includ
   );
   assert.equal(tree.find((e) => e.path === 'out')?.target, outside);
   assert.equal(tree.find((e) => e.path === 'run.sh')?.mode, 0o755);
+});
+
+test('the compose command: every value one quoted word, the file joined under the mirror, constant actions', () => {
+  assert.equal(
+    composeCommand({
+      flavor: 'docker-compose',
+      action: 'up',
+      remoteRoot: "/home/u/.remote-docker/it's-1a2b3c4d",
+      composeFile: 'deploy/compose.yaml',
+      projectName: 'shop',
+      dockerSocket: '/run/user/1000/docker.sock',
+    }),
+    `cd '/home/u/.remote-docker/it'\\''s-1a2b3c4d/deploy' && DOCKER_HOST=unix:///run/user/1000/docker.sock ` +
+      `exec docker-compose -p shop -f '/home/u/.remote-docker/it'\\''s-1a2b3c4d/deploy/compose.yaml' up -d --build`,
+  );
+  assert.equal(
+    composeCommand({
+      flavor: 'docker compose',
+      action: 'logs',
+      remoteRoot: '/m',
+      composeFile: 'compose.yml',
+      projectName: '',
+    }),
+    'cd /m && exec docker compose -f /m/compose.yml logs -f --tail 200',
+  );
+  assert.throws(
+    () =>
+      composeCommand({
+        flavor: 'docker compose',
+        action: 'down',
+        remoteRoot: '/m',
+        composeFile: '../x.yml',
+        projectName: 'p',
+      }),
+    (e) => CoreError.is(e, 'syncPathOutside'),
+  );
 });
