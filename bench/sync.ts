@@ -226,6 +226,13 @@ async function measure(e: Env, reps: number, log: (l: string) => void): Promise<
   return f;
 }
 
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+}
+
 function report(f: Figures, reps: number, rsyncVersion: string): BenchReport {
   const m = {
     firstOurs: median(f.first.ours),
@@ -248,7 +255,7 @@ function report(f: Figures, reps: number, rsyncVersion: string): BenchReport {
   const cell = (v: number, kind: string): string =>
     Number.isNaN(v) ? '' : kind === 'ratio' ? `${v.toFixed(2)}×` : `${fmt(v)} ms`;
   const text = [
-    `sync (${reps} rounds, ${rsyncVersion})`,
+    `sync (${reps} rounds, ${rsyncVersion}, load average ${loadAverage()})`,
     ...rows.map(
       ([name, med, min, kind]) =>
         `  ${name.padEnd(62)} ${cell(med, kind).padStart(10)} ${cell(min, kind).padStart(10)}`,
@@ -259,6 +266,9 @@ function report(f: Figures, reps: number, rsyncVersion: string): BenchReport {
     '',
     `Medians of ${reps} rounds on loopback, same sshd and key (\`${rsyncVersion}\`), alternating; ours on the pooled`,
     'SSH connection (already connected, as the status bar keeps it), rsync with its own `ssh` login each run.',
+    '',
+    `Load average when the rounds ended: ${loadAverage()} (this machine's cores: ${os.cpus().length}); with other`,
+    'work running the rounds spread widely, so the minimums are shown too.',
     '',
     '| case | median | min |',
     '|---|---:|---:|',
@@ -277,7 +287,14 @@ export const syncSuite: BenchSuite = {
       const version =
         (await runProcess('rsync', ['--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0] ?? 'rsync';
       const figures = await measure(e, reps, o.log);
-      return report(figures, reps, version.replace(/\s+protocol.*$/, '').trim());
+      return report(
+        figures,
+        reps,
+        version
+          .replace(/\s+protocol.*$/, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
     } finally {
       await tearDown(e);
     }
