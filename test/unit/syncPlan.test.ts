@@ -209,6 +209,12 @@ test('the local tree: .dockerignore rules, symlinks read not followed, re-includ
   );
   assert.equal(tree.find((e) => e.path === 'out')?.target, outside);
   assert.equal(tree.find((e) => e.path === 'run.sh')?.mode, 0o755);
+  // Windows has no POSIX modes: usable defaults instead of its 0666 directories.
+  const onWindows = await listLocalTree(root, makeExcluder(['node_modules', 'out']), undefined, 'win32');
+  assert.deepEqual(
+    onWindows.map((e) => `${e.path} ${e.mode.toString(8)}`),
+    ['logs 755', 'logs/a.log 644', 'logs/keep 755', 'logs/keep/important.log 644', 'run.sh 644'],
+  );
 });
 
 test('the compose command: every value one quoted word, the file joined under the mirror, constant actions', () => {

@@ -13,22 +13,41 @@ function unreadable(file: string, e: unknown): CoreError {
   return new CoreError('syncLocalUnreadable', `${file} cannot be read: ${describeError(e)}`, { file }, { cause: e });
 }
 
+/**
+ * Windows reports no POSIX permissions (directories come back as 0666, without the x bit a remote
+ * directory needs): there the mirror gets the usual 0755 directories and 0644 files.
+ */
+function modeOf(mode: number, isDir: boolean, platform: NodeJS.Platform): number {
+  if (platform === 'win32') {
+    return isDir ? 0o755 : 0o644;
+  }
+  return mode & 0o7777;
+}
+
 /** Every entry under `root` that the excluder keeps (and the directories leading to kept entries). */
-export async function listLocalTree(root: string, excluder: Excluder, signal?: AbortSignal): Promise<TreeEntry[]> {
+export async function listLocalTree(
+  root: string,
+  excluder: Excluder,
+  signal?: AbortSignal,
+  platform: NodeJS.Platform = process.platform,
+): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
-  await walk(root, '', excluder, out, signal);
+  await walk({ root, excluder, out, signal, platform }, '');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+interface Walk {
+  root: string;
+  excluder: Excluder;
+  out: TreeEntry[];
+  signal: AbortSignal | undefined;
+  platform: NodeJS.Platform;
+}
+
 /** Walks one directory; answers whether anything below it was kept. */
-async function walk(
-  root: string,
-  dirRel: string,
-  excluder: Excluder,
-  out: TreeEntry[],
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  throwIfAborted(signal);
+async function walk(w: Walk, dirRel: string): Promise<boolean> {
+  const { root, excluder, out } = w;
+  throwIfAborted(w.signal);
   const dirAbs = dirRel === '' ? root : path.join(root, ...dirRel.split('/'));
   let names: Dirent[];
   try {
@@ -50,13 +69,17 @@ async function walk(
       } catch (e) {
         throw unreadable(abs, e);
       }
-      const base = { path: rel, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) };
+      const base = {
+        path: rel,
+        mode: modeOf(st.mode, st.isDirectory(), w.platform),
+        mtime: Math.floor(st.mtimeMs / 1000),
+      };
       if (st.isSymbolicLink()) {
         out.push({ ...base, type: 'symlink', size: 0, target: await fs.readlink(abs) });
         return true;
       }
       if (st.isDirectory()) {
-        const below = await walk(root, rel, excluder, out, signal);
+        const below = await walk(w, rel);
         if (!excluded || below) {
           out.push({ ...base, type: 'dir', size: 0 });
           return true;
