@@ -52,7 +52,10 @@ export function syncReasonText(reason: SyncReason, details: ErrorDetails): Error
       };
     case 'composeMissing':
       return {
-        message: vscode.l10n.t('Neither "docker compose" nor "docker-compose" is installed on the remote.'),
+        message:
+          details.dockerCli === false
+            ? vscode.l10n.t('Neither the docker command nor "docker-compose" is installed on the remote.')
+            : vscode.l10n.t('Neither "docker compose" nor "docker-compose" is installed on the remote.'),
         nextStep: vscode.l10n.t('Install the Docker Compose plugin (or docker-compose) there.'),
       };
     case 'composeFileOutside':
