@@ -53,6 +53,18 @@ export const ENGINE_REASONS = [
   'tlsMaterialMissing',
 ] as const;
 
+/** Reasons of running a fix on the remote host with sudo (the UI's server setup table). */
+export const SETUP_REASONS = [
+  /** sudo did not accept the password (nothing ran). */
+  'sudoPasswordWrong',
+  /** The user may not run the command with sudo (nothing ran). */
+  'sudoNotAllowed',
+  /** There is no sudo on the remote host. */
+  'sudoMissing',
+  /** sudo ran the command and it failed. */
+  'sudoCommandFailed',
+] as const;
+
 /** Reasons of the workspace mirror on the remote and of compose run there (the UI's sync table). */
 export const SYNC_REASONS = [
   /** The remote directory setting is not absolute/under ~, names `..`, or is `/` or the home itself. */
@@ -100,6 +112,7 @@ export const REASONS = [
   'fileChangedMeanwhile',
   ...SSH_REASONS,
   ...ENGINE_REASONS,
+  ...SETUP_REASONS,
   ...SYNC_REASONS,
 ] as const;
 

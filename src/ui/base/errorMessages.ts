@@ -3,6 +3,7 @@ import {
   CoreError,
   describeError,
   ENGINE_REASONS,
+  SETUP_REASONS,
   SSH_REASONS,
   SYNC_REASONS,
   type ErrorDetails,
@@ -11,6 +12,7 @@ import {
 import type { ErrorText } from './errorDetails';
 import { isUserCancelled } from './userCancelledError';
 import { engineReasonText } from './reasonTexts/engineReasons';
+import { setupReasonText } from './reasonTexts/setupReasons';
 import { sshReasonText } from './reasonTexts/sshReasons';
 import { storeReasonText } from './reasonTexts/storeReasons';
 import { syncReasonText } from './reasonTexts/syncReasons';
@@ -46,6 +48,9 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   }
   if (isOneOf(ENGINE_REASONS, reason)) {
     return engineReasonText(reason, details);
+  }
+  if (isOneOf(SETUP_REASONS, reason)) {
+    return setupReasonText(reason, details);
   }
   if (isOneOf(SYNC_REASONS, reason)) {
     return syncReasonText(reason, details);
