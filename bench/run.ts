@@ -11,6 +11,7 @@ import { contextsSuite } from './contexts';
 import { engineSuite } from './engine';
 import { extensionSuite } from './extension';
 import { portsSuite } from './ports';
+import { syncSuite } from './sync';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -31,7 +32,7 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, portsSuite];
+const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, portsSuite, syncSuite];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};

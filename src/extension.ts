@@ -19,6 +19,7 @@ import { registerPorts } from './ui/ports/registerPorts';
 import { NeighbourSettings } from './ui/workspace/neighbours';
 import { registerWorkspaceContext } from './ui/workspace/registerWorkspaceContext';
 import { WorkspaceContextService } from './ui/workspace/workspaceContextService';
+import { RemoteProjectService } from './ui/sync/remoteProjectService';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
     engineInfo: new EngineInfoDocuments(),
     workspace,
     neighbours: new NeighbourSettings(context.workspaceState, logger),
+    remoteProject: new RemoteProjectService(engine, context.workspaceState, logger),
   };
 
   context.subscriptions.push(
@@ -60,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     contexts,
     statusBar,
     services.previous,
+    services.remoteProject,
     new InspectDocumentProvider(contexts),
     new ContextsView(contexts, engine, workspace),
     ssh,

@@ -22,6 +22,8 @@ import { showEngineInfo } from './engine/showEngineInfo';
 import { wrapCommand } from './base/runCommand';
 import { stopUsingContextInWorkspace, useContextInWorkspace } from './workspace/workspaceContextCommands';
 import { protectContext, unprotectContext } from './contexts/protectContext';
+import { syncWorkspaceFolder } from './sync/syncWorkspaceFolder';
+import { composeDown, composeLogs, composeRestart, composeUp, runComposeProject } from './sync/runComposeProject';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
@@ -52,6 +54,12 @@ const HANDLERS: Record<CommandKey, Handler> = {
   stopUsingContextInWorkspace,
   protectContext,
   unprotectContext,
+  syncWorkspaceFolder,
+  runComposeProject,
+  composeUp,
+  composeDown,
+  composeLogs,
+  composeRestart,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

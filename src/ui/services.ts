@@ -11,6 +11,7 @@ import type { SshService } from './sshHosts/sshService';
 import type { StatusBar } from './engine/statusBar';
 import type { NeighbourSettings } from './workspace/neighbours';
 import type { WorkspaceContextService } from './workspace/workspaceContextService';
+import type { RemoteProjectService } from './sync/remoteProjectService';
 
 /** What commands and views need, built once in activate() and passed down (no module globals). */
 export interface Services {
@@ -29,4 +30,5 @@ export interface Services {
   readonly workspace: WorkspaceContextService;
   /** DOCKER_CONTEXT in the container extensions' settings, with consent. */
   readonly neighbours: NeighbourSettings;
+  readonly remoteProject: RemoteProjectService;
 }

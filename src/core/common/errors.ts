@@ -76,6 +76,28 @@ export const SETUP_REASONS = [
   'sudoCommandFailed',
 ] as const;
 
+/** Reasons of the workspace mirror on the remote and of compose run there (the UI's sync table). */
+export const SYNC_REASONS = [
+  /** The remote directory setting is not absolute/under ~, names `..`, or is `/` or the home itself. */
+  'syncRemoteDirInvalid',
+  /** A path would leave the mirror directory. */
+  'syncPathOutside',
+  /** A component of the mirror's remote path is a symlink: writing through it could land anywhere. */
+  'syncRemoteSymlink',
+  /** The remote tree could not be listed (no GNU find, no permission). */
+  'syncRemoteListFailed',
+  /** An SFTP operation on the remote failed. */
+  'syncRemoteFailed',
+  /** A local file of the folder could not be read. */
+  'syncLocalUnreadable',
+  /** The context does not reach its daemon over SSH, so there is no remote machine to mirror to. */
+  'syncNeedsSsh',
+  /** Neither `docker compose` nor `docker-compose` exists on the remote. */
+  'composeMissing',
+  /** The compose file is not inside a workspace folder. */
+  'composeFileOutside',
+] as const;
+
 /** Every reason the core can fail for. Add new ones here so the UI's mapping stays exhaustive. */
 export const REASONS = [
   // Generic
@@ -102,6 +124,7 @@ export const REASONS = [
   ...SSH_REASONS,
   ...ENGINE_REASONS,
   ...SETUP_REASONS,
+  ...SYNC_REASONS,
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -28,6 +28,12 @@ export const CommandIds = {
   stopUsingContextInWorkspace: 'remoteDocker.stopUsingContextInWorkspace',
   protectContext: 'remoteDocker.protectContext',
   unprotectContext: 'remoteDocker.unprotectContext',
+  syncWorkspaceFolder: 'remoteDocker.syncWorkspaceFolder',
+  runComposeProject: 'remoteDocker.runComposeProject',
+  composeUp: 'remoteDocker.composeUp',
+  composeDown: 'remoteDocker.composeDown',
+  composeLogs: 'remoteDocker.composeLogs',
+  composeRestart: 'remoteDocker.composeRestart',
 } as const;
 
 /**

@@ -5,6 +5,7 @@ import {
   ENGINE_REASONS,
   SETUP_REASONS,
   SSH_REASONS,
+  SYNC_REASONS,
   type ErrorDetails,
   type Reason,
 } from '../../core/common/errors';
@@ -14,6 +15,7 @@ import { engineReasonText } from './reasonTexts/engineReasons';
 import { setupReasonText } from './reasonTexts/setupReasons';
 import { sshReasonText } from './reasonTexts/sshReasons';
 import { storeReasonText } from './reasonTexts/storeReasons';
+import { syncReasonText } from './reasonTexts/syncReasons';
 
 export type { ErrorText } from './errorDetails';
 
@@ -49,6 +51,9 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   }
   if (isOneOf(SETUP_REASONS, reason)) {
     return setupReasonText(reason, details);
+  }
+  if (isOneOf(SYNC_REASONS, reason)) {
+    return syncReasonText(reason, details);
   }
   return storeReasonText(reason, details);
 }

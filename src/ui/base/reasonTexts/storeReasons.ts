@@ -5,9 +5,10 @@ import { str, fileRef, endpointRuleText, type ErrorText } from '../errorDetails'
 import type { SshReason } from './sshReasons';
 import type { EngineReason } from './engineReasons';
 import type { SetupReason } from './setupReasons';
+import type { SyncReason } from './syncReasons';
 
 /** Every reason the other tables do not cover: files, contexts, endpoints, cancellation. */
-export type StoreReason = Exclude<Reason, SshReason | EngineReason | SetupReason>;
+export type StoreReason = Exclude<Reason, SshReason | EngineReason | SetupReason | SyncReason>;
 
 /** Files, contexts and endpoints, in the user's language (a table: one case per reason). */
 export function storeReasonText(reason: StoreReason, details: ErrorDetails): ErrorText {
