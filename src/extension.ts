@@ -15,6 +15,7 @@ import { SshService } from './ui/sshHosts/sshService';
 import { StatusBar } from './ui/engine/statusBar';
 import { ContextsView } from './ui/contexts/contextsView';
 import { SshHostsView } from './ui/sshHosts/sshHostsView';
+import { registerCompose } from './ui/compose/registerCompose';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     refresh.register('contexts', (reasons) => engine.onContextsRefreshed(reasons)),
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
     ...registerCommands(services),
+    ...registerCompose(services),
   );
   logger.info(
     `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
