@@ -38,6 +38,10 @@ export interface HostMount {
   typeSpan?: Span;
   /** Variables used without a value or default. */
   unset: string[];
+  /** For `build`: `build.dockerfile`, relative to the context. */
+  dockerfile?: string;
+  /** For `build`: the `build` key (where its CodeLens goes). */
+  keySpan?: Span;
 }
 
 export interface ComposeRead {
@@ -94,13 +98,31 @@ function readService(text: string, service: string, node: YAMLMap, env: Environm
       }
     }
   }
-  const build = node.get('build', true);
+  const buildPair = node.items.find((p) => Y.isScalar(p.key) && p.key.value === 'build');
+  const keySpan = buildPair && Y.isScalar(buildPair.key) ? { keySpan: spanOf(buildPair.key) } : {};
+  const build = buildPair?.value;
   if (Y.isScalar(build) && typeof build.value === 'string') {
-    pushBuild(scalarMount(text, 'build', service, build as Scalar<string>, env), out);
+    pushBuild({ ...scalarMount(text, 'build', service, build as Scalar<string>, env), ...keySpan }, out);
   } else if (Y.isMap(build)) {
     const context = build.get('context', true);
+    const dockerfile = build.get('dockerfile');
+    const file = typeof dockerfile === 'string' ? { dockerfile: interpolate(dockerfile, env).value } : {};
     if (Y.isScalar(context) && typeof context.value === 'string') {
-      pushBuild(scalarMount(text, 'build', service, context as Scalar<string>, env), out);
+      pushBuild({ ...scalarMount(text, 'build', service, context as Scalar<string>, env), ...file, ...keySpan }, out);
+    } else if (context === undefined && keySpan.keySpan) {
+      // No context: Compose uses the compose file's folder.
+      const span = keySpan.keySpan;
+      out.push({
+        kind: 'build',
+        owner: service,
+        written: '.',
+        source: '.',
+        span,
+        wholeScalar: true,
+        unset: [],
+        ...file,
+        ...keySpan,
+      });
     }
   }
 }
