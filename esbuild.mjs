@@ -29,6 +29,17 @@ const lazyLibraries = {
   },
 };
 
+/**
+ * jsonc-parser's `main` is a UMD file whose inner `require`s esbuild cannot follow (they go through
+ * the factory's parameter); its ES module build bundles cleanly.
+ */
+const jsoncParserEsm = {
+  name: 'jsonc-parser-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: require.resolve('jsonc-parser/lib/esm/main.js') }));
+  },
+};
+
 const options = {
   entryPoints: [
     { in: 'src/extension.ts', out: 'extension' },
@@ -43,7 +54,7 @@ const options = {
   sourcemap: !production,
   minify: production,
   logLevel: 'info',
-  plugins: [lazyLibraries],
+  plugins: [lazyLibraries, jsoncParserEsm],
   // `vscode` is provided by the extension host. ssh2 loads its native crypto binding and
   // cpu-features inside try/catch and falls back to pure JS, so they stay out of the bundle.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
