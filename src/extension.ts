@@ -16,6 +16,7 @@ import { StatusBar } from './ui/engine/statusBar';
 import { ContextsView } from './ui/contexts/contextsView';
 import { SshHostsView } from './ui/sshHosts/sshHostsView';
 import { registerCompose } from './ui/compose/registerCompose';
+import { registerBuildContext } from './ui/buildContext/registerBuildContext';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): void {
     refresh.register('engine', (reasons) => engine.onEngineRefresh(reasons)),
     ...registerCommands(services),
     ...registerCompose(services),
+    ...registerBuildContext(services),
   );
   logger.info(
     `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,

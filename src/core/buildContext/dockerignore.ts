@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Ignore } from '@balena/dockerignore';
+import { readFileIfExists, writeFileAtomic } from '../common/fsutil';
 
 export interface IgnoreRules {
   /** The file the patterns came from (undefined: none, everything is sent). */
@@ -43,4 +44,33 @@ export function readIgnoreRules(contextDir: string, dockerfile?: string): Ignore
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
   return { file, patterns };
+}
+
+/**
+ * Adds `pattern` as the last line of an ignore file (made when missing), keeping every byte that
+ * was there; nothing is written when the exact line is already present. Returns whether it wrote.
+ */
+export async function appendIgnorePattern(file: string, pattern: string): Promise<boolean> {
+  const before = (await readFileIfExists(file)) ?? '';
+  if (before.split(/\r?\n/).some((l) => l.trim() === pattern)) {
+    return false;
+  }
+  const nl = before.includes('\r\n') ? '\r\n' : '\n';
+  const sep = before === '' || before.endsWith('\n') ? '' : nl;
+  await writeFileAtomic(file, before + sep + pattern + nl);
+  return true;
+}
+
+/** A pattern matching one top-level entry of the context exactly (wildcards escaped). */
+export function patternFor(entry: string): string {
+  return '/' + entry.replace(/[*?[\\]/g, (c) => '\\' + c);
+}
+
+/**
+ * The 0-based line of a Dockerfile's first instruction: past blank lines, comments and parser
+ * directives (`# syntax=…`), which are comments too. -1 when there is none.
+ */
+export function firstInstructionLine(text: string): number {
+  const lines = text.split(/\r?\n/);
+  return lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
 }
