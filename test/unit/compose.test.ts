@@ -207,3 +207,19 @@ test('devcontainer.json: mounts as strings and objects, workspaceMount, variable
     ],
   );
 });
+
+test('named volume fix: an empty flow map, and a last volume with a nested block and a comment', () => {
+  const empty = 'services:\n  a:\n    volumes:\n      - ./x:/x\nvolumes: {}\n';
+  let r = readComposeMounts(empty, {});
+  assert.equal(
+    applyEdits(empty, namedVolumeFix(empty, r.mounts[0], r.volumes).edits),
+    'services:\n  a:\n    volumes:\n      - x:/x\nvolumes: { x: {} }\n',
+  );
+  const nested =
+    'services:\n  a:\n    volumes:\n      - ./x:/x\nvolumes:\n  db:\n    driver: local # keep\n# tail comment\n';
+  r = readComposeMounts(nested, {});
+  assert.equal(
+    applyEdits(nested, namedVolumeFix(nested, r.mounts[0], r.volumes).edits),
+    'services:\n  a:\n    volumes:\n      - x:/x\nvolumes:\n  db:\n    driver: local # keep\n  x:\n# tail comment\n',
+  );
+});

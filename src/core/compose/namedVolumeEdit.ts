@@ -101,9 +101,7 @@ function volumesEntryEdit(text: string, name: string): TextEdit {
   if (Y.isMap(value) && value.items.length > 0) {
     const first = value.items[0].key as { range?: [number, number, number] };
     const own = ' '.repeat(columnOf(text, first.range?.[0] ?? 0));
-    const last = value.items[value.items.length - 1];
-    const lastNode = (last.value ?? last.key) as { range?: [number, number, number] };
-    const end = lastNode.range?.[1] ?? text.length;
+    const end = lastValueEnd(value) ?? text.length;
     const eol = text.indexOf('\n', end);
     return eol < 0
       ? { start: text.length, end: text.length, text: `${nl}${own}${name}:` }
@@ -129,4 +127,23 @@ function childIndent(text: string, pairs: readonly Pair[]): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Where the last value written inside a block collection ends: the deepest last scalar's end (a
+ * collection's own range runs on over the comment lines after it, which must stay below).
+ */
+function lastValueEnd(node: unknown): number | undefined {
+  const Y = loadYaml();
+  let n = node;
+  for (;;) {
+    if (Y.isMap(n) && n.items.length > 0) {
+      const last = n.items[n.items.length - 1];
+      n = last.value ?? last.key;
+    } else if (Y.isSeq(n) && n.items.length > 0) {
+      n = n.items[n.items.length - 1];
+    } else {
+      return (n as { range?: [number, number, number] } | null)?.range?.[1];
+    }
+  }
 }
