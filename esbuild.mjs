@@ -3,7 +3,8 @@
 //   ssh2.js          ssh2, required on the first SSH connection;
 //   dockerode.js     dockerode with docker-modem, required on the first Engine API call;
 //   yaml.js          yaml, required when a compose file is first read;
-//   dockerignore.js  @balena/dockerignore, required when a build context is first measured.
+//   dockerignore.js  @balena/dockerignore, required when a build context is first measured;
+//   buildContextWorker.js  the worker thread that measures a build context (src/core/buildContext/scanWorker.ts).
 // The libraries are most of the code, and activation uses none, so they live in files of
 // their own that the extension requires only when it needs them: V8 then neither parses nor
 // compiles them at start-up. docker-modem's own `require('ssh2')` goes to the same ssh2.js, so
@@ -28,10 +29,22 @@ const lazyLibraries = {
   },
 };
 
+/**
+ * jsonc-parser's `main` is a UMD file whose inner `require`s esbuild cannot follow (they go through
+ * the factory's parameter); its ES module build bundles cleanly.
+ */
+const jsoncParserEsm = {
+  name: 'jsonc-parser-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: require.resolve('jsonc-parser/lib/esm/main.js') }));
+  },
+};
+
 const options = {
   entryPoints: [
     { in: 'src/extension.ts', out: 'extension' },
     ...Object.entries(LAZY).map(([name, out]) => ({ in: require.resolve(name), out })),
+    { in: 'src/core/buildContext/scanWorker.ts', out: 'buildContextWorker' },
   ],
   bundle: true,
   format: 'cjs',
@@ -41,7 +54,7 @@ const options = {
   sourcemap: !production,
   minify: production,
   logLevel: 'info',
-  plugins: [lazyLibraries],
+  plugins: [lazyLibraries, jsoncParserEsm],
   // `vscode` is provided by the extension host. ssh2 loads its native crypto binding and
   // cpu-features inside try/catch and falls back to pure JS, so they stay out of the bundle.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],

@@ -12,6 +12,7 @@ import { engineSuite } from './engine';
 import { extensionSuite } from './extension';
 import { portsSuite } from './ports';
 import { syncSuite } from './sync';
+import { buildContextSuite } from './buildContext';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -32,7 +33,7 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, portsSuite, syncSuite];
+const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, portsSuite, syncSuite, buildContextSuite];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};

@@ -20,6 +20,8 @@ import { NeighbourSettings } from './ui/workspace/neighbours';
 import { registerWorkspaceContext } from './ui/workspace/registerWorkspaceContext';
 import { WorkspaceContextService } from './ui/workspace/workspaceContextService';
 import { RemoteProjectService } from './ui/sync/remoteProjectService';
+import { registerCompose } from './ui/compose/registerCompose';
+import { registerBuildContext } from './ui/buildContext/registerBuildContext';
 
 /**
  * Builds the services and the UI. Reads local files only: activation does no network I/O (the
@@ -81,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerPorts(services),
     workspace,
     ...registerWorkspaceContext(services),
+    ...registerCompose(services),
+    ...registerBuildContext(services),
   );
   logger.info(
     `Remote Docker Contexts ${String((context.extension.packageJSON as { version?: string }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
