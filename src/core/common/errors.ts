@@ -37,6 +37,8 @@ export const SSH_REASONS = [
   'sshProtocolError',
   'remoteCommandFailed',
   'remoteShellNotPosix',
+  /** The host's ProxyCommand could not run, or ended before the SSH connection was made. */
+  'proxyCommandFailed',
 ] as const;
 
 /** Reasons of Docker at the far end of a connection and of the daemon's answers (the UI's engine table). */

@@ -58,6 +58,17 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
           nextStep: vscode.l10n.t('Check the ProxyJump lines of these hosts in the SSH configuration.'),
         };
       }
+      if (str(details, 'detail') === 'proxyCommand') {
+        return {
+          message: vscode.l10n.t(
+            'The {0} "{1}" holds characters a shell would interpret, so the ProxyCommand of {2} was not run.',
+            str(details, 'field') ?? '?',
+            str(details, 'value') ?? '?',
+            alias(details),
+          ),
+          nextStep: vscode.l10n.t('Use a host name, alias and user name without quotes, spaces or shell symbols.'),
+        };
+      }
       return {
         message: vscode.l10n.t(
           '"{0}" is not a valid SSH destination. Use user@host or user@host:port.',
@@ -92,15 +103,6 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.'),
       };
     case 'hostUnreachable':
-      if (str(details, 'detail') === 'proxyCommand') {
-        return {
-          message: vscode.l10n.t(
-            '{0} is reached through a ProxyCommand, which Remote Docker does not run.',
-            alias(details) === '?' ? hostName(details) : alias(details),
-          ),
-          nextStep: vscode.l10n.t('Use ProxyJump for this host instead.'),
-        };
-      }
       return {
         message: vscode.l10n.t('{0} cannot be reached.', address(details)),
         nextStep: vscode.l10n.t('Check the network, VPN or firewall.'),
@@ -182,12 +184,43 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
       return { message: vscode.l10n.t('The SSH conversation with {0} failed.', address(details)) };
     case 'remoteCommandFailed':
       return { message: vscode.l10n.t('A command on {0} failed.', hostName(details)) };
+    case 'proxyCommandFailed':
+      return proxyCommandText(details);
     case 'remoteShellNotPosix':
       return {
         message: vscode.l10n.t(
           'The login shell on {0} is not a POSIX shell, so the key cannot be installed automatically.',
           hostName(details),
         ),
+      };
+  }
+}
+
+function proxyCommandText(details: ErrorDetails): ErrorText {
+  const who = alias(details) === '?' ? hostName(details) : alias(details);
+  switch (str(details, 'detail')) {
+    case 'token':
+      return {
+        message: vscode.l10n.t(
+          'The ProxyCommand of {0} uses {1}, which ssh does not expand there.',
+          who,
+          str(details, 'token') ?? '%',
+        ),
+        nextStep: vscode.l10n.t('Use only %h, %n, %p, %r and %% in a ProxyCommand.'),
+      };
+    case 'stdio':
+      return {
+        message: vscode.l10n.t('The ProxyCommand of {0} is "-", which only ssh itself can use.', who),
+        nextStep: vscode.l10n.t('Use ProxyJump or a command such as "nc %h %p" for this host instead.'),
+      };
+    default:
+      return {
+        message: vscode.l10n.t(
+          'The ProxyCommand of {0} ended before the SSH connection was made: {1}',
+          who,
+          str(details, 'stderr') || str(details, 'message') || str(details, 'exitCode') || '?',
+        ),
+        nextStep: vscode.l10n.t('Run the command in a terminal ("ssh {0}") to see what it needs.', who),
       };
   }
 }
