@@ -9,6 +9,7 @@ import type { Client, ConnectConfig } from 'ssh2';
 import { CoreError, cancelledError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { EffectiveHost } from '../sshConfig/resolveHost';
+import { ssh2Algorithms } from './algorithms';
 import { AttemptProgress, attemptError, attemptTimeoutError } from './attemptErrors';
 import { Authenticator } from './authenticator';
 import type { ConnectOptions, SshConnection } from './connectTypes';
@@ -189,11 +190,7 @@ class ConnectAttempt {
       },
       authHandler: auth.handler,
     };
-    if (v.algorithms && v.algorithms.length > 0) {
-      config.algorithms = {
-        serverHostKey: v.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
-      };
-    }
+    config.algorithms = ssh2Algorithms(host, v.algorithms);
     return config;
   }
 

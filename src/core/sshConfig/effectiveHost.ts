@@ -27,6 +27,15 @@ export interface EffectiveHost {
   connectTimeout?: number;
   serverAliveInterval?: number;
   serverAliveCountMax?: number;
+  /**
+   * The algorithm lists as OpenSSH assembles them (defaults of OpenSSH ≥ 8.8 when unset: no
+   * ssh-rsa with SHA-1, no ssh-dss).
+   */
+  hostKeyAlgorithms?: string[];
+  pubkeyAcceptedAlgorithms?: string[];
+  kexAlgorithms?: string[];
+  ciphers?: string[];
+  macs?: string[];
   source: 'ssh -G' | 'builtin';
 }
 

@@ -171,6 +171,19 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', hostKeyName(details)),
       };
     case 'authFailed':
+      if (str(details, 'detail') === 'signatureAlgorithm') {
+        return {
+          message: vscode.l10n.t(
+            '{0} asked for {1} signatures, which your SSH configuration does not allow (RSA with SHA-1 is off by default, as in OpenSSH).',
+            address(details),
+            str(details, 'algorithm') ?? '?',
+          ),
+          nextStep: vscode.l10n.t(
+            'Use an ed25519 key, update the server, or add "PubkeyAcceptedAlgorithms +{0}" to this host in the SSH configuration if you accept the risk.',
+            str(details, 'algorithm') ?? 'ssh-rsa',
+          ),
+        };
+      }
       return {
         message: vscode.l10n.t('Authentication to {0} failed.', address(details)),
         nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.'),
@@ -181,6 +194,18 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         nextStep: vscode.l10n.t('It will be re-established on the next request.'),
       };
     case 'sshProtocolError':
+      if (str(details, 'detail') === 'noCommonAlgorithm') {
+        return {
+          message: vscode.l10n.t(
+            '{0} offers no {1} that your SSH configuration allows (old algorithms such as ssh-rsa with SHA-1 are off by default, as in OpenSSH).',
+            address(details),
+            str(details, 'kind') ?? '?',
+          ),
+          nextStep: vscode.l10n.t(
+            'Update the server, or allow the algorithm for this host in the SSH configuration (for example "HostKeyAlgorithms +ssh-rsa") if you accept the risk.',
+          ),
+        };
+      }
       return { message: vscode.l10n.t('The SSH conversation with {0} failed.', address(details)) };
     case 'remoteCommandFailed':
       return { message: vscode.l10n.t('A command on {0} failed.', hostName(details)) };
