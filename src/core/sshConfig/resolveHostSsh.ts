@@ -103,6 +103,8 @@ export async function resolveHostWithSsh(
   const agent = one('identityagent');
   const proxyCommand = one('proxycommand');
   const connectTimeout = one('connecttimeout');
+  const pkcs11 = one('pkcs11provider');
+  const certificates = (values.get('certificatefile') ?? []).map((f) => expandPath(f, tokens));
   return finish({
     alias,
     hostname,
@@ -126,6 +128,9 @@ export async function resolveHostWithSsh(
     kexAlgorithms: commaList(one('kexalgorithms')),
     ciphers: commaList(one('ciphers')),
     macs: commaList(one('macs')),
+    ...(pkcs11 !== undefined && pkcs11 !== 'none' ? { pkcs11Provider: pkcs11 } : {}),
+    ...(one('gssapiauthentication') === 'yes' ? { gssapiAuthentication: true } : {}),
+    ...(certificates.length > 0 ? { certificateFiles: certificates } : {}),
     source: 'ssh -G',
   });
 }
