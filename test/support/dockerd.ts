@@ -51,6 +51,11 @@ export interface DockerdOptions {
    * picker (the harness test gives a taken port first).
    */
   tcp?: { tls?: TlsFiles; pick?: FreshPortOptions['pick'] };
+  /**
+   * A daemon ID of its own: dockerd 20.10 derives its ID from /etc/docker/key.json, which every
+   * instance shares unless given its own key file (tests that tell two daemons apart by ID).
+   */
+  ownId?: boolean;
 }
 
 /** Sends `GET /_ping` on a unix socket; resolves with the body, rejects on any failure. */
@@ -93,7 +98,10 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const socket = path.join(dir, 'docker.sock');
   const logFile = path.join(dir, 'dockerd.log');
   const configFile = path.join(dir, 'daemon.json');
-  fs.writeFileSync(configFile, '{}\n');
+  fs.writeFileSync(
+    configFile,
+    options.ownId ? `${JSON.stringify({ 'deprecated-key-path': path.join(dir, 'key.json') })}\n` : '{}\n',
+  );
   const unixArgs = [
     '--data-root',
     path.join(dir, 'data'),

@@ -12,6 +12,12 @@ import {
   resolveHostWithSsh,
   type ResolveOptions,
 } from '../../src/core/sshConfig/resolveHost';
+import {
+  DEFAULT_CIPHERS,
+  DEFAULT_KEX,
+  DEFAULT_KEY_ALGORITHMS,
+  DEFAULT_MACS,
+} from '../../src/core/sshConfig/sshAlgorithms';
 import { sshClientMissing } from '../support/openssh';
 import { tempDirs } from '../support/tempDirs';
 
@@ -80,6 +86,12 @@ describe('builtin resolver (expected values written by hand)', () => {
       connectTimeout: 60,
       serverAliveInterval: 0,
       serverAliveCountMax: 3,
+      // OpenSSH 9.2's defaults (ssh -G prints them; the differential test compares the lists).
+      hostKeyAlgorithms: DEFAULT_KEY_ALGORITHMS,
+      pubkeyAcceptedAlgorithms: DEFAULT_KEY_ALGORITHMS,
+      kexAlgorithms: DEFAULT_KEX,
+      ciphers: DEFAULT_CIPHERS,
+      macs: DEFAULT_MACS,
       source: 'builtin',
     });
     const other = await resolveHostBuiltin('other', o);

@@ -151,6 +151,11 @@ async function sshOracle(alias: string, options: ResolveOptions): Promise<Outcom
     hashKnownHosts: one('hashknownhosts') === 'yes',
     serverAliveInterval: Number(one('serveraliveinterval') ?? 0),
     serverAliveCountMax: Number(one('serveralivecountmax') ?? 3),
+    hostKeyAlgorithms: (one('hostkeyalgorithms') ?? '').split(','),
+    pubkeyAcceptedAlgorithms: (one('pubkeyacceptedalgorithms') ?? '').split(','),
+    kexAlgorithms: (one('kexalgorithms') ?? '').split(','),
+    ciphers: (one('ciphers') ?? '').split(','),
+    macs: (one('macs') ?? '').split(','),
   };
   const agent = one('identityagent');
   if (agent !== undefined) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import SSHConfig from 'ssh-config';
 import { CoreError } from '../../src/core/common/errors';
+import { runProcess } from '../../src/core/common/exec';
 import { readSshConfig } from '../../src/core/sshConfig/sshConfig';
 import {
   addSshHost,
@@ -254,10 +255,28 @@ describe('addSshHost', () => {
     assert.equal(await read(h2.config), 'Include bad.conf\n');
   });
 
-  test('an Include loop elsewhere does not stop the edit and does not hang', async () => {
-    const h = await home({ config: 'Include a.conf\n', 'a.conf': 'Include a.conf\n' });
-    await addSshHost(h.config, NEW, { home: h.home });
-    assert.equal(await read(h.config), `Include a.conf\n\n${NEW_BLOCK}`);
+  test('an Include loop stops the edit (ssh refuses every host then), without hanging', async () => {
+    // Absolute paths, so that ssh (whose relative Includes start at the passwd home) reads the same files.
+    const h = await home();
+    const a = path.join(h.ssh, 'a.conf');
+    await fs.writeFile(h.config, `Include ${a}\n`, { mode: 0o600 });
+    await fs.writeFile(a, `Include ${a}\n`, { mode: 0o600 });
+    const e = await expectReason(addSshHost(h.config, NEW, { home: h.home }), 'sshIncludeLoop');
+    assert.equal(e.details.file, a);
+    assert.equal(await read(h.config), `Include ${a}\n`, 'nothing written');
+    // The oracle: ssh itself refuses any host of this configuration.
+    const ssh = await runProcess('ssh', ['-G', '-F', h.config, 'newbox']).catch(() => undefined);
+    if (ssh) {
+      assert.notEqual(ssh.code, 0);
+      assert.match(ssh.stderr, /Too many recursive configuration includes/);
+    }
+    // A loop back to the main file itself, and removing a host: refused the same way.
+    const b = path.join(h.ssh, 'b.conf');
+    const text = `Host old\n  HostName x\n\nInclude ${b}\n`;
+    await fs.writeFile(h.config, text, { mode: 0o600 });
+    await fs.writeFile(b, `Include ${h.config}\n`, { mode: 0o600 });
+    await expectReason(removeSshHost(h.config, 'old', { home: h.home }), 'sshIncludeLoop');
+    assert.equal(await read(h.config), text);
   });
 });
 

@@ -376,13 +376,6 @@ describe('connectSsh fault mapping on plain TCP servers', () => {
       await srv.close();
     }
   });
-
-  it('a ProxyCommand host is refused rather than bypassed', async () => {
-    await assert.rejects(
-      connectSsh({ host: { ...host(22), proxyCommand: 'nc %h %p' }, env: {} }),
-      (e: unknown) => CoreError.is(e, 'hostUnreachable') && e.details.detail === 'proxyCommand',
-    );
-  });
 });
 
 describe('connection helpers', () => {

@@ -37,6 +37,8 @@ export const SSH_REASONS = [
   'sshProtocolError',
   'remoteCommandFailed',
   'remoteShellNotPosix',
+  /** The host's ProxyCommand could not run, or ended before the SSH connection was made. */
+  'proxyCommandFailed',
   /** The host is reached through the system's ssh client, which offers no channels (ports, SFTP). */
   'sshFeatureUnavailable',
 ] as const;

@@ -59,6 +59,8 @@ export interface EnginePoolStats {
   connectsTotal: number;
   /** Times /info and /version were read (a status() served from the cache reads neither). */
   infoReads: number;
+  /** Times a remote docker CLI was asked which daemon it dials (once per endpoint, unless it failed). */
+  remoteCliQueries: number;
 }
 
 /** The headers of /_ping that change when the daemon behind the socket changes. */

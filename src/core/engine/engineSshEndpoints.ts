@@ -19,6 +19,7 @@ import { lostError } from './engineErrors';
 import type { EngineTransport } from './engineInfo';
 import { decorate, type EngineTarget, type Route } from './engineRoute';
 import { EngineSshLink } from './engineSshLink';
+import { RemoteCliMemory } from './remoteCliMemory';
 import { isSystemSshTarget, SystemSshLink, type SystemSshTarget } from './systemSshLink';
 import type { RemoteSocket } from './remoteSocket';
 
@@ -71,6 +72,8 @@ class SshEntry {
   idleTimer: NodeJS.Timeout | undefined;
   dockerode: Dockerode | undefined;
   readonly agent: EngineChannelAgent;
+  /** The daemon the remote CLI dials, asked once for the pool's life (a reconnect runs no command). */
+  readonly cliMemory = new RemoteCliMemory();
 
   constructor(
     readonly endpoint: DockerEndpoint,
@@ -170,16 +173,18 @@ export class SshEndpoints {
     return this.entries.get(endpoint)?.link?.transport;
   }
 
-  stats(): { connections: number; openChannels: number } {
+  stats(): { connections: number; openChannels: number; remoteCliQueries: number } {
     let connections = 0;
     let openChannels = 0;
+    let remoteCliQueries = 0;
     for (const e of this.entries.values()) {
       if (e.link && !e.link.dead) {
         connections++;
       }
       openChannels += e.agent.openChannels;
+      remoteCliQueries += e.cliMemory.asked;
     }
-    return { connections, openChannels };
+    return { connections, openChannels, remoteCliQueries };
   }
 
   /** Drops the connection (and any attempt) of one endpoint, or of all. */
@@ -290,6 +295,7 @@ export class SshEndpoints {
         entry.generation++;
       },
       details: { endpoint: endpoint.raw },
+      cliMemory: entry.cliMemory,
       logger: this.o.logger,
     });
     return this.adopt(entry, link, conn.authMethod);

@@ -20,11 +20,11 @@ import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
 import { createAckNudger, type AckNudger } from './engineAckNudge';
 import { dialStdioError, lostError, probeError, type SocketContext } from './engineErrors';
+import { firstStreamLocal, type RemoteCliMemory } from './remoteCliMemory';
 import {
   isOpenFailure,
   openDialStdio,
   openStreamLocal,
-  remoteCliChoice,
   pingChannel,
   probeRemoteSocket,
   remoteSocketOf,
@@ -50,6 +50,8 @@ export interface SshLinkOptions {
   onDaemonClosed?: () => void;
   /** Details every error carries (endpoint, context). */
   details?: ErrorDetails;
+  /** The remote CLI's choice of daemon, remembered per endpoint across connections. */
+  cliMemory?: RemoteCliMemory;
   logger?: Logger;
 }
 
@@ -64,6 +66,7 @@ interface DialStdioState {
 export class EngineSshLink {
   readonly connection: SshConnection;
   private socketValue: RemoteSocket;
+  private readonly baseSocket: RemoteSocket;
   readonly where: string;
   private transportValue: SshTransport | undefined;
   private streamLocalWorked = false;
@@ -74,7 +77,8 @@ export class EngineSshLink {
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
-    this.socketValue = remoteSocketOf(o.urlPath);
+    this.baseSocket = remoteSocketOf(o.urlPath);
+    this.socketValue = this.baseSocket;
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
@@ -152,6 +156,11 @@ export class EngineSshLink {
       try {
         return this.ready(await openStreamLocal(this.connection.client, this.socket, this.deadline));
       } catch (e) {
+        if (isOpenFailure(e) && !this.baseSocket.explicit) {
+          // The socket the remote CLI named is gone: the next channel asks the CLI again.
+          this.o.cliMemory?.forget();
+          this.transportValue = undefined;
+        }
         throw await this.explainStreamLocal(e);
       }
     }
@@ -166,53 +175,22 @@ export class EngineSshLink {
     }
   }
 
-  /**
-   * The first stream-local channel. Without a path in the URL, the remote docker CLI is asked
-   * once which daemon it would dial (in parallel with opening the default socket, so a cold
-   * status waits for the slower of the two, not both): its unix socket is used instead of the
-   * default when they differ, and anything else (tcp://, ssh://) means dial-stdio, which the
-   * CLI itself routes. Without a CLI on the remote, the default socket stands.
-   */
-  private async firstStreamLocal(): Promise<ClientChannel | 'dial-stdio'> {
-    const client = this.connection.client;
-    if (this.socketValue.explicit) {
-      return openStreamLocal(client, this.socketValue, this.deadline);
-    }
-    const [choice, first] = await Promise.all([
-      remoteCliChoice(client, this.deadline).catch(() => undefined),
-      openStreamLocal(client, this.socketValue, this.deadline).then(
-        (ch) => ({ ch }),
-        (error: unknown) => ({ error }),
-      ),
-    ]);
-    if (!choice || (choice.kind === 'unix' && choice.path === this.socketValue.path)) {
-      if ('ch' in first) {
-        return first.ch;
-      }
-      throw first.error;
-    }
-    if ('ch' in first) {
-      first.ch.close();
-    }
-    this.logger.debug(
-      `engine ${this.where}: the remote docker CLI uses ${choice.kind === 'unix' ? `unix://${choice.path}` : choice.host}`,
-    );
-    if (choice.kind === 'other') {
-      return 'dial-stdio';
-    }
-    this.socketValue = { path: choice.path, explicit: true };
-    return openStreamLocal(client, this.socketValue, this.deadline);
-  }
-
   private async discover(): Promise<Duplex> {
     let streamLocalFailure: unknown;
     let cliDials = false;
+    // A new discovery starts from the URL's socket: a socket remembered from before may be gone.
+    this.socketValue = this.baseSocket;
     try {
-      const ch = await this.firstStreamLocal();
-      if (ch === 'dial-stdio') {
+      const first = await firstStreamLocal(this.connection.client, this.baseSocket, this.o.cliMemory, this.deadline, {
+        logger: this.logger,
+        where: this.where,
+      });
+      if (first === 'dial-stdio') {
         cliDials = true;
         throw new Error('the remote docker CLI dials a daemon that is not a unix socket');
       }
+      const ch = first.ch;
+      this.socketValue = first.socket;
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
@@ -220,6 +198,10 @@ export class EngineSshLink {
     } catch (e) {
       if (!cliDials && !isOpenFailure(e)) {
         throw await this.connectionError(e);
+      }
+      if (!cliDials) {
+        // The socket chosen (remembered or the default) did not answer: ask the CLI next time.
+        this.o.cliMemory?.forget();
       }
       streamLocalFailure = e;
     }

@@ -285,6 +285,15 @@ export type RemoteCliChoice = { kind: 'unix'; path: string } | { kind: 'other'; 
  * failed, or it printed something unusable: the default socket is then tried, as before.
  */
 export async function remoteCliChoice(client: Client, d: ChannelDeadline): Promise<RemoteCliChoice | undefined> {
+  return (await askRemoteCli(client, d)) ?? undefined;
+}
+
+/**
+ * Like remoteCliChoice, but tells an answer from a failure to ask: null when the command ran
+ * and gave nothing usable (no CLI, an error, odd output: a lasting fact about the remote),
+ * undefined when it could not run (the session was refused or timed out: worth asking again).
+ */
+export async function askRemoteCli(client: Client, d: ChannelDeadline): Promise<RemoteCliChoice | null | undefined> {
   let r: { code: number | null; stdout: string };
   try {
     r = await execRemote(client, REMOTE_CLI_HOST_COMMAND, { ...d, maxOutputBytes: 4096 });
@@ -296,14 +305,14 @@ export async function remoteCliChoice(client: Client, d: ChannelDeadline): Promi
   }
   const host = r.code === 0 ? r.stdout.trim() : '';
   if (host === '' || host.includes('\n')) {
-    return undefined;
+    return null;
   }
   if (host.startsWith('unix://')) {
     const path = host.slice('unix://'.length);
     try {
       checkRemoteSocketPath(path);
     } catch {
-      return undefined;
+      return null;
     }
     return { kind: 'unix', path };
   }

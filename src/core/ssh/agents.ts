@@ -5,6 +5,7 @@
  */
 import type { BaseAgent, IdentityCallback, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
 import { loadSsh2 } from './loadSsh2';
+import type { SignaturePolicy } from './signaturePolicy';
 
 const WINDOWS_AGENT_PIPE = '\\\\.\\pipe\\openssh-ssh-agent';
 
@@ -36,8 +37,13 @@ export function agentPath(
 }
 
 interface AgentClasses {
-  FilteringAgent: new (inner: BaseAgent, allowed: Set<string> | undefined, offered: Set<string>) => BaseAgent;
-  KeyFileAgent: new (publicLine: string, unlock: () => Promise<ParsedKey>) => BaseAgent;
+  FilteringAgent: new (
+    inner: BaseAgent,
+    allowed: Set<string> | undefined,
+    offered: Set<string>,
+    policy: SignaturePolicy,
+  ) => BaseAgent;
+  KeyFileAgent: new (publicLine: string, unlock: () => Promise<ParsedKey>, policy: SignaturePolicy) => BaseAgent;
 }
 
 let agentClassesCache: AgentClasses | undefined;
@@ -58,6 +64,7 @@ export function agentClasses(): AgentClasses {
       private readonly inner: BaseAgent,
       private readonly allowed: Set<string> | undefined,
       private readonly offered: Set<string>,
+      private readonly policy: SignaturePolicy,
     ) {
       super();
     }
@@ -79,7 +86,7 @@ export function agentClasses(): AgentClasses {
             continue;
           }
           const blob = parsed.getPublicSSH().toString('base64');
-          if (this.allowed && !this.allowed.has(blob)) {
+          if ((this.allowed && !this.allowed.has(blob)) || !this.policy.offers(parsed.type)) {
             continue;
           }
           this.offered.add(blob);
@@ -95,6 +102,13 @@ export function agentClasses(): AgentClasses {
       options: SigningRequestOptions | SignCallback,
       cb?: SignCallback,
     ): void {
+      const done = typeof options === 'function' ? options : cb;
+      const parsed = ssh2.utils.parseKey(pubKey);
+      const type = parsed instanceof Error || Array.isArray(parsed) ? '' : parsed.type;
+      if (done && !this.policy.signs(type, typeof options === 'function' ? undefined : options?.hash)) {
+        done(new Error(`PubkeyAcceptedAlgorithms does not allow this signature of a ${type} key`));
+        return;
+      }
       if (typeof options === 'function') {
         this.inner.sign(pubKey, data, options);
       } else {
@@ -113,12 +127,17 @@ export function agentClasses(): AgentClasses {
     constructor(
       private readonly publicLine: string,
       private readonly unlock: () => Promise<ParsedKey>,
+      private readonly policy: SignaturePolicy,
     ) {
       super();
     }
 
+    private get type(): string {
+      return this.publicLine.split(' ')[0];
+    }
+
     getIdentities(cb: IdentityCallback): void {
-      cb(undefined, [this.publicLine]);
+      cb(undefined, this.policy.offers(this.type) ? [this.publicLine] : []);
     }
 
     sign(
@@ -130,6 +149,10 @@ export function agentClasses(): AgentClasses {
       const done = typeof options === 'function' ? options : cb;
       const hash = typeof options === 'function' ? undefined : options?.hash;
       if (!done) {
+        return;
+      }
+      if (!this.policy.signs(this.type, hash)) {
+        done(new Error(`PubkeyAcceptedAlgorithms does not allow this signature of a ${this.type} key`));
         return;
       }
       this.unlock().then(

@@ -123,6 +123,17 @@ export function attemptError(
       message,
     });
   }
+  const noMatch = /no matching (.+)$/.exec(message);
+  if (!progress.handshakeDone && noMatch) {
+    // What the configuration allows (HostKeyAlgorithms…, OpenSSH's defaults) and the server share nothing.
+    return new CoreError('sshProtocolError', `${target} and this client share no ${noMatch[1]}.`, {
+      ...where,
+      stage: 'hostKey',
+      detail: 'noCommonAlgorithm',
+      kind: noMatch[1],
+      message,
+    });
+  }
   if (!progress.handshakeDone) {
     return new CoreError('sshProtocolError', `The SSH key exchange with ${target} failed: ${message}`, {
       ...where,

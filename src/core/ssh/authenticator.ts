@@ -20,6 +20,7 @@ import type { EffectiveHost } from '../sshConfig/resolveHost';
 import { agentClasses, agentPath } from './agents';
 import type { AuthMethod, ConnectOptions } from './connectTypes';
 import type { Deadline } from './deadline';
+import { SignaturePolicy } from './signaturePolicy';
 import { defaultIdentityFiles, readPublicKey } from './keys';
 import { loadSsh2 } from './loadSsh2';
 import { PassphraseCache } from './passphraseCache';
@@ -43,6 +44,8 @@ export class Authenticator {
   succeeded: { method: AuthMethod; file?: string } | undefined;
   /** A failure that must win over a plain authFailed (cancel, passphrase wrong three times). */
   fatal: CoreError | undefined;
+  /** PubkeyAcceptedAlgorithms: which keys are offered and which signatures are made. */
+  private readonly signatures: SignaturePolicy;
   private passphraseFailure: CoreError | undefined;
   /** A key skipped because others may read it, named when nothing else logs in. */
   private permissionFailure: CoreError | undefined;
@@ -65,6 +68,7 @@ export class Authenticator {
     this.host = options.host;
     this.user = options.host.user;
     this.passphrases = options.passphrases ?? new PassphraseCache();
+    this.signatures = new SignaturePolicy(options.host.pubkeyAcceptedAlgorithms);
   }
 
   readonly handler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
@@ -110,12 +114,15 @@ export class Authenticator {
     if (this.permissionFailure) {
       return this.permissionFailure;
     }
-    return new CoreError('authFailed', `${this.label()} did not accept any of the authentication methods tried.`, {
-      ...where,
-      user: this.user,
-      methodsTried: this.tried.join(', ') || 'none',
-      serverMethods: (this.serverMethods ?? []).join(','),
-    });
+    return (
+      this.signatures.failure({ ...where, user: this.user }) ??
+      new CoreError('authFailed', `${this.label()} did not accept any of the authentication methods tried.`, {
+        ...where,
+        user: this.user,
+        methodsTried: this.tried.join(', ') || 'none',
+        serverMethods: (this.serverMethods ?? []).join(','),
+      })
+    );
   }
 
   private label(): string {
@@ -267,7 +274,7 @@ export class Authenticator {
         return undefined;
       }
     }
-    return new (agentClasses().FilteringAgent)(inner, allowed, this.offered);
+    return new (agentClasses().FilteringAgent)(inner, allowed, this.offered, this.signatures);
   }
 
   private fileList(): string[] {
@@ -321,7 +328,7 @@ export class Authenticator {
       return undefined; // the ssh-agent already offered this key and the server refused it
     }
     this.offered.add(blob);
-    return new (agentClasses().KeyFileAgent)(publicLine, () => this.unlock(file));
+    return new (agentClasses().KeyFileAgent)(publicLine, () => this.unlock(file), this.signatures);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { Client, ConnectConfig } from 'ssh2';
 import { CoreError, cancelledError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { EffectiveHost } from '../sshConfig/resolveHost';
+import { ssh2Algorithms } from './algorithms';
 import { AttemptProgress, attemptError, attemptTimeoutError } from './attemptErrors';
 import { Authenticator } from './authenticator';
 import type { ConnectOptions, SshConnection } from './connectTypes';
@@ -16,6 +17,7 @@ import { Deadline } from './deadline';
 import { createHostVerifier } from './hostVerifier';
 import { loadSsh2 } from './loadSsh2';
 import { openedConnection } from './openedConnection';
+import { proxyCommandOf, startProxyCommand, type ProxyCommandStream } from './proxyCommand';
 import { openForward } from './proxyJump';
 import { openTcp } from './socketErrors';
 
@@ -23,7 +25,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 type HostVerifier = Awaited<ReturnType<typeof createHostVerifier>>;
 
-/** Connects to `options.host`, directly or through `via` (the previous ProxyJump hop). */
+/** Connects to `options.host`: directly, through `via` (the previous ProxyJump hop), or over its ProxyCommand. */
 export function connectOnce(options: ConnectOptions, via: SshConnection | undefined): Promise<SshConnection> {
   return new Promise<SshConnection>((resolve, reject) => {
     new ConnectAttempt(options, via, resolve, reject).run();
@@ -41,6 +43,7 @@ class ConnectAttempt {
   private readonly deadline: Deadline;
   private settled = false;
   private sock: Duplex | undefined;
+  private proxy: ProxyCommandStream | undefined;
   private client: Client | undefined;
   private hostKeyBlob: Buffer | undefined;
   private verifier: HostVerifier | undefined;
@@ -88,10 +91,12 @@ class ConnectAttempt {
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 
-  private fail(e: CoreError): void {
+  private fail(failure: CoreError): void {
     if (this.settled) {
       return;
     }
+    // A command that ended first says why (its exit status and stderr), not "connection closed".
+    const e = this.proxy ? this.proxy.explain(failure) : failure;
     this.settled = true;
     this.cleanup();
     this.local.abort();
@@ -140,9 +145,7 @@ class ConnectAttempt {
       return;
     }
     this.auth = new Authenticator(this.options, this.deadline, this.logger);
-    const sock = this.via
-      ? await openForward(this.via, host, this.where)
-      : await openTcp(host, this.where, this.local.signal);
+    const sock = await this.openSocket();
     if (this.settled) {
       sock.destroy();
       return;
@@ -151,6 +154,24 @@ class ConnectAttempt {
     this.progress.tcpConnected = true;
     this.options.onStage?.('tcp');
     this.startSsh(sock, this.verifier, this.auth);
+  }
+
+  /** The byte stream the SSH connection runs on: a jump host's channel, the ProxyCommand, or TCP. */
+  private async openSocket(): Promise<Duplex> {
+    const host = this.host;
+    if (this.via) {
+      return openForward(this.via, host, this.where);
+    }
+    const command = proxyCommandOf(host);
+    if (command !== undefined) {
+      this.proxy = startProxyCommand(host, command, {
+        env: this.options.env ?? process.env,
+        logger: this.logger,
+        where: this.where,
+      });
+      return this.proxy;
+    }
+    return openTcp(host, this.where, this.local.signal);
   }
 
   private sshConfig(s: Duplex, v: HostVerifier, auth: Authenticator): ConnectConfig {
@@ -169,11 +190,7 @@ class ConnectAttempt {
       },
       authHandler: auth.handler,
     };
-    if (v.algorithms && v.algorithms.length > 0) {
-      config.algorithms = {
-        serverHostKey: v.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
-      };
-    }
+    config.algorithms = ssh2Algorithms(host, v.algorithms);
     return config;
   }
 
@@ -194,7 +211,11 @@ class ConnectAttempt {
       }
       failWith(err);
     });
-    c.on('close', () => failWith(new Error('Connection closed')));
+    c.on('close', () => {
+      // The command ends with the connection, whoever closed it.
+      this.proxy?.kill();
+      failWith(new Error('Connection closed'));
+    });
     c.on('ready', () => {
       if (this.settled) {
         c.end();

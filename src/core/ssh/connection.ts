@@ -4,11 +4,13 @@
  * known_hosts before anything secret is sent, then authentication in OpenSSH's order: the
  * ssh-agent, the identity files (each passphrase asked once and kept in memory only), and only
  * when asked for, password / keyboard-interactive. ProxyJump hops are chained through
- * `forwardOut`. Every attempt has a deadline (paused while a person answers a prompt) and can be
+ * `forwardOut`; a ProxyCommand is run as OpenSSH runs it and the connection spoken over its
+ * stdio (the resolvers give a host one or the other: whichever the configuration named first). Every attempt has a deadline (paused while a person answers a prompt) and can be
  * cancelled; whatever fails is raised as a CoreError with the host and port in its details.
  *
  * The parts: connectAttempt.ts (one hop), authenticator.ts (+ agents.ts, privateKeyFile.ts),
- * attemptErrors.ts and socketErrors.ts (what a failure means), proxyJump.ts, deadline.ts.
+ * attemptErrors.ts and socketErrors.ts (what a failure means), proxyJump.ts, proxyCommand.ts,
+ * deadline.ts.
  */
 import { CoreError, cancelledError } from '../common/errors';
 import { connectOnce } from './connectAttempt';
@@ -37,15 +39,6 @@ async function connectWithDepth(options: ConnectOptions, depth: number): Promise
     throw cancelledError();
   }
   const host = options.host;
-  if (host.proxyCommand && host.proxyCommand.trim().toLowerCase() !== 'none' && !host.proxyJump) {
-    // Connecting straight to HostName would bypass the path the user configured (and may reach
-    // a different machine), so refuse instead of guessing.
-    throw new CoreError(
-      'hostUnreachable',
-      `${host.alias} is reached through a ProxyCommand, which this extension does not run; use ProxyJump instead.`,
-      { host: host.hostname, port: host.port, alias: host.alias, detail: 'proxyCommand' },
-    );
-  }
   const hops = parseProxyJump(host.proxyJump);
   if (hops.length === 0) {
     return connectOnce(options, undefined);

@@ -23,11 +23,16 @@ export function parseProxyJump(value: string | undefined): string[] {
 
 /**
  * The host to reach first for `ProxyJump a,b`: b, reached in turn through a. b's own ProxyJump
- * is replaced by the rest of the list, as OpenSSH does by running `ssh -J a b`.
+ * (or ProxyCommand) is replaced by the rest of the list, as OpenSSH does by running `ssh -J a b`:
+ * the `-J` on its command line comes before anything b's configuration says.
  */
 export async function nearestJumpHost(hops: string[], options: ConnectOptions): Promise<EffectiveHost> {
   const resolved = await resolveJump(hops[hops.length - 1], options);
-  return hops.length > 1 ? { ...resolved, proxyJump: hops.slice(0, -1).join(',') } : resolved;
+  if (hops.length === 1) {
+    return resolved;
+  }
+  const { proxyCommand: _ignored, ...rest } = resolved;
+  return { ...rest, proxyJump: hops.slice(0, -1).join(',') };
 }
 
 async function resolveJump(spec: string, options: ConnectOptions): Promise<EffectiveHost> {
@@ -53,6 +58,7 @@ async function resolveJump(spec: string, options: ConnectOptions): Promise<Effec
     identityFiles: [],
     identitiesOnly: false,
     proxyJump: undefined,
+    proxyCommand: undefined,
     hostKeyAlias: undefined,
   };
 }

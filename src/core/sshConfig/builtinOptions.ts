@@ -2,6 +2,15 @@
 import { configError, type Collected, type Pass } from './builtinState';
 import { MAX_IDENTITY_FILES, type StrictHostKeyChecking } from './effectiveHost';
 
+const ALGORITHM_FIELDS = {
+  hostkeyalgorithms: 'hostKeyAlgorithms',
+  pubkeyacceptedalgorithms: 'pubkeyAcceptedAlgorithms',
+  pubkeyacceptedkeytypes: 'pubkeyAcceptedAlgorithms',
+  kexalgorithms: 'kexAlgorithms',
+  ciphers: 'ciphers',
+  macs: 'macs',
+} as const;
+
 function single(args: string[], file: string, line: number, key: string): string {
   if (args.length === 0 || args[0] === '') {
     throw configError(file, line, `missing argument for ${key}`);
@@ -84,6 +93,19 @@ export function applyOption(
       const v = single(args, file, line, key);
       if (active && o.identityAgent === undefined) {
         o.identityAgent = v;
+      }
+      break;
+    }
+    case 'hostkeyalgorithms':
+    case 'pubkeyacceptedalgorithms':
+    case 'pubkeyacceptedkeytypes':
+    case 'kexalgorithms':
+    case 'ciphers':
+    case 'macs': {
+      const v = single(args, file, line, key);
+      const field = ALGORITHM_FIELDS[key];
+      if (active && o[field] === undefined) {
+        o[field] = v;
       }
       break;
     }

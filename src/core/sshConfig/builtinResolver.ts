@@ -25,6 +25,15 @@ import { parseLine, splitLines } from './sshConfigSyntax';
 import { anchorInclude, globFiles } from './sshInclude';
 import { matchPattern } from './sshPattern';
 import { expandPath, expandTilde, tokenContext } from './sshTokens';
+import {
+  ALL_CIPHERS,
+  ALL_KEX,
+  ALL_MACS,
+  assembleAlgorithms,
+  DEFAULT_CIPHERS,
+  DEFAULT_KEX,
+  DEFAULT_MACS,
+} from './sshAlgorithms';
 
 /**
  * OpenSSH's client configuration logic, re-done for machines without an `ssh` client: files in
@@ -74,6 +83,11 @@ export async function resolveHostBuiltin(alias: string, options: ResolveOptions)
     connectTimeout: opts.connectTimeout,
     serverAliveInterval: opts.serverAliveInterval ?? 0,
     serverAliveCountMax: opts.serverAliveCountMax ?? 3,
+    hostKeyAlgorithms: assembleAlgorithms(opts.hostKeyAlgorithms),
+    pubkeyAcceptedAlgorithms: assembleAlgorithms(opts.pubkeyAcceptedAlgorithms),
+    kexAlgorithms: assembleAlgorithms(opts.kexAlgorithms, DEFAULT_KEX, ALL_KEX),
+    ciphers: assembleAlgorithms(opts.ciphers, DEFAULT_CIPHERS, ALL_CIPHERS),
+    macs: assembleAlgorithms(opts.macs, DEFAULT_MACS, ALL_MACS),
     source: 'builtin',
   });
 }

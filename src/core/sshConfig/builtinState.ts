@@ -21,6 +21,12 @@ export interface Collected {
   serverAliveInterval?: number;
   serverAliveCountMax?: number;
   canonicalizeHostname?: boolean;
+  /** Raw values (`+`, `-`, `^` or a list); assembled by sshAlgorithms.ts. */
+  hostKeyAlgorithms?: string;
+  pubkeyAcceptedAlgorithms?: string;
+  kexAlgorithms?: string;
+  ciphers?: string;
+  macs?: string;
 }
 
 export interface Pass {

@@ -28,6 +28,15 @@ export interface EffectiveHost {
   serverAliveInterval?: number;
   serverAliveCountMax?: number;
   /**
+   * The algorithm lists as OpenSSH assembles them (defaults of OpenSSH ≥ 8.8 when unset: no
+   * ssh-rsa with SHA-1, no ssh-dss).
+   */
+  hostKeyAlgorithms?: string[];
+  pubkeyAcceptedAlgorithms?: string[];
+  kexAlgorithms?: string[];
+  ciphers?: string[];
+  macs?: string[];
+  /**
    * Settings ssh2 cannot honour (read from `ssh -G` only: without an ssh client there is no
    * other way to honour them either). A host using one is reached through the system's OpenSSH
    * client (src/core/ssh/systemSshNeed.ts).

@@ -123,11 +123,20 @@ export async function resolveHostWithSsh(
     connectTimeout: connectTimeout === undefined || connectTimeout === 'none' ? undefined : Number(connectTimeout),
     serverAliveInterval: Number(one('serveraliveinterval') ?? '0'),
     serverAliveCountMax: Number(one('serveralivecountmax') ?? '3'),
+    hostKeyAlgorithms: commaList(one('hostkeyalgorithms')),
+    pubkeyAcceptedAlgorithms: commaList(one('pubkeyacceptedalgorithms')),
+    kexAlgorithms: commaList(one('kexalgorithms')),
+    ciphers: commaList(one('ciphers')),
+    macs: commaList(one('macs')),
     ...(pkcs11 !== undefined && pkcs11 !== 'none' ? { pkcs11Provider: pkcs11 } : {}),
     ...(one('gssapiauthentication') === 'yes' ? { gssapiAuthentication: true } : {}),
     ...(certificates.length > 0 ? { certificateFiles: certificates } : {}),
     source: 'ssh -G',
   });
+}
+
+function commaList(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(',').filter((s) => s !== '');
 }
 
 function splitList(v: string | undefined): string[] {

@@ -9,7 +9,7 @@ import SSHConfig, { LineType } from 'ssh-config';
 import { CoreError } from '../common/errors';
 import { errnoCode, isNotFound } from '../common/fsutil';
 import { readSshConfig } from './sshConfig';
-import { parseForEdit, readForEdit, writeIfUnchanged } from './sshConfigEditFile';
+import { parseForEdit, readForEdit, refuseBrokenConfig, writeIfUnchanged } from './sshConfigEditFile';
 import { checkHostName, checkPort, checkUser, validateAlias } from './sshDestination';
 import {
   attachedCommentStart,
@@ -267,11 +267,7 @@ export async function addSshHost(
     const text = original ?? '';
     const doc = parseForEdit(configFile, text);
     const snapshot = await readSshConfig({ configFile, home: options.home });
-    const unreadable = snapshot.problems.find((p) => p.reason === 'fileUnreadable');
-    if (unreadable) {
-      // The alias might be defined in the file that could not be read.
-      throw new CoreError('fileUnreadable', unreadable.message, { file: unreadable.file });
-    }
+    refuseBrokenConfig(snapshot);
     const clash = snapshot.hosts.find((h) => h.alias.toLowerCase() === host.alias.toLowerCase());
     if (clash) {
       throw new CoreError(
@@ -344,6 +340,7 @@ export async function removeSshHost(configFile: string, alias: string, options: 
   for (let attempt = 1; ; attempt++) {
     const original = await readForEdit(configFile);
     const snapshot = await readSshConfig({ configFile, home: options.home });
+    refuseBrokenConfig(snapshot);
     const entry = snapshot.hosts.find((h) => h.alias === alias);
     if (!entry) {
       throw new CoreError('sshHostNotFound', `No Host "${alias}" in the SSH configuration`, { alias });

@@ -6,7 +6,23 @@ import SSHConfig from 'ssh-config';
 import { CoreError } from '../common/errors';
 import { errnoCode, writeFileAtomic } from '../common/fsutil';
 import { exactUtf8, MAX_CONFIG_FILE_BYTES, readRegularFileIfExists } from './readRegularFile';
+import type { SshConfigSnapshot } from './sshConfig';
 import { parseDocument, type ConfigDocument } from './sshConfigDocument';
+
+/**
+ * An edit needs the whole configuration as ssh reads it: a file that could not be read may
+ * define the alias, and an Include loop makes ssh refuse every host (`Too many recursive
+ * configuration includes`), so editing would add a host nobody can use. Either stops the edit.
+ */
+export function refuseBrokenConfig(snapshot: SshConfigSnapshot): void {
+  const broken = snapshot.problems.find((p) => p.reason === 'fileUnreadable' || p.reason === 'sshIncludeLoop');
+  if (broken) {
+    throw new CoreError(broken.reason === 'sshIncludeLoop' ? 'sshIncludeLoop' : 'fileUnreadable', broken.message, {
+      file: broken.file,
+      ...(broken.line !== undefined ? { line: broken.line } : {}),
+    });
+  }
+}
 
 /**
  * The file's text, undefined when it does not exist. Read like every configuration file

@@ -58,6 +58,17 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
           nextStep: vscode.l10n.t('Check the ProxyJump lines of these hosts in the SSH configuration.'),
         };
       }
+      if (str(details, 'detail') === 'proxyCommand') {
+        return {
+          message: vscode.l10n.t(
+            'The {0} "{1}" holds characters a shell would interpret, so the ProxyCommand of {2} was not run.',
+            str(details, 'field') ?? '?',
+            str(details, 'value') ?? '?',
+            alias(details),
+          ),
+          nextStep: vscode.l10n.t('Use a host name, alias and user name without quotes, spaces or shell symbols.'),
+        };
+      }
       return {
         message: vscode.l10n.t(
           '"{0}" is not a valid SSH destination. Use user@host or user@host:port.',
@@ -92,15 +103,6 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         nextStep: vscode.l10n.t('Check the spelling, your DNS, or use an IP address.'),
       };
     case 'hostUnreachable':
-      if (str(details, 'detail') === 'proxyCommand') {
-        return {
-          message: vscode.l10n.t(
-            '{0} is reached through a ProxyCommand, which Remote Docker does not run.',
-            alias(details) === '?' ? hostName(details) : alias(details),
-          ),
-          nextStep: vscode.l10n.t('Use ProxyJump for this host instead.'),
-        };
-      }
       return {
         message: vscode.l10n.t('{0} cannot be reached.', address(details)),
         nextStep: vscode.l10n.t('Check the network, VPN or firewall.'),
@@ -182,6 +184,19 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         message: vscode.l10n.t('The host key of {0} was not trusted, so no connection was made.', hostKeyName(details)),
       };
     case 'authFailed':
+      if (str(details, 'detail') === 'signatureAlgorithm') {
+        return {
+          message: vscode.l10n.t(
+            '{0} asked for {1} signatures, which your SSH configuration does not allow (RSA with SHA-1 is off by default, as in OpenSSH).',
+            address(details),
+            str(details, 'algorithm') ?? '?',
+          ),
+          nextStep: vscode.l10n.t(
+            'Use an ed25519 key, update the server, or add "PubkeyAcceptedAlgorithms +{0}" to this host in the SSH configuration if you accept the risk.',
+            str(details, 'algorithm') ?? 'ssh-rsa',
+          ),
+        };
+      }
       return {
         message: vscode.l10n.t('Authentication to {0} failed.', address(details)),
         nextStep: vscode.l10n.t('Check the user name and key, or copy your public key to the host.'),
@@ -192,9 +207,23 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         nextStep: vscode.l10n.t('It will be re-established on the next request.'),
       };
     case 'sshProtocolError':
+      if (str(details, 'detail') === 'noCommonAlgorithm') {
+        return {
+          message: vscode.l10n.t(
+            '{0} offers no {1} that your SSH configuration allows (old algorithms such as ssh-rsa with SHA-1 are off by default, as in OpenSSH).',
+            address(details),
+            str(details, 'kind') ?? '?',
+          ),
+          nextStep: vscode.l10n.t(
+            'Update the server, or allow the algorithm for this host in the SSH configuration (for example "HostKeyAlgorithms +ssh-rsa") if you accept the risk.',
+          ),
+        };
+      }
       return { message: vscode.l10n.t('The SSH conversation with {0} failed.', address(details)) };
     case 'remoteCommandFailed':
       return { message: vscode.l10n.t('A command on {0} failed.', hostName(details)) };
+    case 'proxyCommandFailed':
+      return proxyCommandText(details);
     case 'remoteShellNotPosix':
       return {
         message: vscode.l10n.t(
@@ -229,5 +258,34 @@ export function systemSshWhy(details: ErrorDetails): string {
       return vscode.l10n.t('GSSAPI authentication is on');
     default:
       return vscode.l10n.t('OpenSSH features ssh2 lacks');
+  }
+}
+
+function proxyCommandText(details: ErrorDetails): ErrorText {
+  const who = alias(details) === '?' ? hostName(details) : alias(details);
+  switch (str(details, 'detail')) {
+    case 'token':
+      return {
+        message: vscode.l10n.t(
+          'The ProxyCommand of {0} uses {1}, which ssh does not expand there.',
+          who,
+          str(details, 'token') ?? '%',
+        ),
+        nextStep: vscode.l10n.t('Use only %h, %n, %p, %r and %% in a ProxyCommand.'),
+      };
+    case 'stdio':
+      return {
+        message: vscode.l10n.t('The ProxyCommand of {0} is "-", which only ssh itself can use.', who),
+        nextStep: vscode.l10n.t('Use ProxyJump or a command such as "nc %h %p" for this host instead.'),
+      };
+    default:
+      return {
+        message: vscode.l10n.t(
+          'The ProxyCommand of {0} ended before the SSH connection was made: {1}',
+          who,
+          str(details, 'stderr') || str(details, 'message') || str(details, 'exitCode') || '?',
+        ),
+        nextStep: vscode.l10n.t('Run the command in a terminal ("ssh {0}") to see what it needs.', who),
+      };
   }
 }
