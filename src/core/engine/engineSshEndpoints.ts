@@ -18,7 +18,7 @@ import { createDockerode } from './engineDockerode';
 import { lostError } from './engineErrors';
 import type { EngineTransport } from './engineInfo';
 import { decorate, type EngineTarget, type Route } from './engineRoute';
-import { EngineSshLink } from './engineSshLink';
+import { EngineSshLink, type CliChoiceMemory } from './engineSshLink';
 import type { RemoteSocket } from './remoteSocket';
 
 /**
@@ -62,6 +62,10 @@ class SshEntry {
   connectAbort: AbortController | undefined;
   generation = 0;
   daemonSeen = false;
+  /** The remote CLI's choice as the last connection found it (memory only; see EngineSshLink). */
+  cliChoice: CliChoiceMemory | undefined;
+  /** The socket the last connection reached by stream-local forwarding (memory only). */
+  provenSocket: string | undefined;
   inflight = 0;
   idleTimer: NodeJS.Timeout | undefined;
   dockerode: Dockerode | undefined;
@@ -175,6 +179,9 @@ export class SshEndpoints {
     for (const [key, e] of this.entries) {
       if (endpoint === undefined || key === endpoint) {
         e.connectAbort?.abort();
+        // Closed on purpose (Refresh, a switch of settings): the next connection asks the remote CLI again.
+        e.cliChoice = undefined;
+        e.provenSocket = undefined;
         this.retire(e);
       }
     }
@@ -267,6 +274,14 @@ export class SshEndpoints {
       },
       onDaemonClosed: () => {
         entry.generation++;
+      },
+      knownCliChoice: () => entry.cliChoice,
+      onCliChoice: (choice) => {
+        entry.cliChoice = choice;
+      },
+      provenSocket: () => entry.provenSocket,
+      onStreamLocal: (socketPath) => {
+        entry.provenSocket = socketPath;
       },
       details: { endpoint: endpoint.raw },
       logger: this.o.logger,
