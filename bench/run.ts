@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { contextsSuite } from './contexts';
 import { engineSuite } from './engine';
 import { extensionSuite } from './extension';
+import { rttSuite } from './rtt';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -30,7 +31,7 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite];
+const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, rttSuite];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};
