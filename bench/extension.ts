@@ -91,7 +91,7 @@ interface Packaged {
 }
 
 /** Bundles the extension requires only when it first needs them (see esbuild.mjs). */
-const LIBRARY_BUNDLES = ['ssh2.js', 'dockerode.js'];
+const LIBRARY_BUNDLES = ['ssh2.js', 'dockerode.js', 'yaml.js', 'dockerignore.js'];
 
 /** Number of entries in a zip's central directory (from the end-of-central-directory record). */
 function zipEntries(file: string): number {

@@ -132,6 +132,9 @@ function extensionPool(e: Env, resolver: ResolveCache): { pool: EnginePool; conn
         signal,
         undefined,
       );
+      if ('kind' in c) {
+        throw new Error('no system ssh client was configured');
+      }
       connections.push(c);
       return c;
     },

@@ -5,6 +5,9 @@
  * oracles are the real tools: afterwards `docker context ls` lists the new context as current,
  * `docker --context NAME info` reaches the test daemon, and `ssh -o StrictHostKeyChecking=yes
  * ALIAS true` logs in with the key the flow generated and the host key it was told to trust.
+ *
+ * The file is longer than the project's ~400 lines on purpose: its checks share one code-server
+ * session (starting one costs 10–20 s here), and each check is a separate `it` with its own setup.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -7,6 +7,9 @@
  * that same environment, so the CLI is the oracle for what a terminal would see. Each test first
  * brings the store into the state it needs through the CLI, so a failure stays local to its test.
  * Every step leaves a screenshot under test-results/screenshots/docker-contexts/.
+ *
+ * The file is longer than the project's ~400 lines on purpose: its checks share one code-server
+ * session (starting one costs 10–20 s here), and each check is a separate `it` with its own setup.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

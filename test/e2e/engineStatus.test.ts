@@ -18,6 +18,9 @@
  *
  * Every step leaves a screenshot under test-results/screenshots/engine-status/; the README's
  * media/screenshot-status.png is a copy of the tooltip step's.
+ *
+ * The file is longer than the project's ~400 lines on purpose: its checks share one code-server
+ * session (starting one costs 10–20 s here), and each check is a separate `it` with its own setup.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -6,6 +6,9 @@
  * Generate SSH Key, the inline "Create Docker Context" with its connection check, and Open SSH
  * Configuration File creating a missing file. Real tools are the oracles (ssh-keygen, ssh, the
  * docker CLI, the files on disk).
+ *
+ * The file is longer than the project's ~400 lines on purpose: its checks share one code-server
+ * session (starting one costs 10–20 s here), and each check is a separate `it` with its own setup.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

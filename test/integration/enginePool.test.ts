@@ -20,6 +20,7 @@ import {
   type EngineTarget,
 } from '../../src/core/engine/enginePool';
 import { CoreError } from '../../src/core/common/errors';
+import type { DockerEndpoint } from '../../src/core/contexts/endpoint';
 import { runProcess } from '../../src/core/common/exec';
 import { connectSsh, type SshConnection } from '../../src/core/ssh/connection';
 import { resolveHost } from '../../src/core/sshConfig/resolveHost';
@@ -72,7 +73,7 @@ const pools: EnginePool[] = [];
 function connectVia(
   h: TempHome,
   o: { keepaliveIntervalMs?: number; keepaliveCountMax?: number; timeoutMs?: number } = {},
-): EnginePoolOptions['connect'] {
+): (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection> {
   return async (endpoint, signal) => {
     const resolved = await resolveHost(endpoint.host ?? '', {
       configFile: path.join(h.sshDir, 'config'),

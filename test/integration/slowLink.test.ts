@@ -138,6 +138,9 @@ describe(`a host ${RTT_MS} ms away`, () => {
           undefined,
         );
         handshake = proxy.stats().roundTrips - before;
+        if ('kind' in c) {
+          throw new Error('no system ssh client was configured');
+        }
         connections.push(c);
         return c;
       },

@@ -30,6 +30,7 @@ import {
 } from '../support';
 import { registerProcess } from '../support/cleanup';
 import { sleep, terminate, familyOf } from '../support/processes';
+import { realSshLogin } from '../support/openssh';
 import { rejectsWith } from '../support/rejectsWith';
 import { tcpServer } from '../support/ports';
 
@@ -54,42 +55,6 @@ function hostFor(h: TempHome, sshd: Pick<Sshd, 'port'>, user: string, o: Partial
 
 function base(h: TempHome, host: EffectiveHost, extra: Partial<ConnectOptions> = {}): ConnectOptions {
   return { host, env: h.env, home: h.home, timeoutMs: 30_000, ...extra };
-}
-
-function realSsh(
-  h: TempHome,
-  port: number,
-  user: string,
-  key: string,
-  extra: string[] = [],
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return runProcess(
-    '/usr/bin/ssh',
-    [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      `UserKnownHostsFile=${path.join(h.sshDir, 'known_hosts')}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'IdentityAgent=none',
-      '-i',
-      key,
-      '-p',
-      String(port),
-      ...extra,
-      `${user}@127.0.0.1`,
-      'true',
-    ],
-    { env: h.env, timeoutMs: 60_000 },
-  );
 }
 
 describe('connectSsh against a real sshd', () => {
@@ -362,7 +327,7 @@ describe('connectSsh against a real sshd', () => {
       assert.equal(c.hostKey.outcome, 'added');
       c.close();
       assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'));
-      const r = await realSsh(h, sshd.port, user.name, key.privateKey);
+      const r = await realSshLogin(h, sshd.port, user.name, key.privateKey);
       assert.equal(r.code, 0, `the real ssh must trust the added key: ${r.stderr}`);
       const second = keep(
         await connectSsh(
@@ -574,7 +539,7 @@ describe('connectSsh: the closed promise on a second sshd', () => {
     assert.equal(err.details.line, 2);
     assert.equal(err.details.fingerprint, sshd.hostKeyFingerprint);
     assert.deepEqual(fs.readFileSync(kh), before, 'known_hosts unchanged');
-    const r = await realSsh(h, sshd.port, user.name, key.privateKey);
+    const r = await realSshLogin(h, sshd.port, user.name, key.privateKey);
     assert.notEqual(r.code, 0, 'the real ssh refuses it too');
     assert.match(r.stderr, /HOST IDENTIFICATION HAS CHANGED/);
   });

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runProcess } from '../../src/core/common/exec';
 import { connectSsh, type ConnectOptions, type SshConnection } from '../../src/core/ssh/connection';
 import type { EffectiveHost } from '../../src/core/sshConfig/resolveHost';
 import {
@@ -24,6 +23,7 @@ import {
   type TempHome,
   type TestUser,
 } from '../support';
+import { realSshLogin } from '../support/openssh';
 import { rejectsWith } from '../support/rejectsWith';
 
 const T = { timeout: 120_000 };
@@ -140,32 +140,7 @@ describe('local files read by a connection', () => {
     const key = await generateKey(h.home, 'id_open');
     user.authorizeKey(key.publicLine);
     const realSsh = (): Promise<{ code: number | null; stderr: string }> =>
-      runProcess(
-        '/usr/bin/ssh',
-        [
-          '-F',
-          '/dev/null',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          `UserKnownHostsFile=${path.join(h.sshDir, 'known_hosts')}`,
-          '-o',
-          'GlobalKnownHostsFile=/dev/null',
-          '-o',
-          'IdentitiesOnly=yes',
-          '-o',
-          'IdentityAgent=none',
-          '-i',
-          key.privateKey,
-          '-p',
-          String(sshd.port),
-          `${user.name}@127.0.0.1`,
-          'true',
-        ],
-        { env: h.env, timeoutMs: 60_000 },
-      );
+      realSshLogin(h, sshd.port, user.name, key.privateKey);
     const keyHost = host({ identityFiles: [key.privateKey], identitiesOnly: true });
     for (const mode of [0o640, 0o604, 0o644, 0o660]) {
       fs.chmodSync(key.privateKey, mode);

@@ -1,6 +1,7 @@
 /**
  * The OpenSSH client tools as oracles for tests that need no server: `ssh-keygen` (keys,
- * fingerprints, known_hosts lookups) and whether an `ssh` client is there for `ssh -G`.
+ * fingerprints, known_hosts lookups), whether an `ssh` client is there for `ssh -G`, and `ssh`
+ * itself logging in.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -74,5 +75,45 @@ export async function realSshCopyId(o: {
       input: '',
       timeoutMs: 120_000,
     },
+  );
+}
+
+/**
+ * The real OpenSSH client logging in with one key and nothing else (no config, no agent, only
+ * the temp home's known_hosts, host key checked): the oracle for what `ssh` accepts.
+ */
+export function realSshLogin(
+  h: { env: NodeJS.ProcessEnv; sshDir: string },
+  port: number,
+  user: string,
+  key: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return runProcess(
+    '/usr/bin/ssh',
+    [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${path.join(h.sshDir, 'known_hosts')}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-i',
+      key,
+      '-p',
+      String(port),
+      ...extra,
+      `${user}@127.0.0.1`,
+      'true',
+    ],
+    { env: h.env, timeoutMs: 60_000 },
   );
 }

@@ -37,6 +37,8 @@ export const SSH_REASONS = [
   'sshProtocolError',
   'remoteCommandFailed',
   'remoteShellNotPosix',
+  /** The host is reached through the system's ssh client, which offers no channels (ports, SFTP). */
+  'sshFeatureUnavailable',
 ] as const;
 
 /** Reasons of Docker at the far end of a connection and of the daemon's answers (the UI's engine table). */

@@ -7,7 +7,7 @@
 import { daemonText } from './daemonText';
 
 /** How the Engine API was reached. */
-export type EngineTransport = 'unix' | 'npipe' | 'tcp' | 'tls' | 'streamlocal' | 'dial-stdio';
+export type EngineTransport = 'unix' | 'npipe' | 'tcp' | 'tls' | 'streamlocal' | 'dial-stdio' | 'system-ssh';
 
 export interface EngineInfo {
   /** e.g. "Debian GNU/Linux 12 (bookworm)", "Docker Desktop". */

@@ -13,6 +13,7 @@ import { FocusAwareInterval } from '../common/focusAwareInterval';
 import type { Logger } from '../common/log';
 import type { DockerEndpoint } from '../contexts/endpoint';
 import type { SshConnection, SshPrompts } from '../ssh/connection';
+import type { SystemSshTarget } from './systemSshLink';
 import type { KeyValueStore } from './engineFactsMemory';
 import { FactsMemory } from './engineFactsMemory';
 import type { EngineInfo } from './engineInfo';
@@ -50,7 +51,11 @@ export interface EngineMonitorSettings {
 
 export interface EngineMonitorOptions {
   /** An SSH connection for the pool; `interaction` is set while a person waits (prompts allowed). */
-  connect(endpoint: DockerEndpoint, signal: AbortSignal, interaction: Interaction | undefined): Promise<SshConnection>;
+  connect(
+    endpoint: DockerEndpoint,
+    signal: AbortSignal,
+    interaction: Interaction | undefined,
+  ): Promise<SshConnection | SystemSshTarget>;
   /** Prompts for a person's probe, cancelled when the signal fires. */
   prompts(signal: AbortSignal): SshPrompts;
   /** The Engine API target of a context (TLS material from the store). */

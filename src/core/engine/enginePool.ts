@@ -13,6 +13,7 @@ import type Dockerode from 'dockerode';
 import { CoreError, describeError } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
+import type { SystemSshTarget } from './systemSshLink';
 import { parseEndpoint, type DockerEndpoint } from '../contexts/endpoint';
 import { withDeadline } from './deadline';
 import { DirectEndpoints } from './engineDirect';
@@ -32,7 +33,7 @@ export interface EnginePoolOptions {
    * cache, settings, and keepalive). Called at most once per endpoint at a time; it must time
    * out by itself (connectSsh does). The signal fires when the pool drops the endpoint.
    */
-  connect: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection>;
+  connect: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection | SystemSshTarget>;
   /** Deadline of one pool call (status, info, docker), including a connection it waits for. */
   requestTimeoutMs: number;
   /** An SSH connection without requests for this long is closed. */

@@ -19,6 +19,7 @@ import { lostError } from './engineErrors';
 import type { EngineTransport } from './engineInfo';
 import { decorate, type EngineTarget, type Route } from './engineRoute';
 import { EngineSshLink, type CliChoiceMemory } from './engineSshLink';
+import { isSystemSshTarget, SystemSshLink, type SystemSshTarget } from './systemSshLink';
 import type { RemoteSocket } from './remoteSocket';
 
 /**
@@ -29,8 +30,12 @@ import type { RemoteSocket } from './remoteSocket';
  */
 const SSH_CHANNEL_SOCKET = '/remote-docker-contexts/ssh-channel';
 
+/** A pooled way to an ssh:// endpoint's daemon: an ssh2 connection, or the system's OpenSSH client. */
+type PoolLink = EngineSshLink | SystemSshLink;
+
 export interface SshEndpointsOptions {
-  connect: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection>;
+  /** An ssh2 connection, or (for hosts ssh2 cannot reach as OpenSSH does) the system ssh client's target. */
+  connect: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<SshConnection | SystemSshTarget>;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
   ackNudge: boolean;
@@ -57,8 +62,8 @@ export interface SshLease {
 
 /** Everything about one ssh:// endpoint; outlives its connections. */
 class SshEntry {
-  link: EngineSshLink | undefined;
-  connecting: Promise<EngineSshLink> | undefined;
+  link: PoolLink | undefined;
+  connecting: Promise<PoolLink> | undefined;
   connectAbort: AbortController | undefined;
   generation = 0;
   daemonSeen = false;
@@ -81,7 +86,7 @@ class SshEntry {
 
 export class SshEndpoints {
   private readonly entries = new Map<string, SshEntry>();
-  private readonly channelLinks = new WeakMap<Duplex, EngineSshLink>();
+  private readonly channelLinks = new WeakMap<Duplex, PoolLink>();
   connects = 0;
 
   constructor(private readonly o: SshEndpointsOptions) {}
@@ -140,6 +145,13 @@ export class SshEndpoints {
     };
     try {
       const link = await wait(this.linkOf(entry));
+      if (link instanceof SystemSshLink) {
+        throw new CoreError(
+          'sshFeatureUnavailable',
+          `${endpoint.raw} is reached through the system's ssh client, which gives no channels for port forwarding or file transfer.`,
+          { endpoint: endpoint.raw, transport: 'system-ssh', why: link.why },
+        );
+      }
       return {
         connection: link.connection,
         client: link.connection.client,
@@ -216,7 +228,7 @@ export class SshEndpoints {
   }
 
   /** The live connection of the entry, or the attempt under way, or a new attempt. */
-  private linkOf(entry: SshEntry): Promise<EngineSshLink> {
+  private linkOf(entry: SshEntry): Promise<PoolLink> {
     if (this.o.disposed()) {
       return Promise.reject(new CoreError('cancelled', 'The engine pool was disposed.'));
     }
@@ -243,9 +255,9 @@ export class SshEndpoints {
     return attempt;
   }
 
-  private async connect(entry: SshEntry, signal: AbortSignal): Promise<EngineSshLink> {
+  private async connect(entry: SshEntry, signal: AbortSignal): Promise<PoolLink> {
     const endpoint = entry.endpoint;
-    let conn: SshConnection;
+    let conn: SshConnection | SystemSshTarget;
     try {
       conn = await this.o.connect(endpoint, signal);
     } catch (e) {
@@ -260,8 +272,17 @@ export class SshEndpoints {
     }
     if (signal.aborted || this.o.disposed()) {
       // The endpoint was closed (or the pool disposed) while connecting: nobody will use this one.
-      conn.close();
+      if (!isSystemSshTarget(conn)) {
+        conn.close();
+      }
       throw cancelledError();
+    }
+    if (isSystemSshTarget(conn)) {
+      return this.adopt(
+        entry,
+        new SystemSshLink(conn, endpoint.path, { endpoint: endpoint.raw }, this.o.logger),
+        'system ssh',
+      );
     }
     const link = new EngineSshLink({
       connection: conn,
@@ -286,17 +307,24 @@ export class SshEndpoints {
       details: { endpoint: endpoint.raw },
       logger: this.o.logger,
     });
+    return this.adopt(entry, link, conn.authMethod);
+  }
+
+  /** The entry's new live link: counted, announced, and watched until it closes. */
+  private adopt(entry: SshEntry, link: PoolLink, how: string): PoolLink {
+    const endpoint = entry.endpoint;
     entry.link = link;
     entry.generation++;
     this.connects++;
-    this.o.logger.info(`engine ${endpoint.raw}: connected to ${link.where} (${conn.authMethod})`);
-    void conn.closed.then((err) => this.onClosed(entry, link, err));
+    this.o.logger.info(`engine ${endpoint.raw}: connected to ${link.where} (${how})`);
+    const closed = link instanceof SystemSshLink ? link.closed : link.connection.closed;
+    void closed.then((err) => this.onClosed(entry, link, err));
     this.o.emit(endpoint.raw, 'connected');
     this.armIdle(entry);
     return link;
   }
 
-  private onClosed(entry: SshEntry, link: EngineSshLink, error: CoreError | undefined): void {
+  private onClosed(entry: SshEntry, link: PoolLink, error: CoreError | undefined): void {
     if (entry.link === link) {
       entry.link = undefined;
       // Pooled channels died with the connection; the agent must not hand them out again.

@@ -8,6 +8,8 @@ import { connectSsh, type ConnectOptions, type SshConnection, type SshPrompts } 
 import type { PassphraseCache } from '../ssh/passphraseCache';
 import type { EffectiveHost } from '../sshConfig/resolveHost';
 import type { DockerEndpoint } from '../contexts/endpoint';
+import { systemSshReason } from '../ssh/systemSshNeed';
+import type { SystemSshTarget } from './systemSshLink';
 
 /**
  * The host of `ssh://[user@]alias[:port][/path]`: the alias's settings from the SSH
@@ -29,7 +31,8 @@ export function sshHostForEndpoint(
 export const INTERACTION_REASONS: readonly Reason[] = ['hostKeyUnknown', 'keyPassphraseRequired'];
 
 export function needsInteraction(e: unknown): boolean {
-  return e instanceof CoreError && INTERACTION_REASONS.includes(e.reason);
+  // Through the system's ssh client nothing can be asked here: OpenSSH decides (BatchMode).
+  return e instanceof CoreError && INTERACTION_REASONS.includes(e.reason) && e.details.transport !== 'system-ssh';
 }
 
 export interface SilentPrompts {
@@ -90,6 +93,19 @@ export interface EngineConnectDeps {
   /** SSH keepalive for hosts whose configuration sets no ServerAliveInterval; 0 = off. */
   keepaliveIntervalMs: number;
   logger?: Logger;
+  /**
+   * How to run the system's ssh client for hosts ssh2 cannot reach as OpenSSH does
+   * (systemSshNeed.ts). Without it such hosts are tried with ssh2 (and usually refused).
+   */
+  systemSsh?: {
+    binary: string;
+    /** `-F FILE` when the configuration is not ssh's default one. */
+    configFile?: string;
+    env: NodeJS.ProcessEnv;
+    /** The ControlMaster directory (created on first use); undefined: no multiplexing. */
+    controlDir(): string | undefined;
+    persistSeconds: number;
+  };
 }
 
 /**
@@ -103,10 +119,30 @@ export async function connectForEngine(
   endpoint: DockerEndpoint,
   signal: AbortSignal,
   interaction: { prompts: SshPrompts; askAgain: boolean } | undefined,
-): Promise<SshConnection> {
+): Promise<SshConnection | SystemSshTarget> {
   const prompts = interaction?.prompts;
   const silent = prompts ? undefined : silentPrompts();
   const host = sshHostForEndpoint(await deps.resolve(endpoint.host ?? '', signal), endpoint);
+  const why = deps.systemSsh && host.source === 'ssh -G' ? await systemSshReason(host) : undefined;
+  if (deps.systemSsh && why) {
+    const s = deps.systemSsh;
+    deps.logger?.info(`engine ${endpoint.raw}: through the ssh client (${why})`);
+    return {
+      kind: 'system-ssh',
+      destination: endpoint.host ?? '',
+      ...(endpoint.user !== undefined && endpoint.user !== '' ? { user: endpoint.user } : {}),
+      ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+      where: `${host.user}@${host.hostname}:${host.port}`,
+      host: { hostname: host.hostname, port: host.port, user: host.user },
+      why,
+      binary: s.binary,
+      ...(s.configFile !== undefined ? { configFile: s.configFile } : {}),
+      env: s.env,
+      controlDir: s.controlDir(),
+      persistSeconds: s.persistSeconds,
+      connectTimeoutSeconds: host.connectTimeout ?? 30,
+    };
+  }
   if (interaction?.askAgain) {
     for (const file of host.identityFiles) {
       if (deps.passphrases.isDeclined(file)) {

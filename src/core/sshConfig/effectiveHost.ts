@@ -27,6 +27,15 @@ export interface EffectiveHost {
   connectTimeout?: number;
   serverAliveInterval?: number;
   serverAliveCountMax?: number;
+  /**
+   * Settings ssh2 cannot honour (read from `ssh -G` only: without an ssh client there is no
+   * other way to honour them either). A host using one is reached through the system's OpenSSH
+   * client (src/core/ssh/systemSshNeed.ts).
+   */
+  pkcs11Provider?: string;
+  gssapiAuthentication?: boolean;
+  /** CertificateFile values (user certificates), expanded. */
+  certificateFiles?: string[];
   source: 'ssh -G' | 'builtin';
 }
 

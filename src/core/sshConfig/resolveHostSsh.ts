@@ -103,6 +103,8 @@ export async function resolveHostWithSsh(
   const agent = one('identityagent');
   const proxyCommand = one('proxycommand');
   const connectTimeout = one('connecttimeout');
+  const pkcs11 = one('pkcs11provider');
+  const certificates = (values.get('certificatefile') ?? []).map((f) => expandPath(f, tokens));
   return finish({
     alias,
     hostname,
@@ -121,6 +123,9 @@ export async function resolveHostWithSsh(
     connectTimeout: connectTimeout === undefined || connectTimeout === 'none' ? undefined : Number(connectTimeout),
     serverAliveInterval: Number(one('serveraliveinterval') ?? '0'),
     serverAliveCountMax: Number(one('serveralivecountmax') ?? '3'),
+    ...(pkcs11 !== undefined && pkcs11 !== 'none' ? { pkcs11Provider: pkcs11 } : {}),
+    ...(one('gssapiauthentication') === 'yes' ? { gssapiAuthentication: true } : {}),
+    ...(certificates.length > 0 ? { certificateFiles: certificates } : {}),
     source: 'ssh -G',
   });
 }

@@ -115,6 +115,8 @@ export function transportName(t: EngineTransport): string {
       return vscode.l10n.t('TCP (unencrypted)');
     case 'tls':
       return vscode.l10n.t('TCP with TLS');
+    case 'system-ssh':
+      return vscode.l10n.t('the ssh client, through "docker system dial-stdio" (as the docker CLI)');
   }
 }
 

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DockerContextSummary } from '../../core/contexts/contextStore';
 import { describeError } from '../../core/common/errors';
@@ -9,7 +10,8 @@ import type Dockerode from 'dockerode';
 import { EngineMonitor, type EngineSubject, type ProbeOptions } from '../../core/engine/engineMonitor';
 import type { ConnectionEvent, SshLease } from '../../core/engine/enginePool';
 import type { ProbeResult } from '../../core/engine/engineProbeCache';
-import { connectForEngine } from '../../core/engine/engineSshTarget';
+import { connectForEngine, type EngineConnectDeps } from '../../core/engine/engineSshTarget';
+import { controlDirectory } from '../../core/engine/systemSshLink';
 import type { DaemonState } from '../../core/engine/engineStates';
 import { localBuildPlatform } from '../../core/engine/engineStatusFormat';
 import type { RefreshReason } from '../base/refreshManager';
@@ -74,6 +76,7 @@ export class EngineService implements vscode.Disposable {
             passphrases: deps.ssh.passphrases,
             keepaliveIntervalMs: this.settingsValue.keepaliveIntervalMs,
             logger: deps.logger,
+            systemSsh: this.systemSsh(),
           },
           endpoint,
           signal,
@@ -112,6 +115,29 @@ export class EngineService implements vscode.Disposable {
       }),
       deps.settings.onDidChange(() => this.applySettings()),
     );
+  }
+
+  /** How hosts that ssh2 cannot reach as OpenSSH does are reached: the ssh client on PATH, multiplexed. */
+  private systemSsh(): EngineConnectDeps['systemSsh'] {
+    const ssh = this.deps.ssh;
+    const defaultConfig = path.join(ssh.home, '.ssh', 'config');
+    return {
+      binary: process.platform === 'win32' ? 'ssh.exe' : 'ssh',
+      ...(path.resolve(ssh.configFile) !== path.resolve(defaultConfig) ? { configFile: ssh.configFile } : {}),
+      env: process.env,
+      controlDir: () => {
+        if (process.platform === 'win32') {
+          return undefined; // Windows' OpenSSH has no ControlMaster
+        }
+        try {
+          return controlDirectory(os.tmpdir(), process.getuid?.());
+        } catch (e) {
+          this.deps.logger.warn(`No private directory for ssh multiplexing: ${describeError(e)}`);
+          return undefined;
+        }
+      },
+      persistSeconds: Math.max(1, Math.round(this.settingsValue.idleTimeoutMs / 1000)),
+    };
   }
 
   get statusFormat(): EngineSettings['statusFormat'] {

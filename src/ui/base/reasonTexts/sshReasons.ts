@@ -130,6 +130,19 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
         nextStep: vscode.l10n.t('Check the port number.'),
       };
     case 'hostKeyUnknown':
+      if (str(details, 'transport') === 'system-ssh') {
+        return {
+          message: vscode.l10n.t(
+            'OpenSSH does not trust the host key of {0} yet (this host is reached through the ssh client: {1}).',
+            hostName(details),
+            systemSshWhy(details),
+          ),
+          nextStep: vscode.l10n.t(
+            'Open a terminal and run "ssh {0}" once: check the key it shows and accept it there.',
+            alias(details),
+          ),
+        };
+      }
       return {
         message: vscode.l10n.t(
           'The host key of {0} is not known yet ({1}).',
@@ -189,5 +202,32 @@ export function sshReasonText(reason: SshReason, details: ErrorDetails): ErrorTe
           hostName(details),
         ),
       };
+    case 'sshFeatureUnavailable':
+      return {
+        message: vscode.l10n.t(
+          '{0} is reached through the ssh client ({1}), which cannot forward ports or transfer files for this extension.',
+          hostName(details),
+          systemSshWhy(details),
+        ),
+        nextStep: vscode.l10n.t('Use "ssh -L" in a terminal for ports, or a host that ssh2 can reach directly.'),
+      };
+  }
+}
+
+/** Why a host is reached through the system's ssh client (src/core/ssh/systemSshNeed.ts). */
+export function systemSshWhy(details: ErrorDetails): string {
+  switch (str(details, 'why')) {
+    case 'hostCertificate':
+      return vscode.l10n.t('its host key is vouched for by a certificate authority');
+    case 'securityKey':
+      return vscode.l10n.t('a security key (FIDO) is among the identities');
+    case 'userCertificate':
+      return vscode.l10n.t('a user certificate (CertificateFile) is configured');
+    case 'pkcs11':
+      return vscode.l10n.t('a PKCS#11 provider is configured');
+    case 'gssapi':
+      return vscode.l10n.t('GSSAPI authentication is on');
+    default:
+      return vscode.l10n.t('OpenSSH features ssh2 lacks');
   }
 }
