@@ -22,7 +22,7 @@ import { runProcess } from '../src/core/common/exec';
 import { EnginePool, type EngineTarget } from '../src/core/engine/enginePool';
 import { connectForEngine } from '../src/core/engine/engineSshTarget';
 import { PassphraseCache } from '../src/core/ssh/passphraseCache';
-import type { SshConnection } from '../src/core/ssh/connection';
+import { connectSsh, type SshConnection } from '../src/core/ssh/connection';
 import { ResolveCache } from '../src/core/sshConfig/resolveCache';
 import { resolveHost } from '../src/core/sshConfig/resolveHost';
 import { startDelayProxy, type DelayProxy } from '../test/support/delayProxy';
@@ -42,6 +42,7 @@ import {
   type TestUser,
 } from '../test/support';
 import { median } from './median';
+import { report, type RttFigures, type Sample } from './rttReport';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const DOCKER_CLI = process.env.RDC_BENCH_DOCKER ?? 'docker';
@@ -155,11 +156,6 @@ async function cli(e: Env, context: string): Promise<void> {
   }
 }
 
-interface Sample {
-  ms: number;
-  rt: number;
-}
-
 async function step(e: Env, fn: () => Promise<unknown>): Promise<Sample> {
   const before = e.proxy.stats().roundTrips;
   const t = performance.now();
@@ -190,6 +186,24 @@ async function coldStatus(e: Env, resolver: ResolveCache, reconnect = false): Pr
   return { ms: s.ms + (performance.now() - t), rt: s.rt };
 }
 
+/** The SSH login alone (TCP, version strings, key exchange, the key): the handshake the goals count from. */
+async function login(e: Env, resolver: ResolveCache): Promise<Sample> {
+  const host = await resolver.resolve(ALIAS, () =>
+    resolveHost(ALIAS, {
+      configFile: path.join(e.home.sshDir, 'config'),
+      home: e.home.home,
+      localUser: os.userInfo().username,
+    }),
+  );
+  let conn: SshConnection | undefined;
+  const s = await step(e, async () => {
+    conn = await connectSsh({ host, env: e.home.env, home: e.home.home, timeoutMs: 15_000 });
+  });
+  conn?.close();
+  await conn?.closed;
+  return s;
+}
+
 async function shimOverhead(e: Env): Promise<number> {
   const viaShim: number[] = [];
   const direct: number[] = [];
@@ -204,16 +218,6 @@ async function shimOverhead(e: Env): Promise<number> {
   return Math.max(0, median(viaShim) - median(direct));
 }
 
-interface RttFigures {
-  rtt: number;
-  cli: Sample[];
-  coldFirst: Sample[];
-  coldCached: Sample[];
-  warm: Sample[];
-  switchSame: Sample[];
-  switchOther: Sample[];
-}
-
 async function measureAt(
   e: Env,
   rtt: number,
@@ -223,13 +227,23 @@ async function measureAt(
 ): Promise<RttFigures> {
   e.proxy.delayMs = rtt / 2;
   log(`rtt: ${rtt} ms, ${reps} alternating runs…`);
-  const f: RttFigures = { rtt, cli: [], coldFirst: [], coldCached: [], warm: [], switchSame: [], switchOther: [] };
+  const f: RttFigures = {
+    rtt,
+    cli: [],
+    login: [],
+    coldFirst: [],
+    coldCached: [],
+    warm: [],
+    switchSame: [],
+    switchOther: [],
+  };
   const cached = new ResolveCache();
   await cli(e, CONTEXTS.a); // warm-up of both sides (page cache, the remote CLI's first start)
   await coldStatus(e, cached, true);
   for (let i = 0; i < reps; i++) {
     const c = await step(e, () => cli(e, CONTEXTS.a));
     f.cli.push({ ms: c.ms - shimMs, rt: c.rt });
+    f.login.push(await login(e, cached));
     f.coldFirst.push(await coldStatus(e, new ResolveCache()));
     f.coldCached.push(await coldStatus(e, cached, true));
     const { pool } = extensionPool(e, cached);
@@ -243,128 +257,6 @@ async function measureAt(
     }
   }
   return f;
-}
-
-const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
-const rts = (xs: Sample[]): string => {
-  const v = [...new Set(xs.map((x) => x.rt))].sort((a, b) => a - b);
-  return v.length === 1 ? String(v[0]) : `${v[0]}–${v[v.length - 1]}`;
-};
-const med = (xs: Sample[]): number => median(xs.map((x) => x.ms));
-
-function report(all: RttFigures[], shimMs: number, reps: number, load: string): BenchReport {
-  const header = ['step', 'RTT ms', 'round trips', 'ours ms', 'docker CLI: round trips, ms', 'ours / CLI', 'goal', ''];
-  const rows: string[][] = [];
-  for (const f of all) {
-    const cliMs = med(f.cli);
-    const cliCell = `${rts(f.cli)}, ${fmt(cliMs)}`;
-    const row = (what: string, xs: Sample[], goal: string, met?: boolean): string[] => [
-      what,
-      String(f.rtt),
-      rts(xs),
-      fmt(med(xs)),
-      cliCell,
-      `${(med(xs) / cliMs).toFixed(2)}×`,
-      goal,
-      met === undefined ? '' : met ? 'met' : 'NOT met',
-    ];
-    const coldRatio = med(f.coldFirst) / cliMs;
-    rows.push(
-      row(
-        'cold status, first connect (ssh -G, connect, route, /_ping+/info+/version, close)',
-        f.coldFirst,
-        '≤ 0.3×',
-        coldRatio <= 0.3,
-      ),
-    );
-    rows.push(row('cold status, reconnect (ssh -G cached, route known)', f.coldCached, '', undefined));
-    rows.push(
-      row(
-        'warm status',
-        f.warm,
-        '1 round trip',
-        f.warm.every((x) => x.rt <= 1),
-      ),
-    );
-    rows.push(
-      row(
-        'switch, same endpoint',
-        f.switchSame,
-        '1 round trip',
-        f.switchSame.every((x) => x.rt <= 1),
-      ),
-    );
-    rows.push(
-      row(
-        'switch, other socket on the same host',
-        f.switchOther,
-        '1 round trip',
-        f.switchOther.every((x) => x.rt <= 1),
-      ),
-    );
-  }
-  const lines = all.flatMap((f) =>
-    [
-      ['cold status', f.coldFirst],
-      ['cold reconnect', f.coldCached],
-      ['warm status', f.warm],
-      ['switch', f.switchSame],
-      ['switch, other socket', f.switchOther],
-      ['docker --context X info', f.cli],
-    ].map(
-      ([what, xs]) =>
-        `${what as string}: ${rts(xs as Sample[])} round trips, ${fmt(med(xs as Sample[]))} ms at RTT ${f.rtt}`,
-    ),
-  );
-  // Round trips waited on, from the clock alone: how much a step grows per ms of RTT between the
-  // lowest and the highest RTT (fixed costs, process starts and CPU cancel out).
-  const lo = all[0];
-  const hi = all[all.length - 1];
-  const slope = (pick: (f: RttFigures) => Sample[]): string =>
-    ((med(pick(hi)) - med(pick(lo))) / (hi.rtt - lo.rtt)).toFixed(1);
-  const slopes =
-    `Round trips waited on, from the clock (growth of the median per ms of RTT, ${lo.rtt}→${hi.rtt} ms): ` +
-    `cold first connect ${slope((f) => f.coldFirst)}, cold reconnect ${slope((f) => f.coldCached)}, ` +
-    `warm ${slope((f) => f.warm)}, switch ${slope((f) => f.switchSame)}, switch to another socket ${slope((f) => f.switchOther)}, ` +
-    `docker --context X info ${slope((f) => f.cli)}.`;
-  const env = `docker CLI through OpenSSH, Node ${process.version}, ${os.cpus().length} CPU(s), load average at start ${load}`;
-  const shim = `The CLI's figures have the test home's ssh shim (${fmt(shimMs)} ms per run, measured in the same run) subtracted.`;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const text = [
-    `Engine over a delaying proxy (${reps} alternating runs per RTT)`,
-    header.map((h, i) => h.padEnd(widths[i])).join('  '),
-    ...rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')),
-    ...lines,
-    slopes,
-    shim,
-    env,
-  ].join('\n');
-  const markdown = [
-    '## Over a real link: round trips at 25, 50 and 100 ms RTT',
-    '',
-    `Every SSH connection — the extension's (ssh2) and the docker CLI's (OpenSSH, \`docker system dial-stdio\`) — ` +
-      `crosses the same delaying proxy (test/support/delayProxy.ts) in the same run, alternating, ${reps} runs per RTT ` +
-      `(medians). **Round trips** are counted by the proxy: client flights the server answered, plus one for TCP's ` +
-      `connect (fire-and-forget packets are not counted). **Cold status, first connect** is what the extension does ` +
-      `when it has not connected yet: \`ssh -G\`, TCP, key exchange, ed25519 key, the channel, the remote CLI choice, ` +
-      `HEAD /_ping + /info + /version, then closing the connection (where the CLI's time ends). **Reconnect**: the same ` +
-      `with \`ssh -G\` answered from the cache the SSH configuration's watch invalidates, and the remote CLI choice ` +
-      `remembered for the endpoint. **Warm** and **switch**: \`status()\` on a connected pool (switch = another context ` +
-      `of the same endpoint, or of another socket on the same host).`,
-    '',
-    '| ' + header.join(' | ') + ' |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
-    ...rows.map((r) => '| ' + r.join(' | ') + ' |'),
-    '',
-    ...lines.map((l) => `- ${l}`),
-    '',
-    slopes,
-    '',
-    shim,
-    '',
-    `Measured ${new Date().toISOString().slice(0, 10)}: ${env}.`,
-  ].join('\n');
-  return { text, markdown };
 }
 
 export const rttSuite: BenchSuite = {
