@@ -278,13 +278,15 @@ export class EngineSshLink {
    * now dials.
    */
   private async recheckCliChoice(known: CliChoiceMemory): Promise<void> {
-    let now: CliChoiceMemory;
+    let now: CliChoiceMemory | undefined;
     try {
-      now = (await remoteCliChoice(this.connection.client, this.deadline)) ?? 'none';
+      now = await remoteCliChoice(this.connection.client, this.deadline);
     } catch {
       return; // cancelled or the connection is gone: nothing learnt
     }
-    if (this.deadValue || sameChoice(now, known)) {
+    // No usable answer may be a passing failure (sshd's MaxSessions, a slow start): only a
+    // definite other answer is acted on, so a flaky remote cannot make the pool reconnect in a loop.
+    if (now === undefined || this.deadValue || sameChoice(now, known)) {
       return;
     }
     this.logger.info(`engine ${this.where}: the remote docker CLI now dials another daemon; reconnecting`);
