@@ -53,6 +53,18 @@ export const ENGINE_REASONS = [
   'tlsMaterialMissing',
 ] as const;
 
+/** Reasons of running a fix on the remote host with sudo (the UI's server setup table). */
+export const SETUP_REASONS = [
+  /** sudo did not accept the password (nothing ran). */
+  'sudoPasswordWrong',
+  /** The user may not run the command with sudo (nothing ran). */
+  'sudoNotAllowed',
+  /** There is no sudo on the remote host. */
+  'sudoMissing',
+  /** sudo ran the command and it failed. */
+  'sudoCommandFailed',
+] as const;
+
 /** Every reason the core can fail for. Add new ones here so the UI's mapping stays exhaustive. */
 export const REASONS = [
   // Generic
@@ -78,6 +90,7 @@ export const REASONS = [
   'fileChangedMeanwhile',
   ...SSH_REASONS,
   ...ENGINE_REASONS,
+  ...SETUP_REASONS,
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -253,6 +253,15 @@ export class EngineMonitor {
     return { dispose: () => this.connectionListeners.delete(listener) };
   }
 
+  /**
+   * Drops the pooled connection of one endpoint (the next request logs in again: after a change
+   * on the host a new login picks up, such as a new group). Its state is asked again.
+   */
+  closeConnection(endpoint: string): void {
+    this.pool.close(endpoint);
+    this.states.invalidate(endpoint);
+  }
+
   setFocused(focused: boolean): void {
     this.timer.setFocused(focused);
   }

@@ -3,6 +3,7 @@ import {
   CoreError,
   describeError,
   ENGINE_REASONS,
+  SETUP_REASONS,
   SSH_REASONS,
   type ErrorDetails,
   type Reason,
@@ -10,6 +11,7 @@ import {
 import type { ErrorText } from './errorDetails';
 import { isUserCancelled } from './userCancelledError';
 import { engineReasonText } from './reasonTexts/engineReasons';
+import { setupReasonText } from './reasonTexts/setupReasons';
 import { sshReasonText } from './reasonTexts/sshReasons';
 import { storeReasonText } from './reasonTexts/storeReasons';
 
@@ -44,6 +46,9 @@ export function reasonText(reason: Reason, details: ErrorDetails): ErrorText {
   }
   if (isOneOf(ENGINE_REASONS, reason)) {
     return engineReasonText(reason, details);
+  }
+  if (isOneOf(SETUP_REASONS, reason)) {
+    return setupReasonText(reason, details);
   }
   return storeReasonText(reason, details);
 }

@@ -9,11 +9,14 @@ import {
 import { sshEndpointForAlias } from '../../core/connect/sshHostUsage';
 import { CoreError } from '../../core/common/errors';
 import type { DiagnoseStep } from '../../core/diagnose/diagnose';
+import type { RemoteFacts } from '../../core/serverSetup/osRelease';
 import { withSshProgress } from '../base/progress';
 import { UserCancelledError } from '../base/userCancelledError';
 import { offerToUse, switchToContext } from '../flows/contextSteps';
 import type { Services } from '../services';
 import { chooseAfterDiagnose } from '../sshHosts/sshDiagnoseReport';
+import { diagnoseResolved } from '../flows/diagnoseSteps';
+import { prepareSetupOffers, runSetupOffer } from '../serverSetup/serverSetup';
 import { asConnectArgs } from './connectArgs';
 import { ask, type Answers } from './connectQuestions';
 import { reportStop, runWrites, type FlowState } from './connectWrites';
@@ -67,37 +70,60 @@ export async function connectToRemoteHost(s: Services, arg?: unknown): Promise<v
   await offerUse(s, contextName, plan, args.useNow);
 }
 
-/** When Docker does not work yet, the person decides whether to create the context anyway; warnings are shown. */
+/**
+ * When Docker does not work yet, the person decides: let the extension fix what it can (with
+ * sudo, with consent; then diagnose again through a new login), check again, create the
+ * context anyway, or stop. Warnings are shown.
+ */
 async function goOnAfterDiagnose(
   s: Services,
   alias: string,
   state: FlowState,
-  steps: DiagnoseStep[],
+  firstSteps: DiagnoseStep[],
 ): Promise<boolean> {
-  if (afterDiagnose(steps) === 'ask') {
+  let steps = firstSteps;
+  let known: RemoteFacts | undefined;
+  while (afterDiagnose(steps) === 'ask') {
+    const host = await s.ssh.resolve(alias);
+    const { offers, facts } = await prepareSetupOffers(s, host, steps, known);
+    known = facts;
     const createAnyway = vscode.l10n.t('Create the Context Anyway');
+    const checkAgain = vscode.l10n.t('Check Again');
     const stop = vscode.l10n.t('Stop Here');
     let choice: string;
     try {
       choice = await chooseAfterDiagnose(steps, {
         title: vscode.l10n.t('Docker on {0} does not work yet', alias),
-        actions: [createAnyway, stop],
+        actions: [...offers.map((o) => o.label), checkAgain, createAnyway, stop],
       });
     } catch (e) {
       reportStop(s, alias, state, e);
       throw e;
     }
-    if (choice !== createAnyway) {
-      reportStop(s, alias, state, new UserCancelledError('diagnose'));
-      void vscode.window.showInformationMessage(
-        vscode.l10n.t(
-          'SSH to "{0}" is set up; no Docker context was created. Fix the problems shown, then run "Test SSH Connection" or this command again.',
-          alias,
-        ),
-      );
-      return false;
+    if (choice === createAnyway) {
+      return true;
     }
-  } else if (steps.some((st) => st.status === 'warning')) {
+    const offer = offers.find((o) => o.label === choice);
+    const result = offer ? await runSetupOffer(s, host, offer.offer, facts) : undefined;
+    if (choice === checkAgain || result === 'changed') {
+      steps = await withSshProgress(vscode.l10n.t('Connect to a Remote Docker Host'), (p) =>
+        diagnoseResolved(s, host, p),
+      );
+      continue;
+    }
+    if (result === 'unchanged') {
+      continue;
+    }
+    reportStop(s, alias, state, new UserCancelledError('diagnose'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'SSH to "{0}" is set up; no Docker context was created. Fix the problems shown, then run "Test SSH Connection" or this command again.',
+        alias,
+      ),
+    );
+    return false;
+  }
+  if (steps.some((st) => st.status === 'warning')) {
     const cli = steps.find((st) => st.id === 'dockerCli' && st.status === 'warning');
     void vscode.window.showWarningMessage(
       cli

@@ -213,6 +213,11 @@ export class EngineService implements vscode.Disposable {
     return this.monitor.onDidChangeConnection(listener);
   }
 
+  /** Drops the pooled connection of an endpoint, so the next request logs in anew (server setup). */
+  closeConnection(endpoint: string): void {
+    this.monitor.closeConnection(endpoint);
+  }
+
   /** The status bar's context became another daemon (or none). */
   onDidChangeStatusSubject(listener: (s: EngineSubject | undefined) => void): vscode.Disposable {
     return this.monitor.onDidChangeStatusSubject(listener);

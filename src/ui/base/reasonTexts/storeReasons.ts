@@ -4,9 +4,10 @@ import { CONTEXT_NAME_RULE } from '../../../core/contexts/contextStore';
 import { str, fileRef, endpointRuleText, type ErrorText } from '../errorDetails';
 import type { SshReason } from './sshReasons';
 import type { EngineReason } from './engineReasons';
+import type { SetupReason } from './setupReasons';
 
 /** Every reason the other tables do not cover: files, contexts, endpoints, cancellation. */
-export type StoreReason = Exclude<Reason, SshReason | EngineReason>;
+export type StoreReason = Exclude<Reason, SshReason | EngineReason | SetupReason>;
 
 /** Files, contexts and endpoints, in the user's language (a table: one case per reason). */
 export function storeReasonText(reason: StoreReason, details: ErrorDetails): ErrorText {
