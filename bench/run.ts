@@ -13,6 +13,7 @@ import { extensionSuite } from './extension';
 import { portsSuite } from './ports';
 import { syncSuite } from './sync';
 import { buildContextSuite } from './buildContext';
+import { rttSuite } from './rtt';
 
 export interface BenchOptions {
   /** Measured repetitions per case (each suite has its own default). */
@@ -33,7 +34,15 @@ export interface BenchSuite {
   run(options: BenchOptions): Promise<BenchReport>;
 }
 
-const SUITES: BenchSuite[] = [contextsSuite, engineSuite, extensionSuite, portsSuite, syncSuite, buildContextSuite];
+const SUITES: BenchSuite[] = [
+  contextsSuite,
+  engineSuite,
+  extensionSuite,
+  portsSuite,
+  syncSuite,
+  buildContextSuite,
+  rttSuite,
+];
 
 function parseArgs(argv: string[]): { only?: string; reps?: number } {
   const out: { only?: string; reps?: number } = {};

@@ -59,8 +59,6 @@ export interface EnginePoolStats {
   connectsTotal: number;
   /** Times /info and /version were read (a status() served from the cache reads neither). */
   infoReads: number;
-  /** Times a remote docker CLI was asked which daemon it dials (once per endpoint, unless it failed). */
-  remoteCliQueries: number;
 }
 
 /** The headers of /_ping that change when the daemon behind the socket changes. */
@@ -116,16 +114,7 @@ export class EnginePool {
     const deadline = Date.now() + this.options.requestTimeoutMs;
     const key = cacheKey(target);
     try {
-      const route = await this.route(target, signal, deadline);
-      // All three at once: on a new connection that saves a round trip before OS/arch are known.
-      const generation = route.generation();
-      this.infoReads++;
-      const [ping, i, v] = await Promise.all([
-        this.call(route, 'HEAD', '/_ping', signal, deadline),
-        this.call(route, 'GET', '/info', signal, deadline),
-        this.call(route, 'GET', '/version', signal, deadline),
-      ]);
-      return this.remember(route, key, generation, ping, i, v);
+      return await this.readAll(await this.route(target, signal, deadline), key, signal, deadline);
     } catch (e) {
       this.cache.delete(key);
       throw decorate(e, target);
@@ -167,6 +156,11 @@ export class EnginePool {
     const key = cacheKey(target);
     try {
       const route = await this.route(target, signal, deadline);
+      const before = this.cache.get(key);
+      if (!before || before.generation !== route.generation()) {
+        // Nothing usable is cached (first status, new connection): all three at once, one round trip.
+        return await this.readAll(route, key, signal, deadline);
+      }
       const ping = await this.call(route, 'HEAD', '/_ping', signal, deadline);
       const cached = this.cache.get(key);
       if (cached && cached.generation === route.generation() && cached.pingKey === pingKey(ping.headers)) {
@@ -294,6 +288,23 @@ export class EnginePool {
         this.logger.error(`engine: a connection listener failed: ${describeError(err)}`);
       }
     }
+  }
+
+  /** /_ping, /info and /version at once: on a new connection that saves a round trip before OS/arch are known. */
+  private async readAll(
+    route: Route,
+    key: string,
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<EngineInfo> {
+    const generation = route.generation();
+    this.infoReads++;
+    const [ping, i, v] = await Promise.all([
+      this.call(route, 'HEAD', '/_ping', signal, deadline),
+      this.call(route, 'GET', '/info', signal, deadline),
+      this.call(route, 'GET', '/version', signal, deadline),
+    ]);
+    return this.remember(route, key, generation, ping, i, v);
   }
 
   private async readInfo(

@@ -18,8 +18,7 @@ import { createDockerode } from './engineDockerode';
 import { lostError } from './engineErrors';
 import type { EngineTransport } from './engineInfo';
 import { decorate, type EngineTarget, type Route } from './engineRoute';
-import { EngineSshLink } from './engineSshLink';
-import { RemoteCliMemory } from './remoteCliMemory';
+import { EngineSshLink, type CliChoiceMemory } from './engineSshLink';
 import { isSystemSshTarget, SystemSshLink, type SystemSshTarget } from './systemSshLink';
 import type { RemoteSocket } from './remoteSocket';
 
@@ -68,12 +67,14 @@ class SshEntry {
   connectAbort: AbortController | undefined;
   generation = 0;
   daemonSeen = false;
+  /** The remote CLI's choice as the last connection found it (memory only; see EngineSshLink). */
+  cliChoice: CliChoiceMemory | undefined;
+  /** The socket the last connection reached by stream-local forwarding (memory only). */
+  provenSocket: string | undefined;
   inflight = 0;
   idleTimer: NodeJS.Timeout | undefined;
   dockerode: Dockerode | undefined;
   readonly agent: EngineChannelAgent;
-  /** The daemon the remote CLI dials, asked once for the pool's life (a reconnect runs no command). */
-  readonly cliMemory = new RemoteCliMemory();
 
   constructor(
     readonly endpoint: DockerEndpoint,
@@ -173,18 +174,16 @@ export class SshEndpoints {
     return this.entries.get(endpoint)?.link?.transport;
   }
 
-  stats(): { connections: number; openChannels: number; remoteCliQueries: number } {
+  stats(): { connections: number; openChannels: number } {
     let connections = 0;
     let openChannels = 0;
-    let remoteCliQueries = 0;
     for (const e of this.entries.values()) {
       if (e.link && !e.link.dead) {
         connections++;
       }
       openChannels += e.agent.openChannels;
-      remoteCliQueries += e.cliMemory.asked;
     }
-    return { connections, openChannels, remoteCliQueries };
+    return { connections, openChannels };
   }
 
   /** Drops the connection (and any attempt) of one endpoint, or of all. */
@@ -192,6 +191,9 @@ export class SshEndpoints {
     for (const [key, e] of this.entries) {
       if (endpoint === undefined || key === endpoint) {
         e.connectAbort?.abort();
+        // Closed on purpose (Refresh, a switch of settings): the next connection asks the remote CLI again.
+        e.cliChoice = undefined;
+        e.provenSocket = undefined;
         this.retire(e);
       }
     }
@@ -294,8 +296,15 @@ export class SshEndpoints {
       onDaemonClosed: () => {
         entry.generation++;
       },
+      knownCliChoice: () => entry.cliChoice,
+      onCliChoice: (choice) => {
+        entry.cliChoice = choice;
+      },
+      provenSocket: () => entry.provenSocket,
+      onStreamLocal: (socketPath) => {
+        entry.provenSocket = socketPath;
+      },
       details: { endpoint: endpoint.raw },
-      cliMemory: entry.cliMemory,
       logger: this.o.logger,
     });
     return this.adopt(entry, link, conn.authMethod);

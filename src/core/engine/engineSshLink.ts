@@ -19,20 +19,28 @@ import { CoreError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
 import { createAckNudger, type AckNudger } from './engineAckNudge';
-import { dialStdioError, lostError, probeError, type SocketContext } from './engineErrors';
-import { firstStreamLocal, type RemoteCliMemory } from './remoteCliMemory';
+import { firstDialStdioAnswer, watchDaemonChannel, watchDialStdio, type DialStdioState } from './engineChannelWatch';
+import { lostError, probeError, type SocketContext } from './engineErrors';
 import {
   isOpenFailure,
   openDialStdio,
   openStreamLocal,
-  pingChannel,
+  remoteCliChoice,
   probeRemoteSocket,
   remoteSocketOf,
+  type RemoteCliChoice,
   type RemoteSocket,
   type SshRoute,
 } from './remoteSocket';
 
 export type SshTransport = SshRoute;
+
+/** What the remote CLI chose, as remembered between connections ('none': the default socket). */
+export type CliChoiceMemory = RemoteCliChoice | 'none';
+
+function sameChoice(a: CliChoiceMemory, b: CliChoiceMemory): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 export interface SshLinkOptions {
   connection: SshConnection;
@@ -48,37 +56,44 @@ export interface SshLinkOptions {
   onDaemonSeen: () => void;
   /** Called when the daemon ended a channel (it stopped or restarted: what it said may be stale). */
   onDaemonClosed?: () => void;
+  /**
+   * The remote CLI's choice as an earlier connection of this endpoint found it ('none': no usable
+   * answer, the default socket). When known, the first channel follows it at once and the choice
+   * is asked again in the background; see firstStreamLocal.
+   */
+  knownCliChoice?: () => CliChoiceMemory | undefined;
+  /** The remote CLI's choice as this connection found it. */
+  onCliChoice?: (choice: CliChoiceMemory) => void;
+  /** The socket an earlier connection of this endpoint reached by stream-local forwarding. */
+  provenSocket?: () => string | undefined;
+  onStreamLocal?: (socketPath: string) => void;
   /** Details every error carries (endpoint, context). */
   details?: ErrorDetails;
-  /** The remote CLI's choice of daemon, remembered per endpoint across connections. */
-  cliMemory?: RemoteCliMemory;
   logger?: Logger;
-}
-
-const STDERR_LIMIT = 4096;
-
-/** A dial-stdio channel's stderr, kept to explain its end. */
-interface DialStdioState {
-  stderr: string;
-  exitCode: number | null | undefined;
 }
 
 export class EngineSshLink {
   readonly connection: SshConnection;
   private socketValue: RemoteSocket;
-  private readonly baseSocket: RemoteSocket;
   readonly where: string;
   private transportValue: SshTransport | undefined;
   private streamLocalWorked = false;
   private discovery: Promise<unknown> | undefined;
+  /**
+   * While the first channel is being found: the socket stream-local forwarding is tried on, once
+   * that is decided and known to work (a channel to it opened, now or on an earlier connection);
+   * undefined: dial-stdio, unproven, or it failed. Requests waiting for the first channel open
+   * theirs on it at the same time instead of one round trip later.
+   */
+  private tentative: Promise<RemoteSocket | undefined> | undefined;
+  private decide: (socket: RemoteSocket | undefined) => void = () => undefined;
   private deadValue = false;
   private readonly nudger: AckNudger | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
-    this.baseSocket = remoteSocketOf(o.urlPath);
-    this.socketValue = this.baseSocket;
+    this.socketValue = remoteSocketOf(o.urlPath);
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
@@ -140,6 +155,10 @@ export class EngineSshLink {
   async openChannel(): Promise<Duplex> {
     // One discovery at a time decides the transport for everyone waiting.
     while (this.transportValue === undefined && this.discovery) {
+      const ch = await this.alongsideDiscovery();
+      if (ch) {
+        return ch;
+      }
       await this.discovery.catch(() => undefined);
     }
     if (this.deadValue) {
@@ -156,15 +175,13 @@ export class EngineSshLink {
       try {
         return this.ready(await openStreamLocal(this.connection.client, this.socket, this.deadline));
       } catch (e) {
-        if (isOpenFailure(e) && !this.baseSocket.explicit) {
-          // The socket the remote CLI named is gone: the next channel asks the CLI again.
-          this.o.cliMemory?.forget();
-          this.transportValue = undefined;
-        }
         throw await this.explainStreamLocal(e);
       }
     }
-    const p = this.discover();
+    this.tentative = new Promise((resolve) => {
+      this.decide = resolve;
+    });
+    const p = this.discover().finally(() => this.decide(undefined));
     this.discovery = p;
     try {
       return await p;
@@ -175,33 +192,125 @@ export class EngineSshLink {
     }
   }
 
+  /** Lets waiting requests open alongside when an earlier connection reached this socket by stream-local forwarding. */
+  private decideIfProven(): void {
+    if (this.o.provenSocket?.() === this.socketValue.path) {
+      this.decide(this.socketValue);
+    }
+  }
+
+  /** A channel to the socket the discovery under way tries, opened alongside it; undefined: wait for the discovery. */
+  private async alongsideDiscovery(): Promise<Duplex | undefined> {
+    const socket = await this.tentative;
+    if (!socket || this.transportValue !== undefined || this.deadValue) {
+      return undefined;
+    }
+    try {
+      return this.ready(await openStreamLocal(this.connection.client, socket, this.deadline));
+    } catch {
+      return undefined; // the discovery explains (or falls back to dial-stdio)
+    }
+  }
+
+  /**
+   * The first stream-local channel. Without a path in the URL, the remote docker CLI is asked
+   * once which daemon it would dial (in parallel with opening the default socket, so a cold
+   * status waits for the slower of the two, not both): its unix socket is used instead of the
+   * default when they differ, and anything else (tcp://, ssh://) means dial-stdio, which the
+   * CLI itself routes. Without a CLI on the remote, the default socket stands.
+   */
+  private async firstStreamLocal(): Promise<ClientChannel | 'dial-stdio'> {
+    const client = this.connection.client;
+    if (this.socketValue.explicit) {
+      this.decideIfProven();
+      return openStreamLocal(client, this.socketValue, this.deadline);
+    }
+    const known = this.o.knownCliChoice?.();
+    if (known !== undefined) {
+      void this.recheckCliChoice(known);
+      return this.follow(known);
+    }
+    const [choice, first] = await Promise.all([
+      remoteCliChoice(client, this.deadline).catch(() => undefined),
+      openStreamLocal(client, this.socketValue, this.deadline).then(
+        (ch) => ({ ch }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    this.o.onCliChoice?.(choice ?? 'none');
+    if (!choice || (choice.kind === 'unix' && choice.path === this.socketValue.path)) {
+      if ('ch' in first) {
+        this.decide(this.socketValue);
+        return first.ch;
+      }
+      throw first.error;
+    }
+    if ('ch' in first) {
+      first.ch.close();
+    }
+    this.logger.debug(
+      `engine ${this.where}: the remote docker CLI uses ${choice.kind === 'unix' ? `unix://${choice.path}` : choice.host}`,
+    );
+    if (choice.kind === 'other') {
+      return 'dial-stdio';
+    }
+    this.socketValue = { path: choice.path, explicit: true };
+    this.decideIfProven();
+    return openStreamLocal(client, this.socketValue, this.deadline);
+  }
+
+  /** The first channel by a choice already known: no wait for the remote CLI (a reconnect costs no extra round trip). */
+  private follow(choice: CliChoiceMemory): Promise<ClientChannel | 'dial-stdio'> | 'dial-stdio' {
+    if (choice !== 'none' && choice.kind === 'other') {
+      return 'dial-stdio';
+    }
+    if (choice !== 'none' && choice.path !== this.socketValue.path) {
+      this.socketValue = { path: choice.path, explicit: true };
+    }
+    this.decideIfProven();
+    return openStreamLocal(this.connection.client, this.socketValue, this.deadline);
+  }
+
+  /**
+   * The remote user may have changed DOCKER_HOST or their context since the choice was
+   * remembered: ask again alongside the first requests. When the answer differs, it is
+   * remembered and this connection is closed, so the next request reaches the daemon the CLI
+   * now dials.
+   */
+  private async recheckCliChoice(known: CliChoiceMemory): Promise<void> {
+    let now: CliChoiceMemory | undefined;
+    try {
+      now = await remoteCliChoice(this.connection.client, this.deadline);
+    } catch {
+      return; // cancelled or the connection is gone: nothing learnt
+    }
+    // No usable answer may be a passing failure (sshd's MaxSessions, a slow start): only a
+    // definite other answer is acted on, so a flaky remote cannot make the pool reconnect in a loop.
+    if (now === undefined || this.deadValue || sameChoice(now, known)) {
+      return;
+    }
+    this.logger.info(`engine ${this.where}: the remote docker CLI now dials another daemon; reconnecting`);
+    this.o.onCliChoice?.(now);
+    this.close();
+  }
+
   private async discover(): Promise<Duplex> {
     let streamLocalFailure: unknown;
     let cliDials = false;
-    // A new discovery starts from the URL's socket: a socket remembered from before may be gone.
-    this.socketValue = this.baseSocket;
     try {
-      const first = await firstStreamLocal(this.connection.client, this.baseSocket, this.o.cliMemory, this.deadline, {
-        logger: this.logger,
-        where: this.where,
-      });
-      if (first === 'dial-stdio') {
+      const ch = await this.firstStreamLocal();
+      if (ch === 'dial-stdio') {
         cliDials = true;
         throw new Error('the remote docker CLI dials a daemon that is not a unix socket');
       }
-      const ch = first.ch;
-      this.socketValue = first.socket;
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
+      this.o.onStreamLocal?.(this.socket.path);
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
     } catch (e) {
       if (!cliDials && !isOpenFailure(e)) {
         throw await this.connectionError(e);
-      }
-      if (!cliDials) {
-        // The socket chosen (remembered or the default) did not answer: ask the CLI next time.
-        this.o.cliMemory?.forget();
       }
       streamLocalFailure = e;
     }
@@ -231,90 +340,22 @@ export class EngineSshLink {
   /** Makes the channel ready for the agent: the nudge, and noting the daemon's answers and its closes. */
   private ready(ch: Duplex): Duplex {
     this.nudger?.watch(ch);
-    let seen = false;
-    ch.on('data', () => {
-      if (!seen) {
-        seen = true;
-        this.o.onDaemonSeen();
-      }
-    });
-    // 'end' is the other side's EOF: the daemon (or dial-stdio) closed this connection. A
-    // channel we close ourselves is destroyed first and emits no 'end'.
-    ch.once('end', () => this.o.onDaemonClosed?.());
-    return ch;
+    return watchDaemonChannel(ch, { onDaemonSeen: this.o.onDaemonSeen, onDaemonClosed: this.o.onDaemonClosed });
   }
 
   private async dialStdio(): Promise<{ ch: ClientChannel; state: DialStdioState }> {
     const ch = await openDialStdio(this.connection.client, this.socket, this.deadline);
-    return { ch, state: this.watchDialStdio(ch) };
+    return { ch, state: watchDialStdio(ch, () => this.ctx()) };
   }
 
-  /**
-   * When dial-stdio ends after printing to stderr, the channel emits the explained error before
-   * its 'end', so the HTTP request using it fails with that instead of "socket hang up"
-   * (http marks the socket as failed and skips its own hang-up error).
-   */
-  private watchDialStdio(ch: ClientChannel): DialStdioState {
-    const state: DialStdioState = { stderr: '', exitCode: undefined };
-    ch.stderr.on('data', (d: Buffer) => {
-      if (state.stderr.length < STDERR_LIMIT) {
-        state.stderr += d.toString('utf8').slice(0, STDERR_LIMIT - state.stderr.length);
-      }
+  private firstAnswer(ch: ClientChannel, state: DialStdioState): Promise<void> {
+    return firstDialStdioAnswer(ch, state, {
+      base: this.base,
+      where: this.where,
+      deadline: this.deadline,
+      ctx: () => this.ctx(),
+      onDaemonSeen: this.o.onDaemonSeen,
     });
-    ch.on('exit', (code: number | null) => {
-      state.exitCode = code;
-    });
-    let reported = false;
-    ch.prependListener('end', () => {
-      if (reported) {
-        return;
-      }
-      const e = dialStdioError(state.stderr, state.exitCode, this.ctx());
-      if (e) {
-        reported = true;
-        ch.emit('error', e);
-      }
-    });
-    return state;
-  }
-
-  /** The first dial-stdio channel must answer HEAD /_ping before it is trusted. */
-  private async firstAnswer(ch: ClientChannel, state: DialStdioState): Promise<void> {
-    const dial = { ...this.base, transport: 'dial-stdio' };
-    let a;
-    try {
-      a = await pingChannel(ch, this.deadline);
-    } catch (e) {
-      ch.destroy();
-      throw CoreError.is(e, 'timeout')
-        ? new CoreError(e.reason, e.message, { ...dial, ...e.details, stderr: state.stderr.trim().slice(0, 500) })
-        : e;
-    }
-    if (a.kind === 'answer' && a.status === 200) {
-      this.o.onDaemonSeen();
-      return;
-    }
-    ch.destroy();
-    switch (a.kind) {
-      case 'answer':
-        throw new CoreError(
-          'engineApiError',
-          `The Docker Engine at ${this.where} answered /_ping with HTTP ${a.status}.`,
-          {
-            ...dial,
-            status: a.status,
-          },
-        );
-      case 'garbled':
-        throw new CoreError('engineApiError', `The Docker Engine at ${this.where} sent an unreadable answer.`, dial);
-      case 'error':
-        throw a.error instanceof CoreError ? a.error : lostError(a.error, this.where, dial);
-      case 'ended':
-        throw (
-          dialStdioError(state.stderr, state.exitCode, this.ctx()) ??
-          lostError(new Error('docker system dial-stdio ended without an answer'), this.where, dial)
-        );
-    }
   }
 
   /** Why a stream-local channel could not be opened although the transport worked before. */

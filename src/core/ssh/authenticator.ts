@@ -1,7 +1,9 @@
 /**
- * Authentication in OpenSSH's order: "none" (to learn the server's methods), the ssh-agent, the
- * identity files (each passphrase asked once, kept in memory only), and only when allowed,
- * password or keyboard-interactive. Driven by ssh2's `authHandler`, one method at a time.
+ * Authentication in OpenSSH's order: the ssh-agent, the identity files (each passphrase asked
+ * once, kept in memory only), and only when allowed, password or keyboard-interactive. Unlike
+ * OpenSSH, "none" (which only learns the server's methods) is sent first only when there is no
+ * key to offer: the first key's answer carries the same list, a round trip earlier. Driven by
+ * ssh2's `authHandler`, one method at a time.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -77,15 +79,21 @@ export class Authenticator {
         `ssh ${this.label()}: ${this.current.method}${this.current.file ? ` ${this.current.file}` : ''} not accepted`,
       );
     }
-    if (methodsLeft === null || methodsLeft === undefined) {
-      // OpenSSH starts with "none" too: the answer lists the methods the server accepts.
-      this.current = { method: 'none' };
-      next({ type: 'none', username: this.user });
-      return;
+    const first = methodsLeft === null || methodsLeft === undefined;
+    if (!first) {
+      this.serverMethods = methodsLeft;
     }
-    this.serverMethods = methodsLeft;
-    this.pick().then(
+    // OpenSSH starts with "none" to learn the server's methods. A key needs no such list (its
+    // refusal brings the list), so the first key goes first, a round trip less on every login;
+    // "none" comes first only when there is no key to offer (password and keyboard-interactive
+    // are told apart by the list; a server that wants no authentication says so to "none").
+    this.pick(first).then(
       (m) => {
+        if (!m && first) {
+          this.current = { method: 'none' };
+          next({ type: 'none', username: this.user });
+          return;
+        }
         if (!m) {
           this.current = undefined;
         }
@@ -166,11 +174,15 @@ export class Authenticator {
     return this.options.identityFiles !== undefined || this.host.identitiesOnly;
   }
 
-  private async pick(): Promise<AnyAuthMethod | undefined> {
+  /** The next method to try; with `keysOnly`, undefined at the first password candidate (left for later). */
+  private async pick(keysOnly = false): Promise<AnyAuthMethod | undefined> {
     this.candidates ??= this.buildCandidates();
     while (this.index < this.candidates.length) {
       const c = this.candidates[this.index];
       if (c.kind === 'password') {
+        if (keysOnly) {
+          return undefined;
+        }
         const m = await this.nextPassword();
         if (m) {
           return m;

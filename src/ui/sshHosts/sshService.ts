@@ -5,6 +5,7 @@ import { describeError } from '../../core/common/errors';
 import type { Logger } from '../../core/common/log';
 import type { ConnectOptions, SshPrompts } from '../../core/ssh/connection';
 import { PassphraseCache } from '../../core/ssh/passphraseCache';
+import { ResolveCache, volatileSshConfig } from '../../core/sshConfig/resolveCache';
 import { resolveHost, resolveHostBuiltin, type EffectiveHost } from '../../core/sshConfig/resolveHost';
 import { readSshConfig, type SshConfigProblem, type SshHost } from '../../core/sshConfig/sshConfig';
 import { parseSshDestination } from '../../core/sshConfig/sshConfigEdit';
@@ -50,6 +51,9 @@ export class SshService extends SnapshotService<SshHostsSnapshot> {
   private watcher: PathWatcher | undefined;
   private watchKey = '';
   private disposed = false;
+  /** `ssh -G` answers, kept only while the watcher follows every file they came from. */
+  private readonly resolved = new ResolveCache();
+  private resolveCacheUsable = false;
 
   constructor(settings: SettingsService, refresh: RefreshManager, logger: Logger) {
     super(refresh, logger);
@@ -59,6 +63,8 @@ export class SshService extends SnapshotService<SshHostsSnapshot> {
         const previous = this.settingsValue;
         this.settingsValue = readSshSettings(this.home);
         if (previous.configFile !== this.settingsValue.configFile) {
+          this.resolved.invalidate();
+          this.resolveCacheUsable = false;
           this.logger.info(`SSH configuration file: ${this.settingsValue.configFile}`);
           void this.refresh.request('sshHosts', 'settings');
         }
@@ -119,7 +125,11 @@ export class SshService extends SnapshotService<SshHostsSnapshot> {
     if (configFile !== this.configFile) {
       return this.load(); // the setting changed while reading: only the newest file counts
     }
+    // Whatever was resolved before this reading may be stale; the watch then keeps it honest.
+    this.resolved.invalidate();
     await this.armWatcher(snap);
+    this.resolveCacheUsable =
+      this.watcher !== undefined && snap.error === undefined && !(await volatileSshConfig(snap.files));
     return snap;
   }
 
@@ -140,15 +150,29 @@ export class SshService extends SnapshotService<SshHostsSnapshot> {
       targets,
       (change) => {
         this.logger.debug(`SSH configuration changed on disk: ${change.targets.join(', ')}`);
+        this.resolved.invalidate();
         void this.refresh.request('sshHosts', 'files');
       },
       { logger: this.logger },
     );
   }
 
-  /** The host's effective settings for a connection: `ssh -G` when an ssh client exists, else the builtin resolver. */
+  /**
+   * The host's effective settings for a connection: `ssh -G` when an ssh client exists, else the
+   * builtin resolver. Answers are reused until the configuration's watch sees a change (a cold
+   * connect then costs no process), unless nothing watches yet or the configuration has a Match
+   * that can answer differently with no file changed.
+   */
   resolve(alias: string, signal?: AbortSignal): Promise<EffectiveHost> {
-    return resolveHost(alias, { configFile: this.configFile, home: this.home, localUser: this.localUser(), signal });
+    const configFile = this.configFile;
+    const run = (): Promise<EffectiveHost> =>
+      resolveHost(alias, { configFile, home: this.home, localUser: this.localUser(), signal });
+    if (!this.resolveCacheUsable) {
+      // Reading the configuration arms its watch, after which answers can be kept (files only, no network).
+      this.snapshot.catch(() => undefined);
+      return run();
+    }
+    return this.resolved.resolve(`${configFile}\n${alias}`, run);
   }
 
   /** Prompts bound to a cancellation token (a progress notification's Cancel closes an open box). */
@@ -187,6 +211,8 @@ export class SshService extends SnapshotService<SshHostsSnapshot> {
     this.disposed = true;
     this.watcher?.close();
     this.watcher = undefined;
+    this.resolveCacheUsable = false;
+    this.resolved.invalidate();
     this.passphrases.clear();
     super.dispose();
   }
