@@ -26,7 +26,7 @@ command -v npm >/dev/null || die "npm is not installed"
 # ---- Debian packages -------------------------------------------------------------------------
 PACKAGES=(openssh-server openssh-client docker.io busybox-static chromium ripgrep
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev build-essential python3 pkg-config
-  util-linux procps passwd tar tcsh sudo rsync docker-compose)
+  util-linux procps passwd tar tcsh sudo rsync docker-compose curl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
