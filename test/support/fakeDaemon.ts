@@ -1,5 +1,6 @@
 /**
  * A process-local HTTP server on a unix socket that answers `/_ping`, `/info` and `/version`
+ * (and an empty `/containers/json`)
  * the way a hostile or broken daemon might: the test sets the bodies. Reached as a `unix://`
  * context, it lets a test send what no real dockerd sends (Markdown in the host name, a
  * 200 MB /info) through the extension's real Engine API client.
@@ -39,6 +40,11 @@ export async function startFakeDaemon(dir: string, answers: FakeAnswers): Promis
     if (url === '/_ping') {
       res.writeHead(200, { ...PING_HEADERS, 'Content-Type': 'text/plain' });
       res.end(req.method === 'HEAD' ? undefined : 'OK');
+      return;
+    }
+    if (url === '/containers/json') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('[]');
       return;
     }
     const body = url === '/info' ? state.answers.info : url === '/version' ? state.answers.version : undefined;

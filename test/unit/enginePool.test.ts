@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { getEventListeners } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import type { Client } from 'ssh2';
@@ -16,6 +17,7 @@ import type { DockerEndpoint } from '../../src/core/contexts/endpoint';
 import { EnginePool, type EnginePoolOptions } from '../../src/core/engine/enginePool';
 import { CoreError } from '../../src/core/common/errors';
 import type { SshConnection } from '../../src/core/ssh/connection';
+import { startFakeDaemon } from '../support/fakeDaemon';
 import { rejectsWith } from '../support/rejectsWith';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-engine-unit-'));
@@ -172,6 +174,25 @@ describe('dockerode from the pool', () => {
           process.env[n] = v;
         }
       });
+    }
+  });
+});
+
+describe("dockerode calls and the caller's signal", () => {
+  test("a complete answer lets go of the caller's signal (a long-lived signal must not collect listeners)", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'fake-'));
+    const fake = await startFakeDaemon(dir, { info: '{"ID":"x"}', version: '{"Version":"1"}' });
+    const p = pool(() => assert.fail('no ssh'));
+    try {
+      const docker = await p.docker({ contextName: 'fake', endpoint: fake.endpoint });
+      const ac = new AbortController();
+      for (let i = 0; i < 20; i++) {
+        assert.deepEqual(await docker.listContainers({ abortSignal: ac.signal }), []);
+      }
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 0, 'a listener per finished call would pile up');
+    } finally {
+      p.dispose();
+      await fake.close();
     }
   });
 });

@@ -120,6 +120,14 @@ function wrapDial(docker: Dockerode, call: DockerodeCallOptions): void {
     original({ ...options, abortSignal: ac.signal }, (err: unknown, result: unknown) => {
       clearTimeout(timer);
       if (!err) {
+        // A stream answer (events, logs) keeps the caller's signal until it closes; any other
+        // answer is complete, so the listener goes now (a long-lived signal would collect them).
+        const stream = result as { once?: (event: string, listener: () => void) => unknown } | null;
+        if (user && stream && typeof stream.once === 'function') {
+          stream.once('close', () => user.removeEventListener('abort', onUserAbort));
+        } else {
+          user?.removeEventListener('abort', onUserAbort);
+        }
         callback(null, result);
         return;
       }
