@@ -153,14 +153,15 @@ async function packageFresh(log: (l: string) => void): Promise<Packaged> {
 
 /**
  * `require(bundle)` in a fresh Node process, timed around the call. `vscode` exists only in
- * the extension host, so Module._load answers it with a stub that absorbs any use; nothing
- * else is replaced. This is the bundle's module evaluation alone (activate is not called).
+ * the extension host, so Module._load answers it with a stub that absorbs any use (its
+ * prototype is itself, so the bundler's namespace copy of it, which inherits from it, answers
+ * `vscode.CodeLens` for a class that extends one at module level); nothing else is replaced. This is the bundle's module evaluation alone (activate is not called).
  * Then, timed apart, the require of dist/dockerode.js (which pulls in dist/ssh2.js): what the
  * first Engine API call adds once, after activation.
  */
 const REQUIRE_SCRIPT = `
 const Module = require('module');
-const stub = new Proxy(function () {}, { get: (_t, p) => (p === Symbol.toPrimitive ? () => '' : stub), apply: () => stub, construct: () => stub });
+const stub = new Proxy(function () {}, { get: (_t, p) => (p === Symbol.toPrimitive ? () => '' : stub), apply: () => stub, construct: () => stub, getPrototypeOf: () => stub });
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === 'vscode' ? stub : load.call(this, request, ...rest); };
 const t = performance.now();

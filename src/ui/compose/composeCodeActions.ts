@@ -13,7 +13,10 @@ import { COMPOSE_DIAGNOSTIC_SOURCE, type ComposeDiagnostics } from './composeDia
 export const RUN_COMPOSE_PROJECT_COMMAND = 'remoteDocker.runComposeProject';
 
 export class ComposeCodeActions implements vscode.CodeActionProvider {
-  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+  /** Read when registering, not when this module is evaluated (activation touches no API it does not need). */
+  static get kinds(): vscode.CodeActionKind[] {
+    return [vscode.CodeActionKind.QuickFix];
+  }
 
   constructor(private readonly diagnostics: ComposeDiagnostics) {}
 
