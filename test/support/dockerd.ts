@@ -131,6 +131,8 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   let pid = 0;
   let release: (() => void) | undefined;
   let stopped = false;
+  /** Interfaces of this daemon's user-defined bridge networks, removed by stop(). */
+  const bridges = new Set<string>();
 
   const launch = async (): Promise<void> => {
     const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
@@ -177,6 +179,9 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const kill = async (): Promise<void> => {
     if (!pid) {
       return;
+    }
+    for (const b of await customBridges(socket)) {
+      bridges.add(b);
     }
     // SIGTERM lets dockerd stop its containers and its managed containerd; the family sweep
     // catches a containerd or shim that outlived it.
@@ -225,6 +230,11 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       }
       stopped = true;
       await kill();
+      // dockerd leaves the interfaces of its user-defined networks behind; each holds one of
+      // Docker's default address pools on this machine, and about 30 leaked ones exhaust them.
+      for (const b of bridges) {
+        await runIp(['link', 'delete', b]);
+      }
       removeTreeSync(dir);
       releaseDir();
     },
@@ -253,4 +263,26 @@ function tail(file: string, lines = 30): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** The host interfaces of a daemon's user-defined bridge networks (none when it does not answer). */
+async function customBridges(socket: string): Promise<string[]> {
+  try {
+    const r = await engineRequest(socket, 'GET', '/networks', 5_000);
+    const nets = JSON.parse(r.body) as { Id: string; Name: string; Driver: string; Options?: Record<string, string> }[];
+    return nets
+      .filter((n) => n.Driver === 'bridge' && n.Name !== 'bridge')
+      .map((n) => n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Runs `ip ARGS`, ignoring failure (an interface already gone). */
+function runIp(args: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', args, { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('exit', () => resolve());
+  });
 }
