@@ -39,6 +39,7 @@ export class DirectEndpoints {
       answered: () => {
         d.ctx.daemonSeen = true;
       },
+      explainAnswer: (e) => tlsRequiredAnswer(e, d, target) ?? e,
     };
   }
 
@@ -152,6 +153,26 @@ export class DirectEndpoints {
     }
     return decorate(tcpError(e, d, target), target);
   }
+}
+
+/**
+ * Go's answer to plain HTTP on a TLS listener: a 400 with this sentence. Node reads it as a
+ * parse error on a HEAD request (see tcpError) and as a complete 400 answer on a GET.
+ */
+function tlsRequiredAnswer(e: CoreError, d: DirectEntry, target: EngineTarget): CoreError | undefined {
+  if (
+    d.transport !== 'tcp' ||
+    e.reason !== 'engineApiError' ||
+    e.details.status !== 400 ||
+    !/HTTP request to an HTTPS server/.test(String(e.details.message))
+  ) {
+    return undefined;
+  }
+  return new CoreError('tlsMaterialMissing', `${d.ctx.where} speaks TLS only.`, {
+    ...d.ctx.base,
+    name: target.contextName,
+    detail: 'tlsRequired',
+  });
 }
 
 function tcpError(e: unknown, d: DirectEntry, target: EngineTarget): CoreError {

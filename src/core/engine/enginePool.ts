@@ -362,6 +362,8 @@ export class EnginePool {
       });
       route.answered?.();
       return r;
+    } catch (e) {
+      throw e instanceof CoreError && route.explainAnswer ? route.explainAnswer(e) : e;
     } finally {
       end?.();
     }

@@ -29,6 +29,8 @@ export interface Route {
   begin?: () => () => void;
   /** The daemon answered. */
   answered?: () => void;
+  /** What an HTTP error answer means on this route, when more than the daemon's words (tcp only). */
+  explainAnswer?: (e: CoreError) => CoreError;
 }
 
 /** The endpoint plus the TLS choices: two contexts with one URL but other certificates are two entries. */
