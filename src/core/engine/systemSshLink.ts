@@ -115,7 +115,7 @@ export class SystemSshLink {
   /** ssh's arguments; the remote command is a constant. */
   private args(extra: string[]): string[] {
     const t = this.target;
-    const args = [
+    return [
       ...(t.configFile !== undefined ? ['-F', t.configFile] : []),
       '-o',
       'BatchMode=yes',
@@ -135,7 +135,6 @@ export class SystemSshLink {
       ...(t.port !== undefined ? ['-p', String(t.port)] : []),
       ...extra,
     ];
-    return args;
   }
 
   /** One `ssh … docker system dial-stdio` process as a duplex stream, ready for HTTP. */
@@ -153,8 +152,6 @@ export class SystemSshLink {
     const child = spawn(this.target.binary, this.args(['-T', '--', this.target.destination, DIAL_STDIO_COMMAND]), {
       env: this.target.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // The ControlPersist master forks from this child; detached keeps it out of our process group's signals.
-      detached: false,
     });
     this.children.add(child);
     let stderr = '';
