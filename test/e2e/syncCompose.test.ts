@@ -165,6 +165,13 @@ describe('e2e: sync a workspace folder and run its compose project on the remote
         .first()
         .waitFor({ state: 'visible', timeout: 60_000 });
       const names = await waitFor('docker ps to list the project', containers, (n) => n.length === 1, 180_000);
+      // `up -d` returns once the container runs: the terminal's channel closes and its lease goes back.
+      await waitFor(
+        'the log to say the compose command ended',
+        () => s.server.extensionLog(),
+        (l) => /Compose command ended \(exit 0\): .* up -d --build/.test(l),
+        120_000,
+      );
       assert.match(names[0], /^project[_-]web[_-]1$/);
       const body = await waitFor('the published port to serve', served, (b) => b === `${FIRST}\n`, 60_000);
       assert.equal(body, `${FIRST}\n`);
@@ -185,7 +192,7 @@ describe('e2e: sync a workspace folder and run its compose project on the remote
       await wb.page.keyboard.press('Control+S');
       await waitFor(
         'the file saved on disk',
-        async () => fs.readFileSync(path.join(s.workspace, 'site', 'index.html'), 'utf8'),
+        () => fs.readFileSync(path.join(s.workspace, 'site', 'index.html'), 'utf8'),
         (t) => t === SECOND,
         30_000,
       );
