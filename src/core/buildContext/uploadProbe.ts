@@ -61,8 +61,6 @@ export interface UploadProbeOptions {
 
 const CHUNK = 256 * 1024;
 const CRLF = Buffer.from('\r\n');
-/** Random, so that an SSH configuration with `Compression yes` does not inflate the rate. */
-let payloadChunk: Buffer | undefined;
 const AGENT = 'User-Agent: remote-docker-contexts\r\nConnection: close\r\n';
 /** The classic builder (`version=1`), as the CLI without BuildKit; a Dockerfile name no context has. */
 const BUILD_HEAD =
@@ -156,8 +154,7 @@ function write(stdin: NodeJS.WritableStream, data: string | Buffer): Promise<voi
  * A `POST /build` of random files without a Dockerfile, in HTTP chunks as the tar is made, until
  * `limit.bytes`, or `limit.ms` after the first chunk was taken (ssh takes it once logged in).
  */
-async function feedBuild(stdin: NodeJS.WritableStream, limit: TransferLimit): Promise<number> {
-  const chunk = (payloadChunk ??= randomBytes(CHUNK));
+async function feedBuild(stdin: NodeJS.WritableStream, chunk: Buffer, limit: TransferLimit): Promise<number> {
   await write(stdin, BUILD_HEAD);
   const pack = tarStream.pack();
   let sent = 0;
@@ -218,9 +215,11 @@ export function fitUpload(
 /** The fixed cost and the rate of an upload through the system's `ssh` into the daemon's build, as the docker CLI makes it. */
 export async function probeUpload(t: UploadProbeTarget, o: UploadProbeOptions): Promise<LinkSpeed> {
   const rounds: { small: ProcessTiming; large: ProcessTiming }[] = [];
+  // Random, so that an SSH configuration with `Compression yes` does not inflate the rate.
+  const chunk = randomBytes(CHUNK);
   for (let i = 0; i < (o.rounds ?? 3); i++) {
-    const small = await timeDialStdio(t, (stdin) => feedBuild(stdin, o.small ?? SMALL), o);
-    const large = await timeDialStdio(t, (stdin) => feedBuild(stdin, o.large ?? LARGE), o);
+    const small = await timeDialStdio(t, (stdin) => feedBuild(stdin, chunk, o.small ?? SMALL), o);
+    const large = await timeDialStdio(t, (stdin) => feedBuild(stdin, chunk, o.large ?? LARGE), o);
     rounds.push({ small, large });
   }
   const fit = fitUpload(rounds);
