@@ -13,11 +13,10 @@ import type { TreeEntry } from './syncTypes';
 
 /** True when the remote shell finds `tar` and `xargs` (busybox's do): the batched path can run. */
 export async function remoteHasTar(client: Client, signal?: AbortSignal): Promise<boolean> {
-  const r = await execRemote(
-    client,
-    'command -v tar >/dev/null 2>&1 && command -v xargs >/dev/null 2>&1 && echo yes',
-    { signal, timeoutMs: 30_000 },
-  );
+  const r = await execRemote(client, 'command -v tar >/dev/null 2>&1 && command -v xargs >/dev/null 2>&1 && echo yes', {
+    signal,
+    timeoutMs: 30_000,
+  });
   return r.code === 0 && r.stdout.trim() === 'yes';
 }
 

@@ -93,12 +93,40 @@ export function checkTarEntries(entries: readonly TreeEntry[]): void {
   }
 }
 
-function openChannel(client: Client, command: string): Promise<ClientChannel> {
+/** The exec channel of the remote tar; like every network step it has a deadline and can be cancelled. */
+function openChannel(client: Client, command: string, signal: AbortSignal | undefined): Promise<ClientChannel> {
+  const timeoutMs = 30_000;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      }
+    };
+    const onAbort = (): void => settle(() => reject(cancelledError()));
+    const timer = setTimeout(
+      () =>
+        settle(() => reject(new CoreError('timeout', 'The SSH server did not open a session in time.', { timeoutMs }))),
+      timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      client.exec(command, (err, ch) => (err ? reject(channelOpenError(err)) : resolve(ch)));
+      client.exec(command, (err, ch) => {
+        if (err) {
+          settle(() => reject(channelOpenError(err)));
+        } else if (settled) {
+          ch.close(); // opened after a cancel or the deadline: nobody will write to it
+        } else {
+          settle(() => resolve(ch));
+        }
+      });
     } catch (e) {
-      reject(new CoreError('connectionLost', 'The SSH connection is closed.', { message: describeError(e) }));
+      settle(() =>
+        reject(new CoreError('connectionLost', 'The SSH connection is closed.', { message: describeError(e) })),
+      );
     }
   });
 }
@@ -130,7 +158,7 @@ async function streamLarge(o: TarUploadOptions, e: TreeEntry, sink: NodeJS.Writa
     throw new CoreError('syncLocalUnreadable', `${e.path} cannot be read: ${describeError(err)}`, { file: e.path });
   }
   try {
-    for (let at = 0; at < e.size; ) {
+    for (let at = 0; at < e.size;) {
       const buf = Buffer.alloc(Math.min(WHOLE_FILE, e.size - at));
       const { bytesRead } = await file.read(buf, 0, buf.length, at);
       const chunk = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
@@ -156,7 +184,7 @@ export async function tarUpload(o: TarUploadOptions): Promise<void> {
   if (o.signal?.aborted) {
     throw cancelledError();
   }
-  const ch = await openChannel(o.client, tarExtractCommand(o.remoteRoot));
+  const ch = await openChannel(o.client, tarExtractCommand(o.remoteRoot), o.signal);
   const pack = loadTarStream().pack();
   const finished = channelEnd(ch, pack, o);
   finished.catch(() => undefined); // awaited below, after the entries
@@ -187,7 +215,9 @@ async function packEntries(o: TarUploadOptions, pack: TarStream.Pack, finished: 
   ended.catch(() => undefined);
   const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, ended]);
   const add = (header: TarStream.Headers, body?: Buffer): Promise<void> =>
-    guard(new Promise((resolve, reject) => pack.entry(header, body as Buffer, (err) => (err ? reject(err) : resolve()))));
+    guard(
+      new Promise((resolve, reject) => pack.entry(header, body as Buffer, (err) => (err ? reject(err) : resolve()))),
+    );
   for (let i = 0; i < o.entries.length; i++) {
     if (o.signal?.aborted) {
       throw cancelledError();
@@ -212,7 +242,7 @@ async function packEntries(o: TarUploadOptions, pack: TarStream.Pack, finished: 
             () => sink.end(),
             (err: unknown) => {
               sink.destroy();
-              reject(err);
+              reject(err instanceof Error ? err : new Error(String(err)));
             },
           );
         }),
