@@ -136,8 +136,16 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
       await fs.writeFile(path.join(local, `added-${i}`), `n${i}`);
     }
     await fs.writeFile(path.join(local, 'run.sh'), '#!/bin/sh\necho changed\n');
+    // Attribute changes: a mode, and times with the same content (one name no shell word can hold).
+    await fs.chmod(path.join(local, 'secret'), 0o640);
+    await fs.chmod(path.join(local, 'shared'), 0o755);
+    const earlier = new Date(Date.now() - 7 * 86_400_000);
+    await fs.utimes(path.join(local, 'ünïcødé.txt'), earlier, earlier);
+    await fs.utimes(path.join(local, 'new\nline'), earlier, earlier);
     const third = await syncFolder({ client, localRoot: local, remoteDir: spec, batchMinEntries: 0 });
     assert.equal(third.batched, true);
+    assert.equal(third.verifiedEqual, 2, JSON.stringify(third));
+    assert.equal(third.attributesSet, 4, JSON.stringify(third));
     assert.deepEqual(await treeSnapshot(remote), await rsyncCopy(local));
     assert.deepEqual(await treeSnapshot(outside), before);
   });

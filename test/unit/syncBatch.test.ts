@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { runProcess } from '../../src/core/common/exec';
 import { CoreError } from '../../src/core/common/errors';
-import { topmostDeletes } from '../../src/core/sync/remoteBatch';
+import { attributeCommands, topmostDeletes, touchStamp } from '../../src/core/sync/remoteBatch';
 import { NO_PRINTF, findCommand, parseFindOutput } from '../../src/core/sync/remoteTree';
 import { tarEntries, worthBatching } from '../../src/core/sync/syncBatched';
 import { planSync } from '../../src/core/sync/syncPlan';
@@ -90,4 +90,30 @@ test('the listing command lists with GNU find and reports a find without -printf
   assert.equal(bb.stdout, '');
   const missing = await runProcess('sh', ['-c', findCommand('absent')], { cwd: root, timeoutMs: 30_000 });
   assert.deepEqual([missing.code, missing.stdout], [0, ''], 'a mirror not made yet lists as empty');
+});
+
+test('attribute changes: one chmod per mode, one touch -t per mtime, quoted ./ words, long lists split', () => {
+  assert.equal(touchStamp(1_700_000_000), '202311142213.20');
+  assert.equal(touchStamp(-5), undefined);
+  const { commands, left } = attributeCommands('/m', [
+    { ...file("it's", 1, 1_700_000_000), mode: 0o600 },
+    { ...file('-rf', 1, 1_700_000_000), mode: 0o600 },
+    { ...dir('d'), mode: 0o2750 },
+    file('new\nline'),
+  ]);
+  assert.deepEqual(commands, [
+    "cd /m && chmod 0600 './it'\\''s' ./-rf && TZ=UTC0 touch -c -m -t 202311142213.20 './it'\\''s' ./-rf && chmod 2750 ./d",
+  ]);
+  assert.deepEqual(
+    left.map((e) => e.path),
+    ['new\nline'],
+    'a control character cannot be a shell word: SFTP sets it',
+  );
+  const many = Array.from({ length: 20_000 }, (_, i) => file(`dir/file-${i}`, 1, 1_700_000_000 + (i % 3)));
+  const split = attributeCommands('/m', many).commands;
+  assert.ok(split.length > 1);
+  assert.ok(split.every((c) => c.length <= 100_000 && c.startsWith('cd /m && ')));
+  const words = split.join(' ').match(/\.\/dir\/file-\d+/g) ?? [];
+  assert.equal(words.length, 40_000, 'every file once in a chmod and once in a touch');
+  assert.throws(() => attributeCommands('/m', [file('../x')]), outside);
 });

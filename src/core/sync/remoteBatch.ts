@@ -78,3 +78,106 @@ export async function deleteRemote(
     });
   }
 }
+
+/** `CCYYMMDDhhmm.SS` in UTC, the form POSIX `touch -t` takes (GNU, busybox and BSD alike). */
+export function touchStamp(mtime: number): string | undefined {
+  const d = new Date(mtime * 1000);
+  const y = d.getUTCFullYear();
+  if (!Number.isFinite(mtime) || y < 1970 || y > 9999) {
+    return undefined;
+  }
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${y}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}` +
+    `${two(d.getUTCHours())}${two(d.getUTCMinutes())}.${two(d.getUTCSeconds())}`
+  );
+}
+
+/** One remote command line's worth (sshd takes far more; a shell's ARG_MAX too). */
+const COMMAND_BYTES = 100_000;
+
+/**
+ * The shell commands that set the planned attributes: one `chmod` per distinct mode and one
+ * `touch -t` per distinct mtime (files only, as over SFTP), every path a quoted `./`-word of the
+ * shell quoting helper (never read as an option, so no `--`, which busybox's chmod would take for a name), in commands of at most COMMAND_BYTES. Entries whose path cannot be one
+ * word (control characters) or whose time `touch -t` cannot write are returned for SFTP.
+ */
+export function attributeCommands(
+  remoteRoot: string,
+  entries: readonly TreeEntry[],
+): { commands: string[]; left: TreeEntry[] } {
+  const left: TreeEntry[] = [];
+  const groups = new Map<string, string[]>();
+  const add = (head: string, word: string): void => {
+    const g = groups.get(head);
+    if (g) {
+      g.push(word);
+    } else {
+      groups.set(head, [word]);
+    }
+  };
+  for (const e of entries) {
+    remoteJoin(remoteRoot, e.path); // refuses a path that would leave the mirror
+    const word = shellWord(`./${e.path}`);
+    const stamp = e.type === 'file' ? touchStamp(e.mtime) : '';
+    if (word === undefined || stamp === undefined || e.type === 'symlink') {
+      left.push(e);
+      continue;
+    }
+    add(`chmod ${(e.mode & 0o7777).toString(8).padStart(4, '0')}`, word);
+    if (stamp !== '') {
+      add(`TZ=UTC0 touch -c -m -t ${stamp}`, word);
+    }
+  }
+  const prefix = `cd ${dirWord(remoteRoot)}`;
+  const commands: string[] = [];
+  let current = '';
+  const push = (piece: string): void => {
+    if (current !== '' && prefix.length + current.length + piece.length + 4 > COMMAND_BYTES) {
+      commands.push(prefix + current);
+      current = '';
+    }
+    current += ` && ${piece}`;
+  };
+  for (const [head, words] of groups) {
+    let piece = head;
+    for (const w of words) {
+      if (piece !== head && prefix.length + piece.length + w.length + 5 > COMMAND_BYTES) {
+        push(piece);
+        piece = head;
+      }
+      piece += ` ${w}`;
+    }
+    push(piece);
+  }
+  if (current !== '') {
+    commands.push(prefix + current);
+  }
+  return { commands, left };
+}
+
+/** Sets the planned modes and mtimes with a few commands; answers the entries left for SFTP. */
+export async function setAttributesRemote(
+  client: Client,
+  remoteRoot: string,
+  entries: readonly TreeEntry[],
+  signal?: AbortSignal,
+): Promise<TreeEntry[]> {
+  const { commands, left } = attributeCommands(remoteRoot, entries);
+  for (const command of commands) {
+    const r = await execRemote(client, command, { signal, timeoutMs: 600_000 });
+    if (r.code !== 0) {
+      throw new CoreError(
+        'syncRemoteFailed',
+        `Setting modes and times on the remote failed: ${r.stderr.slice(0, 500)}`,
+        {
+          op: 'setstat',
+          path: remoteRoot,
+          message: r.stderr.slice(0, 500),
+          code: r.code ?? undefined,
+        },
+      );
+    }
+  }
+  return left;
+}

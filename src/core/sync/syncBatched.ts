@@ -1,11 +1,12 @@
 /**
  * A plan carried out with few remote commands, for runs with many entries: the deletions in one
- * `rm` run, every new directory, file and symlink in one tar stream, then what is left over SFTP
- * (files replacing a remote copy, written aside and renamed so a reader never sees half of one;
- * attribute changes; the rare entries a ustar header cannot carry).
+ * `rm` run, every new directory, file and symlink in one tar stream, modes and mtimes with one
+ * `chmod`/`touch` per distinct value, then what is left over SFTP (files replacing a remote copy,
+ * written aside and renamed so a reader never sees half of one; the rare entries a ustar header
+ * or a shell word cannot carry).
  */
 import type { Client } from 'ssh2';
-import { deleteRemote } from './remoteBatch';
+import { deleteRemote, setAttributesRemote } from './remoteBatch';
 import type { SftpSession } from './sftpSession';
 import { executePlan, type ExecuteOptions } from './syncExecutor';
 import type { SyncPlan, TreeEntry } from './syncTypes';
@@ -21,7 +22,9 @@ export function tarEntries(plan: SyncPlan): TreeEntry[] {
 
 /** True when a run is large enough for the batched path to pay for its extra command. */
 export function worthBatching(plan: SyncPlan, minEntries: number): boolean {
-  return tarEntries(plan).length >= minEntries || plan.deletes.length >= minEntries;
+  return (
+    tarEntries(plan).length >= minEntries || plan.deletes.length >= minEntries || plan.attributes.length >= minEntries
+  );
 }
 
 export async function executeBatched(
@@ -45,16 +48,20 @@ export async function executeBatched(
       onAdvance: advance,
     });
   }
-  // tar-stream writes a mode of 0 as its default (0644/0755): such entries get theirs set after
-  // (counted twice in the progress: they are rare).
-  const modeZero = viaTar.filter((e) => e.mode === 0 && e.type !== 'symlink');
   const rest: SyncPlan = {
     ...plan,
     deletes: [],
     mkdirs: [],
     symlinks: [],
     uploads: plan.uploads.filter((e) => !inTar.has(e.path)),
-    attributes: [...plan.attributes, ...modeZero],
+    attributes: [],
   };
   await executePlan(session, rest, o);
+  // Modes last, so a directory made read-only is written into no more. tar-stream writes a mode
+  // of 0 as its default (0644/0755): such entries get theirs here too (counted twice in the
+  // progress: they are rare).
+  const modeZero = viaTar.filter((e) => e.mode === 0 && e.type !== 'symlink');
+  const left = await setAttributesRemote(client, o.remoteRoot, [...plan.attributes, ...modeZero], o.signal);
+  advance(plan.attributes.length + modeZero.length - left.length, 0);
+  await executePlan(session, { ...rest, uploads: [], attributes: left }, o);
 }
