@@ -185,10 +185,12 @@ export async function tarUpload(o: TarUploadOptions): Promise<void> {
     throw cancelledError();
   }
   const ch = await openChannel(o.client, tarExtractCommand(o.remoteRoot), o.signal);
-  const pack = loadTarStream().pack();
-  const finished = channelEnd(ch, pack, o);
+  // A 1 MiB buffer: the pump below takes it in large pieces (see pump).
+  const pack = loadTarStream().pack({ highWaterMark: 1024 * 1024 });
+  const sent = { at: Date.now() };
+  const finished = channelEnd(ch, pack, sent, o);
   finished.catch(() => undefined); // awaited below, after the entries
-  pack.pipe(ch);
+  pump(pack, ch, sent);
   try {
     await packEntries(o, pack, finished);
   } catch (e) {
@@ -257,12 +259,48 @@ async function packEntries(o: TarUploadOptions, pack: TarStream.Pack, finished: 
  * Settles when the remote tar has exited: resolved on status 0; rejected with its stderr
  * otherwise, on cancel, or when the channel took no byte for the stall timeout.
  */
-function channelEnd(ch: ClientChannel, pack: TarStream.Pack, o: TarUploadOptions): Promise<void> {
+/**
+ * Moves the archive into the channel in large pieces, not tar-stream's 512-byte headers, bodies
+ * and paddings one by one: every channel write becomes SSH packets of its own (padding, MAC, a
+ * socket write each), and those small packets were most of the extension's CPU in a first sync.
+ * The pack is read once the packing has had its turn (`setImmediate` runs after the promise
+ * callbacks that add entries, which stop when the pack holds its 1 MiB), and the channel's room
+ * (its window) is waited for between pieces.
+ */
+function pump(pack: TarStream.Pack, ch: ClientChannel, sent: { at: number }): void {
+  let waiting = false;
+  let scheduled = false;
+  const flow = (): void => {
+    scheduled = false;
+    if (waiting) {
+      return;
+    }
+    for (let chunk = pack.read() as Buffer | null; chunk !== null; chunk = pack.read() as Buffer | null) {
+      sent.at = Date.now();
+      if (!ch.write(chunk)) {
+        waiting = true;
+        ch.once('drain', () => {
+          waiting = false;
+          flow();
+        });
+        return;
+      }
+    }
+  };
+  pack.on('readable', () => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flow);
+    }
+  });
+  pack.once('end', () => ch.end());
+}
+
+function channelEnd(ch: ClientChannel, pack: TarStream.Pack, sent: { at: number }, o: TarUploadOptions): Promise<void> {
   const stallMs = o.stallTimeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     let code: number | null = null;
     let stderr = '';
-    let last = Date.now();
     let failure: CoreError | undefined;
     const stop = (e: CoreError): void => {
       failure ??= e;
@@ -272,13 +310,12 @@ function channelEnd(ch: ClientChannel, pack: TarStream.Pack, o: TarUploadOptions
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const watchdog = setInterval(
       () => {
-        if (Date.now() - last >= stallMs) {
+        if (Date.now() - sent.at >= stallMs) {
           stop(new CoreError('timeout', 'The remote tar stopped taking data.', { timeoutMs: stallMs }));
         }
       },
       Math.min(1000, stallMs),
     );
-    pack.on('data', () => (last = Date.now()));
     ch.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 4000) {
         stderr += d.toString('utf8');
