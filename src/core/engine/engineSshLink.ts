@@ -18,7 +18,7 @@ import type { ClientChannel } from 'ssh2';
 import { CoreError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
-import { createAckNudger, type AckNudger } from './engineAckNudge';
+import { ackNudgerOf, type AckNudger } from './engineAckNudge';
 import { firstDialStdioAnswer, watchDaemonChannel, watchDialStdio, type DialStdioState } from './engineChannelWatch';
 import { lostError, probeError, type SocketContext } from './engineErrors';
 import {
@@ -67,6 +67,11 @@ export interface SshLinkOptions {
   /** The socket an earlier connection of this endpoint reached by stream-local forwarding. */
   provenSocket?: () => string | undefined;
   onStreamLocal?: (socketPath: string) => void;
+  /**
+   * Lets go of the connection when this link is closed, for a connection other endpoints of the
+   * same SSH endpoint share (engineSshShare.ts); without it, closing the link closes the connection.
+   */
+  release?: () => void;
   /** Details every error carries (endpoint, context). */
   details?: ErrorDetails;
   logger?: Logger;
@@ -90,6 +95,12 @@ export class EngineSshLink {
   private deadValue = false;
   private readonly nudger: AckNudger | undefined;
   private readonly logger: Logger;
+  /** Resolves when the connection closes (with its error when it died) or this link is closed. */
+  readonly closed: Promise<CoreError | undefined>;
+  private resolveClosed: (e: CoreError | undefined) => void = () => undefined;
+  private readonly onClientClose = (): void => {
+    this.deadValue = true;
+  };
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
@@ -97,10 +108,10 @@ export class EngineSshLink {
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
-    this.nudger = o.ackNudge ? createAckNudger(o.connection.client) : undefined;
-    o.connection.client.on('close', () => {
-      this.deadValue = true;
-    });
+    this.nudger = o.ackNudge ? ackNudgerOf(o.connection.client) : undefined;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    o.connection.client.once('close', this.onClientClose);
+    void o.connection.closed.then((e) => this.resolveClosed(e));
   }
 
   /** The socket this connection's channels go to (the remote CLI's choice once known). */
@@ -143,7 +154,7 @@ export class EngineSshLink {
   /** The error for a request on this connection that died with it. */
   async lostError(cause?: unknown): Promise<CoreError> {
     if (this.deadValue) {
-      const died = await this.connection.closed;
+      const died = await this.closed;
       if (died) {
         return died;
       }
@@ -274,8 +285,8 @@ export class EngineSshLink {
   /**
    * The remote user may have changed DOCKER_HOST or their context since the choice was
    * remembered: ask again alongside the first requests. When the answer differs, it is
-   * remembered and this connection is closed, so the next request reaches the daemon the CLI
-   * now dials.
+   * remembered and this link is closed (its connection too, unless another endpoint shares it),
+   * so the next request reaches the daemon the CLI now dials.
    */
   private async recheckCliChoice(known: CliChoiceMemory): Promise<void> {
     let now: CliChoiceMemory | undefined;
@@ -386,7 +397,7 @@ export class EngineSshLink {
       this.logger.info(
         `engine ${this.where}: no answer to a channel open within ${this.o.helperTimeoutMs} ms, closing`,
       );
-      this.close();
+      this.closeConnection();
       return new CoreError(e.reason, e.message, { ...this.base, ...e.details });
     }
     if (e instanceof CoreError) {
@@ -408,9 +419,27 @@ export class EngineSshLink {
     return lostError(e, this.where, this.base);
   }
 
-  /** Closes the connection; from now on the link counts as dead (its 'close' event comes later). */
+  /**
+   * Closes this link: from now on it counts as dead and `closed` resolves. The connection closes
+   * with it unless other endpoints share it (then this link only lets go of it).
+   */
   close(): void {
+    if (this.deadValue) {
+      return;
+    }
     this.deadValue = true;
+    this.connection.client.removeListener('close', this.onClientClose);
+    this.resolveClosed(undefined);
+    if (this.o.release) {
+      this.o.release();
+    } else {
+      this.connection.close();
+    }
+  }
+
+  /** Closes the connection itself, for every link on it (it is wedged). */
+  private closeConnection(): void {
+    this.close();
     this.connection.close();
   }
 }
