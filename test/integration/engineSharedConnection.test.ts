@@ -2,7 +2,8 @@
  * Two contexts on one SSH host with different Docker sockets (two dockerds behind one sshd)
  * share one SSH connection in the engine pool: a switch between them logs in once (counted in
  * sshd's log), and each still answers with its own daemon's ID, the one
- * `docker --context X info` reports. Letting one endpoint go idle keeps the connection for the
+ * `docker --context X info` reports (a context without a path too: the remote CLI's choice is
+ * asked on the shared connection). Letting one endpoint go idle keeps the connection for the
  * other; closing one on purpose (a new login wanted) closes it for both.
  */
 import assert from 'node:assert/strict';
@@ -41,6 +42,8 @@ let user: TestUser;
 let home: TempHome;
 let a: EngineTarget;
 let b: EngineTarget;
+/** No socket path: the remote CLI's choice (the user's DOCKER_HOST, daemon a). */
+let plain: EngineTarget;
 const pools: EnginePool[] = [];
 
 function newPool(idleTimeoutMs = 300_000): EnginePool {
@@ -100,7 +103,8 @@ describe('engine pool: contexts on one host with different sockets share one SSH
     addKnownHost(home.home, knownHostsLine(sshd));
     a = { contextName: 'shared-a', endpoint: `ssh://${ALIAS}${dockerdA.socket}` };
     b = { contextName: 'shared-b', endpoint: `ssh://${ALIAS}${dockerdB.socket}` };
-    for (const t of [a, b]) {
+    plain = { contextName: 'shared-plain', endpoint: `ssh://${ALIAS}` };
+    for (const t of [a, b, plain]) {
       const r = await runProcess(DOCKER_CLI, ['context', 'create', t.contextName, '--docker', `host=${t.endpoint}`], {
         env: home.env,
         timeoutMs: 60_000,
@@ -132,6 +136,18 @@ describe('engine pool: contexts on one host with different sockets share one SSH
     assert.equal((await sshd.acceptedLogins()) - logins, 1, 'one login in sshd log for both contexts');
     assert.equal(pool.stats().connectsTotal, 1);
     assert.equal(pool.stats().connections, 1);
+  });
+
+  it('a context without a socket path on the same host asks the remote CLI on the shared connection', T, async () => {
+    const idB = await cliId(b.contextName);
+    const idDefault = await cliId(plain.contextName);
+    assert.equal(idDefault, await cliId(a.contextName), "the remote user's DOCKER_HOST names daemon a");
+    const pool = newPool();
+    const logins = await sshd.acceptedLogins();
+    assert.equal((await pool.status(b)).id, idB);
+    assert.equal((await pool.status(plain)).id, idDefault, 'the daemon the remote docker CLI dials');
+    assert.equal((await sshd.acceptedLogins()) - logins, 1);
+    assert.equal(pool.stats().connectsTotal, 1);
   });
 
   it(

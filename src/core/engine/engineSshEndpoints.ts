@@ -1,11 +1,10 @@
 /**
- * The ssh:// side of the engine pool: ONE pooled SSH connection per endpoint whose channels
- * carry the HTTP connections (see engineSshLink.ts); endpoints that differ only in the socket
- * path share one connection (engineSshShare.ts), each with its own link (route, channels). Connections are made lazily, shared by
- * concurrent requests (the `connect` callback runs at most once per SSH endpoint at a time), dropped
- * when they die, re-made on the next request, and closed after `idleTimeoutMs` without use (never
- * while a request runs or waits for a channel). A connection that arrives after the endpoint was
- * closed is closed at once.
+ * The ssh:// side of the engine pool: ONE pooled SSH connection per SSH endpoint whose channels
+ * carry the HTTP connections (see engineSshLink.ts); endpoints that differ only in the socket path
+ * share it (engineSshShare.ts), each with a link of its own (route, channels). Connections are
+ * made lazily, shared by concurrent requests, dropped when they die, re-made on the next request,
+ * and let go after `idleTimeoutMs` without use (never while a request runs or waits for a
+ * channel). A connection that arrives after the endpoint was closed is closed at once.
  */
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';

@@ -11,7 +11,12 @@
  * no dial-stdio explains it the remote socket probe tells a missing socket from one the user may
  * not open. A channel open that gets no answer within the deadline closes the connection: the
  * pool then forgets it and the next request connects again (an unanswered open would otherwise
- * hold every later request).
+ * hold every later request). Another socket's endpoint on the same host may share the
+ * connection (engineSshShare.ts): closing a link then only lets go of it.
+ *
+ * Longer than this project's ~400 lines: the route discovery, the remote CLI's choice, the
+ * channels opened alongside a discovery and the explanations of failures all read and change the
+ * same per-connection state; split, each part would need the whole of it.
  */
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
@@ -76,6 +81,9 @@ export interface SshLinkOptions {
   details?: ErrorDetails;
   logger?: Logger;
 }
+
+/** Connections on which a link has opened a stream-local channel (the server allows that). */
+const forwardingConnections = new WeakSet<SshConnection>();
 
 export class EngineSshLink {
   readonly connection: SshConnection;
@@ -203,9 +211,17 @@ export class EngineSshLink {
     }
   }
 
-  /** Lets waiting requests open alongside when an earlier connection reached this socket by stream-local forwarding. */
+  /**
+   * Lets waiting requests open alongside when an earlier connection reached this socket by
+   * stream-local forwarding, or when this connection (shared with another socket's endpoint)
+   * already forwards to a socket: the server allows it, and a socket that is missing fails the
+   * alongside opens, which then wait for the discovery's explanation.
+   */
   private decideIfProven(): void {
-    if (this.o.provenSocket?.() === this.socketValue.path) {
+    if (
+      this.o.provenSocket?.() === this.socketValue.path ||
+      (this.socketValue.explicit && forwardingConnections.has(this.connection))
+    ) {
       this.decide(this.socketValue);
     }
   }
@@ -316,6 +332,7 @@ export class EngineSshLink {
       }
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
+      forwardingConnections.add(this.connection);
       this.o.onStreamLocal?.(this.socket.path);
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
