@@ -12,7 +12,13 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runProcess } from '../../src/core/common/exec';
 import { EnginePool, type EngineTarget } from '../../src/core/engine/enginePool';
-import { connectForEngine, needsInteraction } from '../../src/core/engine/engineSshTarget';
+import { diagnoseHost } from '../../src/core/diagnose/diagnose';
+import {
+  connectForEngine,
+  needsInteraction,
+  systemSshTargetIfNeeded,
+  type EngineConnectDeps,
+} from '../../src/core/engine/engineSshTarget';
 import { controlDirectory } from '../../src/core/engine/systemSshLink';
 import { PassphraseCache } from '../../src/core/ssh/connection';
 import { resolveHost } from '../../src/core/sshConfig/resolveHost';
@@ -93,31 +99,38 @@ after(async () => {
   h?.remove();
 });
 
-function pool(): EnginePool {
+function systemSshDeps(): NonNullable<EngineConnectDeps['systemSsh']> {
   const controlDir = controlDirectory(work, process.getuid?.());
+  return {
+    binary: path.join(h.binDir, 'ssh'),
+    configFile: path.join(h.sshDir, 'config'),
+    env: h.env,
+    controlDir: () => controlDir,
+    persistSeconds: 60,
+  };
+}
+
+function resolve(alias: string, signal?: AbortSignal): ReturnType<typeof resolveHost> {
+  return resolveHost(alias, {
+    configFile: path.join(h.sshDir, 'config'),
+    home: h.home,
+    localUser: os.userInfo().username,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+function pool(): EnginePool {
   return new EnginePool({
     requestTimeoutMs: 60_000,
     idleTimeoutMs: 300_000,
     connect: (endpoint, signal) =>
       connectForEngine(
         {
-          resolve: (alias, sig) =>
-            resolveHost(alias, {
-              configFile: path.join(h.sshDir, 'config'),
-              home: h.home,
-              localUser: os.userInfo().username,
-              signal: sig,
-            }),
+          resolve: (alias, sig) => resolve(alias, sig),
           connectOptions: (host, o) => ({ host, env: h.env, home: h.home, timeoutMs: 30_000, ...o }),
           passphrases: new PassphraseCache(),
           keepaliveIntervalMs: 0,
-          systemSsh: {
-            binary: path.join(h.binDir, 'ssh'),
-            configFile: path.join(h.sshDir, 'config'),
-            env: h.env,
-            controlDir: () => controlDir,
-            persistSeconds: 60,
-          },
+          systemSsh: systemSshDeps(),
         },
         endpoint,
         signal,
@@ -196,6 +209,62 @@ describe('the system ssh client as the transport', () => {
       } finally {
         p.dispose();
       }
+    },
+  );
+});
+
+describe('Diagnose through the system ssh client', () => {
+  /** Diagnose as the UI runs it: the host resolved, the system ssh target when the host needs it. */
+  async function diagnose(alias: string): Promise<Awaited<ReturnType<typeof diagnoseHost>>> {
+    const host = await resolve(alias);
+    const systemSsh = await systemSshTargetIfNeeded(systemSshDeps(), host);
+    assert.ok(systemSsh, `${alias} needs the system ssh client`);
+    assert.equal(systemSsh.why, 'hostCertificate');
+    return diagnoseHost({ host, env: h.env, home: h.home, timeoutMs: 30_000, systemSsh });
+  }
+
+  it('a host vouched for by @cert-authority passes every step, as the docker CLI reaches it', T, async () => {
+    const steps = await diagnose('certified');
+    assert.deepEqual(
+      steps.map((s) => `${s.id}=${s.status}`),
+      ['resolve=ok', 'tcp=ok', 'hostKey=ok', 'auth=ok', 'dockerCli=ok', 'dockerSocket=ok', 'daemon=ok'],
+      JSON.stringify(steps),
+    );
+    assert.equal(steps.find((s) => s.id === 'hostKey')?.note, 'systemSsh');
+    const daemon = steps.find((s) => s.id === 'daemon');
+    assert.equal(daemon?.note, 'pingOk');
+    assert.equal(
+      daemon?.params?.apiVersion,
+      await cli(['--context', 'certified', 'version', '--format', '{{.Server.APIVersion}}']),
+    );
+    for (let i = 0; i < 100 && masters().length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(masters(), [], 'no ssh process left behind');
+  });
+
+  it(
+    'the same CA line for a server without a certificate fails at the host key step, as OpenSSH refuses it',
+    T,
+    async () => {
+      const steps = await diagnose('uncertified');
+      assert.deepEqual(
+        steps.map((s) => `${s.id}=${s.status}`),
+        [
+          'resolve=ok',
+          'tcp=ok',
+          'hostKey=failed',
+          'auth=skipped',
+          'dockerCli=skipped',
+          'dockerSocket=skipped',
+          'daemon=skipped',
+        ],
+        JSON.stringify(steps),
+      );
+      const hostKey = steps.find((s) => s.id === 'hostKey');
+      assert.equal(hostKey?.reason, 'hostKeyUnknown');
+      assert.equal(hostKey?.params?.transport, 'system-ssh');
+      assert.equal(hostKey?.fix, undefined, 'no offer to trust a key OpenSSH refused');
     },
   );
 });

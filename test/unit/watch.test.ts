@@ -194,6 +194,30 @@ test('a config directory deleted and recreated is watched again', async () => {
   });
 });
 
+test('a config directory replaced at once by one with the same inode number is watched again', async () => {
+  // ext4 and tmpfs give a new directory the inode number of the one just deleted, so the watcher
+  // cannot tell the two apart by inode alone; without another sign the config.json watch stays on
+  // the deleted directory and never reports again.
+  const home = await tempDir();
+  const dir = path.join(home, '.docker');
+  for (let round = 0; round < 5; round++) {
+    await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'config.json'), '{}');
+    await withWatcher(dir, async (rec, t) => {
+      const gone = rec.next(touches(t.config), `round ${round}: replaced`);
+      await fs.rm(dir, { recursive: true });
+      await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });
+      await gone;
+      // Let any trailing flush of the replacement run before the write being waited for.
+      await new Promise((r) => setTimeout(r, 400));
+      const next = rec.next(touches(t.config), `round ${round}: config.json written in the new directory`);
+      await fs.writeFile(t.config, '{"currentContext":"x"}');
+      await next;
+    });
+    await fs.rm(dir, { recursive: true });
+  }
+});
+
 test('a burst of writes is coalesced into fewer reports than writes', async () => {
   const dir = await tempDir();
   await fs.mkdir(path.join(dir, 'contexts', 'meta'), { recursive: true });

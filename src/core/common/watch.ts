@@ -12,7 +12,8 @@ import { nullLogger, type Logger } from './log';
  *   files by renaming a temp file over them, which would orphan a watch on the file's inode.
  * - A path that does not exist yet is watched through its nearest existing ancestor (filtered by
  *   the next path component), and the watch is moved down when the missing directories appear.
- * - A watched directory that is deleted or replaced is noticed (inode check) and re-armed.
+ * - A watched directory that is deleted or replaced is noticed (its own delete event, or an inode
+ *   and creation-time check) and re-armed.
  * - The first relevant event after a quiet period is reported at once (a `docker context use` in a
  *   terminal reaches the status bar without waiting); the events that follow it within
  *   `debounceMs` are coalesced into one more call after `debounceMs` of quiet.
@@ -71,6 +72,12 @@ interface Armed {
   /** Identity of `dir` when armed, to notice it being deleted or replaced. */
   ino: number;
   dev: number;
+  /** Creation time where the filesystem records one (0 otherwise): ext4 and tmpfs hand a deleted
+   *  directory's inode number to the next directory made, so ino + dev alone miss a re-creation. */
+  birthtimeMs: number;
+  /** An event named like `dir` itself arrived: how Node reports the watched directory being deleted
+   *  or moved (IN_DELETE_SELF / IN_MOVE_SELF). The next flush re-arms whatever the stat says. */
+  selfEvent: boolean;
   recursive: boolean;
   /** Events for entries with this name (in `dir`) are relevant; undefined = every event is. */
   filter: string | undefined;
@@ -173,12 +180,12 @@ class PathWatcherImpl implements PathWatcher {
 
   private async needsRearm(i: number): Promise<boolean> {
     const a = this.armed[i];
-    if (!a || !a.watcher) {
+    if (!a || !a.watcher || a.selfEvent) {
       return true;
     }
     try {
       const st = await fs.promises.stat(a.dir);
-      if (st.ino !== a.ino || st.dev !== a.dev) {
+      if (st.ino !== a.ino || st.dev !== a.dev || st.birthtimeMs !== a.birthtimeMs) {
         return true;
       }
     } catch {
@@ -204,7 +211,15 @@ class PathWatcherImpl implements PathWatcher {
       return;
     }
     const recursive = target.kind === 'tree' && root.exact;
-    const slot: Armed = { ...root, ino: st.ino, dev: st.dev, recursive, watcher: undefined };
+    const slot: Armed = {
+      ...root,
+      ino: st.ino,
+      dev: st.dev,
+      birthtimeMs: st.birthtimeMs,
+      selfEvent: false,
+      recursive,
+      watcher: undefined,
+    };
     slot.watcher = this.open(i, slot);
     this.armed[i] = slot;
     this.logger.trace(
@@ -215,6 +230,11 @@ class PathWatcherImpl implements PathWatcher {
   private open(i: number, slot: Armed): fs.FSWatcher | undefined {
     const listener = (_event: string, filename: string | Buffer | null): void => {
       const name = filename === null ? undefined : filename.toString();
+      if (name === path.basename(slot.dir)) {
+        // Either the directory itself went (the usual case) or an entry inside has its name: a
+        // needless re-arm in the second case is cheap, a dead watch in the first is not.
+        slot.selfEvent = true;
+      }
       // A rename of the watched directory itself, or an event without a name, may mean our watch is
       // gone: treat it as relevant so the flush re-checks the slot.
       const relevant = slot.filter === undefined || name === undefined || name === '' || name === slot.filter;

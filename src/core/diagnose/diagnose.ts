@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { CoreError, describeError, isCancelled } from '../common/errors';
 import { nullLogger } from '../common/log';
 import { withDeadline } from '../engine/deadline';
+import type { SystemSshTarget } from '../engine/systemSshLink';
 import {
   connectSsh,
   parseProxyJump,
@@ -20,14 +21,20 @@ import {
   type SshConnection,
 } from '../ssh/connection';
 import { diagnoseDocker } from './diagnoseDocker';
-import { STEP_ORDER, type DiagnoseFix, type DiagnoseStep, type DiagnoseStepId } from './diagnoseTypes';
-import { removeKnownHostCommand, START_SSH_COMMAND } from './fixCommands';
+import { STEP_ORDER, type DiagnoseStep, type DiagnoseStepId } from './diagnoseTypes';
+import { fixFor } from './fixFor';
+import { diagnoseThroughSystemSsh } from './diagnoseSystemSsh';
 
 export type { DiagnoseFix, DiagnoseNote, DiagnoseStep, DiagnoseStepId } from './diagnoseTypes';
 
 export type DiagnoseOptions = ConnectOptions & {
   /** The remote socket the contexts name (the URL's path); else the default socket. */
   socketPath?: string;
+  /**
+   * Set when the host is one only the system's ssh client reaches as the docker CLI does
+   * (systemSshNeed.ts): the steps after `resolve` go through it, as the engine's do.
+   */
+  systemSsh?: SystemSshTarget;
 };
 
 export async function diagnoseHost(options: DiagnoseOptions): Promise<DiagnoseStep[]> {
@@ -39,8 +46,28 @@ export async function diagnoseHost(options: DiagnoseOptions): Promise<DiagnoseSt
     STEP_ORDER.map((id) => steps.get(id) ?? { id, status: 'skipped' as const, durationMs: 0 });
   const host = options.host;
   const logger = options.logger ?? nullLogger;
+  const logSteps = (): void =>
+    logger.debug(
+      `diagnose ${host.alias}: ${result()
+        .map((s) => `${s.id}=${s.status}${s.reason ? `(${s.reason})` : ''}${s.route ? `[${s.route}]` : ''}`)
+        .join(' ')}`,
+    );
 
   if (!(await diagnoseResolve(options, put))) {
+    return result();
+  }
+  if (options.systemSsh) {
+    await diagnoseThroughSystemSsh(
+      options.systemSsh,
+      {
+        ...(options.socketPath ? { socketPath: options.socketPath } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        logger,
+      },
+      put,
+    );
+    logSteps();
     return result();
   }
   const conn = await diagnoseLogin(options, put);
@@ -52,11 +79,7 @@ export async function diagnoseHost(options: DiagnoseOptions): Promise<DiagnoseSt
   } finally {
     conn.close();
   }
-  logger.debug(
-    `diagnose ${host.alias}: ${result()
-      .map((s) => `${s.id}=${s.status}${s.reason ? `(${s.reason})` : ''}${s.route ? `[${s.route}]` : ''}`)
-      .join(' ')}`,
-  );
+  logSteps();
   return result();
 }
 
@@ -181,34 +204,4 @@ function recordConnectFailure(
   const keyAt = times.hostKey ?? greetAt;
   put({ id: 'hostKey', status: 'ok', durationMs: keyAt - greetAt });
   put({ id: 'auth', ...withFix, durationMs: now - keyAt });
-}
-
-function fixFor(err: CoreError): DiagnoseFix | undefined {
-  switch (err.reason) {
-    case 'connectionRefused':
-      return { kind: 'startSshServer', command: START_SSH_COMMAND };
-    case 'timeout':
-    case 'hostUnreachable':
-      return { kind: 'checkNetwork' };
-    case 'notSsh':
-      return { kind: 'checkPort' };
-    case 'dnsFailed':
-      return { kind: 'checkHostName' };
-    case 'hostKeyUnknown':
-    case 'hostKeyRejected':
-      return { kind: 'trustHostKey' };
-    case 'hostKeyChanged':
-    case 'hostKeyRevoked': {
-      const name = err.details.name;
-      const command = typeof name === 'string' ? removeKnownHostCommand(name) : undefined;
-      return command ? { kind: 'removeKnownHost', command } : { kind: 'removeKnownHost' };
-    }
-    case 'authFailed':
-      return { kind: 'copyPublicKey' };
-    case 'keyPassphraseWrong':
-    case 'keyPassphraseRequired':
-      return { kind: 'enterPassphrase' };
-    default:
-      return undefined;
-  }
 }

@@ -21,11 +21,12 @@ export const STEP_ORDER: readonly DiagnoseStepId[] = [
  * What a step found, for the UI's sentence; `params` holds its facts:
  * - resolve: `viaJump` {proxyJump}, `address` {host}, `resolved` {host, address}
  * - tcp: `reached` {host, port, via}; hostKey: `hostKey` {keyType, fingerprint, outcome};
- *   auth: `loggedIn` {user, method, identityFile}
+ *   auth: `loggedIn` {user, method, identityFile}; hostKey and auth through the system's ssh
+ *   client (OpenSSH's own trust and keys): `systemSsh` {user, why, binary}
  * - any connection step that failed: `connectError` (params = the error's details)
  * - dockerCli: `cliFound` {path}, `cliOffPath` {path}, `cliMissing` {forwarded},
  *   `shellNotPosix` {user, output}
- * - dockerSocket: `socketForwarded` {path}, `forwardingRefused` {path} (dial-stdio works),
+ * - dockerSocket: `socketForwarded` {path}, `dialStdioOk` {path?} (dial-stdio answered), `forwardingRefused` {path} (dial-stdio works),
  *   `remoteDefault` {path} (dial-stdio reached the remote's own default endpoint), `permission`
  *   {user, path, group, groups, ls, stderr}, `socketAccessible` {path, user}, `noDaemon` {path,
  *   stderr}, `noDocker` {path}, `notSocket` {path, ls}, `forwardingRefusedNoCli` {path},
@@ -40,12 +41,14 @@ export type DiagnoseNote =
   | 'reached'
   | 'hostKey'
   | 'loggedIn'
+  | 'systemSsh'
   | 'connectError'
   | 'cliFound'
   | 'cliOffPath'
   | 'cliMissing'
   | 'shellNotPosix'
   | 'socketForwarded'
+  | 'dialStdioOk'
   | 'forwardingRefused'
   | 'remoteDefault'
   | 'permission'

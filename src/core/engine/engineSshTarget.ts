@@ -8,7 +8,7 @@ import { connectSsh, type ConnectOptions, type SshConnection, type SshPrompts } 
 import type { PassphraseCache } from '../ssh/passphraseCache';
 import type { EffectiveHost } from '../sshConfig/resolveHost';
 import type { DockerEndpoint } from '../contexts/endpoint';
-import { systemSshReason } from '../ssh/systemSshNeed';
+import { systemSshReason, type SystemSshReason } from '../ssh/systemSshNeed';
 import type { SystemSshTarget } from './systemSshLink';
 
 /**
@@ -125,23 +125,12 @@ export async function connectForEngine(
   const host = sshHostForEndpoint(await deps.resolve(endpoint.host ?? '', signal), endpoint);
   const why = deps.systemSsh && host.source === 'ssh -G' ? await systemSshReason(host) : undefined;
   if (deps.systemSsh && why) {
-    const s = deps.systemSsh;
     deps.logger?.info(`engine ${endpoint.raw}: through the ssh client (${why})`);
-    return {
-      kind: 'system-ssh',
+    return systemSshTarget(deps.systemSsh, host, why, {
       destination: endpoint.host ?? '',
       ...(endpoint.user !== undefined && endpoint.user !== '' ? { user: endpoint.user } : {}),
       ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
-      where: `${host.user}@${host.hostname}:${host.port}`,
-      host: { hostname: host.hostname, port: host.port, user: host.user },
-      why,
-      binary: s.binary,
-      ...(s.configFile !== undefined ? { configFile: s.configFile } : {}),
-      env: s.env,
-      controlDir: s.controlDir(),
-      persistSeconds: s.persistSeconds,
-      connectTimeoutSeconds: host.connectTimeout ?? 30,
-    };
+    });
   }
   if (interaction?.askAgain) {
     for (const file of host.identityFiles) {
@@ -162,4 +151,44 @@ export async function connectForEngine(
   } catch (e) {
     throw silent ? silent.explain(e) : e;
   }
+}
+
+/**
+ * How the system's ssh client is run for `host` (resolved by `ssh -G`), which must go through it
+ * for `why`. `to` is the destination as the docker CLI hands it to ssh, with the URL's user and
+ * port when it names them (the configuration's values apply otherwise).
+ */
+export function systemSshTarget(
+  s: NonNullable<EngineConnectDeps['systemSsh']>,
+  host: EffectiveHost,
+  why: SystemSshReason,
+  to: { destination: string; user?: string; port?: number },
+): SystemSshTarget {
+  return {
+    kind: 'system-ssh',
+    ...to,
+    where: `${host.user}@${host.hostname}:${host.port}`,
+    host: { hostname: host.hostname, port: host.port, user: host.user },
+    why,
+    binary: s.binary,
+    ...(s.configFile !== undefined ? { configFile: s.configFile } : {}),
+    env: s.env,
+    controlDir: s.controlDir(),
+    persistSeconds: s.persistSeconds,
+    connectTimeoutSeconds: host.connectTimeout ?? 30,
+  };
+}
+
+/**
+ * The system ssh client's way to `host` when only it reaches the host as OpenSSH does; else
+ * undefined. The user and port resolved (the URL's, or the configuration's) are passed as such.
+ */
+export async function systemSshTargetIfNeeded(
+  s: EngineConnectDeps['systemSsh'],
+  host: EffectiveHost,
+): Promise<SystemSshTarget | undefined> {
+  const why = s && host.source === 'ssh -G' ? await systemSshReason(host) : undefined;
+  return s && why
+    ? systemSshTarget(s, host, why, { destination: host.alias, user: host.user, port: host.port })
+    : undefined;
 }

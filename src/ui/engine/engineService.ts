@@ -10,8 +10,9 @@ import type Dockerode from 'dockerode';
 import { EngineMonitor, type EngineSubject, type ProbeOptions } from '../../core/engine/engineMonitor';
 import type { ConnectionEvent, SshLease } from '../../core/engine/enginePool';
 import type { ProbeResult } from '../../core/engine/engineProbeCache';
-import { connectForEngine, type EngineConnectDeps } from '../../core/engine/engineSshTarget';
-import { controlDirectory } from '../../core/engine/systemSshLink';
+import { connectForEngine, systemSshTargetIfNeeded, type EngineConnectDeps } from '../../core/engine/engineSshTarget';
+import { controlDirectory, type SystemSshTarget } from '../../core/engine/systemSshLink';
+import type { EffectiveHost } from '../../core/sshConfig/resolveHost';
 import type { DaemonState } from '../../core/engine/engineStates';
 import { localBuildPlatform } from '../../core/engine/engineStatusFormat';
 import type { RefreshReason } from '../base/refreshManager';
@@ -122,6 +123,14 @@ export class EngineService implements vscode.Disposable {
       // A person chose (or stopped) the workspace's context: its daemon is the subject now.
       this.subscriptions.push(deps.workspace.onDidChange(() => this.onContextsRefreshed(['command'])));
     }
+  }
+
+  /**
+   * For Diagnose and Test SSH Connection: the way the engine reaches `host` when only the system's
+   * ssh client reaches it as OpenSSH does (undefined: ssh2, as usual).
+   */
+  systemSshFor(host: EffectiveHost): Promise<SystemSshTarget | undefined> {
+    return systemSshTargetIfNeeded(this.systemSsh(), host);
   }
 
   /** How hosts that ssh2 cannot reach as OpenSSH does are reached: the ssh client on PATH, multiplexed. */

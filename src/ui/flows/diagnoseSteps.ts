@@ -18,9 +18,12 @@ export async function diagnoseResolved(
   socketPath?: string,
 ): Promise<DiagnoseStep[]> {
   p.report(vscode.l10n.t('Connecting to {0}…', host.alias));
+  // A host only OpenSSH reaches as the docker CLI does is checked through it, as the engine does.
+  const systemSsh = await s.engine.systemSshFor(host);
   const steps = await diagnoseHost({
     ...s.ssh.connectOptions(host, { signal: p.signal, prompts: s.ssh.prompts(p.token) }),
     ...(socketPath ? { socketPath } : {}),
+    ...(systemSsh ? { systemSsh } : {}),
     onStage: (stage) => {
       if (stage === 'auth') {
         p.report(vscode.l10n.t('Checking Docker on {0}…', host.alias));

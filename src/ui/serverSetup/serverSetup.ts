@@ -34,6 +34,12 @@ export async function prepareSetupOffers(
   if (needs.length === 0) {
     return { offers: [] };
   }
+  if (await s.engine.systemSshFor(host)) {
+    // The fixes run over the extension's own SSH connection, which this host does not take (it is
+    // reached through the system's ssh client); the report's copyable commands still show.
+    s.logger.info(`Server setup: ${host.alias} is reached through the ssh client; no fixes are offered to run`);
+    return { offers: [] };
+  }
   let facts = known;
   if (!facts && needsRemoteFacts(needs)) {
     try {

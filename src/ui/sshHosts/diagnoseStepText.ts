@@ -3,6 +3,7 @@ import type { ErrorDetails } from '../../core/common/errors';
 import type { DiagnoseStep } from '../../core/diagnose/diagnose';
 import type { SshRoute } from '../../core/engine/remoteSocket';
 import { reasonText } from '../base/errorMessages';
+import { systemSshWhy } from '../base/reasonTexts/sshReasons';
 
 function p(params: ErrorDetails | undefined, key: string): string {
   const v = params?.[key];
@@ -50,6 +51,8 @@ export function stepDetail(step: DiagnoseStep): string | undefined {
       return p(a, 'identityFile')
         ? vscode.l10n.t('{0} by {1} ({2})', p(a, 'user'), p(a, 'method'), p(a, 'identityFile'))
         : vscode.l10n.t('{0} by {1}', p(a, 'user'), p(a, 'method'));
+    case 'systemSsh':
+      return vscode.l10n.t('{0}, by OpenSSH ({1}): {2}', p(a, 'user'), p(a, 'binary'), systemSshWhy(a ?? {}));
     case 'cliFound':
       return p(a, 'path');
     case 'cliOffPath':
@@ -85,6 +88,10 @@ function dockerDetail(step: DiagnoseStep): string | undefined {
   switch (step.note) {
     case 'socketForwarded':
       return vscode.l10n.t('{0} on the host, {1}', path, routeText('streamlocal'));
+    case 'dialStdioOk':
+      return path
+        ? vscode.l10n.t('{0} on the host, {1}', path, routeText('dial-stdio'))
+        : vscode.l10n.t("the remote docker CLI's endpoint, {0}", routeText('dial-stdio'));
     case 'remoteDefault':
       return vscode.l10n.t(
         "The remote's default Docker endpoint answers {0}; {1} is not the daemon's socket there (name the real path in the context URL for direct access).",
