@@ -138,6 +138,16 @@ describe('engine pool: contexts on one host with different sockets share one SSH
     assert.equal(pool.stats().connections, 1);
   });
 
+  it('two contexts of the host asked at once wait for one login', T, async () => {
+    const [idA, idB] = [await cliId(a.contextName), await cliId(b.contextName)];
+    const pool = newPool();
+    const logins = await sshd.acceptedLogins();
+    const [ia, ib] = await Promise.all([pool.status(a), pool.status(b)]);
+    assert.deepEqual([ia.id, ib.id], [idA, idB]);
+    assert.equal((await sshd.acceptedLogins()) - logins, 1);
+    assert.equal(pool.stats().connectsTotal, 1);
+  });
+
   it('a context without a socket path on the same host asks the remote CLI on the shared connection', T, async () => {
     const idB = await cliId(b.contextName);
     const idDefault = await cliId(plain.contextName);

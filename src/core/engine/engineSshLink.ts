@@ -101,6 +101,7 @@ export class EngineSshLink {
   private tentative: Promise<RemoteSocket | undefined> | undefined;
   private decide: (socket: RemoteSocket | undefined) => void = () => undefined;
   private deadValue = false;
+  private closedOnPurpose = false;
   private readonly nudger: AckNudger | undefined;
   private readonly logger: Logger;
   /** Resolves when the connection closes (with its error when it died) or this link is closed. */
@@ -441,9 +442,10 @@ export class EngineSshLink {
    * with it unless other endpoints share it (then this link only lets go of it).
    */
   close(): void {
-    if (this.deadValue) {
+    if (this.closedOnPurpose) {
       return;
     }
+    this.closedOnPurpose = true;
     this.deadValue = true;
     this.connection.client.removeListener('close', this.onClientClose);
     this.resolveClosed(undefined);

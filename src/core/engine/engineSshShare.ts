@@ -22,7 +22,7 @@ export function sshEndpointKey(e: DockerEndpoint): string {
 
 export interface SharedConnection {
   connection: SshConnection | SystemSshTarget;
-  /** True when another endpoint made it: no login was needed. */
+  /** True when another endpoint made it (or was making it): this caller caused no login. */
   reused: boolean;
   /** Lets go of this hold (the connection closes when no hold is left); twice is harmless. */
   release: () => void;
@@ -52,12 +52,10 @@ export class SharedSshConnections {
    */
   async acquire(endpoint: DockerEndpoint, signal: AbortSignal): Promise<SharedConnection> {
     const key = sshEndpointKey(endpoint);
-    let s = this.byKey.get(key);
-    const reused = !!s?.live;
-    if (!s) {
-      s = this.start(key, endpoint);
-    }
-    const shared = s;
+    const joined = this.byKey.get(key);
+    // Joining a live connection or another endpoint's attempt: either way, no login of its own.
+    const reused = joined !== undefined;
+    const shared = joined ?? this.start(key, endpoint);
     const hold = {};
     shared.holds.add(hold);
     const release = (): void => {
