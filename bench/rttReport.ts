@@ -189,7 +189,8 @@ export function report(
       `HEAD /_ping + /info + /version, then closing the connection (where the CLI's time ends). **Reconnect**: the same ` +
       `with \`ssh -G\` answered from the cache the SSH configuration's watch invalidates, and the remote CLI choice ` +
       `remembered for the endpoint. **Warm** and **switch**: \`status()\` on a connected pool (switch = another context ` +
-      `of the same endpoint, or of another socket on the same host).`,
+      `of the same endpoint, or of another socket on the same host: here a second path to the same dockerd, which costs ` +
+      `the same round trips; test/integration/engineSharedConnection.test.ts proves the sharing with two dockerds).`,
     '',
     '| ' + header.join(' | ') + ' |',
     '|---|---:|---:|---:|---:|---:|---|---|',
