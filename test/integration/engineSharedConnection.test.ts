@@ -166,12 +166,13 @@ describe('engine pool: contexts on one host with different sockets share one SSH
     async () => {
       const idB = await cliId(b.contextName); // the CLI logs in too: asked before counting
       const pool = newPool(500);
-      await pool.status(a);
-      const lease = await pool.lease(b); // holds b's side: its idle close waits
+      // b's side first, held: its idle close waits, whatever the machine's speed.
+      const lease = await pool.lease(b);
       try {
         let leaseClosed = false;
         void lease.closed.then(() => (leaseClosed = true));
         const aIdle = nextEvent(pool, (e) => e.endpoint === a.endpoint && e.state === 'disconnected');
+        await pool.status(a);
         await aIdle;
         const logins = await sshd.acceptedLogins();
         const again = await pool.status(b);
