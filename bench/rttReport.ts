@@ -153,7 +153,9 @@ export function report(
       `names the channel number the server assigns in its confirmation), so the channel open and the requests are two ` +
       `flights — a protocol floor. The requests of that first status open their channels together (the connection has ` +
       `proven that the server forwards to sockets), not one after the other. Once both sockets were used, their channels ` +
-      `stay open and a switch back and forth is 1 round trip, as between contexts of one endpoint.`,
+      `stay open and a switch back and forth is 1 round trip, as between contexts of one endpoint. In the editor the Docker ` +
+      `Contexts view probes every row, so the sockets of a host it shows have their channels before the user switches (and ` +
+      `the view's probes of several contexts on one host make one login, not one each).`,
   ];
   const env = `docker CLI through OpenSSH, Node ${process.version}, ${os.cpus().length} CPU(s), load average at start ${load}`;
   const shim = `The CLI's figures have the test home's ssh shim (${fmt(shimMs)} ms per run, measured in the same run) subtracted.`;
