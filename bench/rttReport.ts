@@ -34,14 +34,19 @@ const rts = (xs: Sample[]): string => {
 const med = (xs: Sample[]): number => median(xs.map((x) => x.ms));
 const medRt = (xs: Sample[]): number => median(xs.map((x) => x.rt));
 
-export function report(
-  figures: { all: RttFigures[]; ports: PortsRttFigures[]; sync: SyncRttFigures[] },
-  shimMs: number,
-  reps: number,
-  load: string,
-): BenchReport {
-  const all = figures.all;
-  const header = ['step', 'RTT ms', 'round trips', 'ours ms', 'docker CLI: round trips, ms', 'ours / CLI', 'goal', ''];
+const ENGINE_HEADER = [
+  'step',
+  'RTT ms',
+  'round trips',
+  'ours ms',
+  'docker CLI: round trips, ms',
+  'ours / CLI',
+  'goal',
+  '',
+];
+
+/** One row per engine step and RTT, against the docker CLI's figure of the same RTT. */
+function engineRows(all: RttFigures[]): string[][] {
   const rows: string[][] = [];
   for (const f of all) {
     const cliMs = med(f.cli);
@@ -107,7 +112,12 @@ export function report(
       ),
     );
   }
-  const lines = all.flatMap((f) =>
+  return rows;
+}
+
+/** "N round trips, M ms at RTT r" for each engine step. */
+function engineLines(all: RttFigures[]): string[] {
+  return all.flatMap((f) =>
     [
       ['SSH login', f.login],
       ['cold status', f.coldFirst],
@@ -122,6 +132,10 @@ export function report(
         `${what as string}: ${rts(xs as Sample[])} round trips, ${fmt(med(xs as Sample[]))} ms at RTT ${f.rtt}`,
     ),
   );
+}
+
+/** The clock's round trips per step, and what does not reach its goal, and why. */
+function engineNotes(all: RttFigures[]): { slopes: string; floors: string[] } {
   // Round trips waited on, from the clock alone: how much a step grows per ms of RTT between the
   // lowest and the highest RTT (fixed costs, process starts and CPU cancel out).
   const lo = all[0];
@@ -157,6 +171,20 @@ export function report(
       `Contexts view probes every row, so the sockets of a host it shows have their channels before the user switches (and ` +
       `the view's probes of several contexts on one host make one login, not one each).`,
   ];
+  return { slopes, floors };
+}
+
+export function report(
+  figures: { all: RttFigures[]; ports: PortsRttFigures[]; sync: SyncRttFigures[] },
+  shimMs: number,
+  reps: number,
+  load: string,
+): BenchReport {
+  const all = figures.all;
+  const header = ENGINE_HEADER;
+  const rows = engineRows(all);
+  const lines = engineLines(all);
+  const { slopes, floors } = engineNotes(all);
   const env = `docker CLI through OpenSSH, Node ${process.version}, ${os.cpus().length} CPU(s), load average at start ${load}`;
   const shim = `The CLI's figures have the test home's ssh shim (${fmt(shimMs)} ms per run, measured in the same run) subtracted.`;
   const ports = portsRows(figures.ports);
