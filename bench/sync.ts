@@ -345,3 +345,14 @@ export const syncSuite: BenchSuite = {
     }
   },
 };
+
+/** For the rtt suite (rttSync.ts): the same servers, tree and steps, through a delaying proxy. */
+export {
+  ALIAS as SYNC_ALIAS,
+  setUp as setUpSync,
+  tearDown as tearDownSync,
+  ours as oursSync,
+  rsync as rsyncSync,
+  changeOneFile,
+  type Env as SyncEnv,
+};
