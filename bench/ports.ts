@@ -12,20 +12,17 @@
  * pooled ssh2 connection, `ssh -L` through its own connection. The suite starts its own dockerd,
  * sshd and test user through the integration harness (so it needs root) and stops them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { runProcess } from '../src/core/common/exec';
-import { nullLogger } from '../src/core/common/log';
-import { PortForwarder } from '../src/core/ports/portForwarder';
-import { canConnect, freePort } from '../test/support';
-import { registerProcess } from '../test/support/cleanup';
+import type { PortForwarder } from '../src/core/ports/portForwarder';
+import { freePort } from '../test/support';
 import { runHttpd, startPortsRemote, waitSnapshot, type PortsRemote } from '../test/integration/portsFixture';
 import { median } from './median';
+import { curlMBps, forwarderFor, get, startBigHttpd, startSshL, untilServing } from './portsSetup';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const BIG_MB = 256;
@@ -58,40 +55,6 @@ function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
-/** GET path over a new connection: [milliseconds, bytes]. */
-function get(port: number, p = '/', timeoutMs = 120_000): Promise<[number, number]> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, agent: false, timeout: timeoutMs }, (res) => {
-      let n = 0;
-      res.on('data', (c: Buffer) => (n += c.length));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve([performance.now() - t0, n]) : reject(new Error(`HTTP ${res.statusCode}`)),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-/**
- * The download's client is curl in a process of its own, as a browser would be: an in-process
- * client would share this process's one thread with the forwarder, and not ssh -L's.
- */
-async function curlMBps(port: number): Promise<number> {
-  const r = await runProcess(
-    'curl',
-    ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', `http://127.0.0.1:${port}/big`],
-    { timeoutMs: 600_000 },
-  );
-  const [bytes, seconds] = r.stdout.trim().split(' ').map(Number);
-  if (r.code !== 0 || !(bytes >= BIG_MB * 1024 * 1024) || !(seconds > 0)) {
-    throw new Error(`curl on port ${port}: ${r.code} ${r.stdout} ${r.stderr}`);
-  }
-  return bytes / 1e6 / seconds;
-}
-
 function collectGarbage(): () => void {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as () => void;
@@ -102,21 +65,6 @@ function usage(gc: () => void): Usage {
   gc();
   const m = process.memoryUsage();
   return { heapMB: m.heapUsed / 1e6, rssMB: m.rss / 1e6, fds: fs.readdirSync('/proc/self/fd').length };
-}
-
-async function startSshL(r: PortsRemote, local: number, remoteHost: string, remotePort: number): Promise<ChildProcess> {
-  const ssh = spawn(
-    path.join(r.home.binDir, 'ssh'),
-    ['-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${local}:${remoteHost}:${remotePort}`, 'ports-a'],
-    { env: r.home.env, stdio: 'ignore' },
-  );
-  if (ssh.pid) {
-    registerProcess(ssh.pid, 'bench ssh -L', false);
-  }
-  for (let i = 0; i < 300 && !(await canConnect(local)); i++) {
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  return ssh;
 }
 
 async function runToFirst(r: PortsRemote, fw: PortForwarder): Promise<number> {
@@ -143,22 +91,11 @@ async function runToFirst(r: PortsRemote, fw: PortForwarder): Promise<number> {
 
 /** Cases 1 and 2: the forwarder on port p, ssh -L on port q, to the same container. */
 async function againstSshL(p: number, q: number, f: Figures, log: (l: string) => void): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await get(p);
-      await get(q);
-      break;
-    } catch (e) {
-      if (i > 600) {
-        throw e;
-      }
-      await new Promise((res) => setTimeout(res, 200)); // the 256 MB file is still being written
-    }
-  }
+  await untilServing([p, q]); // the 256 MB file is written after the container starts
   log(`ports: ${BIG_MB} MB download ×${DOWNLOAD_REPS}, alternating…`);
   for (let i = 0; i < DOWNLOAD_REPS; i++) {
-    f.oursMBps.push(await curlMBps(p));
-    f.sshMBps.push(await curlMBps(q));
+    f.oursMBps.push(await curlMBps(p, BIG_MB));
+    f.sshMBps.push(await curlMBps(q, BIG_MB));
   }
   log(`ports: ${SMALL_REQUESTS} small requests on new connections each, in blocks of ${BLOCK}…`);
   for (let i = 0; i < SMALL_REQUESTS; i += BLOCK) {
@@ -202,24 +139,13 @@ async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figure
     sshdVersion:
       /OpenSSH_[^\s,]+/.exec((await runProcess('/usr/sbin/sshd', ['-V'], { timeoutMs: 30_000 })).stderr)?.[0] ?? 'sshd',
   };
-  const fw = new PortForwarder({ logger: nullLogger, settings: { autoForward: true, ignorePorts: [] } });
-  fw.follow(r.subject('ports-a'));
-  const p = await freePort();
-  const script = `mkdir -p /www && echo hello > /www/index.html && dd if=/dev/urandom of=/www/big bs=1M count=${BIG_MB} 2>/dev/null && exec httpd -f -p 8080 -h /www`;
-  const id = await r.docker([
-    ...['--context', 'ports-a', 'run', '-d', '--network', 'rdc-ports', '-p', `127.0.0.2:${p}:8080`],
-    ...['local/busybox', 'sh', '-c', script],
-  ]);
+  const { id, port: p } = await startBigHttpd(r, BIG_MB);
   let ssh: ChildProcess | undefined;
+  let fw: PortForwarder | undefined;
   try {
-    await waitSnapshot(
-      fw,
-      (s) => s.rows.some((x) => x.container.id === id && x.local?.port === p),
-      'listening',
-      120_000,
-    );
+    fw = await forwarderFor(r.subject('ports-a'), id, p);
     const q = await freePort();
-    ssh = await startSshL(r, q, '127.0.0.2', p);
+    ssh = await startSshL(r, 'ports-a', q, '127.0.0.2', p);
     await againstSshL(p, q, f, log);
     ssh.kill();
     ssh = undefined;
@@ -231,7 +157,7 @@ async function measure(r: PortsRemote, log: (l: string) => void): Promise<Figure
     await memoryAfterMany(p, fw, f);
   } finally {
     ssh?.kill();
-    fw.dispose();
+    fw?.dispose();
     await r.docker(['--context', 'ports-a', 'rm', '-f', id]);
   }
   return f;

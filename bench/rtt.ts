@@ -11,9 +11,12 @@
  * - cold reconnect: the same with the `ssh -G` answer cached and the remote CLI choice known
  *   (what a status after the idle close or a dropped connection costs);
  * - warm status, and a switch between two contexts of the same host (same endpoint; and another
- *   socket of that host), on a pool that is connected;
+ *   socket of that host: the first time on this connection, and back again once both were used),
+ *   on a pool that is connected;
  * - the reference: `docker --context X info --format '{{json .}}'`, alternating with ours; the
- *   cost of the test home's ssh shim (a mount namespace) is measured and subtracted.
+ *   cost of the test home's ssh shim (a mount namespace) is measured and subtracted;
+ * - then the ports rows (rttPorts.ts: against `ssh -N -L`) and the sync row (rttSync.ts: against
+ *   rsync), each with servers of its own, through their own proxies at the same RTTs.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -43,11 +46,17 @@ import {
 } from '../test/support';
 import { median } from './median';
 import { report, type RttFigures, type Sample } from './rttReport';
+import { measurePorts } from './rttPorts';
+import { measureSync } from './rttSync';
 import type { BenchOptions, BenchReport, BenchSuite } from './run';
 
 const DOCKER_CLI = process.env.RDC_BENCH_DOCKER ?? 'docker';
 const RTTS = [25, 50, 100];
 const DEFAULT_REPS = 5;
+/** First-byte samples per forward and RTT (cheap: two round trips each). */
+const PORTS_REPS = 10;
+/** One-file re-syncs per RTT (each side walks 10,000 files). */
+const SYNC_REPS = 3;
 const ALIAS = 'rtt-host';
 const CONTEXTS = { a: 'rtt-a', b: 'rtt-b', other: 'rtt-other-socket' };
 
@@ -236,6 +245,7 @@ async function measureAt(
     warm: [],
     switchSame: [],
     switchOther: [],
+    switchOtherWarm: [],
   };
   const cached = new ResolveCache();
   await cli(e, CONTEXTS.a); // warm-up of both sides (page cache, the remote CLI's first start)
@@ -252,6 +262,8 @@ async function measureAt(
       f.warm.push(await step(e, () => pool.status(e.targets.a)));
       f.switchSame.push(await step(e, () => pool.status(e.targets.b)));
       f.switchOther.push(await step(e, () => pool.status(e.targets.other)));
+      await pool.status(e.targets.a);
+      f.switchOtherWarm.push(await step(e, () => pool.status(e.targets.other)));
     } finally {
       pool.dispose();
     }
@@ -275,7 +287,12 @@ export const rttSuite: BenchSuite = {
       for (const rtt of RTTS) {
         all.push(await measureAt(e, rtt, reps, shimMs, options.log));
       }
-      return report(all, shimMs, reps, load);
+      await tearDown(e);
+      e = undefined;
+      // --reps, when given, sets every part's repetitions (a quick run); otherwise each has its own default.
+      const ports = await measurePorts(RTTS, options.reps ?? PORTS_REPS, options.log);
+      const sync = await measureSync(RTTS, options.reps ?? SYNC_REPS, options.log);
+      return report({ all, ports, sync }, shimMs, reps, load);
     } finally {
       await tearDown(e);
     }

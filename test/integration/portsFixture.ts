@@ -40,6 +40,8 @@ export interface PortsRemote {
   sshdNoForward: Sshd | undefined;
   user: TestUser;
   home: TempHome;
+  /** The private key the home's `Host` blocks log in with (for more blocks, e.g. through a delaying proxy). */
+  keyFile: string;
   pool: EnginePool;
   /** `docker --context <context> ARGS` with the temp home; fails the test on a non-zero exit. */
   docker(args: string[]): Promise<string>;
@@ -121,6 +123,7 @@ export async function startPortsRemote(o: { noForwardSshd?: boolean } = {}): Pro
     sshdNoForward,
     user,
     home,
+    keyFile: key.privateKey,
     pool,
     docker,
     subject,

@@ -173,7 +173,9 @@ test('find and sha256sum output are parsed, names with spaces and newlines inclu
   ]);
   assert.equal(
     findCommand(".remote-docker/it's"),
-    `if [ -d '.remote-docker/it'\\''s' ]; then LC_ALL=C find '.remote-docker/it'\\''s' -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%C@\\0%P\\0%l\\0'; fi`,
+    `if [ -d '.remote-docker/it'\\''s' ]; then ` +
+      `LC_ALL=C find '.remote-docker/it'\\''s' -maxdepth 0 -printf '' >/dev/null 2>&1 || exit 97; ` +
+      `LC_ALL=C find '.remote-docker/it'\\''s' -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%C@\\0%P\\0%l\\0'; fi`,
   );
   assert.throws(
     () => findCommand('-delete'),

@@ -86,7 +86,7 @@ export const SYNC_REASONS = [
   'syncPathOutside',
   /** A component of the mirror's remote path is a symlink: writing through it could land anywhere. */
   'syncRemoteSymlink',
-  /** The remote tree could not be listed (no GNU find, no permission). */
+  /** The remote tree could not be listed (no permission; without GNU find it is listed over SFTP). */
   'syncRemoteListFailed',
   /** An SFTP operation on the remote failed. */
   'syncRemoteFailed',

@@ -83,3 +83,15 @@ export function createAckNudger(client: Client, options: { wholeConnection?: boo
     wholeConnection: stream !== undefined,
   };
 }
+
+/** One nudger per connection, however many endpoints' links share it (one packet per burst, not one each). */
+const nudgers = new WeakMap<Client, AckNudger>();
+
+export function ackNudgerOf(client: Client): AckNudger {
+  let n = nudgers.get(client);
+  if (!n) {
+    n = createAckNudger(client);
+    nudgers.set(client, n);
+  }
+  return n;
+}

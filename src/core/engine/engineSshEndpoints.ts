@@ -1,10 +1,10 @@
 /**
- * The ssh:// side of the engine pool: ONE pooled SSH connection per endpoint whose channels
- * carry the HTTP connections (see engineSshLink.ts). Connections are made lazily, shared by
- * concurrent requests (the `connect` callback runs at most once per endpoint at a time), dropped
- * when they die, re-made on the next request, and closed after `idleTimeoutMs` without use (never
- * while a request runs or waits for a channel). A connection that arrives after the endpoint was
- * closed is closed at once.
+ * The ssh:// side of the engine pool: ONE pooled SSH connection per SSH endpoint whose channels
+ * carry the HTTP connections (see engineSshLink.ts); endpoints that differ only in the socket path
+ * share it (engineSshShare.ts), each with a link of its own (route, channels). Connections are
+ * made lazily, shared by concurrent requests, dropped when they die, re-made on the next request,
+ * and let go after `idleTimeoutMs` without use (never while a request runs or waits for a
+ * channel). A connection that arrives after the endpoint was closed is closed at once.
  */
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
@@ -21,6 +21,7 @@ import { decorate, type EngineTarget, type Route } from './engineRoute';
 import { EngineSshLink, type CliChoiceMemory } from './engineSshLink';
 import { isSystemSshTarget, SystemSshLink, type SystemSshTarget } from './systemSshLink';
 import type { RemoteSocket } from './remoteSocket';
+import { SharedSshConnections, type SharedConnection } from './engineSshShare';
 
 /**
  * The "socket" requests over SSH channels name. VS Code's extension host replaces http.request
@@ -87,9 +88,13 @@ class SshEntry {
 export class SshEndpoints {
   private readonly entries = new Map<string, SshEntry>();
   private readonly channelLinks = new WeakMap<Duplex, PoolLink>();
+  private readonly share: SharedSshConnections;
+  /** SSH logins made so far (a connection shared by another socket's endpoint is not one). */
   connects = 0;
 
-  constructor(private readonly o: SshEndpointsOptions) {}
+  constructor(private readonly o: SshEndpointsOptions) {
+    this.share = new SharedSshConnections(o.connect);
+  }
 
   /** The route of a request; waits for the connection (`wait` adds the caller's deadline and signal). */
   async route(target: EngineTarget, endpoint: DockerEndpoint, wait: <T>(p: Promise<T>) => Promise<T>): Promise<Route> {
@@ -157,7 +162,7 @@ export class SshEndpoints {
         client: link.connection.client,
         socket: link.socket,
         generation: entry.generation,
-        closed: link.connection.closed,
+        closed: link.closed,
         release,
       };
     } catch (e) {
@@ -175,18 +180,21 @@ export class SshEndpoints {
   }
 
   stats(): { connections: number; openChannels: number } {
-    let connections = 0;
+    const connections = new Set<unknown>();
     let openChannels = 0;
     for (const e of this.entries.values()) {
       if (e.link && !e.link.dead) {
-        connections++;
+        connections.add(e.link instanceof SystemSshLink ? e.link : e.link.connection);
       }
       openChannels += e.agent.openChannels;
     }
-    return { connections, openChannels };
+    return { connections: connections.size, openChannels };
   }
 
-  /** Drops the connection (and any attempt) of one endpoint, or of all. */
+  /**
+   * Drops the connection (and any attempt) of one endpoint, or of all. The next request logs in
+   * again, so the connection goes for the other sockets of that SSH endpoint too.
+   */
   close(endpoint?: string): void {
     for (const [key, e] of this.entries) {
       if (endpoint === undefined || key === endpoint) {
@@ -195,7 +203,11 @@ export class SshEndpoints {
         e.cliChoice = undefined;
         e.provenSocket = undefined;
         this.retire(e);
+        this.share.close(e.endpoint);
       }
+    }
+    if (endpoint === undefined) {
+      this.share.close();
     }
   }
 
@@ -257,9 +269,9 @@ export class SshEndpoints {
 
   private async connect(entry: SshEntry, signal: AbortSignal): Promise<PoolLink> {
     const endpoint = entry.endpoint;
-    let conn: SshConnection | SystemSshTarget;
+    let shared: SharedConnection;
     try {
-      conn = await this.o.connect(endpoint, signal);
+      shared = await this.share.acquire(endpoint, signal);
     } catch (e) {
       throw e instanceof CoreError
         ? e
@@ -270,11 +282,10 @@ export class SshEndpoints {
             { cause: e },
           );
     }
+    const conn = shared.connection;
     if (signal.aborted || this.o.disposed()) {
       // The endpoint was closed (or the pool disposed) while connecting: nobody will use this one.
-      if (!isSystemSshTarget(conn)) {
-        conn.close();
-      }
+      shared.release();
       throw cancelledError();
     }
     if (isSystemSshTarget(conn)) {
@@ -304,21 +315,25 @@ export class SshEndpoints {
       onStreamLocal: (socketPath) => {
         entry.provenSocket = socketPath;
       },
+      release: shared.release,
       details: { endpoint: endpoint.raw },
       logger: this.o.logger,
     });
-    return this.adopt(entry, link, conn.authMethod);
+    return shared.reused
+      ? this.adopt(entry, link, 'sharing the connection of another socket on this host', false)
+      : this.adopt(entry, link, conn.authMethod);
   }
 
   /** The entry's new live link: counted, announced, and watched until it closes. */
-  private adopt(entry: SshEntry, link: PoolLink, how: string): PoolLink {
+  private adopt(entry: SshEntry, link: PoolLink, how: string, login = true): PoolLink {
     const endpoint = entry.endpoint;
     entry.link = link;
     entry.generation++;
-    this.connects++;
+    if (login) {
+      this.connects++;
+    }
     this.o.logger.info(`engine ${endpoint.raw}: connected to ${link.where} (${how})`);
-    const closed = link instanceof SystemSshLink ? link.closed : link.connection.closed;
-    void closed.then((err) => this.onClosed(entry, link, err));
+    void link.closed.then((err) => this.onClosed(entry, link, err));
     this.o.emit(endpoint.raw, 'connected');
     this.armIdle(entry);
     return link;

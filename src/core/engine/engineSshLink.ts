@@ -11,14 +11,19 @@
  * no dial-stdio explains it the remote socket probe tells a missing socket from one the user may
  * not open. A channel open that gets no answer within the deadline closes the connection: the
  * pool then forgets it and the next request connects again (an unanswered open would otherwise
- * hold every later request).
+ * hold every later request). Another socket's endpoint on the same host may share the
+ * connection (engineSshShare.ts): closing a link then only lets go of it.
+ *
+ * Longer than this project's ~400 lines: the route discovery, the remote CLI's choice, the
+ * channels opened alongside a discovery and the explanations of failures all read and change the
+ * same per-connection state; split, each part would need the whole of it.
  */
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { CoreError, describeError, type ErrorDetails } from '../common/errors';
 import { nullLogger, type Logger } from '../common/log';
 import type { SshConnection } from '../ssh/connection';
-import { createAckNudger, type AckNudger } from './engineAckNudge';
+import { ackNudgerOf, type AckNudger } from './engineAckNudge';
 import { firstDialStdioAnswer, watchDaemonChannel, watchDialStdio, type DialStdioState } from './engineChannelWatch';
 import { lostError, probeError, type SocketContext } from './engineErrors';
 import {
@@ -67,10 +72,18 @@ export interface SshLinkOptions {
   /** The socket an earlier connection of this endpoint reached by stream-local forwarding. */
   provenSocket?: () => string | undefined;
   onStreamLocal?: (socketPath: string) => void;
+  /**
+   * Lets go of the connection when this link is closed, for a connection other endpoints of the
+   * same SSH endpoint share (engineSshShare.ts); without it, closing the link closes the connection.
+   */
+  release?: () => void;
   /** Details every error carries (endpoint, context). */
   details?: ErrorDetails;
   logger?: Logger;
 }
+
+/** Connections on which a link has opened a stream-local channel (the server allows that). */
+const forwardingConnections = new WeakSet<SshConnection>();
 
 export class EngineSshLink {
   readonly connection: SshConnection;
@@ -88,8 +101,15 @@ export class EngineSshLink {
   private tentative: Promise<RemoteSocket | undefined> | undefined;
   private decide: (socket: RemoteSocket | undefined) => void = () => undefined;
   private deadValue = false;
+  private closedOnPurpose = false;
   private readonly nudger: AckNudger | undefined;
   private readonly logger: Logger;
+  /** Resolves when the connection closes (with its error when it died) or this link is closed. */
+  readonly closed: Promise<CoreError | undefined>;
+  private resolveClosed: (e: CoreError | undefined) => void = () => undefined;
+  private readonly onClientClose = (): void => {
+    this.deadValue = true;
+  };
 
   constructor(private readonly o: SshLinkOptions) {
     this.connection = o.connection;
@@ -97,10 +117,10 @@ export class EngineSshLink {
     const h = o.connection.host;
     this.where = `${h.user}@${h.hostname}:${h.port}`;
     this.logger = o.logger ?? nullLogger;
-    this.nudger = o.ackNudge ? createAckNudger(o.connection.client) : undefined;
-    o.connection.client.on('close', () => {
-      this.deadValue = true;
-    });
+    this.nudger = o.ackNudge ? ackNudgerOf(o.connection.client) : undefined;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    o.connection.client.once('close', this.onClientClose);
+    void o.connection.closed.then((e) => this.resolveClosed(e));
   }
 
   /** The socket this connection's channels go to (the remote CLI's choice once known). */
@@ -143,7 +163,7 @@ export class EngineSshLink {
   /** The error for a request on this connection that died with it. */
   async lostError(cause?: unknown): Promise<CoreError> {
     if (this.deadValue) {
-      const died = await this.connection.closed;
+      const died = await this.closed;
       if (died) {
         return died;
       }
@@ -192,9 +212,17 @@ export class EngineSshLink {
     }
   }
 
-  /** Lets waiting requests open alongside when an earlier connection reached this socket by stream-local forwarding. */
+  /**
+   * Lets waiting requests open alongside when an earlier connection reached this socket by
+   * stream-local forwarding, or when this connection (shared with another socket's endpoint)
+   * already forwards to a socket: the server allows it, and a socket that is missing fails the
+   * alongside opens, which then wait for the discovery's explanation.
+   */
   private decideIfProven(): void {
-    if (this.o.provenSocket?.() === this.socketValue.path) {
+    if (
+      this.o.provenSocket?.() === this.socketValue.path ||
+      (this.socketValue.explicit && forwardingConnections.has(this.connection))
+    ) {
       this.decide(this.socketValue);
     }
   }
@@ -274,8 +302,8 @@ export class EngineSshLink {
   /**
    * The remote user may have changed DOCKER_HOST or their context since the choice was
    * remembered: ask again alongside the first requests. When the answer differs, it is
-   * remembered and this connection is closed, so the next request reaches the daemon the CLI
-   * now dials.
+   * remembered and this link is closed (its connection too, unless another endpoint shares it),
+   * so the next request reaches the daemon the CLI now dials.
    */
   private async recheckCliChoice(known: CliChoiceMemory): Promise<void> {
     let now: CliChoiceMemory | undefined;
@@ -305,6 +333,7 @@ export class EngineSshLink {
       }
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
+      forwardingConnections.add(this.connection);
       this.o.onStreamLocal?.(this.socket.path);
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
@@ -386,7 +415,7 @@ export class EngineSshLink {
       this.logger.info(
         `engine ${this.where}: no answer to a channel open within ${this.o.helperTimeoutMs} ms, closing`,
       );
-      this.close();
+      this.closeConnection();
       return new CoreError(e.reason, e.message, { ...this.base, ...e.details });
     }
     if (e instanceof CoreError) {
@@ -408,9 +437,28 @@ export class EngineSshLink {
     return lostError(e, this.where, this.base);
   }
 
-  /** Closes the connection; from now on the link counts as dead (its 'close' event comes later). */
+  /**
+   * Closes this link: from now on it counts as dead and `closed` resolves. The connection closes
+   * with it unless other endpoints share it (then this link only lets go of it).
+   */
   close(): void {
+    if (this.closedOnPurpose) {
+      return;
+    }
+    this.closedOnPurpose = true;
     this.deadValue = true;
+    this.connection.client.removeListener('close', this.onClientClose);
+    this.resolveClosed(undefined);
+    if (this.o.release) {
+      this.o.release();
+    } else {
+      this.connection.close();
+    }
+  }
+
+  /** Closes the connection itself, for every link on it (it is wedged). */
+  private closeConnection(): void {
+    this.close();
     this.connection.close();
   }
 }

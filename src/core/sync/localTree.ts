@@ -3,7 +3,8 @@
  * plan compares. Symlinks are read, never followed (a link pointing out of the folder becomes a
  * link on the remote, not a copy of what it points to); sockets, FIFOs and devices are skipped.
  */
-import { promises as fs, type Dirent } from 'node:fs';
+import * as fs from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { CoreError, describeError, throwIfAborted } from '../common/errors';
 import type { Excluder } from './syncExcludes';
@@ -44,54 +45,58 @@ interface Walk {
   platform: NodeJS.Platform;
 }
 
-/** Walks one directory; answers whether anything below it was kept. */
+/**
+ * Walks one directory; answers whether anything below it was kept. The directory's entries are
+ * read and lstat-ed synchronously (from the page cache that is about 20 µs an entry, where a
+ * promise through libuv's four-thread pool costs five times that: the walk was most of a
+ * no-change re-sync), and the event loop gets a turn after each directory, so a large tree
+ * never blocks it for long and a cancel is seen between directories.
+ */
 async function walk(w: Walk, dirRel: string): Promise<boolean> {
   const { root, excluder, out } = w;
+  await new Promise<void>((resolve) => setImmediate(resolve));
   throwIfAborted(w.signal);
   const dirAbs = dirRel === '' ? root : path.join(root, ...dirRel.split('/'));
   let names: Dirent[];
   try {
-    names = await fs.readdir(dirAbs, { withFileTypes: true });
+    names = fs.readdirSync(dirAbs, { withFileTypes: true });
   } catch (e) {
     throw unreadable(dirAbs, e);
   }
-  const kept = await Promise.all(
-    names.map(async (d) => {
-      const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;
-      const excluded = excluder.excludes(rel);
-      if (excluded && (!d.isDirectory() || excluder.canSkipExcludedDirs)) {
-        return false;
+  let keptAny = false;
+  for (const d of names) {
+    const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;
+    const excluded = excluder.excludes(rel);
+    if (excluded && (!d.isDirectory() || excluder.canSkipExcludedDirs)) {
+      continue;
+    }
+    const abs = path.join(dirAbs, d.name);
+    let st: Stats;
+    let target: string | undefined;
+    try {
+      st = fs.lstatSync(abs);
+      target = st.isSymbolicLink() ? fs.readlinkSync(abs) : undefined;
+    } catch (e) {
+      throw unreadable(abs, e);
+    }
+    const base = {
+      path: rel,
+      mode: modeOf(st.mode, st.isDirectory(), w.platform),
+      mtime: Math.floor(st.mtimeMs / 1000),
+    };
+    if (target !== undefined) {
+      out.push({ ...base, type: 'symlink', size: 0, target });
+      keptAny = true;
+    } else if (st.isDirectory()) {
+      const below = await walk(w, rel);
+      if (!excluded || below) {
+        out.push({ ...base, type: 'dir', size: 0 });
+        keptAny = true;
       }
-      const abs = path.join(dirAbs, d.name);
-      let st;
-      try {
-        st = await fs.lstat(abs);
-      } catch (e) {
-        throw unreadable(abs, e);
-      }
-      const base = {
-        path: rel,
-        mode: modeOf(st.mode, st.isDirectory(), w.platform),
-        mtime: Math.floor(st.mtimeMs / 1000),
-      };
-      if (st.isSymbolicLink()) {
-        out.push({ ...base, type: 'symlink', size: 0, target: await fs.readlink(abs) });
-        return true;
-      }
-      if (st.isDirectory()) {
-        const below = await walk(w, rel);
-        if (!excluded || below) {
-          out.push({ ...base, type: 'dir', size: 0 });
-          return true;
-        }
-        return false;
-      }
-      if (st.isFile()) {
-        out.push({ ...base, type: 'file', size: st.size });
-        return true;
-      }
-      return false;
-    }),
-  );
-  return kept.some(Boolean);
+    } else if (st.isFile()) {
+      out.push({ ...base, type: 'file', size: st.size });
+      keptAny = true;
+    }
+  }
+  return keptAny;
 }

@@ -64,8 +64,16 @@ export function findCommand(root: string): string {
       rule: 'characters',
     });
   }
-  return `if [ -d ${dir} ]; then LC_ALL=C find ${dir} -mindepth 1 -printf '${FIND_FORMAT}'; fi`;
+  // A find without -printf (busybox, BSD) or no find at all exits with NO_PRINTF before printing anything.
+  return (
+    `if [ -d ${dir} ]; then ` +
+    `LC_ALL=C find ${dir} -maxdepth 0 -printf '' >/dev/null 2>&1 || exit ${NO_PRINTF}; ` +
+    `LC_ALL=C find ${dir} -mindepth 1 -printf '${FIND_FORMAT}'; fi`
+  );
 }
+
+/** The exit status of `findCommand` when the remote `find` cannot print the listing (not GNU find). */
+export const NO_PRINTF = 97;
 
 export function parseFindOutput(out: string): TreeEntry[] {
   const f = out.split('\0');
@@ -93,13 +101,24 @@ export function listingPath(spec: RemoteDirSpec): string {
   return (spec.underHome ? '' : '/') + spec.components.join('/');
 }
 
-export async function listRemoteTree(client: Client, spec: RemoteDirSpec, signal?: AbortSignal): Promise<TreeEntry[]> {
+/**
+ * The remote tree in one command, or `undefined` when the remote `find` is not GNU find (busybox,
+ * BSD): the caller then lists over SFTP (`listRemoteTreeSftp`).
+ */
+export async function listRemoteTree(
+  client: Client,
+  spec: RemoteDirSpec,
+  signal?: AbortSignal,
+): Promise<TreeEntry[] | undefined> {
   const root = listingPath(spec);
   const r = await execRemote(client, findCommand(root), {
     signal,
     timeoutMs: 300_000,
     maxOutputBytes: 1024 * 1024 * 1024,
   });
+  if (r.code === NO_PRINTF) {
+    return undefined;
+  }
   if (r.code !== 0) {
     throw new CoreError('syncRemoteListFailed', `Listing ${root} on the remote failed: ${r.stderr.slice(0, 500)}`, {
       path: root,

@@ -3,7 +3,7 @@
  * (a server that stops answering must not hang the sync) and the session ends when the caller's
  * signal aborts, which fails every request still waiting.
  */
-import type { Client, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import type { Client, FileEntryWithStats, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
 import { CoreError, cancelledError, describeError } from '../common/errors';
 
 const DEFAULT_OP_TIMEOUT_MS = 60_000;
@@ -135,6 +135,13 @@ export class SftpSession {
   }
   lstat(p: string): Promise<Stats> {
     return this.call('lstat', p, (cb) => this.sftp.lstat(p, cb));
+  }
+  /** Every entry of a directory (ssh2 reads it to the end), `.` and `..` included as the server sends them. */
+  readdir(p: string): Promise<FileEntryWithStats[]> {
+    return this.call('readdir', p, (cb) => this.sftp.readdir(p, cb));
+  }
+  readlink(p: string): Promise<string> {
+    return this.call('readlink', p, (cb) => this.sftp.readlink(p, cb));
   }
   /** Opens for writing a file that must not exist yet (O_CREAT|O_EXCL: never through a symlink). */
   openExclusive(p: string, mode: number): Promise<Buffer> {

@@ -61,4 +61,6 @@ export interface SyncResult {
   readonly verified: number;
   readonly verifiedEqual: number;
   readonly unchanged: number;
+  /** True when the run went the batched way (one `rm`, one tar stream), false when only SFTP was used. */
+  readonly batched?: boolean;
 }

@@ -29,7 +29,7 @@ export function syncReasonText(reason: SyncReason, details: ErrorDetails): Error
           p,
           str(details, 'stderr') ?? '',
         ),
-        nextStep: vscode.l10n.t('The remote needs GNU find (findutils).'),
+        nextStep: vscode.l10n.t('Check that the remote user can read and enter that directory.'),
       };
     case 'syncRemoteFailed':
       return {
