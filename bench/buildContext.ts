@@ -6,8 +6,11 @@
  *    entry — goal ≤ 2×;
  * 2. the same scan against what the docker CLI takes to send that context to a local daemon
  *    (`docker build` of a trivial Dockerfile to the test dockerd) — reported as a ratio;
- * 3. the upload estimate (a probe of the link on the pooled SSH connection) against the real
- *    `docker --context X build` of a 50 MB context over ssh:// to the test sshd — goal ±30%.
+ * 3. the upload estimate against the real `docker --context X build` of a 50 MB context over
+ *    ssh:// to the test sshd — goal ±30% — over several runs, each a probe then a build, with the
+ *    machine's load: the estimate the extension makes (through the system's ssh into the daemon's
+ *    build, as the CLI uploads: uploadProbe.ts) and, for comparison, the one from the pooled ssh2
+ *    connection (its fallback).
  *
  * Starts its own dockerd, sshd and test user through the integration harness (needs root).
  */
@@ -17,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runProcess } from '../src/core/common/exec';
 import { estimateUploadSeconds, probeLinkSpeed, type LinkSpeed } from '../src/core/buildContext/linkThroughput';
+import { probeUpload } from '../src/core/buildContext/uploadProbe';
 import { runScanInWorker } from '../src/core/buildContext/runScan';
 import { scanContext, walkAll } from '../src/core/buildContext/scanContext';
 import { EnginePool } from '../src/core/engine/enginePool';
@@ -43,6 +47,7 @@ const FILES = 100_000;
 const PER_DIR = 125;
 const EXCLUDED_SHARE = 0.1;
 const UPLOAD_MB = 50;
+const UPLOAD_RUNS = 7;
 const WORKER = path.join(__dirname, '..', 'src', 'core', 'buildContext', 'scanWorker.js');
 const IGNORE = ['node_modules', '**/*.log', '!keep.log', '/build', '*.md', '!README.md'].join('\n');
 const DOCKERFILE = `FROM ${BUSYBOX_IMAGE}\n`;
@@ -125,13 +130,27 @@ export async function scanPart(reps: number, log: (l: string) => void): Promise<
   }
 }
 
-interface UploadFigures {
+interface UploadRun {
+  /** The extension's estimate (through ssh, as the CLI uploads). */
   estimate: number;
+  link: LinkSpeed;
+  /** The pooled ssh2 connection's estimate (the fallback). */
+  pooled: number;
   real: number;
   /** The same build with a one-file context: the CLI's fixed cost. */
   fixed: number;
-  link: LinkSpeed;
+}
+
+interface UploadFigures {
+  runs: UploadRun[];
   tarBytes: number;
+  /** `uptime`'s load averages before and after. */
+  load: [string, string];
+}
+
+async function uptime(): Promise<string> {
+  const r = await runProcess('uptime', [], { timeoutMs: 10_000 });
+  return /load average:\s*(.*)$/.exec(r.stdout.trim())?.[1] ?? r.stdout.trim();
 }
 
 export async function uploadPart(reps: number, log: (l: string) => void): Promise<UploadFigures> {
@@ -170,38 +189,41 @@ export async function uploadPart(reps: number, log: (l: string) => void): Promis
       requestTimeoutMs: 60_000,
       idleTimeoutMs: 600_000,
     });
-    let link: LinkSpeed;
     const tarBytes = scanContext(ctx, []).tarBytes;
-    try {
-      const lease = await pool.lease({ contextName: 'bench-up', endpoint });
-      try {
-        link = await probeLinkSpeed(lease.client, { timeoutMs: 60_000 });
-      } finally {
-        lease.release();
-      }
-    } finally {
-      pool.dispose();
-    }
-    log(`buildContext: docker --context bench-up build of ${UPLOAD_MB} MB…`);
     const tiny = fs.mkdtempSync(path.join(os.tmpdir(), 'rdc-bench-tiny-'));
     fs.writeFileSync(path.join(tiny, 'one'), 'x');
-    const real: number[] = [];
-    const fixed: number[] = [];
+    const target = { binary: 'ssh', destination: 'bench-up', socketPath: dockerd.socket, env: home.env };
+    const runs: UploadRun[] = [];
+    const load: [string, string] = [await uptime(), ''];
     try {
       for (let i = 0; i < reps; i++) {
-        real.push(await timed(() => dockerBuild(home.env, ['--context', 'bench-up'], ctx)));
-        fixed.push(await timed(() => dockerBuild(home.env, ['--context', 'bench-up'], tiny)));
+        log(
+          `buildContext: upload run ${i + 1}/${reps}: probes, then docker --context bench-up build of ${UPLOAD_MB} MB…`,
+        );
+        const link = await probeUpload(target, { timeoutMs: 120_000 });
+        const lease = await pool.lease({ contextName: 'bench-up', endpoint });
+        let pooled: LinkSpeed;
+        try {
+          pooled = await probeLinkSpeed(lease.client, { timeoutMs: 60_000 });
+        } finally {
+          lease.release();
+        }
+        const real = await timed(() => dockerBuild(home.env, ['--context', 'bench-up'], ctx));
+        const fixed = await timed(() => dockerBuild(home.env, ['--context', 'bench-up'], tiny));
+        runs.push({
+          estimate: estimateUploadSeconds(tarBytes, link) * 1000,
+          link,
+          pooled: estimateUploadSeconds(tarBytes, pooled) * 1000,
+          real,
+          fixed,
+        });
       }
+      load[1] = await uptime();
     } finally {
+      pool.dispose();
       fs.rmSync(tiny, { recursive: true, force: true });
     }
-    return {
-      estimate: estimateUploadSeconds(tarBytes, link) * 1000,
-      real: median(real),
-      fixed: median(fixed),
-      link,
-      tarBytes,
-    };
+    return { runs, tarBytes, load };
   } finally {
     await user.remove().catch(() => undefined);
     await Promise.allSettled([sshd.dispose(), dockerd.stop()]);
@@ -210,13 +232,37 @@ export async function uploadPart(reps: number, log: (l: string) => void): Promis
   }
 }
 
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+
+function uploadReport(u: UploadFigures): { markdown: string; text: string } {
+  const mb = (b: number): string => (b / 1e6).toFixed(1);
+  const err = u.runs.map((r) => (r.estimate - r.real) / r.real);
+  const pooledErr = u.runs.map((r) => (r.pooled - r.real) / r.real);
+  const rows = u.runs.map(
+    (r, i) =>
+      `| ${i + 1} | ${mb(r.link.bytesPerSecond)} MB/s + ${fmt(r.link.fixedMs)} ms | ${fmt(r.estimate)} | ${fmt(r.real)} | ${fmt(r.fixed)} | **${pct(err[i])}** | ${fmt(r.pooled)} (${pct(pooledErr[i])}) |`,
+  );
+  const spread = `${pct(Math.min(...err))} … ${pct(Math.max(...err))}`;
+  const markdown = `Upload estimate for a ${UPLOAD_MB} MB context (${mb(u.tarBytes)} MB of tar) over ssh:// to the test sshd on loopback, ${u.runs.length} runs, each the probe then \`docker --context X build\` (classic builder) of that context and of a one-file context (the CLI's fixed cost). Load average (1, 5, 15 min) ${u.load[0]} before, ${u.load[1]} after.
+
+| run | probe: rate + fixed cost | estimate ms | real build ms | one-file build ms | error | pooled ssh2 probe's estimate ms (error) |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+**Error of the estimate: median ${pct(median(err))}, spread ${spread}** (goal within ±30%). The pooled connection's probe, for comparison: median ${pct(median(pooledErr))}.
+
+Why the old estimate was off: it timed 4 MiB written to \`dd\` on a channel of the extension's own ssh2 connection, but the CLI's upload goes through another pipe — the system's OpenSSH client running \`docker system dial-stdio\` on the remote, feeding the daemon's build, which unpacks every file. On loopback the link costs nothing and that pipeline's CPU bounds the upload (OpenSSH's copy loop, sshd, dial-stdio, dockerd writing the files, on two shared cores); ssh2's channel carried several times OpenSSH's rate, and a 4 MiB transfer is mostly the pause at the start of a stream (the remote command starting, the channel window and TCP's slow start opening), so the rate swung with the load. The probe now runs that very pipeline: the same \`ssh … dial-stdio\` feeding a \`POST /build\` of random files without a Dockerfile (the daemon unpacks it all, then refuses the build: nothing is left behind), once with 8 MiB and once with 32 MiB per round; the line through the two points gives the cost per byte (slope) and the fixed cost (intercept: login, the remote CLI's start, the pause at the start of the stream), medians over 3 rounds. In the extension it runs in the background (the CodeLens shows the size at once and the time when the probe answers), can be cancelled, and is cached per context endpoint for 30 minutes; without an unattended \`ssh\` (no client, a key that needs a passphrase) the pooled connection's probe is the fallback.`;
+  const text = `upload estimate error: median ${pct(median(err))}, spread ${spread} (pooled ssh2: ${pct(median(pooledErr))}); load ${u.load[0]} → ${u.load[1]}`;
+  return { markdown, text };
+}
+
 export const buildContextSuite: BenchSuite = {
   id: 'buildContext',
   async run(o: BenchOptions): Promise<BenchReport> {
     const reps = o.reps ?? 5;
     const s = await scanPart(reps, o.log);
-    const u = await uploadPart(Math.min(reps, 3), o.log);
-    const err = (u.estimate - u.real) / u.real;
+    const u = await uploadPart(UPLOAD_RUNS, o.log);
+    const up = uploadReport(u);
     const rows: [string, string, string][] = [
       [`bare walk lstat-ing every entry (${s.files} entries): the floor`, fmt(s.floor), '1.00×'],
       [`scan with .dockerignore, in-process (${s.sent} files kept)`, fmt(s.scan), `${(s.scan / s.floor).toFixed(2)}×`],
@@ -228,7 +274,6 @@ export const buildContextSuite: BenchSuite = {
       ['`docker build` sending that context to a local daemon', fmt(s.cli), `${(s.cli / s.floor).toFixed(2)}×`],
     ];
     const table = rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
-    const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
     const markdown = `## Build context
 
 ${reps} alternating runs, medians, warm page cache, 2 shared cores.
@@ -239,14 +284,9 @@ ${table}
 
 The scan through the worker takes ${(s.worker / s.floor).toFixed(2)}× the floor (goal ≤ 2×) and ${((s.worker / s.cli) * 100).toFixed(1)}% of the time the CLI takes to send the same context to a local daemon (${(s.cli / s.worker).toFixed(0)}× faster).
 
-Upload estimate for a ${UPLOAD_MB} MB context (${mb(u.tarBytes)} MB of tar) over ssh:// to the test sshd on loopback: probe ${mb(u.link.bytesPerSecond)} MB/s, round trip ${u.link.roundTripMs.toFixed(1)} ms → estimate ${fmt(u.estimate)} ms; \`docker --context X build\` took ${fmt(u.real)} ms (median of ${Math.min(reps, 3)}). Error ${(err * 100).toFixed(0)}% (goal within ±30%). The same build with a one-file context took ${fmt(u.fixed)} ms: the CLI's fixed cost, which the estimate counts as 8 probe round trips (${fmt(8 * u.link.roundTripMs)} ms).
-
-What the probe cannot see on loopback: here the link is not the bottleneck but the two shared cores are — the CLI reading and tarring the files, \`ssh\` and \`sshd\` encrypting, dockerd unpacking — so the error moves with the machine's load (the probe's rate and the build's time are taken minutes apart). On a real network link the transfer dominates both.
+${up.markdown}
 `;
-    const text = [
-      ...rows.map((r) => r.join('  ')),
-      `estimate ${fmt(u.estimate)} ms vs real ${fmt(u.real)} ms: ${(err * 100).toFixed(0)}%`,
-    ].join('\n');
+    const text = [...rows.map((r) => r.join('  ')), up.text].join('\n');
     return { text, markdown };
   },
 };

@@ -31,6 +31,23 @@ class ThemeColor {
   constructor(public readonly id: string) {}
 }
 
+/** VS Code's EventEmitter, for UI classes that only fire events (e.g. a Pseudoterminal's output). */
+class EventEmitter<T> {
+  private listeners: ((e: T) => unknown)[] = [];
+  readonly event = (listener: (e: T) => unknown): { dispose(): void } => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) {
+      l(e);
+    }
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
 /** `l10n.t` as VS Code does it for a bundle-less language: `{n}` replaced by the n-th argument. */
 function t(message: string, ...args: unknown[]): string {
   return message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m));
@@ -39,7 +56,7 @@ function t(message: string, ...args: unknown[]): string {
 const inert: unknown = new Proxy(function () {}, { get: () => inert, apply: () => inert, construct: () => ({}) });
 
 const standIn = new Proxy(
-  { MarkdownString, ThemeColor, l10n: { t }, env: { language: 'en' } },
+  { MarkdownString, ThemeColor, EventEmitter, l10n: { t }, env: { language: 'en' } },
   { get: (target, key: string) => (key in target ? (target as Record<string, unknown>)[key] : inert) },
 );
 

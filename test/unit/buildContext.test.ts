@@ -92,6 +92,6 @@ test("dd's summary (coreutils, busybox, a comma locale) and the estimate", () =>
   assert.equal(ddSeconds('4194304 bytes (4.0MB) copied, 0.512345 seconds, 7.8MB/s'), 0.512345);
   assert.equal(ddSeconds('4194304 bytes copied, 0,25 s, 16 MB/s'), 0.25);
   assert.ok(Number.isNaN(ddSeconds('dd: not found')));
-  const link = { bytesPerSecond: 10_000_000, roundTripMs: 50, at: 0 };
+  const link = { bytesPerSecond: 10_000_000, fixedMs: 400, via: 'ssh2' as const, at: 0 };
   assert.equal(estimateUploadSeconds(100_000_000, link), 10 + 0.4);
 });

@@ -1,7 +1,9 @@
 /**
- * How fast this link carries a build context: a short probe on a connection the caller holds
- * (the pooled one) — the time of an empty remote command (the fixed cost of a round of channel
- * set-up, which every `docker build` over ssh:// pays several times), then a few MB written to a
+ * How fast this link carries a build context, and the estimate made from it. The probe that
+ * models the CLI's upload runs the system's `ssh` as the CLI does (uploadProbe.ts); this file
+ * keeps the fallback for when that client cannot run unattended (no `ssh`, a key that needs a
+ * passphrase): a probe on a connection the caller holds (the pooled ssh2 one) — the time of an
+ * empty remote command (the fixed cost of a round of channel set-up), then MBs written to a
  * remote `dd`, which times the transfer itself.
  */
 import type { Client } from 'ssh2';
@@ -10,14 +12,23 @@ import { execRemote } from '../ssh/remoteExec';
 
 export interface LinkSpeed {
   bytesPerSecond: number;
-  /** Opening a channel, running a command and seeing it exit. */
-  roundTripMs: number;
+  /** What one upload costs whatever its size (the CLI's login, its remote dial-stdio, the daemon's answer). */
+  fixedMs: number;
+  /** The client the probe went through: the system's OpenSSH as the CLI runs it, or the pooled ssh2 connection. */
+  via: 'openssh' | 'ssh2';
   /** When measured (for the cache). */
   at: number;
 }
 
+/**
+ * The CLI's fixed cost in ssh2 channel rounds, when only the pooled connection could be probed:
+ * its own SSH connection (key exchange, login), `docker system dial-stdio` started on the remote,
+ * the ping and the build request.
+ */
+const FIXED_ROUND_TRIPS = 8;
+
 export interface ProbeOptions {
-  /** Per round; default 4 MiB. */
+  /** Per round; default 16 MiB (4 MiB hardly left TCP's slow start and read 2–4× low). */
   bytes?: number;
   /** The median of this many rounds counts (default 3: one round on a busy machine says little). */
   rounds?: number;
@@ -27,7 +38,7 @@ export interface ProbeOptions {
 }
 
 export async function probeLinkSpeed(client: Client, o: ProbeOptions): Promise<LinkSpeed> {
-  const bytes = o.bytes ?? 4 * 1024 * 1024;
+  const bytes = o.bytes ?? 16 * 1024 * 1024;
   const now = o.now ?? (() => performance.now());
   const t0 = now();
   await run(execRemote(client, 'true', { timeoutMs: o.timeoutMs, signal: o.signal }));
@@ -51,7 +62,12 @@ export async function probeLinkSpeed(client: Client, o: ProbeOptions): Promise<L
     rates.push((bytes * 1000) / ms);
   }
   rates.sort((a, b) => a - b);
-  return { bytesPerSecond: rates[rates.length >> 1], roundTripMs, at: Date.now() };
+  return {
+    bytesPerSecond: rates[rates.length >> 1],
+    fixedMs: FIXED_ROUND_TRIPS * roundTripMs,
+    via: 'ssh2',
+    at: Date.now(),
+  };
 }
 
 /** The seconds in dd's summary (`… bytes … copied, 0.0123 s, …`, coreutils or busybox), or NaN. */
@@ -70,12 +86,7 @@ async function run(p: ReturnType<typeof execRemote>): Promise<{ stderr: string }
   return r;
 }
 
-/**
- * Seconds a `docker build` takes to hand the context to a daemon over this link: the tar stream at
- * the measured rate, plus the CLI's fixed cost — its own SSH connection (key exchange, login),
- * `docker system dial-stdio` started on the remote, the ping and the build request — counted as
- * eight of the probe's round trips (each one a channel opened, a command started and its exit).
- */
-export function estimateUploadSeconds(tarBytes: number, link: LinkSpeed, fixedRoundTrips = 8): number {
-  return tarBytes / link.bytesPerSecond + (fixedRoundTrips * link.roundTripMs) / 1000;
+/** Seconds a `docker build` takes to hand a context of `tarBytes` to the daemon over this link. */
+export function estimateUploadSeconds(tarBytes: number, link: LinkSpeed): number {
+  return tarBytes / link.bytesPerSecond + link.fixedMs / 1000;
 }

@@ -90,7 +90,7 @@ export class BuildContextLens implements vscode.CodeLensProvider, vscode.HoverPr
     const t = (lens as TargetLens).target;
     let title: string;
     try {
-      title = await this.title(await this.service.scan(t));
+      title = this.title(await this.service.scan(t));
     } catch {
       title = vscode.l10n.t('build context: could not be measured (see the log)');
     }
@@ -98,7 +98,7 @@ export class BuildContextLens implements vscode.CodeLensProvider, vscode.HoverPr
     return lens;
   }
 
-  private async title(r: ScanResult): Promise<string> {
+  private title(r: ScanResult): string {
     const size = vscode.l10n.t(
       'build context {0}, {1} files',
       formatBytes(r.scan.bytes),
@@ -108,7 +108,8 @@ export class BuildContextLens implements vscode.CodeLensProvider, vscode.HoverPr
     if (!subject || !isRemoteEndpoint(subject.endpoint)) {
       return size;
     }
-    const link = await this.service.linkSpeed(subject);
+    // Known, or being probed in the background: the lens asks again when the answer comes.
+    const link = this.service.linkSpeed(subject);
     if (!link) {
       return size;
     }

@@ -1,20 +1,26 @@
 /**
  * Build contexts measured for the CodeLens and the hover: each scan runs in a worker thread, is
  * cached per context folder and Dockerfile, and is dropped when a file under that folder changes
- * (the workspace's file watcher, debounced). The link's speed is probed once per context on the
- * pooled SSH connection and reused for ten minutes.
+ * (the workspace's file watcher, debounced). What an upload costs on the link is probed once per
+ * context endpoint, in the background (a lens shows the size at once and the time when the probe
+ * has answered), as the docker CLI uploads: through the system's `ssh` into the daemon's build
+ * (uploadProbe.ts); where that client cannot run unattended, on the pooled ssh2 connection. The
+ * answer is reused for thirty minutes; a probe under way is cancelled when the window closes.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/common/errors';
 import type { Logger } from '../../core/common/log';
 import { probeLinkSpeed, type LinkSpeed } from '../../core/buildContext/linkThroughput';
+import { probeUpload } from '../../core/buildContext/uploadProbe';
+import { parseEndpoint } from '../../core/contexts/endpoint';
 import { runScanInWorker, type ScanResult } from '../../core/buildContext/runScan';
 import type { EngineSubject } from '../../core/engine/engineMonitor';
 import type { EngineService } from '../engine/engineService';
 
-const LINK_TTL_MS = 10 * 60_000;
-const PROBE_TIMEOUT_MS = 30_000;
+const LINK_TTL_MS = 30 * 60_000;
+/** Per ssh process of the probe (login included) and for the fallback's rounds. */
+const PROBE_TIMEOUT_MS = 60_000;
 const INVALIDATE_DELAY_MS = 1_000;
 
 export interface BuildTarget {
@@ -30,7 +36,8 @@ interface Entry {
 
 export class BuildContextService implements vscode.Disposable {
   private readonly scans = new Map<string, Entry>();
-  private readonly links = new Map<string, Promise<LinkSpeed | undefined> & { at?: number }>();
+  private readonly links = new Map<string, { answer?: LinkSpeed; pending?: Promise<LinkSpeed | undefined> }>();
+  private readonly probes = new AbortController();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
   private dirty = new Set<string>();
@@ -80,42 +87,77 @@ export class BuildContextService implements vscode.Disposable {
     return e.result;
   }
 
-  /** The measured speed of the link to a context's daemon (ssh:// only), or undefined. */
-  linkSpeed(subject: EngineSubject): Promise<LinkSpeed | undefined> {
-    const hit = this.links.get(subject.name);
-    if (hit && (hit.at === undefined || Date.now() - hit.at < LINK_TTL_MS)) {
-      return hit;
+  /**
+   * What an upload to a context's daemon costs (ssh:// only): the answer when one is known and
+   * fresh, else undefined at once — a probe then starts in the background and `onDidChange`
+   * fires when it has answered.
+   */
+  linkSpeed(subject: EngineSubject): LinkSpeed | undefined {
+    const key = `${subject.name}\0${subject.endpoint}`;
+    const hit = this.links.get(key);
+    if (hit?.answer && Date.now() - hit.answer.at < LINK_TTL_MS) {
+      return hit.answer;
     }
-    const p: Promise<LinkSpeed | undefined> & { at?: number } = this.probe(subject);
-    this.links.set(subject.name, p);
-    void p.then((l) => {
-      if (l) {
-        p.at = l.at;
-      } else {
-        this.links.delete(subject.name);
-      }
-    });
-    return p;
+    if (!hit?.pending) {
+      const pending = this.probe(subject);
+      this.links.set(key, { answer: hit?.answer, pending });
+      void pending.then((answer) => {
+        this.links.set(key, { answer: answer ?? hit?.answer });
+        if (answer) {
+          this.changed.fire();
+        }
+      });
+    }
+    return hit?.answer;
   }
 
   private async probe(subject: EngineSubject): Promise<LinkSpeed | undefined> {
     if (!/^ssh:\/\//i.test(subject.endpoint)) {
       return undefined;
     }
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), PROBE_TIMEOUT_MS);
+    const signal = this.probes.signal;
     try {
-      const lease = await this.engine.lease(subject, { interactive: false, signal: abort.signal });
+      const e = parseEndpoint(subject.endpoint);
+      if (e.host === undefined) {
+        return undefined;
+      }
+      const link = await probeUpload(
+        {
+          binary: process.platform === 'win32' ? 'ssh.exe' : 'ssh',
+          destination: e.host,
+          user: e.user,
+          port: e.port,
+          socketPath: e.path,
+          env: process.env,
+        },
+        { timeoutMs: PROBE_TIMEOUT_MS, signal },
+      );
+      this.logger.info(`Upload to ${subject.name}: ${describeLink(link)} (through ssh, as the docker CLI uploads)`);
+      return link;
+    } catch (e) {
+      if (signal.aborted) {
+        return undefined;
+      }
+      this.logger.debug(
+        `The upload probe through ssh for ${subject.name} failed: ${describeError(e)}; probing the pooled connection`,
+      );
+    }
+    return this.probePool(subject, signal);
+  }
+
+  private async probePool(subject: EngineSubject, signal: AbortSignal): Promise<LinkSpeed | undefined> {
+    try {
+      const lease = await this.engine.lease(subject, { interactive: false, signal });
       try {
-        return await probeLinkSpeed(lease.client, { timeoutMs: PROBE_TIMEOUT_MS, signal: abort.signal });
+        const link = await probeLinkSpeed(lease.client, { timeoutMs: PROBE_TIMEOUT_MS, signal });
+        this.logger.info(`Upload to ${subject.name}: ${describeLink(link)} (the pooled connection)`);
+        return link;
       } finally {
         lease.release();
       }
     } catch (e) {
       this.logger.debug(`No link speed for ${subject.name}: ${describeError(e)}`);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -151,6 +193,7 @@ export class BuildContextService implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.probes.abort();
     for (const e of this.scans.values()) {
       e.abort.abort();
     }
@@ -159,4 +202,8 @@ export class BuildContextService implements vscode.Disposable {
       s.dispose();
     }
   }
+}
+
+function describeLink(l: LinkSpeed): string {
+  return `${(l.bytesPerSecond / 1e6).toFixed(1)} MB/s after a fixed ${Math.round(l.fixedMs)} ms`;
 }

@@ -30,7 +30,7 @@ export class ComposeTerminal implements vscode.Pseudoterminal {
   private release(): void {
     if (!this.released) {
       this.released = true;
-      this.release();
+      this.lease.release();
     }
   }
 
