@@ -16,9 +16,11 @@ import { probeUpload } from '../../core/buildContext/uploadProbe';
 import { parseEndpoint } from '../../core/contexts/endpoint';
 import { runScanInWorker, type ScanResult } from '../../core/buildContext/runScan';
 import type { EngineSubject } from '../../core/engine/engineMonitor';
+import { SETTINGS_SECTION } from '../base/ids';
 import type { EngineService } from '../engine/engineService';
 
-const LINK_TTL_MS = 30 * 60_000;
+/** A link's upload speed is measured again after this long (each probe sends up to 40 MiB). */
+const LINK_TTL_MS = 2 * 60 * 60_000;
 /** Per ssh process of the probe (login included) and for the fallback's rounds. */
 const PROBE_TIMEOUT_MS = 60_000;
 const INVALIDATE_DELAY_MS = 1_000;
@@ -93,6 +95,9 @@ export class BuildContextService implements vscode.Disposable {
    * fires when it has answered.
    */
   linkSpeed(subject: EngineSubject): LinkSpeed | undefined {
+    if (!vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('buildContext.measureUpload', true)) {
+      return undefined;
+    }
     const key = `${subject.name}\0${subject.endpoint}`;
     const hit = this.links.get(key);
     if (hit?.answer && Date.now() - hit.answer.at < LINK_TTL_MS) {
@@ -149,7 +154,7 @@ export class BuildContextService implements vscode.Disposable {
     try {
       const lease = await this.engine.lease(subject, { interactive: false, signal });
       try {
-        const link = await probeLinkSpeed(lease.client, { timeoutMs: PROBE_TIMEOUT_MS, signal });
+        const link = await probeLinkSpeed(lease.client, { timeoutMs: PROBE_TIMEOUT_MS, signal, rounds: 1 });
         this.logger.info(`Upload to ${subject.name}: ${describeLink(link)} (the pooled connection)`);
         return link;
       } finally {
