@@ -118,10 +118,11 @@ describe('e2e: sync a workspace folder and run its compose project on the remote
     const r = await s.cli.run(['ps', '--filter', 'label=com.docker.compose.project=project', '--format', '{{.Names}}']);
     return r.stdout.split('\n').filter((l) => l.trim() !== '');
   };
-  const sync = async (step: string): Promise<string> =>
+  /** Syncs from the palette and waits for the notification that says `expected` (an earlier sync's may still show). */
+  const sync = async (step: string, expected: RegExp): Promise<string> =>
     s.wb.step(step, async () => {
       await palette(SYNC);
-      const n = await s.wb.notification(/Synced project to /, 120_000);
+      const n = await s.wb.notification(expected, 120_000);
       return n.text;
     });
 
@@ -198,8 +199,8 @@ describe('e2e: sync a workspace folder and run its compose project on the remote
       );
     });
     assert.equal(await served(), `${FIRST}\n`, 'not synced yet: the remote still serves the first version');
-    const text = await sync('synced again');
-    assert.match(text, /1 files sent/);
+    const text = await sync('synced again', /Synced project to .*: 1 files sent/);
+    assert.match(text, /: 1 files sent/);
     const body = await waitFor('the changed file to be served', served, (b) => b === SECOND, 30_000);
     assert.equal(body, SECOND);
   });
