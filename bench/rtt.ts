@@ -176,15 +176,20 @@ async function step(e: Env, fn: () => Promise<unknown>): Promise<Sample> {
  * A cold status as the extension makes it, ending when the connection is closed. `reconnect`:
  * on a pool whose connection dropped (or was closed for idleness), as after the first one.
  */
-async function coldStatus(e: Env, resolver: ResolveCache, reconnect = false): Promise<Sample> {
+async function coldStatus(
+  e: Env,
+  resolver: ResolveCache,
+  reconnect = false,
+  target: EngineTarget = e.targets.a,
+): Promise<Sample> {
   const { pool, connections } = extensionPool(e, resolver);
   if (reconnect) {
-    await pool.status(e.targets.a);
+    await pool.status(target);
     connections[0].close();
     await connections[0].closed;
   }
   const s = await step(e, async () => {
-    const info = await pool.status(e.targets.a);
+    const info = await pool.status(target);
     if (!info.architecture) {
       throw new Error('no architecture');
     }
@@ -242,6 +247,7 @@ async function measureAt(
     login: [],
     coldFirst: [],
     coldCached: [],
+    coldNamed: [],
     warm: [],
     switchSame: [],
     switchOther: [],
@@ -256,6 +262,7 @@ async function measureAt(
     f.login.push(await login(e, cached));
     f.coldFirst.push(await coldStatus(e, new ResolveCache()));
     f.coldCached.push(await coldStatus(e, cached, true));
+    f.coldNamed.push(await coldStatus(e, new ResolveCache(), false, e.targets.other));
     const { pool } = extensionPool(e, cached);
     try {
       await pool.status(e.targets.a);

@@ -19,6 +19,8 @@ export interface RttFigures {
   login: Sample[];
   coldFirst: Sample[];
   coldCached: Sample[];
+  /** A first connect for a context whose URL names the socket: no question to the remote CLI. */
+  coldNamed: Sample[];
   warm: Sample[];
   switchSame: Sample[];
   switchOther: Sample[];
@@ -81,6 +83,14 @@ function engineRows(all: RttFigures[]): string[][] {
     );
     rows.push(
       row(
+        'cold status, first connect, the URL names the socket (no routing question)',
+        f.coldNamed,
+        `≤ login + 2 round trips (median)`,
+        medRt(f.coldNamed) <= medRt(f.login) + 2,
+      ),
+    );
+    rows.push(
+      row(
         'warm status',
         f.warm,
         '1 round trip',
@@ -122,6 +132,7 @@ function engineLines(all: RttFigures[]): string[] {
       ['SSH login', f.login],
       ['cold status', f.coldFirst],
       ['cold reconnect', f.coldCached],
+      ['cold status, socket named', f.coldNamed],
       ['warm status', f.warm],
       ['switch', f.switchSame],
       ['switch, other socket (first time)', f.switchOther],
@@ -160,7 +171,8 @@ function engineNotes(all: RttFigures[]): { slopes: string; floors: string[] } {
     `- The first connect of a session also asks the remote docker CLI which daemon it dials (a session channel and its command: ` +
       `two round trips by RFC 4254, plus the remote CLI's start), alongside opening the default socket; when the answer names another ` +
       `socket (as this test user's DOCKER_HOST does) that socket needs its own channel, one more. A reconnect remembers the answer ` +
-      `(memory only) and asks again in the background.`,
+      `(memory only) and asks again in the background. A context whose URL names the socket asks nothing: its first ` +
+      `connect is the login, one channel and one flight of requests (the row "the URL names the socket").`,
     `- A switch to another socket of the same host rides the SSH connection the host already has (one per user, host and ` +
       `port; it made a new login before, 9–11 round trips at 50 ms). The first time a socket is used on the connection ` +
       `it costs 2 round trips, not 1: a channel must be confirmed before data flows on it (RFC 4254 §5.1: the data ` +

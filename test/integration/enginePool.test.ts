@@ -326,12 +326,16 @@ describe('EnginePool with a real sshd and dockerd', () => {
     assert.equal(info.transport, 'dial-stdio');
     assert.equal(p.transportOf(t.endpoint), 'dial-stdio');
     await s.sshdNoForward.waitForLog(/refused streamlocal port forward/);
+    // The first status's requests may each try the socket at once (a named socket is opened
+    // alongside); every open has been answered, so logged, before info() returned.
+    const first = refusals() - refusedBefore;
+    assert.ok(first >= 1 && first <= 3, `the first status tried stream-local ${first} times`);
     const dk = await p.docker(t);
     for (let i = 0; i < 10; i++) {
       await dk.version();
       await p.status(t);
     }
-    assert.equal(refusals() - refusedBefore, 1, 'stream-local was tried once, then dial-stdio was used');
+    assert.equal(refusals() - refusedBefore, first, 'after the first status, only dial-stdio was used');
     assert.equal((await s.sshdNoForward.acceptedLogins()) - loginsBefore, 1);
     p.dispose();
   });

@@ -82,9 +82,6 @@ export interface SshLinkOptions {
   logger?: Logger;
 }
 
-/** Connections on which a link has opened a stream-local channel (the server allows that). */
-const forwardingConnections = new WeakSet<SshConnection>();
-
 export class EngineSshLink {
   readonly connection: SshConnection;
   private socketValue: RemoteSocket;
@@ -213,16 +210,15 @@ export class EngineSshLink {
   }
 
   /**
-   * Lets waiting requests open alongside when an earlier connection reached this socket by
-   * stream-local forwarding, or when this connection (shared with another socket's endpoint)
-   * already forwards to a socket: the server allows it, and a socket that is missing fails the
-   * alongside opens, which then wait for the discovery's explanation.
+   * Lets waiting requests open their channels alongside the first one when the socket is known:
+   * named (by the URL, or by the remote CLI's answer), or reached by stream-local forwarding on an
+   * earlier connection. A cold status then waits on one channel round trip, not two. If the server
+   * refuses stream-local forwarding or the socket is missing, the alongside opens fail like the
+   * first and wait for the discovery's explanation (or its dial-stdio fallback): nothing is sent
+   * to a daemon the discovery would not choose.
    */
   private decideIfProven(): void {
-    if (
-      this.o.provenSocket?.() === this.socketValue.path ||
-      (this.socketValue.explicit && forwardingConnections.has(this.connection))
-    ) {
+    if (this.socketValue.explicit || this.o.provenSocket?.() === this.socketValue.path) {
       this.decide(this.socketValue);
     }
   }
@@ -333,7 +329,6 @@ export class EngineSshLink {
       }
       this.transportValue = 'streamlocal';
       this.streamLocalWorked = true;
-      forwardingConnections.add(this.connection);
       this.o.onStreamLocal?.(this.socket.path);
       this.logger.debug(`engine ${this.where}: stream-local forwarding to ${this.socket.path}`);
       return this.ready(ch);
