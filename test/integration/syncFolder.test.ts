@@ -15,7 +15,7 @@ import { syncFolder } from '../../src/core/sync/syncFolder';
 import { requireRoot } from '../support';
 import { rejectsWith } from '../support/rejectsWith';
 import { tempDirs } from '../support/tempDirs';
-import { syncSetup, treeSnapshot, type SyncSetup } from './syncSetup';
+import { outsideDir, syncSetup, treeSnapshot, type SyncSetup } from './syncSetup';
 
 const T = { timeout: 300_000 };
 const tempDir = tempDirs('rdc-sync-it-');
@@ -31,15 +31,6 @@ describe('syncFolder against a real sshd', () => {
   after(async () => {
     await s?.stop();
   }, T);
-
-  /** A directory outside every tree: nothing may ever appear in it. */
-  async function outsideDir(): Promise<string> {
-    const d = await tempDir();
-    await fs.chmod(d, 0o777);
-    await fs.writeFile(path.join(d, 'victim'), 'untouched');
-    await fs.chmod(path.join(d, 'victim'), 0o666);
-    return d;
-  }
 
   async function sampleTree(outside: string): Promise<string> {
     const root = await tempDir();
@@ -64,7 +55,7 @@ describe('syncFolder against a real sshd', () => {
     'mirrors a tree, then moves only what changed; symlinks pointing out stay symlinks and nothing is written outside',
     T,
     async () => {
-      const outside = await outsideDir();
+      const outside = await outsideDir(tempDir);
       const before = await treeSnapshot(outside);
       const local = await sampleTree(outside);
       const spec = '~/.remote-docker/first';
@@ -121,7 +112,7 @@ describe('syncFolder against a real sshd', () => {
   });
 
   it('a traversing remote directory setting is refused before anything is written', T, async () => {
-    const local = await sampleTree(await outsideDir());
+    const local = await sampleTree(await outsideDir(tempDir));
     for (const bad of ['~/../escaped', '~/a/../../escaped', '/', '~', 'relative']) {
       await assert.rejects(
         syncFolder({ client, localRoot: local, remoteDir: bad }),
@@ -136,9 +127,9 @@ describe('syncFolder against a real sshd', () => {
     'a remote path component that is a symlink is refused; a mirrored directory swapped for a symlink is replaced, not written through',
     T,
     async () => {
-      const outside = await outsideDir();
+      const outside = await outsideDir(tempDir);
       const before = await treeSnapshot(outside);
-      const local = await sampleTree(await outsideDir());
+      const local = await sampleTree(await outsideDir(tempDir));
       await fs.symlink(outside, path.join(s.user.home, 'linked'));
       await rejectsWith(syncFolder({ client, localRoot: local, remoteDir: '~/linked/mirror' }), 'syncRemoteSymlink');
 

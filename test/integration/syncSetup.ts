@@ -82,3 +82,15 @@ export async function treeSnapshot(root: string): Promise<string[]> {
   await walk('');
   return out.sort();
 }
+
+/**
+ * A directory outside every synced tree, writable by anyone, holding a file `victim`: a test that
+ * tries to make the sync write outside its mirror checks that nothing changed here.
+ */
+export async function outsideDir(tempDir: () => Promise<string>): Promise<string> {
+  const d = await tempDir();
+  await fs.chmod(d, 0o777);
+  await fs.writeFile(path.join(d, 'victim'), 'untouched');
+  await fs.chmod(path.join(d, 'victim'), 0o666);
+  return d;
+}

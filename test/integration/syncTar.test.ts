@@ -18,7 +18,7 @@ import { tarUpload } from '../../src/core/sync/tarUpload';
 import { requireRoot } from '../support';
 import { rejectsWith } from '../support/rejectsWith';
 import { tempDirs } from '../support/tempDirs';
-import { syncSetup, treeSnapshot, type SyncSetup } from './syncSetup';
+import { outsideDir, syncSetup, treeSnapshot, type SyncSetup } from './syncSetup';
 
 const T = { timeout: 300_000 };
 const tempDir = tempDirs('rdc-synctar-it-');
@@ -35,14 +35,6 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
   after(async () => {
     await s?.stop();
   }, T);
-
-  async function outsideDir(): Promise<string> {
-    const d = await tempDir();
-    await fs.chmod(d, 0o777);
-    await fs.writeFile(path.join(d, 'victim'), 'untouched');
-    await fs.chmod(path.join(d, 'victim'), 0o666);
-    return d;
-  }
 
   /** Odd modes, a large file, names a shell would mangle, and links pointing in and out. */
   async function sampleTree(outside: string): Promise<string> {
@@ -110,7 +102,7 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
   }
 
   it('mirrors a tree as rsync -a does; a re-sync of many changes and deletions stays equal', T, async () => {
-    const outside = await outsideDir();
+    const outside = await outsideDir(tempDir);
     const before = await treeSnapshot(outside);
     const local = await sampleTree(outside);
     const spec = '~/.remote-docker/tar';
@@ -151,7 +143,7 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
   });
 
   it('a name that would leave the mirror is refused before anything is sent', T, async () => {
-    const outside = await outsideDir();
+    const outside = await outsideDir(tempDir);
     const before = await treeSnapshot(outside);
     const local = await tempDir();
     await fs.writeFile(path.join(local, 'x'), 'payload');
@@ -175,9 +167,9 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
   });
 
   it('a mirrored directory swapped for a symlink is replaced, not extracted through', T, async () => {
-    const outside = await outsideDir();
+    const outside = await outsideDir(tempDir);
     const before = await treeSnapshot(outside);
-    const local = await sampleTree(await outsideDir());
+    const local = await sampleTree(await outsideDir(tempDir));
     const spec = '~/tar-swapped';
     const remote = path.join(s.user.home, 'tar-swapped');
     await syncFolder({ client, localRoot: local, remoteDir: spec, batchMinEntries: 0 });
@@ -235,7 +227,7 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
   );
 
   it('a remote without tar gets the same mirror over SFTP', T, async () => {
-    const local = await sampleTree(await outsideDir());
+    const local = await sampleTree(await outsideDir(tempDir));
     await withRemotePath({ drop: 'tar' }, async () => {
       const r = await syncFolder({ client, localRoot: local, remoteDir: '~/no-tar', batchMinEntries: 0 });
       assert.equal(r.batched, false);
@@ -247,7 +239,7 @@ describe('the batched sync (tar over one exec channel) against a real sshd', () 
     "a remote whose find is busybox's (no -printf) is listed over SFTP: re-syncs move only what changed",
     T,
     async () => {
-      const local = await sampleTree(await outsideDir());
+      const local = await sampleTree(await outsideDir(tempDir));
       const spec = '~/busybox-find';
       const remote = path.join(s.user.home, 'busybox-find');
       await withRemotePath({ busybox: 'find' }, async () => {
