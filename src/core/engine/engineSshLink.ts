@@ -217,7 +217,7 @@ export class EngineSshLink {
    * first and wait for the discovery's explanation (or its dial-stdio fallback): nothing is sent
    * to a daemon the discovery would not choose.
    */
-  private decideIfProven(): void {
+  private decideIfKnown(): void {
     if (this.socketValue.explicit || this.o.provenSocket?.() === this.socketValue.path) {
       this.decide(this.socketValue);
     }
@@ -246,7 +246,7 @@ export class EngineSshLink {
   private async firstStreamLocal(): Promise<ClientChannel | 'dial-stdio'> {
     const client = this.connection.client;
     if (this.socketValue.explicit) {
-      this.decideIfProven();
+      this.decideIfKnown();
       return openStreamLocal(client, this.socketValue, this.deadline);
     }
     const known = this.o.knownCliChoice?.();
@@ -279,7 +279,7 @@ export class EngineSshLink {
       return 'dial-stdio';
     }
     this.socketValue = { path: choice.path, explicit: true };
-    this.decideIfProven();
+    this.decideIfKnown();
     return openStreamLocal(client, this.socketValue, this.deadline);
   }
 
@@ -291,7 +291,7 @@ export class EngineSshLink {
     if (choice !== 'none' && choice.path !== this.socketValue.path) {
       this.socketValue = { path: choice.path, explicit: true };
     }
-    this.decideIfProven();
+    this.decideIfKnown();
     return openStreamLocal(this.connection.client, this.socketValue, this.deadline);
   }
 
