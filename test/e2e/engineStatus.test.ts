@@ -170,8 +170,15 @@ describe('e2e: the remote daemon in the status bar and the Docker Contexts view'
         assert.ok(showsName(text, CONTEXT));
         assert.doesNotMatch(await statusClass(), /warning-kind/);
         assert.equal(await status().ariaLabel(), `Docker context ${CONTEXT}, ${expected.os}, ${expected.arch}`);
-        const r = await row(CONTEXT);
-        assert.equal(r?.description, `ssh://${ALIAS}${s.dockerd.socket} · ${facts()} · current`);
+        // The row is redrawn after the status bar: wait for its "current" mark, then check it whole.
+        const want = `ssh://${ALIAS}${s.dockerd.socket} · ${facts()} · current`;
+        const r = await waitFor(
+          'the row to mark the context current',
+          () => row(CONTEXT),
+          (x) => x?.description === want,
+          30_000,
+        ).catch(() => row(CONTEXT));
+        assert.equal(r?.description, want);
       });
       await s.wb.step('status tooltip', async () => {
         const tip = (await s.wb.hoverText(status().locator)).replace(/\s+/g, ' ');
